@@ -1,0 +1,54 @@
+# syntax=docker/dockerfile:1
+
+# --- build: install the project and its dependencies into a virtualenv -----------------------
+FROM python:3.11-slim AS build
+
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+
+WORKDIR /src
+COPY . .
+RUN pip install .
+
+# --- runtime ----------------------------------------------------------------------------------
+FROM python:3.11-slim
+
+# PYTHONPATH: settings derive BASE_DIR (templates/, static/, var/) from clinic/settings.py's own
+# location, so the code must be imported from /app, not from the copy pip put in site-packages.
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PATH=/opt/venv/bin:$PATH \
+    PYTHONPATH=/app \
+    DJANGO_SETTINGS_MODULE=clinic.settings
+
+RUN groupadd --system dorsi \
+    && useradd --system --gid dorsi --home-dir /app --no-create-home \
+        --shell /usr/sbin/nologin dorsi
+
+COPY --from=build /opt/venv /opt/venv
+
+WORKDIR /app
+COPY manage.py ./
+COPY clinic ./clinic
+COPY assessments ./assessments
+COPY exercises ./exercises
+COPY templates ./templates
+COPY static ./static
+
+# The dummy SECRET_KEY (settings insist on >= 32 characters) and ALLOWED_HOSTS exist only for
+# this step; real values come from the environment at run time. Code and collected static files
+# stay owned by root; only var/ (file mail, scratch) is writable by the app user.
+RUN SECRET_KEY=build-only-collectstatic-key-not-a-real-secret ALLOWED_HOSTS=localhost \
+        python manage.py collectstatic --noinput \
+    && python -m compileall -q clinic assessments exercises \
+    && mkdir -p var/mail \
+    && chown dorsi:dorsi var var/mail
+
+USER dorsi
+
+EXPOSE 8000
+
+CMD ["gunicorn", "clinic.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]

@@ -1,0 +1,1 @@
+# Knee-to-wall assessments arrive with issue 3.

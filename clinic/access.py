@@ -1,0 +1,144 @@
+"""The access policy: who may do what to which patient's data.
+
+Every view, API view and selector that touches patient data asks this module, so the rules live
+in one place and are tested as one table. Two principles:
+
+- Scope first: staff see only their own clinic's patients; a patient sees only themselves.
+  Anything outside that scope does not exist for the caller (views answer 404, not 403).
+- Then role: within the scope, the role decides which actions are allowed (403 otherwise).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from clinic.models import Clinic, Patient, PatientQuerySet, Role, User
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+
+class Action(StrEnum):
+    VIEW = "view"  # name, date of birth, contact details, status, primary therapist
+    VIEW_CLINICAL = "view_clinical"  # symptoms, measurements, routines, notes
+    CHANGE = "change"  # demographics and contact details
+    CHANGE_CLINICAL = "change_clinical"
+    DISCHARGE = "discharge"
+    ISSUE_LINK = "issue_link"  # give the patient a personal sign-in link
+
+
+_STAFF_ACTIONS: dict[str, frozenset[Action]] = {
+    Role.CLINIC_ADMIN: frozenset(Action),
+    Role.THERAPIST: frozenset(Action),
+    # The front desk registers patients and keeps their contact details, but sees no
+    # clinical record.
+    Role.FRONT_DESK: frozenset({Action.VIEW, Action.CHANGE, Action.ISSUE_LINK}),
+}
+_PATIENT_ACTIONS = frozenset({Action.VIEW, Action.VIEW_CLINICAL})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: a member of staff, a patient in a link session, or nobody."""
+
+    user: User | None = None
+    patient: Patient | None = None
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.user is not None and self.user.clinic_id is not None
+
+    @property
+    def is_patient(self) -> bool:
+        return self.patient is not None
+
+    @property
+    def role(self) -> str | None:
+        return self.user.role if self.is_staff_member else None
+
+    @property
+    def clinic(self) -> Clinic | None:
+        if self.is_staff_member:
+            return self.user.clinic
+        if self.patient is not None:
+            return self.patient.clinic
+        return None
+
+    @property
+    def kind(self) -> str:
+        if self.is_staff_member:
+            return self.user.role
+        if self.is_patient:
+            return "patient"
+        return "anonymous"
+
+
+ANONYMOUS = Actor()
+
+
+def actor_for(request: HttpRequest) -> Actor:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and getattr(user, "clinic_id", None):
+        return Actor(user=user)
+    patient = getattr(request, "patient", None)
+    if patient is not None:
+        return Actor(patient=patient)
+    return ANONYMOUS
+
+
+def patients_visible_to(actor: Actor) -> PatientQuerySet:
+    """Every patient the actor may know exists; the base of every patient query."""
+    if actor.is_staff_member:
+        return Patient.objects.filter(clinic_id=actor.user.clinic_id)
+    if actor.is_patient:
+        return Patient.objects.filter(pk=actor.patient.pk)
+    return Patient.objects.none()
+
+
+def can(actor: Actor, action: Action, patient: Patient) -> bool:
+    if actor.is_staff_member:
+        if patient.clinic_id != actor.user.clinic_id:
+            return False
+        return action in _STAFF_ACTIONS.get(actor.role, frozenset())
+    if actor.is_patient:
+        return patient.pk == actor.patient.pk and action in _PATIENT_ACTIONS
+    return False
+
+
+def can_register_patients(actor: Actor) -> bool:
+    return actor.is_staff_member and actor.role in _STAFF_ACTIONS
+
+
+def can_view_clinical_data(actor: Actor) -> bool:
+    """Whether the actor's role sees clinical data at all (used to shape lists and forms)."""
+    if actor.is_staff_member:
+        return Action.VIEW_CLINICAL in _STAFF_ACTIONS.get(actor.role, frozenset())
+    return actor.is_patient
+
+
+def can_manage_clinic(actor: Actor) -> bool:
+    return actor.is_staff_member and actor.role == Role.CLINIC_ADMIN
+
+
+def patient_for(actor: Actor, patient_id: int, action: Action = Action.VIEW) -> Patient:
+    """The patient, if the actor may do `action` to them.
+
+    Raises Http404 when the patient is outside the actor's scope (so its existence is not
+    revealed) and PermissionDenied when it is in scope but the role does not allow the action.
+    """
+    patient = (
+        patients_visible_to(actor)
+        .select_related("clinic", "primary_therapist")
+        .filter(pk=patient_id)
+        .first()
+    )
+    if patient is None:
+        raise Http404("No such patient.")
+    if not can(actor, action, patient):
+        raise PermissionDenied(f"Your role may not {action.value.replace('_', ' ')} this patient.")
+    return patient

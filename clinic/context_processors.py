@@ -1,0 +1,18 @@
+from django.http import HttpRequest
+from django.urls import reverse
+
+from clinic.access import actor_for, can_manage_clinic
+
+
+def navigation(request: HttpRequest) -> dict:
+    """The navigation of the current role, so every page's header matches who is looking."""
+    actor = actor_for(request)
+    items: list[tuple[str, str]] = []
+    if actor.is_staff_member:
+        items.append(("Patients", reverse("patient-list")))
+        items.append(("API", reverse("api-docs")))
+        if can_manage_clinic(actor) and actor.user.is_staff:
+            items.append(("Admin", reverse("admin:index")))
+    elif actor.is_patient:
+        items.append(("My exercises", reverse("patient-home")))
+    return {"actor": actor, "nav_items": items, "clinic": actor.clinic}

@@ -1,0 +1,67 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from clinic.models import ReminderChannel, Side, User
+
+
+def form_add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Attach a service's ValidationError to the form fields it names."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+class TherapistChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return str(obj)
+
+
+class PatientForm(forms.Form):
+    SECTIONS = (
+        ("Who", ("first_name", "last_name", "date_of_birth")),
+        ("Contact and reminders", ("email", "phone", "reminder_channel", "reminder_consent")),
+        ("Care", ("primary_therapist", "symptomatic_side")),
+    )
+
+    first_name = forms.CharField(
+        max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    last_name = forms.CharField(
+        max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    date_of_birth = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel"}),
+        help_text="With the country code, or as dialled in the clinic's country.",
+    )
+    reminder_channel = forms.ChoiceField(
+        choices=ReminderChannel.choices, initial=ReminderChannel.EMAIL, label="Reminders by"
+    )
+    reminder_consent = forms.BooleanField(
+        required=False, label="The patient agrees to receive reminders"
+    )
+    primary_therapist = TherapistChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="— not assigned —"
+    )
+    symptomatic_side = forms.ChoiceField(
+        choices=Side.choices, initial=Side.NONE, label="Side of sciatic symptoms"
+    )
+
+    def __init__(self, *args, therapists: list[User], show_clinical: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["primary_therapist"].queryset = User.objects.filter(
+            pk__in=[therapist.pk for therapist in therapists]
+        ).order_by("last_name", "first_name")
+        if not show_clinical:
+            del self.fields["symptomatic_side"]
+
+    def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [
+            (title, [self[name] for name in names if name in self.fields])
+            for title, names in self.SECTIONS
+        ]

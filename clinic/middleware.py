@@ -1,0 +1,61 @@
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from clinic.models import PatientAccessLink
+
+PATIENT_LINK_SESSION_KEY = "dorsi_patient_link"
+
+
+class PatientSessionMiddleware:
+    """Sets request.patient for a session opened with a personal link.
+
+    The link is checked on every request, so revoking it (or discharging the patient) ends the
+    session at once rather than when the cookie expires. A signed-in member of staff is never
+    also a patient.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.patient = None
+        request.patient_link = None
+        link_id = request.session.get(PATIENT_LINK_SESSION_KEY)
+        if link_id and not request.user.is_authenticated:
+            link = (
+                PatientAccessLink.objects.usable(timezone.now())
+                .select_related("patient__clinic")
+                .filter(pk=link_id)
+                .first()
+            )
+            if link is None:
+                request.session.flush()
+            else:
+                request.patient = link.patient
+                request.patient_link = link
+        response = self.get_response(request)
+        if request.patient is not None:
+            # Patient pages are personal; no shared cache may keep them.
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+
+class ClinicTimeZoneMiddleware:
+    """Shows times in the clinic's zone: the staff member's clinic, or the patient's."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        clinic = None
+        if request.user.is_authenticated and getattr(request.user, "clinic_id", None):
+            clinic = request.user.clinic
+        elif getattr(request, "patient", None) is not None:
+            clinic = request.patient.clinic
+        if clinic is not None:
+            timezone.activate(clinic.zone)
+        else:
+            timezone.deactivate()
+        return self.get_response(request)

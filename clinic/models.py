@@ -1,0 +1,279 @@
+import uuid
+import zoneinfo
+from datetime import datetime
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not an IANA time zone such as Europe/Berlin.")
+
+
+class LengthUnit(models.TextChoices):
+    CM = "cm", "centimetres"
+    IN = "in", "inches"
+
+
+class Clinic(models.Model):
+    """A clinic and its clinical settings.
+
+    The thresholds default to the clinical brief's reference values; they are a clinic's choice,
+    not constants, so each clinic can adjust them. Lengths are stored in millimetres as decimals
+    so that both 12.7 cm and 3 in (76.2 mm) are exact.
+    """
+
+    name = models.CharField(max_length=200)
+    time_zone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_time_zone], help_text="IANA name."
+    )
+    display_unit = models.CharField(max_length=2, choices=LengthUnit.choices, default=LengthUnit.CM)
+    phone_region = models.CharField(
+        max_length=2,
+        default="US",
+        help_text="ISO country code used to read phone numbers written without a +country code.",
+    )
+    # Knee-to-wall reference values (clinical brief): targets are clinic settings.
+    target_distance_mm = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("127.00"),
+        help_text="Knee-to-wall distance considered optimal (source clinic: 5 in / 12.7 cm).",
+    )
+    needs_work_below_mm = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("76.20"),
+        help_text="Below this distance the ankle needs work (3 in / 7.6 cm).",
+    )
+    asymmetry_over_mm = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("15.00"),
+        help_text="Flag a side-to-side difference over this (1.5 cm).",
+    )
+    mdc_same_therapist_mm = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("19.00"),
+        help_text="Minimal detectable change, same therapist (Powden 2015: 1.9 cm).",
+    )
+    mdc_other_therapist_mm = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("16.00"),
+        help_text="Minimal detectable change, different therapists (Powden 2015: 1.6 cm).",
+    )
+    retest_interval_days = models.PositiveSmallIntegerField(
+        default=21,
+        validators=[MinValueValidator(1)],
+        help_text="Days after an assessment that a re-test falls due.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_distance_mm__gt=0)
+                & Q(needs_work_below_mm__gt=0)
+                & Q(asymmetry_over_mm__gt=0)
+                & Q(mdc_same_therapist_mm__gt=0)
+                & Q(mdc_other_therapist_mm__gt=0),
+                name="clinic_thresholds_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(retest_interval_days__gte=1), name="clinic_retest_interval_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def local_now(self) -> datetime:
+        return timezone.now().astimezone(self.zone)
+
+
+class Role(models.TextChoices):
+    THERAPIST = "therapist", "Therapist"
+    FRONT_DESK = "front_desk", "Front desk"
+    CLINIC_ADMIN = "clinic_admin", "Clinic admin"
+
+
+class User(AbstractUser):
+    """A member of staff. Patients are not users: they sign in with a personal link."""
+
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            # Staff of a clinic always have a role; a role always belongs to a clinic.
+            models.CheckConstraint(
+                condition=(Q(clinic__isnull=True) & Q(role=""))
+                | (Q(clinic__isnull=False) & Q(role__in=Role.values)),
+                name="user_clinic_and_role_together",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_clinician(self) -> bool:
+        return self.role in {Role.THERAPIST, Role.CLINIC_ADMIN}
+
+
+class ReminderChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message"
+    NONE = "none", "No reminders"
+
+
+class Side(models.TextChoices):
+    LEFT = "left", "Left"
+    RIGHT = "right", "Right"
+    BOTH = "both", "Both"
+    NONE = "none", "None"
+
+
+class PatientStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    DISCHARGED = "discharged", "Discharged"
+
+
+class PatientQuerySet(models.QuerySet):
+    def active(self) -> "PatientQuerySet":
+        return self.filter(status=PatientStatus.ACTIVE)
+
+    def in_clinic(self, clinic: Clinic) -> "PatientQuerySet":
+        return self.filter(clinic=clinic)
+
+
+class Patient(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +15551234567.")
+    reminder_channel = models.CharField(
+        max_length=10, choices=ReminderChannel.choices, default=ReminderChannel.EMAIL
+    )
+    reminder_consent = models.BooleanField(default=False)
+    reminder_consent_at = models.DateTimeField(null=True, blank=True)
+    primary_therapist = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="primary_patients"
+    )
+    symptomatic_side = models.CharField(max_length=5, choices=Side.choices, default=Side.NONE)
+    status = models.CharField(
+        max_length=12, choices=PatientStatus.choices, default=PatientStatus.ACTIVE
+    )
+    discharged_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [
+            models.Index(fields=["clinic", "status", "last_name"]),
+            models.Index(fields=["primary_therapist", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(status=PatientStatus.DISCHARGED) & Q(discharged_at__isnull=False))
+                | (Q(status=PatientStatus.ACTIVE) & Q(discharged_at__isnull=True)),
+                name="patient_discharged_at_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(reminder_consent=False) | Q(reminder_consent_at__isnull=False),
+                name="patient_consent_has_timestamp",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == PatientStatus.ACTIVE
+
+
+class PatientAccessLinkQuerySet(models.QuerySet):
+    def usable(self, at: datetime | None = None) -> "PatientAccessLinkQuerySet":
+        at = at or timezone.now()
+        return self.filter(
+            revoked_at__isnull=True, expires_at__gt=at, patient__status=PatientStatus.ACTIVE
+        )
+
+
+class PatientAccessLink(models.Model):
+    """A personal link that lets a patient in without a password.
+
+    The URL carries this row's random id signed with SECRET_KEY; the row makes the link
+    expiring and revocable. Neither a leaked database (no key) nor a guessed id (no signature)
+    is enough to open a patient's pages.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="access_links")
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_opened_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PatientAccessLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="access_link_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Link for patient {self.patient_id} until {self.expires_at:%Y-%m-%d}"
+
+    def is_usable(self, at: datetime | None = None) -> bool:
+        at = at or timezone.now()
+        return self.revoked_at is None and self.expires_at > at and self.patient.is_active
+
+
+class Heartbeat(models.Model):
+    """The last time a periodic task scheduled by beat actually ran on a worker."""
+
+    name = models.CharField(max_length=50, unique=True)
+    seen_at = models.DateTimeField()
+    hostname = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,75 @@
+from rest_framework import serializers
+
+from clinic.models import Patient, PatientStatus, ReminderChannel, Side, User
+
+
+class TherapistSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "name"]
+
+    def get_name(self, user: User) -> str:
+        return str(user)
+
+
+class PatientSerializer(serializers.ModelSerializer):
+    """A patient as the API shows it; clinical fields only to roles that may see them."""
+
+    primary_therapist = TherapistSerializer(read_only=True)
+    full_name = serializers.CharField(read_only=True)
+
+    clinical_fields = ("symptomatic_side",)
+
+    class Meta:
+        model = Patient
+        fields = [
+            "id",
+            "full_name",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "email",
+            "phone",
+            "reminder_channel",
+            "reminder_consent",
+            "reminder_consent_at",
+            "primary_therapist",
+            "symptomatic_side",
+            "status",
+            "discharged_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {"symptomatic_side": {"required": False}}
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if not self.context.get("show_clinical", False):
+            for name in self.clinical_fields:
+                fields.pop(name, None)
+        return fields
+
+
+class PatientInputSerializer(serializers.Serializer):
+    """The shape of a patient write; the rules (clinic, dates, therapist) are the service's."""
+
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100)
+    date_of_birth = serializers.DateField()
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    reminder_channel = serializers.ChoiceField(choices=ReminderChannel.choices, required=False)
+    reminder_consent = serializers.BooleanField(required=False)
+    primary_therapist = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Id of a therapist of the caller's clinic."
+    )
+    symptomatic_side = serializers.ChoiceField(
+        choices=Side.choices, required=False, help_text="Clinical: therapists and admins only."
+    )
+
+
+class PatientStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=PatientStatus.choices, read_only=True)

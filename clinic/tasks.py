@@ -1,0 +1,42 @@
+"""Background work of the clinic core. Tasks take ids, call a service, tolerate running twice."""
+
+import socket
+
+from celery import shared_task
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+
+from clinic import services
+from clinic.models import PatientAccessLink
+
+
+@shared_task(name="clinic.tasks.heartbeat")
+def heartbeat() -> None:
+    """Scheduled by beat, run by a worker: its timestamp proves both are alive."""
+    services.heartbeat_record(name="celery", hostname=socket.gethostname())
+
+
+@shared_task(
+    name="clinic.tasks.patient_link_email",
+    autoretry_for=(OSError,),
+    max_retries=5,
+    retry_backoff=True,
+)
+def patient_link_email(*, link_id: str) -> None:
+    link = PatientAccessLink.objects.select_related("patient__clinic").filter(pk=link_id).first()
+    # A link revoked or expired before the worker got to it is not worth sending.
+    if link is None or not link.is_usable() or not link.patient.email:
+        return
+    context = {
+        "patient": link.patient,
+        "clinic": link.patient.clinic,
+        "url": services.patient_link_url(link),
+        "expires_at": link.expires_at,
+    }
+    send_mail(
+        subject=f"Your exercise page at {link.patient.clinic.name}",
+        message=render_to_string("clinic/email/patient_link.txt", context),
+        html_message=render_to_string("clinic/email/patient_link.html", context),
+        from_email=None,
+        recipient_list=[link.patient.email],
+    )

@@ -1,0 +1,50 @@
+"""The project's URLconf: pages, the API under /api/v1/, the schema and the health check."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from clinic import api, views
+
+router = DefaultRouter()
+router.register("patients", api.PatientViewSet, basename="patient")
+
+api_urlpatterns = [
+    path("", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("patients/", views.patient_list, name="patient-list"),
+    path("patients/new/", views.patient_create, name="patient-create"),
+    path("patients/<int:patient_id>/", views.patient_detail, name="patient-detail"),
+    path("patients/<int:patient_id>/edit/", views.patient_edit, name="patient-edit"),
+    path("patients/<int:patient_id>/discharge/", views.patient_discharge, name="patient-discharge"),
+    path(
+        "patients/<int:patient_id>/reactivate/",
+        views.patient_reactivate,
+        name="patient-reactivate",
+    ),
+    path("patients/<int:patient_id>/links/", views.patient_link_issue, name="patient-link-issue"),
+    path(
+        "patients/<int:patient_id>/links/<uuid:link_id>/revoke/",
+        views.patient_link_revoke,
+        name="patient-link-revoke",
+    ),
+    path("p/<str:token>/", views.patient_link_open, name="patient-link-open"),
+    path("me/", views.patient_home, name="patient-home"),
+    path("me/sign-out/", views.patient_sign_out, name="patient-sign-out"),
+    path("api/v1/", include(api_urlpatterns)),
+    path("admin/", admin.site.urls),
+]

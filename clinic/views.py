@@ -1,0 +1,275 @@
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from clinic import selectors, services
+from clinic.access import (
+    Action,
+    actor_for,
+    can,
+    can_register_patients,
+    can_view_clinical_data,
+    patient_for,
+)
+from clinic.forms import PatientForm, form_add_service_errors
+from clinic.middleware import PATIENT_LINK_SESSION_KEY
+from clinic.models import PatientAccessLink, PatientStatus
+
+PATIENTS_PER_PAGE = 25
+
+
+def staff_required(view: Callable) -> Callable:
+    """Staff of a clinic only: anonymous visitors are sent to sign in, patients refused."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        actor = actor_for(request)
+        if actor.is_staff_member:
+            return view(request, *args, **kwargs)
+        if actor.is_patient or request.user.is_authenticated:
+            raise PermissionDenied("This page is for clinic staff.")
+        return redirect_to_login(request.get_full_path())
+
+    return wrapper
+
+
+def patient_required(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if actor_for(request).is_patient:
+            return view(request, *args, **kwargs)
+        return render(request, "clinic/patient_link_needed.html", status=403)
+
+    return wrapper
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    actor = actor_for(request)
+    if actor.is_staff_member:
+        return redirect("patient-list")
+    if actor.is_patient:
+        return redirect("patient-home")
+    return redirect("login")
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    report = selectors.health_report()
+    return JsonResponse(report, status=200 if report["ok"] else 503)
+
+
+# --- Staff: patients --------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def patient_list(request: HttpRequest) -> HttpResponse:
+    actor = actor_for(request)
+    search = request.GET.get("q", "")
+    status = request.GET.get("status", PatientStatus.ACTIVE)
+    therapist = request.GET.get("therapist", "")
+    patients = selectors.patient_list(actor=actor, search=search)
+    if status in PatientStatus.values:
+        patients = patients.filter(status=status)
+    if therapist.isdigit():
+        patients = patients.filter(primary_therapist_id=int(therapist))
+    elif therapist == "mine":
+        patients = patients.filter(primary_therapist=actor.user)
+    page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "clinic/patient_list.html",
+        {
+            "page": page,
+            "search": search,
+            "status": status,
+            "therapist": therapist,
+            "therapists": selectors.clinic_therapists(clinic_id=actor.clinic.pk),
+            "statuses": PatientStatus.choices,
+            "can_register": can_register_patients(actor),
+            "show_clinical": can_view_clinical_data(actor),
+            "query_without_page": query.urlencode(),
+        },
+    )
+
+
+@staff_required
+def patient_create(request: HttpRequest) -> HttpResponse:
+    actor = actor_for(request)
+    if not can_register_patients(actor):
+        raise PermissionDenied("Your role may not register patients.")
+    therapists = selectors.clinic_therapists(clinic_id=actor.clinic.pk)
+    show_clinical = can_view_clinical_data(actor)
+    initial = {"primary_therapist": actor.user.pk} if actor.user.is_clinician else {}
+    form = PatientForm(
+        request.POST or None, therapists=therapists, show_clinical=show_clinical, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.patient_create(
+                clinic=actor.clinic, created_by=actor.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{patient.full_name} is registered.")
+            return redirect("patient-detail", patient_id=patient.pk)
+    return render(request, "clinic/patient_form.html", {"form": form, "patient": None})
+
+
+@staff_required
+def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
+    actor = actor_for(request)
+    patient = patient_for(actor, patient_id, Action.CHANGE)
+    show_clinical = can(actor, Action.CHANGE_CLINICAL, patient)
+    therapists = selectors.clinic_therapists(clinic_id=actor.clinic.pk)
+    initial = {
+        "first_name": patient.first_name,
+        "last_name": patient.last_name,
+        "date_of_birth": patient.date_of_birth,
+        "email": patient.email,
+        "phone": patient.phone,
+        "reminder_channel": patient.reminder_channel,
+        "reminder_consent": patient.reminder_consent,
+        "primary_therapist": patient.primary_therapist_id,
+        "symptomatic_side": patient.symptomatic_side,
+    }
+    form = PatientForm(
+        request.POST or None, therapists=therapists, show_clinical=show_clinical, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patient_update(patient=patient, **form.cleaned_data)
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect("patient-detail", patient_id=patient.pk)
+    return render(request, "clinic/patient_form.html", {"form": form, "patient": patient})
+
+
+@staff_required
+@require_GET
+def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
+    actor = actor_for(request)
+    patient = patient_for(actor, patient_id, Action.VIEW)
+    links = []
+    if can(actor, Action.ISSUE_LINK, patient):
+        links = [
+            {"link": link, "url": services.patient_link_url(link) if link.is_usable() else None}
+            for link in selectors.patient_links(patient_id=patient.pk)
+        ]
+    return render(
+        request,
+        "clinic/patient_detail.html",
+        {
+            "patient": patient,
+            "links": links,
+            "can_change": can(actor, Action.CHANGE, patient),
+            "can_discharge": can(actor, Action.DISCHARGE, patient),
+            "can_issue_link": can(actor, Action.ISSUE_LINK, patient),
+            "show_clinical": can(actor, Action.VIEW_CLINICAL, patient),
+            "link_days": settings.PATIENT_LINK_MAX_AGE.days,
+        },
+    )
+
+
+@staff_required
+@require_POST
+def patient_discharge(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = patient_for(actor_for(request), patient_id, Action.DISCHARGE)
+    try:
+        services.patient_discharge(patient=patient)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{patient.full_name} is discharged; their links stop working.")
+    return redirect("patient-detail", patient_id=patient.pk)
+
+
+@staff_required
+@require_POST
+def patient_reactivate(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = patient_for(actor_for(request), patient_id, Action.DISCHARGE)
+    try:
+        services.patient_reactivate(patient=patient)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{patient.full_name} is active again.")
+    return redirect("patient-detail", patient_id=patient.pk)
+
+
+@staff_required
+@require_POST
+def patient_link_issue(request: HttpRequest, patient_id: int) -> HttpResponse:
+    actor = actor_for(request)
+    patient = patient_for(actor, patient_id, Action.ISSUE_LINK)
+    send = request.POST.get("send") == "email"
+    try:
+        services.patient_link_issue(patient=patient, issued_by=actor.user, email_to_patient=send)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if send:
+            messages.success(request, f"A new personal link is on its way to {patient.email}.")
+        else:
+            messages.success(request, "A new personal link is ready: copy it below.")
+    return redirect("patient-detail", patient_id=patient.pk)
+
+
+@staff_required
+@require_POST
+def patient_link_revoke(request: HttpRequest, patient_id: int, link_id: str) -> HttpResponse:
+    actor = actor_for(request)
+    patient = patient_for(actor, patient_id, Action.ISSUE_LINK)
+    link = get_object_or_404(PatientAccessLink, pk=link_id, patient=patient)
+    services.patient_link_revoke(link=link, revoked_by=actor.user)
+    messages.success(request, "The link is revoked; anyone using it is signed out.")
+    return redirect("patient-detail", patient_id=patient.pk)
+
+
+# --- Patients ---------------------------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def patient_link_open(request: HttpRequest, token: str) -> HttpResponse:
+    link = services.patient_link_resolve(token)
+    if link is None:
+        return render(request, "clinic/patient_link_invalid.html", status=403)
+    # One person per browser session: opening a link signs out whoever was signed in.
+    logout(request)
+    request.session[PATIENT_LINK_SESSION_KEY] = str(link.pk)
+    request.session.set_expiry(services.patient_link_session_expiry(link))
+    services.patient_link_mark_opened(link=link)
+    # Redirect so that the token does not stay in the address bar, history or Referer.
+    return redirect("patient-home")
+
+
+@never_cache
+@patient_required
+@require_GET
+def patient_home(request: HttpRequest) -> HttpResponse:
+    patient = patient_for(actor_for(request), request.patient.pk, Action.VIEW)
+    return render(request, "clinic/patient_home.html", {"patient": patient})
+
+
+@require_POST
+def patient_sign_out(request: HttpRequest) -> HttpResponse:
+    request.session.flush()
+    return render(request, "clinic/patient_signed_out.html")

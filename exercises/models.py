@@ -1,0 +1,1 @@
+# The exercise library and calf routines arrive with issue 4.
