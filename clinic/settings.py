@@ -62,6 +62,12 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def ensure_dir(path: Path) -> Path:
+    """The embedded defaults keep their files under var/; create what they need on start."""
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def env_database(name: str, default: str) -> dict:
     url = env_str(name, default)
     scheme = urlsplit(url).scheme
@@ -84,12 +90,17 @@ def env_email(name: str, default: str) -> dict:
     if scheme not in environ.Env.EMAIL_SCHEMES:
         known = ", ".join(sorted(environ.Env.EMAIL_SCHEMES))
         raise ImproperlyConfigured(f"{name} scheme {scheme!r} is not one of: {known}.")
-    return environ.Env.email_url_config(url)
+    config = environ.Env.email_url_config(url)
+    if scheme == "filemail":
+        # django-environ drops the leading slash of an absolute path.
+        config["EMAIL_FILE_PATH"] = urlsplit(url).path
+    return config
 
 
-# A local .env (see .env.example) fills in what the real environment does not set.
-if (BASE_DIR / ".env").is_file():
-    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A local env file (see .env.example) fills in what the real environment does not set.
+_env_file = Path(os.environ.get("ENV_FILE", BASE_DIR / ".env"))
+if _env_file.is_file():
+    environ.Env.read_env(_env_file, overwrite=False)
 
 # --- Core -------------------------------------------------------------------------------------
 
@@ -164,6 +175,7 @@ TEMPLATES = [
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'dorsi.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    ensure_dir(Path(DATABASES["default"]["NAME"]).parent)
     # A file, not memory, so a Celery worker started by a test sees the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-dorsi.sqlite3")}
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -199,7 +211,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT = ensure_dir(Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles"))))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -230,7 +242,7 @@ PATIENT_LINK_MAX_AGE = timedelta(days=env_int("PATIENT_LINK_MAX_AGE_DAYS", 30, m
 _email = env_email("EMAIL_URL", f"filemail://{VAR_DIR / 'mail'}")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":
-    EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")
+    EMAIL_FILE_PATH = str(ensure_dir(Path(_email.get("EMAIL_FILE_PATH") or VAR_DIR / "mail")))
 for _key in ("EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD"):
     if _email.get(_key):
         globals()[_key] = _email[_key]
@@ -249,6 +261,8 @@ if urlsplit(CELERY_BROKER_URL).scheme not in {"redis", "rediss", "filesystem", "
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The embedded broker: messages are files under var/, so the demo needs no server.
     _broker_dir = VAR_DIR / "broker"
+    for _sub in ("queue", "control", "processed"):
+        ensure_dir(_broker_dir / _sub)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),

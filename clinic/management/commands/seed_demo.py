@@ -1,0 +1,167 @@
+"""Demo data: one clinic, its staff and thirty patients. Safe to run twice."""
+
+import random
+from datetime import date
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from clinic import services
+from clinic.models import (
+    Clinic,
+    LengthUnit,
+    Patient,
+    PatientAccessLink,
+    ReminderChannel,
+    Role,
+    Side,
+    User,
+)
+
+DEMO_PASSWORD = "dorsi-demo"  # noqa: S105 - printed for the demo, never used in production
+DEMO_CLINIC = "Lakeside Physical Therapy"
+
+STAFF = [
+    ("maya", "Maya", "Okafor", Role.THERAPIST),
+    ("daniel", "Daniel", "Reyes", Role.THERAPIST),
+    ("priya", "Priya", "Natarajan", Role.THERAPIST),
+    ("frontdesk", "Sam", "Lee", Role.FRONT_DESK),
+    ("clinicadmin", "Jordan", "Blake", Role.CLINIC_ADMIN),
+]
+
+FIRST_NAMES = [
+    "Alex",
+    "Bianca",
+    "Carlos",
+    "Dana",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Imani",
+    "Jonas",
+    "Kara",
+    "Luis",
+    "Mei",
+    "Nora",
+    "Omar",
+    "Paula",
+    "Quinn",
+    "Rosa",
+    "Sven",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wes",
+    "Ximena",
+    "Yusuf",
+    "Zoe",
+    "Ben",
+    "Chloe",
+    "Dmitri",
+    "Eve",
+]
+LAST_NAMES = [
+    "Anders",
+    "Baker",
+    "Chen",
+    "Diaz",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Hughes",
+    "Ibrahim",
+    "Jensen",
+    "Kowalski",
+    "Larsen",
+    "Moreau",
+    "Nguyen",
+    "Olsen",
+    "Patel",
+    "Quint",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+    "Ueda",
+    "Vargas",
+    "Walsh",
+    "Xu",
+    "Young",
+    "Zimmer",
+    "Brooks",
+    "Castro",
+    "Dubois",
+    "Ellis",
+]
+
+
+class Command(BaseCommand):
+    help = "Create a demo clinic with staff and thirty patients (safe to run twice)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--patients", type=int, default=30)
+
+    @transaction.atomic
+    def handle(self, *args, patients: int, **options):
+        clinic, _ = Clinic.objects.get_or_create(
+            name=DEMO_CLINIC,
+            defaults={"time_zone": "America/Chicago", "display_unit": LengthUnit.IN},
+        )
+        staff = {}
+        for username, first, last, role in STAFF:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{username}@lakeside.example",
+                    "clinic": clinic,
+                    "role": role,
+                },
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            staff[username] = user
+
+        therapists = [staff["maya"], staff["daniel"], staff["priya"]]
+        rng = random.Random(2026)  # noqa: S311 - reproducible demo data, not security
+        created_count = 0
+        for index in range(patients):
+            first = FIRST_NAMES[index % len(FIRST_NAMES)]
+            last = LAST_NAMES[(index * 7) % len(LAST_NAMES)]
+            email = f"{first}.{last}.{index}@patients.example".lower()
+            if Patient.objects.filter(clinic=clinic, email=email).exists():
+                continue
+            services.patient_create(
+                clinic=clinic,
+                created_by=staff["frontdesk"],
+                first_name=first,
+                last_name=last,
+                date_of_birth=date(rng.randint(1945, 2004), rng.randint(1, 12), rng.randint(1, 28)),
+                email=email,
+                phone=f"+1 312 555 01{index:02d}",
+                reminder_channel=rng.choice([ReminderChannel.EMAIL, ReminderChannel.SMS]),
+                reminder_consent=rng.random() < 0.8,
+                primary_therapist=therapists[index % len(therapists)],
+                symptomatic_side=rng.choice([Side.LEFT, Side.RIGHT, Side.BOTH, Side.NONE]),
+            )
+            created_count += 1
+
+        first_patient = Patient.objects.filter(clinic=clinic).order_by("id").first()
+        link = None
+        if first_patient is not None:
+            link = PatientAccessLink.objects.usable().filter(patient=first_patient).first()
+            if link is None:
+                link = services.patient_link_issue(
+                    patient=first_patient, issued_by=staff["frontdesk"]
+                )
+
+        self.stdout.write(self.style.SUCCESS(f"Demo clinic: {clinic.name} ({clinic.time_zone})"))
+        self.stdout.write(f"  {created_count} patients created, {patients} in the demo set.")
+        self.stdout.write(f"  Staff logins (password for all: {DEMO_PASSWORD}):")
+        for username, first, last, role in STAFF:
+            self.stdout.write(f"    {username:<12} {first} {last}, {role.label}")
+        if link is not None:
+            self.stdout.write(f"  Patient page of {first_patient.full_name} (no password):")
+            self.stdout.write(f"    {services.patient_link_url(link)}")

@@ -1,0 +1,313 @@
+"""The cast every test can use, and the rules for tests that need real services.
+
+Cast: a clinic with a therapist, a front-desk user, a clinic admin and two patients; a second
+clinic with its own therapist and patient.
+
+Tests marked `postgres` run only on PostgreSQL, tests marked `browser` only where Debian's
+chromium is installed; skipped ones are listed at the end of the run. With CI=true (or
+DORSI_REQUIRE_SERVICES=true) a missing service stops the run instead.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+from clinic import services
+from clinic.models import Clinic, Patient, Role, User
+from tests.factories import ClinicFactory, PatientFactory, StaffFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+ROLES = [
+    "anonymous",
+    "patient",
+    "other_patient",
+    "therapist",
+    "front_desk",
+    "clinic_admin",
+    "other_clinic_therapist",
+]
+
+_SKIP_POSTGRES = "needs PostgreSQL (running on SQLite)"
+_SKIP_BROWSER = "needs Debian's chromium (not installed)"
+
+
+def chromium_path() -> str | None:
+    path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    return path if os.access(path, os.X_OK) else None
+
+
+def services_required() -> bool:
+    flags = (os.environ.get("CI", ""), os.environ.get("DORSI_REQUIRE_SERVICES", ""))
+    return any(flag.lower() in {"1", "true", "yes"} for flag in flags)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not services_required():
+        return
+    missing = []
+    if connection.vendor != "postgresql":
+        missing.append(f"PostgreSQL (DATABASE_URL gives {connection.vendor})")
+    if not settings.CELERY_BROKER_URL.startswith("redis"):
+        missing.append(f"Redis (CELERY_BROKER_URL is {settings.CELERY_BROKER_URL})")
+    if chromium_path() is None:
+        missing.append("chromium at /usr/bin/chromium")
+    if missing:
+        pytest.exit("CI needs every real service; missing: " + "; ".join(missing), returncode=3)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    on_postgres = connection.vendor == "postgresql"
+    has_browser = chromium_path() is not None
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason=_SKIP_POSTGRES))
+        if "browser" in item.keywords and not has_browser:
+            item.add_marker(pytest.mark.skip(reason=_SKIP_BROWSER))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    skipped = terminalreporter.stats.get("skipped", [])
+    for reason, title in ((_SKIP_POSTGRES, "PostgreSQL-only"), (_SKIP_BROWSER, "browser")):
+        names = [report.nodeid for report in skipped if reason in str(report.longrepr)]
+        if names:
+            terminalreporter.section(f"{len(names)} {title} tests skipped: {reason}")
+            for name in names:
+                terminalreporter.line(f"  {name}")
+
+
+# --- The cast ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    # The cast signs in with passwords; production-strength hashing would dominate the run.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def clinic(db) -> Clinic:
+    return ClinicFactory(name="Lakeside", time_zone="America/Chicago")
+
+
+@pytest.fixture
+def other_clinic(db) -> Clinic:
+    return ClinicFactory(name="Hillside", time_zone="Europe/Berlin")
+
+
+@pytest.fixture
+def therapist(clinic) -> User:
+    return StaffFactory(clinic=clinic, role=Role.THERAPIST, username="maya")
+
+
+@pytest.fixture
+def front_desk(clinic) -> User:
+    return StaffFactory(clinic=clinic, role=Role.FRONT_DESK, username="sam")
+
+
+@pytest.fixture
+def clinic_admin(clinic) -> User:
+    return StaffFactory(clinic=clinic, role=Role.CLINIC_ADMIN, username="jordan")
+
+
+@pytest.fixture
+def other_clinic_therapist(other_clinic) -> User:
+    return StaffFactory(clinic=other_clinic, role=Role.THERAPIST, username="otto")
+
+
+@pytest.fixture
+def patient(clinic, therapist) -> Patient:
+    return PatientFactory(
+        clinic=clinic,
+        primary_therapist=therapist,
+        first_name="Alex",
+        last_name="Anders",
+        symptomatic_side="left",
+    )
+
+
+@pytest.fixture
+def other_patient(clinic, therapist) -> Patient:
+    return PatientFactory(
+        clinic=clinic, primary_therapist=therapist, first_name="Bianca", last_name="Baker"
+    )
+
+
+@pytest.fixture
+def foreign_patient(other_clinic, other_clinic_therapist) -> Patient:
+    return PatientFactory(
+        clinic=other_clinic,
+        primary_therapist=other_clinic_therapist,
+        first_name="Farid",
+        last_name="Fremd",
+    )
+
+
+def sign_in_patient(client: Client, patient: Patient) -> None:
+    issuer = User.objects.filter(clinic=patient.clinic).first() or StaffFactory(
+        clinic=patient.clinic
+    )
+    link = services.patient_link_issue(patient=patient, issued_by=issuer)
+    response = client.get(services.patient_link_url(link).removeprefix(settings.SITE_URL))
+    assert response.status_code == 302, response
+
+
+@pytest.fixture
+def client_as(request, patient, other_patient, foreign_patient) -> Callable[[str], Client]:
+    """A test client signed in as one of ROLES.
+
+    The cast (both clinics, all three patients) exists in every test that uses this, so each
+    role is tested against data it must not see.
+    """
+
+    def make(role: str) -> Client:
+        client = Client()
+        if role == "anonymous":
+            return client
+        if role == "patient":
+            sign_in_patient(client, patient)
+        elif role == "other_patient":
+            sign_in_patient(client, other_patient)
+        else:
+            client.force_login(request.getfixturevalue(role))
+        return client
+
+    return make
+
+
+# --- Real processes ---------------------------------------------------------------------------
+
+
+def test_database_url() -> str:
+    """The URL of the test database, for processes started by tests."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] or "postgres"
+    if db.get("PASSWORD"):
+        auth += f":{db['PASSWORD']}"
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+test_database_url.__test__ = False  # a helper, not a test
+
+
+@pytest.fixture
+def process_env(tmp_path) -> dict[str, str]:
+    """The environment for a Dorsi process started by a test: same database, same broker."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": test_database_url(),
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+            "EMAIL_URL": f"filemail://{tmp_path / 'mail'}",
+            "ENV_FILE": str(tmp_path / "no.env"),
+            "DEBUG": "true",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+@pytest.fixture
+def celery_worker_process(process_env, tmp_path) -> Iterator[Callable[..., subprocess.Popen]]:
+    """Starts real `celery worker` processes; stops them when the test ends."""
+    started: list[subprocess.Popen] = []
+
+    def start(*, beat: bool = False, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "clinic",
+            "worker",
+            "--loglevel=info",
+            "--concurrency=1",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname",
+            f"test-{uuid.uuid4().hex[:8]}@%h",
+        ]
+        if beat:
+            command += ["--beat", "--schedule", str(tmp_path / f"beat-{len(started)}")]
+        log = open(tmp_path / f"worker-{len(started)}.log", "wb")  # noqa: SIM115
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**process_env, **(extra_env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        process.log_path = log.name
+        started.append(process)
+        return process
+
+    yield start
+
+    for process in started:
+        process.terminate()
+    for process in started:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_for(condition: Callable[[], object], *, timeout: float, what: str) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+# --- Browser ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    if path is None:
+        pytest.skip(_SKIP_BROWSER)
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # between browser steps are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=path,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
