@@ -10,7 +10,7 @@ def navigation(request: HttpRequest) -> dict:
     items: list[tuple[str, str]] = []
     if actor.is_staff_member:
         items.append(("Patients", reverse("patient-list")))
-        items.append(("API", reverse("api-docs")))
+        items.append(("API", reverse("api:docs")))
         if can_manage_clinic(actor) and actor.user.is_staff:
             items.append(("Admin", reverse("admin:index")))
     elif actor.is_patient:

@@ -58,6 +58,8 @@ def health_report() -> dict[str, Any]:
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
+            # Connections are lazy; opening a channel talks to the broker (Redis: a PING).
+            conn.default_channel  # noqa: B018
             transport = conn.transport_cls
         report["broker"] = {"ok": True, "transport": str(transport)}
     except Exception as exc:

@@ -242,6 +242,8 @@ def patient_link_url(link: PatientAccessLink) -> str:
 def patient_link_issue(
     *, patient: Patient, issued_by: User, email_to_patient: bool = False
 ) -> PatientAccessLink:
+    # Re-read under a lock: a discharge committed since the caller loaded the patient wins.
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if not patient.is_active:
         raise ValidationError({"patient": "A discharged patient cannot be given a link."})
     if email_to_patient and not patient.email:

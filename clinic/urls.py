@@ -13,8 +13,8 @@ router.register("patients", api.PatientViewSet, basename="patient")
 
 api_urlpatterns = [
     path("", include(router.urls)),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
 
 urlpatterns = [
@@ -45,6 +45,6 @@ urlpatterns = [
     path("p/<str:token>/", views.patient_link_open, name="patient-link-open"),
     path("me/", views.patient_home, name="patient-home"),
     path("me/sign-out/", views.patient_sign_out, name="patient-sign-out"),
-    path("api/v1/", include(api_urlpatterns)),
+    path("api/v1/", include((api_urlpatterns, "api"))),
     path("admin/", admin.site.urls),
 ]
