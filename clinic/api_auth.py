@@ -1,3 +1,5 @@
+from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 
@@ -31,3 +33,16 @@ class PatientSessionAuthentication(SessionAuthentication):
             return None
         self.enforce_csrf(request)
         return (PatientPrincipal(patient), None)
+
+
+class PatientSessionScheme(OpenApiAuthenticationExtension):
+    target_class = PatientSessionAuthentication
+    name = "patientSession"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": settings.SESSION_COOKIE_NAME,
+            "description": "The session a patient's personal link opens (GET /p/{token}/).",
+        }

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from clinic.models import ReminderChannel, Side, User
@@ -53,6 +54,7 @@ class PatientForm(forms.Form):
     )
 
     def __init__(self, *args, therapists: list[User], show_clinical: bool, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["primary_therapist"].queryset = User.objects.filter(
             pk__in=[therapist.pk for therapist in therapists]
@@ -65,3 +67,9 @@ class PatientForm(forms.Form):
             (title, [self[name] for name in names if name in self.fields])
             for title, names in self.SECTIONS
         ]
+
+
+class StaffLoginForm(AuthenticationForm):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

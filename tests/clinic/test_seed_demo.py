@@ -1,0 +1,32 @@
+import pytest
+from django.core.management import call_command
+
+from clinic.models import Clinic, Patient, Role, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_creates_the_demo_clinic_and_is_safe_to_run_twice(capsys):
+    call_command("seed_demo")
+    first_output = capsys.readouterr().out
+    call_command("seed_demo")
+    second_output = capsys.readouterr().out
+
+    clinic = Clinic.objects.get()
+    assert Patient.objects.filter(clinic=clinic).count() == 30
+    assert User.objects.filter(clinic=clinic, role=Role.THERAPIST).count() == 3
+    assert User.objects.filter(clinic=clinic, role=Role.FRONT_DESK).count() == 1
+    assert User.objects.filter(clinic=clinic, role=Role.CLINIC_ADMIN).count() == 1
+    for output in (first_output, second_output):
+        assert "maya" in output
+        assert "frontdesk" in output
+        assert "dorsi-demo" in output
+        assert "/p/" in output
+    assert "30 patients created" in first_output
+    assert "0 patients created" in second_output
+
+
+def test_the_demo_logins_work(client):
+    call_command("seed_demo")
+    assert client.login(username="frontdesk", password="dorsi-demo")
+    assert client.get("/patients/").status_code == 200
