@@ -108,22 +108,38 @@ def other_clinic(db) -> Clinic:
 
 @pytest.fixture
 def therapist(clinic) -> User:
-    return StaffFactory(clinic=clinic, role=Role.THERAPIST, username="maya")
+    return StaffFactory(
+        clinic=clinic, role=Role.THERAPIST, username="maya", first_name="Maya", last_name="Okafor"
+    )
 
 
 @pytest.fixture
 def front_desk(clinic) -> User:
-    return StaffFactory(clinic=clinic, role=Role.FRONT_DESK, username="sam")
+    return StaffFactory(
+        clinic=clinic, role=Role.FRONT_DESK, username="sam", first_name="Sam", last_name="Lee"
+    )
 
 
 @pytest.fixture
 def clinic_admin(clinic) -> User:
-    return StaffFactory(clinic=clinic, role=Role.CLINIC_ADMIN, username="jordan")
+    return StaffFactory(
+        clinic=clinic,
+        role=Role.CLINIC_ADMIN,
+        username="jordan",
+        first_name="Jordan",
+        last_name="Blake",
+    )
 
 
 @pytest.fixture
 def other_clinic_therapist(other_clinic) -> User:
-    return StaffFactory(clinic=other_clinic, role=Role.THERAPIST, username="otto")
+    return StaffFactory(
+        clinic=other_clinic,
+        role=Role.THERAPIST,
+        username="otto",
+        first_name="Otto",
+        last_name="Weber",
+    )
 
 
 @pytest.fixture

@@ -20,9 +20,10 @@ class StaffFactory(factory.django.DjangoModelFactory):
         model = User
         skip_postgeneration_save = True
 
+    # Deterministic names: tests look for patients' names in pages, which also show staff names.
     username = factory.Sequence(lambda n: f"staff{n}")
-    first_name = factory.Faker("first_name")
-    last_name = factory.Faker("last_name")
+    first_name = "Staff"
+    last_name = factory.Sequence(lambda n: f"Member{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@clinic.example")
     clinic = factory.SubFactory(ClinicFactory)
     role = Role.THERAPIST
@@ -39,8 +40,8 @@ class PatientFactory(factory.django.DjangoModelFactory):
         model = Patient
 
     clinic = factory.SubFactory(ClinicFactory)
-    first_name = factory.Faker("first_name")
-    last_name = factory.Faker("last_name")
+    first_name = factory.Sequence(lambda n: f"Given{n}")
+    last_name = factory.Sequence(lambda n: f"Family{n}")
     date_of_birth = date(1980, 5, 17)
     email = factory.Sequence(lambda n: f"patient{n}@mail.example")
     phone = "+4930123456"

@@ -34,9 +34,7 @@ def test_a_task_enqueued_on_commit_reaches_a_real_worker(
     celery_worker_process, patient, front_desk, tmp_path
 ):
     celery_worker_process()
-    link = services.patient_link_issue(
-        patient=patient, issued_by=front_desk, email_to_patient=True
-    )
+    link = services.patient_link_issue(patient=patient, issued_by=front_desk, email_to_patient=True)
     mail_dir = tmp_path / "mail"
     sent = wait_for(
         lambda: list(mail_dir.glob("*.log")) if mail_dir.exists() else [],

@@ -46,9 +46,7 @@ def test_an_expired_link_is_refused(client, link):
     assert client.get("/me/").status_code == 403
 
 
-def test_a_token_older_than_the_maximum_age_is_refused_by_its_signature(
-    client, link, settings
-):
+def test_a_token_older_than_the_maximum_age_is_refused_by_its_signature(client, link, settings):
     token = path_of(link)
     settings.PATIENT_LINK_MAX_AGE = timedelta(seconds=-1)
     assert client.get(token).status_code == 403
@@ -87,9 +85,7 @@ def test_forged_or_guessed_tokens_are_refused(client, link, tamper):
 
 
 def test_a_signed_token_for_an_unknown_link_is_refused(client):
-    token = signing.dumps(
-        "6f1c1c9e-0000-4000-8000-000000000000", salt=services.PATIENT_LINK_SALT
-    )
+    token = signing.dumps("6f1c1c9e-0000-4000-8000-000000000000", salt=services.PATIENT_LINK_SALT)
     assert client.get(f"/p/{token}/").status_code == 403
 
 
