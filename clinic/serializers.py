@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from clinic.models import Patient, PatientStatus, ReminderChannel, Side, User
+from clinic.models import Patient, ReminderChannel, Side, User
 
 
 class TherapistSerializer(serializers.ModelSerializer):
@@ -43,7 +43,6 @@ class PatientSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
-        extra_kwargs = {"symptomatic_side": {"required": False}}
 
     def get_fields(self):
         fields = super().get_fields()
@@ -69,7 +68,3 @@ class PatientInputSerializer(serializers.Serializer):
     symptomatic_side = serializers.ChoiceField(
         choices=Side.choices, required=False, help_text="Clinical: therapists and admins only."
     )
-
-
-class PatientStatusSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=PatientStatus.choices, read_only=True)

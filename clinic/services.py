@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import (
@@ -233,8 +234,6 @@ def patient_link_token(link: PatientAccessLink) -> str:
 
 
 def patient_link_url(link: PatientAccessLink) -> str:
-    from django.urls import reverse
-
     return settings.SITE_URL + reverse("patient-link-open", args=[patient_link_token(link)])
 
 

@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from clinic import api, views
-from clinic.forms import StaffLoginForm
+from clinic.forms import StaffLoginForm, StaffPasswordChangeForm
 
 router = DefaultRouter()
 router.register("patients", api.PatientViewSet, basename="patient")
@@ -29,6 +29,16 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(form_class=StaffPasswordChangeForm),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("patients/", views.patient_list, name="patient-list"),
     path("patients/new/", views.patient_create, name="patient-create"),
     path("patients/<int:patient_id>/", views.patient_detail, name="patient-detail"),

@@ -179,3 +179,25 @@ def test_the_navigation_matches_the_role(client_as):
     assert 'href="/patients/"' in therapist_html
     assert 'href="/patients/"' not in patient_html
     assert "My exercises" in patient_html
+
+
+def test_staff_change_their_password(client, therapist):
+    from tests.factories import TEST_PASSWORD
+
+    client.force_login(therapist)
+    response = client.post(
+        "/accounts/password/",
+        {
+            "old_password": TEST_PASSWORD,
+            "new_password1": "a-much-longer-passphrase-2026",
+            "new_password2": "a-much-longer-passphrase-2026",
+        },
+    )
+    assert response.url == "/accounts/password/done/"
+    therapist.refresh_from_db()
+    assert therapist.check_password("a-much-longer-passphrase-2026")
+
+
+def test_a_patient_session_cannot_change_a_password(client_as):
+    response = client_as("patient").get("/accounts/password/")
+    assert response.url.startswith("/accounts/login/")
