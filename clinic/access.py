@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 
 from clinic.models import Clinic, Patient, PatientQuerySet, Role, User
@@ -30,16 +31,17 @@ class Action(StrEnum):
     CHANGE_CLINICAL = "change_clinical"
     DISCHARGE = "discharge"
     ISSUE_LINK = "issue_link"  # give the patient a personal sign-in link
+    RECORD_SELF_TEST = "record_self_test"  # the patient's own knee-to-wall test at home
 
 
 _STAFF_ACTIONS: dict[str, frozenset[Action]] = {
-    Role.CLINIC_ADMIN: frozenset(Action),
-    Role.THERAPIST: frozenset(Action),
+    Role.CLINIC_ADMIN: frozenset(Action) - {Action.RECORD_SELF_TEST},
+    Role.THERAPIST: frozenset(Action) - {Action.RECORD_SELF_TEST},
     # The front desk registers patients and keeps their contact details, but sees no
     # clinical record.
     Role.FRONT_DESK: frozenset({Action.VIEW, Action.CHANGE, Action.ISSUE_LINK}),
 }
-_PATIENT_ACTIONS = frozenset({Action.VIEW, Action.VIEW_CLINICAL})
+_PATIENT_ACTIONS = frozenset({Action.VIEW, Action.VIEW_CLINICAL, Action.RECORD_SELF_TEST})
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,16 @@ def can(actor: Actor, action: Action, patient: Patient) -> bool:
     if actor.is_patient:
         return patient.pk == actor.patient.pk and action in _PATIENT_ACTIONS
     return False
+
+
+def clinical_records_visible_to(actor: Actor, records: QuerySet, *, patient_path: str) -> QuerySet:
+    """Narrow a queryset of clinical records (assessments, routines, ...) to what the actor
+    may read: their clinic's for clinical staff, their own for a patient, nothing otherwise."""
+    if actor.is_staff_member and can_view_clinical_data(actor):
+        return records.filter(**{f"{patient_path}__clinic_id": actor.user.clinic_id})
+    if actor.is_patient:
+        return records.filter(**{patient_path: actor.patient.pk})
+    return records.none()
 
 
 def can_register_patients(actor: Actor) -> bool:

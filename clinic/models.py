@@ -117,6 +117,12 @@ class User(AbstractUser):
         Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
     )
     role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+    length_unit = models.CharField(
+        max_length=2,
+        choices=LengthUnit.choices,
+        blank=True,
+        help_text="The unit this person last entered measurements in; blank: the clinic's.",
+    )
 
     objects = UserManager()
 
@@ -136,6 +142,12 @@ class User(AbstractUser):
     @property
     def is_clinician(self) -> bool:
         return self.role in {Role.THERAPIST, Role.CLINIC_ADMIN}
+
+    @property
+    def preferred_unit(self) -> str:
+        if self.length_unit:
+            return self.length_unit
+        return self.clinic.display_unit if self.clinic_id else LengthUnit.CM
 
 
 class ReminderChannel(models.TextChoices):

@@ -1,0 +1,145 @@
+"""Reads of knee-to-wall assessments, interpreted against the clinic's thresholds.
+
+The baseline is the first clinic test; self-tests are shown beside the clinic's values but never
+serve as a baseline or a previous value, and are never classified against the MDC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assessments.interpretation import (
+    Asymmetry,
+    Change,
+    Standing,
+    Thresholds,
+    approx_degrees,
+    asymmetry,
+    change_between,
+    standing,
+)
+from assessments.models import Assessment, AssessmentKind, AssessmentRevision
+from clinic.models import Patient
+
+SIDES = ("left", "right")
+
+
+@dataclass(frozen=True)
+class SideReading:
+    side: str
+    reached: bool
+    distance_um: int
+    tibia_angle_deg: object
+    heel_down: bool
+    pain: int | None
+    standing: Standing
+    approx_degrees: object
+    since_baseline: Change | None = None
+    since_previous: Change | None = None
+
+
+@dataclass(frozen=True)
+class Reading:
+    revision: AssessmentRevision
+    left: SideReading
+    right: SideReading
+    asymmetry: Asymmetry
+    is_baseline: bool = False
+    previous: Reading | None = field(default=None, repr=False)
+
+    @property
+    def is_self_test(self) -> bool:
+        return self.revision.assessment.kind == AssessmentKind.SELF_TEST
+
+    @property
+    def sides(self) -> tuple[SideReading, SideReading]:
+        return (self.left, self.right)
+
+
+def _side(
+    revision: AssessmentRevision,
+    side: str,
+    thresholds: Thresholds,
+    baseline: AssessmentRevision | None,
+    previous: AssessmentRevision | None,
+) -> SideReading:
+    values = revision.side(side)
+    distance = values["distance_um"]
+
+    def change(before: AssessmentRevision | None) -> Change | None:
+        if before is None:
+            return None
+        return change_between(
+            before_um=before.side(side)["distance_um"],
+            before_therapist_id=before.measured_by_id,
+            after_um=distance,
+            after_therapist_id=revision.measured_by_id,
+            thresholds=thresholds,
+        )
+
+    return SideReading(
+        side=side,
+        reached=values["reached"],
+        distance_um=distance,
+        tibia_angle_deg=values["tibia_angle_deg"],
+        heel_down=values["heel_down"],
+        pain=values["pain"],
+        standing=standing(distance, thresholds),
+        approx_degrees=approx_degrees(distance),
+        since_baseline=change(baseline),
+        since_previous=change(previous),
+    )
+
+
+def interpret_history(
+    revisions: list[AssessmentRevision], thresholds: Thresholds
+) -> list[Reading]:
+    """Readings in time order, each clinic test compared with the baseline and the one before."""
+    readings: list[Reading] = []
+    baseline: AssessmentRevision | None = None
+    previous_clinic: AssessmentRevision | None = None
+    previous_reading: Reading | None = None
+    for revision in sorted(revisions, key=lambda r: (r.measured_at, r.assessment_id)):
+        clinical = revision.assessment.kind == AssessmentKind.CLINIC
+        compare_baseline = baseline if clinical and baseline is not revision else None
+        left = _side(revision, "left", thresholds, compare_baseline,
+                     previous_clinic if clinical else None)
+        right = _side(revision, "right", thresholds, compare_baseline,
+                      previous_clinic if clinical else None)
+        reading = Reading(
+            revision=revision,
+            left=left,
+            right=right,
+            asymmetry=asymmetry(left.distance_um, right.distance_um, thresholds),
+            is_baseline=clinical and baseline is None,
+            previous=previous_reading if clinical else None,
+        )
+        readings.append(reading)
+        if clinical:
+            baseline = baseline or revision
+            previous_clinic = revision
+            previous_reading = reading
+    return readings
+
+
+def patient_readings(*, patient: Patient) -> list[Reading]:
+    revisions = list(
+        AssessmentRevision.objects.current()
+        .filter(assessment__patient=patient)
+        .select_related("assessment", "measured_by", "recorded_by")
+    )
+    return interpret_history(revisions, Thresholds.for_clinic(patient.clinic))
+
+
+def reading_for(*, assessment: Assessment) -> Reading:
+    """The current values of one assessment, interpreted in the history of its patient."""
+    for reading in patient_readings(patient=assessment.patient):
+        if reading.revision.assessment_id == assessment.pk:
+            return reading
+    raise AssessmentRevision.DoesNotExist
+
+
+def assessment_revisions(*, assessment: Assessment) -> list[AssessmentRevision]:
+    return list(
+        assessment.revisions.select_related("measured_by", "recorded_by").order_by("-number")
+    )

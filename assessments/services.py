@@ -1,0 +1,282 @@
+"""Writes of knee-to-wall assessments: record, correct, and the patient's self-test.
+
+Every value is checked before anything is written; both sides are one row, so a visit is never
+half-saved. Corrections add a revision and keep the earlier one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.interpretation import (
+    MAX_DISTANCE_UM,
+    MAX_GAP_UM,
+    UnitError,
+    display,
+    to_micrometres,
+)
+from assessments.models import Assessment, AssessmentKind, AssessmentRevision, SpineMotion
+from clinic.models import LengthUnit, Patient, Role, Side, User
+
+SIDES = ("left", "right")
+COMPENSATION_FIELDS = ("feet_turned_out", "knees_in", "anterior_pelvic_tilt", "push_off_turn_out")
+LUMBAR_FIELDS = (
+    "lumbar_flexion",
+    "lumbar_extension",
+    "lumbar_side_bend_left",
+    "lumbar_side_bend_right",
+    "lumbar_rotation_left",
+    "lumbar_rotation_right",
+)
+NOTE_FIELDS = ("hip_notes", "knee_notes", "notes")
+# A device clock a little ahead of the server's is not "the future".
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def _micrometres(value: Any, unit: str, *, field: str, errors: dict) -> int | None:
+    try:
+        return to_micrometres(value, unit)
+    except UnitError as exc:
+        errors[field] = [str(exc)]
+        return None
+
+
+def _side_values(data: Mapping[str, Any], side: str, unit: str, errors: dict) -> dict[str, Any]:
+    reached = data.get(f"{side}_reached", True)
+    distance_raw = data.get(f"{side}_distance")
+    gap_raw = data.get(f"{side}_gap")
+    values: dict[str, Any] = {f"{side}_reached": bool(reached)}
+    limit = f"between 0 and {display(MAX_DISTANCE_UM, 'cm')} ({display(MAX_DISTANCE_UM, 'in')})"
+
+    if reached:
+        if not _blank(gap_raw):
+            errors[f"{side}_gap"] = ["Enter a gap only when the knee could not reach the wall."]
+        if _blank(distance_raw):
+            errors[f"{side}_distance"] = ["Enter the toe-to-wall distance."]
+        else:
+            distance = _micrometres(distance_raw, unit, field=f"{side}_distance", errors=errors)
+            if distance is not None and not 0 <= distance <= MAX_DISTANCE_UM:
+                errors[f"{side}_distance"] = [
+                    f"The distance must be {limit}; if the knee could not reach the wall, "
+                    "say so and enter the gap instead."
+                ]
+            values[f"{side}_distance_um"] = distance
+    else:
+        if not _blank(distance_raw):
+            try:
+                nonzero = Decimal(str(distance_raw)) != 0
+            except InvalidOperation:
+                nonzero = True
+            if nonzero:
+                errors[f"{side}_distance"] = [
+                    "Leave the distance empty when the knee could not reach the wall."
+                ]
+        gap = 0
+        if not _blank(gap_raw):
+            gap = _micrometres(gap_raw, unit, field=f"{side}_gap", errors=errors)
+            if gap is not None and not 0 <= gap <= MAX_GAP_UM:
+                errors[f"{side}_gap"] = [
+                    f"The gap must be between 0 and {display(MAX_GAP_UM, 'cm')} "
+                    f"({display(MAX_GAP_UM, 'in')})."
+                ]
+        values[f"{side}_distance_um"] = -gap if gap else 0
+
+    angle_raw = data.get(f"{side}_tibia_angle_deg")
+    if _blank(angle_raw):
+        values[f"{side}_tibia_angle_deg"] = None
+    else:
+        try:
+            angle = Decimal(str(angle_raw))
+            if not angle.is_finite():
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            errors[f"{side}_tibia_angle_deg"] = [f"{angle_raw!r} is not a number."]
+        else:
+            if not 0 <= angle <= 80:
+                errors[f"{side}_tibia_angle_deg"] = ["The tibia angle must be between 0 and 80°."]
+            elif angle != angle.quantize(Decimal("0.1")):
+                errors[f"{side}_tibia_angle_deg"] = ["Use at most one decimal place for degrees."]
+            values[f"{side}_tibia_angle_deg"] = angle
+
+    values[f"{side}_heel_down"] = bool(data.get(f"{side}_heel_down", True))
+
+    pain_raw = data.get(f"{side}_pain")
+    if _blank(pain_raw):
+        values[f"{side}_pain"] = None
+    else:
+        try:
+            pain = int(str(pain_raw))
+        except ValueError:
+            errors[f"{side}_pain"] = [f"{pain_raw!r} is not a whole number."]
+        else:
+            if not 0 <= pain <= 10:
+                errors[f"{side}_pain"] = ["Pain is rated from 0 (none) to 10 (worst imaginable)."]
+            values[f"{side}_pain"] = pain
+    return values
+
+
+def assessment_values_parse(
+    data: Mapping[str, Any], *, unit: str, patient: Patient, self_test: bool = False
+) -> dict[str, Any]:
+    """The model field values for the input, or a ValidationError naming every bad field."""
+    errors: dict[str, list[str]] = {}
+    if unit not in LengthUnit.values:
+        raise ValidationError({"unit": ["Choose cm or in."]})
+    values: dict[str, Any] = {"entry_unit": unit}
+    for side in SIDES:
+        values.update(_side_values(data, side, unit, errors))
+
+    measured_at = data.get("measured_at")
+    if not isinstance(measured_at, datetime):
+        errors["measured_at"] = ["Enter when the test was done."]
+    elif timezone.is_naive(measured_at):
+        errors["measured_at"] = ["Give a time zone with the time."]
+    elif measured_at > timezone.now() + CLOCK_SKEW:
+        errors["measured_at"] = ["The test cannot be in the future."]
+    elif measured_at.date() < patient.date_of_birth:
+        errors["measured_at"] = ["The test cannot be before the patient was born."]
+    values["measured_at"] = measured_at
+
+    if not self_test:
+        for field in COMPENSATION_FIELDS:
+            values[field] = bool(data.get(field, False))
+        side = data.get("symptomatic_side") or Side.NONE
+        if side not in Side.values:
+            errors["symptomatic_side"] = ["Choose left, right, both or none."]
+        values["symptomatic_side"] = side
+        for field in LUMBAR_FIELDS:
+            motion = data.get(field) or ""
+            if motion and motion not in SpineMotion.values:
+                errors[field] = ["Choose full, limited or painful."]
+            values[field] = motion
+    for field in NOTE_FIELDS:
+        if self_test and field != "notes":
+            continue
+        text = data.get(field) or ""
+        if len(text) > 5000:
+            errors[field] = ["Keep notes under 5,000 characters."]
+        values[field] = text.strip()
+
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _check_therapist(patient: Patient, therapist: User) -> None:
+    if not (
+        therapist.clinic_id == patient.clinic_id
+        and therapist.role in (Role.THERAPIST, Role.CLINIC_ADMIN)
+        and therapist.is_active
+    ):
+        raise ValidationError({"measured_by": ["Choose an active therapist of this clinic."]})
+
+
+def _lock_active_patient(patient: Patient) -> Patient:
+    locked = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
+    if not locked.is_active:
+        raise ValidationError(
+            {"patient": ["This patient is discharged; re-activate them to record a test."]}
+        )
+    return locked
+
+
+def _remember_unit(user: User, unit: str) -> None:
+    if user.length_unit != unit:
+        User.objects.filter(pk=user.pk).update(length_unit=unit)
+        user.length_unit = unit
+
+
+@transaction.atomic
+def assessment_record(
+    *,
+    patient: Patient,
+    measured_by: User,
+    recorded_by: User,
+    unit: str,
+    data: Mapping[str, Any],
+) -> AssessmentRevision:
+    """Record a clinic knee-to-wall test with its chain screen; the unit becomes the default."""
+    patient = _lock_active_patient(patient)
+    _check_therapist(patient, measured_by)
+    values = assessment_values_parse(data, unit=unit, patient=patient)
+    assessment = Assessment.objects.create(
+        patient=patient, clinic=patient.clinic, kind=AssessmentKind.CLINIC, created_by=recorded_by
+    )
+    revision = AssessmentRevision.objects.create(
+        assessment=assessment,
+        number=1,
+        measured_by=measured_by,
+        recorded_by=recorded_by,
+        recorded_at=timezone.now(),
+        **values,
+    )
+    _remember_unit(recorded_by, unit)
+    return revision
+
+
+@transaction.atomic
+def self_test_record(*, patient: Patient, unit: str, data: Mapping[str, Any]) -> AssessmentRevision:
+    """A patient's own knee-to-wall test at home: kept apart from the clinical record."""
+    patient = _lock_active_patient(patient)
+    values = assessment_values_parse(data, unit=unit, patient=patient, self_test=True)
+    assessment = Assessment.objects.create(
+        patient=patient, clinic=patient.clinic, kind=AssessmentKind.SELF_TEST
+    )
+    return AssessmentRevision.objects.create(
+        assessment=assessment, number=1, recorded_at=timezone.now(), **values
+    )
+
+
+@transaction.atomic
+def assessment_correct(
+    *,
+    assessment: Assessment,
+    corrected_by: User,
+    measured_by: User,
+    unit: str,
+    reason: str,
+    data: Mapping[str, Any],
+) -> AssessmentRevision:
+    """Correct a clinic test: a new current revision; the earlier one is kept as it was."""
+    locked = Assessment.objects.select_for_update().select_related("patient__clinic").get(
+        pk=assessment.pk
+    )
+    errors: dict[str, list[str]] = {}
+    if locked.kind != AssessmentKind.CLINIC:
+        raise ValidationError({"assessment": ["A patient's self-test cannot be corrected."]})
+    if not (reason or "").strip():
+        errors["correction_reason"] = ["Say why the values are corrected."]
+    try:
+        _check_therapist(locked.patient, measured_by)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        values = assessment_values_parse(data, unit=unit, patient=locked.patient)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    current = locked.revisions.get(is_current=True)
+    AssessmentRevision.objects.filter(pk=current.pk).update(is_current=False)
+    revision = AssessmentRevision.objects.create(
+        assessment=locked,
+        number=current.number + 1,
+        measured_by=measured_by,
+        recorded_by=corrected_by,
+        recorded_at=timezone.now(),
+        correction_reason=reason.strip(),
+        **values,
+    )
+    _remember_unit(corrected_by, unit)
+    return revision
