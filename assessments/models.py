@@ -59,9 +59,7 @@ def _side_constraints(side: str) -> list[models.CheckConstraint]:
     distance = f"{side}_distance_um"
     return [
         models.CheckConstraint(
-            condition=(
-                reached & Q(**{f"{distance}__gte": 0, f"{distance}__lte": MAX_DISTANCE_UM})
-            )
+            condition=(reached & Q(**{f"{distance}__gte": 0, f"{distance}__lte": MAX_DISTANCE_UM}))
             | (~reached & Q(**{f"{distance}__lte": 0, f"{distance}__gte": -MAX_GAP_UM})),
             name=f"revision_{side}_distance_in_range",
         ),
@@ -86,7 +84,11 @@ class AssessmentRevision(models.Model):
     is_current = models.BooleanField(default=True)
     measured_at = models.DateTimeField()
     measured_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="The therapist who measured; empty for a patient's self-test.",
     )
     entry_unit = models.CharField(max_length=2, choices=LengthUnit.choices)
@@ -119,22 +121,20 @@ class AssessmentRevision(models.Model):
     # The chain screen that led to the ankle: lumbar spine first, then hip and knee.
     lumbar_flexion = models.CharField(max_length=8, choices=SpineMotion.choices, blank=True)
     lumbar_extension = models.CharField(max_length=8, choices=SpineMotion.choices, blank=True)
-    lumbar_side_bend_left = models.CharField(
-        max_length=8, choices=SpineMotion.choices, blank=True
-    )
-    lumbar_side_bend_right = models.CharField(
-        max_length=8, choices=SpineMotion.choices, blank=True
-    )
+    lumbar_side_bend_left = models.CharField(max_length=8, choices=SpineMotion.choices, blank=True)
+    lumbar_side_bend_right = models.CharField(max_length=8, choices=SpineMotion.choices, blank=True)
     lumbar_rotation_left = models.CharField(max_length=8, choices=SpineMotion.choices, blank=True)
-    lumbar_rotation_right = models.CharField(
-        max_length=8, choices=SpineMotion.choices, blank=True
-    )
+    lumbar_rotation_right = models.CharField(max_length=8, choices=SpineMotion.choices, blank=True)
     hip_notes = models.TextField(blank=True)
     knee_notes = models.TextField(blank=True)
     notes = models.TextField(blank=True)
 
     recorded_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="Who entered this revision; empty when the patient did.",
     )
     recorded_at = models.DateTimeField()
@@ -146,9 +146,7 @@ class AssessmentRevision(models.Model):
         ordering = ["assessment_id", "number"]
         indexes = [models.Index(fields=["is_current", "measured_at"])]
         constraints = [
-            models.UniqueConstraint(
-                fields=["assessment", "number"], name="revision_number_unique"
-            ),
+            models.UniqueConstraint(fields=["assessment", "number"], name="revision_number_unique"),
             models.UniqueConstraint(
                 fields=["assessment"],
                 condition=Q(is_current=True),

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from assessments.interpretation import (
+    CHANGE_LABELS,
+    STANDING_LABELS,
     Asymmetry,
     Change,
     Standing,
@@ -16,6 +18,7 @@ from assessments.interpretation import (
     approx_degrees,
     asymmetry,
     change_between,
+    describe_distance,
     standing,
 )
 from assessments.models import Assessment, AssessmentKind, AssessmentRevision
@@ -55,6 +58,16 @@ class Reading:
     def sides(self) -> tuple[SideReading, SideReading]:
         return (self.left, self.right)
 
+    @property
+    def compensation_flags(self) -> tuple[bool, bool, bool, bool]:
+        revision = self.revision
+        return (
+            revision.feet_turned_out,
+            revision.knees_in,
+            revision.anterior_pelvic_tilt,
+            revision.push_off_turn_out,
+        )
+
 
 def _side(
     revision: AssessmentRevision,
@@ -91,9 +104,7 @@ def _side(
     )
 
 
-def interpret_history(
-    revisions: list[AssessmentRevision], thresholds: Thresholds
-) -> list[Reading]:
+def interpret_history(revisions: list[AssessmentRevision], thresholds: Thresholds) -> list[Reading]:
     """Readings in time order, each clinic test compared with the baseline and the one before."""
     readings: list[Reading] = []
     baseline: AssessmentRevision | None = None
@@ -102,10 +113,12 @@ def interpret_history(
     for revision in sorted(revisions, key=lambda r: (r.measured_at, r.assessment_id)):
         clinical = revision.assessment.kind == AssessmentKind.CLINIC
         compare_baseline = baseline if clinical and baseline is not revision else None
-        left = _side(revision, "left", thresholds, compare_baseline,
-                     previous_clinic if clinical else None)
-        right = _side(revision, "right", thresholds, compare_baseline,
-                      previous_clinic if clinical else None)
+        left = _side(
+            revision, "left", thresholds, compare_baseline, previous_clinic if clinical else None
+        )
+        right = _side(
+            revision, "right", thresholds, compare_baseline, previous_clinic if clinical else None
+        )
         reading = Reading(
             revision=revision,
             left=left,
@@ -143,3 +156,31 @@ def assessment_revisions(*, assessment: Assessment) -> list[AssessmentRevision]:
     return list(
         assessment.revisions.select_related("measured_by", "recorded_by").order_by("-number")
     )
+
+
+def patient_progress_lines(*, patient: Patient, unit: str) -> list[dict]:
+    """Plain words for the patient's own page, newest first."""
+    readings = patient_readings(patient=patient)
+    baseline = next((reading for reading in readings if reading.is_baseline), None)
+    lines = []
+    for reading in reversed(readings):
+        sides = []
+        for side in reading.sides:
+            now = describe_distance(side.distance_um, reached=side.reached, unit=unit)
+            change = side.since_baseline
+            if change is not None and baseline is not None:
+                first = getattr(baseline, side.side)
+                before = describe_distance(first.distance_um, reached=first.reached, unit=unit)
+                text = f"{before} → {now}, {CHANGE_LABELS[change.classification]}"
+            else:
+                text = f"{now} ({STANDING_LABELS[side.standing]})"
+            sides.append(f"{side.side.capitalize()}: {text}")
+        lines.append(
+            {
+                "when": reading.revision.measured_at,
+                "self_test": reading.is_self_test,
+                "baseline": reading.is_baseline,
+                "sides": sides,
+            }
+        )
+    return lines

@@ -249,8 +249,10 @@ def assessment_correct(
     data: Mapping[str, Any],
 ) -> AssessmentRevision:
     """Correct a clinic test: a new current revision; the earlier one is kept as it was."""
-    locked = Assessment.objects.select_for_update().select_related("patient__clinic").get(
-        pk=assessment.pk
+    locked = (
+        Assessment.objects.select_for_update()
+        .select_related("patient__clinic")
+        .get(pk=assessment.pk)
     )
     errors: dict[str, list[str]] = {}
     if locked.kind != AssessmentKind.CLINIC:

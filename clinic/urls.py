@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -21,6 +22,7 @@ api_urlpatterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url="/static/img/dorsi-mark.svg", permanent=True)),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(
@@ -58,6 +60,7 @@ urlpatterns = [
     path("p/<str:token>/", views.patient_link_open, name="patient-link-open"),
     path("me/", views.patient_home, name="patient-home"),
     path("me/sign-out/", views.patient_sign_out, name="patient-sign-out"),
+    path("", include("assessments.urls")),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("admin/", admin.site.urls),
 ]

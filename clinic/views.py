@@ -1,10 +1,6 @@
-from collections.abc import Callable
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -12,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from assessments.selectors import patient_progress_lines, patient_readings
 from clinic import selectors, services
 from clinic.access import (
     Action,
@@ -21,36 +18,12 @@ from clinic.access import (
     can_view_clinical_data,
     patient_for,
 )
+from clinic.decorators import patient_required, staff_required
 from clinic.forms import PatientForm, form_add_service_errors
 from clinic.middleware import PATIENT_LINK_SESSION_KEY
 from clinic.models import PatientAccessLink, PatientStatus
 
 PATIENTS_PER_PAGE = 25
-
-
-def staff_required(view: Callable) -> Callable:
-    """Staff of a clinic only: anonymous visitors are sent to sign in, patients refused."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        actor = actor_for(request)
-        if actor.is_staff_member:
-            return view(request, *args, **kwargs)
-        if actor.is_patient or request.user.is_authenticated:
-            raise PermissionDenied("This page is for clinic staff.")
-        return redirect_to_login(request.get_full_path())
-
-    return wrapper
-
-
-def patient_required(view: Callable) -> Callable:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if actor_for(request).is_patient:
-            return view(request, *args, **kwargs)
-        return render(request, "clinic/patient_link_needed.html", status=403)
-
-    return wrapper
 
 
 @require_GET
@@ -173,11 +146,17 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             {"link": link, "url": services.patient_link_url(link) if link.is_usable() else None}
             for link in selectors.patient_links(patient_id=patient.pk)
         ]
+    latest_reading = None
+    if can(actor, Action.VIEW_CLINICAL, patient):
+        readings = [r for r in patient_readings(patient=patient) if not r.is_self_test]
+        latest_reading = readings[-1] if readings else None
     return render(
         request,
         "clinic/patient_detail.html",
         {
             "patient": patient,
+            "latest_reading": latest_reading,
+            "unit": actor.user.preferred_unit,
             "links": links,
             "can_change": can(actor, Action.CHANGE, patient),
             "can_discharge": can(actor, Action.DISCHARGE, patient),
@@ -265,8 +244,13 @@ def patient_link_open(request: HttpRequest, token: str) -> HttpResponse:
 @patient_required
 @require_GET
 def patient_home(request: HttpRequest) -> HttpResponse:
-    patient = patient_for(actor_for(request), request.patient.pk, Action.VIEW)
-    return render(request, "clinic/patient_home.html", {"patient": patient})
+    patient = patient_for(actor_for(request), request.patient.pk, Action.VIEW_CLINICAL)
+    unit = patient.clinic.display_unit
+    return render(
+        request,
+        "clinic/patient_home.html",
+        {"patient": patient, "progress": patient_progress_lines(patient=patient, unit=unit)},
+    )
 
 
 @require_POST

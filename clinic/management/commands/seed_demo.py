@@ -1,10 +1,11 @@
 """Demo data: one clinic, its staff and thirty patients. Safe to run twice."""
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from clinic import services
 from clinic.models import (
@@ -148,6 +149,8 @@ class Command(BaseCommand):
             )
             created_count += 1
 
+        assessed = self._seed_assessments(clinic, therapists, rng)
+
         first_patient = Patient.objects.filter(clinic=clinic).order_by("id").first()
         link = None
         if first_patient is not None:
@@ -159,9 +162,68 @@ class Command(BaseCommand):
 
         self.stdout.write(self.style.SUCCESS(f"Demo clinic: {clinic.name} ({clinic.time_zone})"))
         self.stdout.write(f"  {created_count} patients created, {patients} in the demo set.")
+        self.stdout.write(f"  {assessed} knee-to-wall tests recorded.")
         self.stdout.write(f"  Staff logins (password for all: {DEMO_PASSWORD}):")
         for username, first, last, role in STAFF:
             self.stdout.write(f"    {username:<12} {first} {last}, {role.label}")
         if link is not None:
             self.stdout.write(f"  Patient page of {first_patient.full_name} (no password):")
             self.stdout.write(f"    {services.patient_link_url(link)}")
+
+    def _seed_assessments(self, clinic: Clinic, therapists: list[User], rng: random.Random) -> int:
+        """Two to four knee-to-wall tests three weeks apart for patients who have none."""
+        from assessments import services as assessment_services
+        from assessments.models import Assessment
+
+        recorded = 0
+        now = timezone.now()
+        for index, patient in enumerate(Patient.objects.filter(clinic=clinic).order_by("id")):
+            if Assessment.objects.filter(patient=patient).exists():
+                continue
+            therapist = patient.primary_therapist or therapists[0]
+            visits = rng.randint(2, 4)
+            left = rng.uniform(2.0, 4.8)  # inches, the clinic's unit
+            right = left + rng.uniform(-0.9, 0.9)
+            for visit in range(visits):
+                when = now - timedelta(days=21 * (visits - visit) - rng.randint(0, 3), hours=2)
+                reached_left = left > 0.3
+                data = {
+                    "measured_at": when,
+                    "left_reached": reached_left,
+                    "left_distance": f"{left:.2f}" if reached_left else None,
+                    "right_reached": True,
+                    "right_distance": f"{max(right, 0.25):.2f}",
+                    "left_pain": rng.randint(0, 4),
+                    "right_pain": rng.randint(0, 4),
+                    "feet_turned_out": left < 3.5,
+                    "knees_in": rng.random() < 0.4,
+                    "anterior_pelvic_tilt": rng.random() < 0.3,
+                    "push_off_turn_out": left < 3,
+                    "symptomatic_side": patient.symptomatic_side,
+                    "lumbar_flexion": "limited" if visit == 0 else "full",
+                    "lumbar_extension": "painful" if visit == 0 and index % 3 == 0 else "full",
+                }
+                assessment_services.assessment_record(
+                    patient=patient,
+                    measured_by=therapist,
+                    recorded_by=therapist,
+                    unit="in",
+                    data=data,
+                )
+                recorded += 1
+                # Most patients loosen up with their calf routine; some do not.
+                gain = rng.uniform(-0.2, 1.1) if index % 5 else rng.uniform(-0.6, 0.2)
+                left += gain
+                right += gain + rng.uniform(-0.2, 0.2)
+            if index == 0:
+                assessment_services.self_test_record(
+                    patient=patient,
+                    unit="in",
+                    data={
+                        "measured_at": now - timedelta(days=3),
+                        "left_distance": f"{left:.2f}",
+                        "right_distance": f"{right:.2f}",
+                    },
+                )
+                recorded += 1
+        return recorded

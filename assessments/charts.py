@@ -1,0 +1,144 @@
+"""Server-rendered SVG charts of knee-to-wall distance over time, one per side.
+
+The chart is plain geometry computed here and drawn by a template, so pages need no chart
+library and no network. The table beside it carries the same data for screen readers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from assessments.interpretation import UM_PER_UNIT, Thresholds, display
+from assessments.selectors import Reading
+
+WIDTH, HEIGHT = 640, 260
+LEFT, RIGHT, TOP, BOTTOM = 52, 16, 16, 36
+
+
+@dataclass
+class Point:
+    x: float
+    y: float
+    label: str
+    self_test: bool
+    reached: bool
+
+
+@dataclass
+class SideChart:
+    side: str
+    title: str
+    description: str
+    width: int = WIDTH
+    height: int = HEIGHT
+    plot_left: int = LEFT
+    plot_right: int = WIDTH - RIGHT
+    plot_top: int = TOP
+    plot_bottom: int = HEIGHT - BOTTOM
+    plot_width: int = WIDTH - RIGHT - LEFT
+    points: list[Point] = field(default_factory=list)
+    line: str = ""
+    target_y: float | None = None
+    target_label: str = ""
+    band: tuple[float, float] | None = None  # (top y, height)
+    band_label: str = ""
+    y_ticks: list[tuple[float, str]] = field(default_factory=list)
+    x_ticks: list[tuple[float, str, str]] = field(default_factory=list)
+
+
+def _nice_step(span_units: float) -> float:
+    raw = span_units / 5
+    magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
+    for multiple in (1, 2, 2.5, 5, 10):
+        if raw <= multiple * magnitude:
+            return multiple * magnitude
+    return 10 * magnitude
+
+
+def side_chart(
+    readings: list[Reading], side: str, thresholds: Thresholds, unit: str
+) -> SideChart | None:
+    if not readings:
+        return None
+    per_unit = UM_PER_UNIT[unit]
+    chart = SideChart(
+        side=side,
+        title=f"{side.capitalize()} knee-to-wall distance over time",
+        description="",
+    )
+    clinical = [reading for reading in readings if not reading.is_self_test]
+    baseline = next((reading for reading in clinical if reading.is_baseline), None)
+    values = [getattr(reading, side).distance_um for reading in readings]
+
+    low = min([0, *values])
+    high = max([thresholds.target_um, *values])
+    if baseline is not None:
+        base = getattr(baseline, side).distance_um
+        mdc = thresholds.mdc_same_therapist_um  # the wider of the two: no band overstates change
+        low, high = min(low, base - mdc), max(high, base + mdc)
+    step = _nice_step((high - low) / per_unit or 1) * per_unit
+    low = math.floor(low / step) * step
+    high = math.ceil(high / step) * step
+    if high == low:
+        high = low + step
+
+    def y_of(um: float) -> float:
+        span = chart.plot_bottom - chart.plot_top
+        return round(chart.plot_bottom - (um - low) / (high - low) * span, 1)
+
+    times = [reading.revision.measured_at for reading in readings]
+    start, end = min(times), max(times)
+    seconds = (end - start).total_seconds()
+
+    def x_of(moment) -> float:
+        span = chart.plot_right - chart.plot_left
+        if seconds == 0:
+            return round(chart.plot_left + span / 2, 1)
+        return round(chart.plot_left + (moment - start).total_seconds() / seconds * span, 1)
+
+    tick = low
+    while tick <= high + 1:
+        chart.y_ticks.append((y_of(tick), display(int(tick), unit)))
+        tick += step
+    # (x, label, text-anchor): the first date starts at its point, the last one ends at it.
+    chart.x_ticks = [(x_of(start), timezone.localtime(start).strftime("%-d %b %Y"), "start")]
+    if seconds:
+        chart.x_ticks.append((x_of(end), timezone.localtime(end).strftime("%-d %b %Y"), "end"))
+    else:
+        chart.x_ticks = [(x_of(start), chart.x_ticks[0][1], "middle")]
+
+    chart.target_y = y_of(thresholds.target_um)
+    chart.target_label = f"target {display(thresholds.target_um, unit)}"
+    if baseline is not None:
+        base = getattr(baseline, side).distance_um
+        mdc = thresholds.mdc_same_therapist_um
+        top, bottom = y_of(base + mdc), y_of(base - mdc)
+        chart.band = (top, round(bottom - top, 1))
+        chart.band_label = f"baseline ± {display(mdc, unit)} (no real change)"
+
+    for reading in readings:
+        value = getattr(reading, side)
+        kind = "self-test" if reading.is_self_test else "clinic"
+        when = timezone.localtime(reading.revision.measured_at).strftime("%-d %b %Y")
+        shown = display(value.distance_um, unit) if value.reached else "could not reach"
+        chart.points.append(
+            Point(
+                x=x_of(reading.revision.measured_at),
+                y=y_of(value.distance_um),
+                label=f"{when}: {shown} ({kind})",
+                self_test=reading.is_self_test,
+                reached=value.reached,
+            )
+        )
+    chart.line = " ".join(f"{p.x},{p.y}" for p in chart.points if not p.self_test)
+    first, last = clinical[0] if clinical else None, clinical[-1] if clinical else None
+    if first and last:
+        chart.description = (
+            f"{len(clinical)} clinic tests from {display(getattr(first, side).distance_um, unit)}"
+            f" to {display(getattr(last, side).distance_um, unit)}; target "
+            f"{display(thresholds.target_um, unit)}."
+        )
+    return chart

@@ -1,0 +1,156 @@
+"""Input forms for the knee-to-wall pages. They carry the shape and the browser-side limits;
+the rules (units, ranges, dates, therapists) are the service's, shared with the API."""
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from assessments.interpretation import MAX_DISTANCE_UM, MAX_GAP_UM, UM_PER_UNIT
+from assessments.models import SpineMotion
+from clinic.forms import TherapistChoiceField
+from clinic.models import LengthUnit, Side, User
+
+LUMBAR_LABELS = {
+    "lumbar_flexion": "Forward bending",
+    "lumbar_extension": "Backward bending",
+    "lumbar_side_bend_left": "Side bending left",
+    "lumbar_side_bend_right": "Side bending right",
+    "lumbar_rotation_left": "Rotation left",
+    "lumbar_rotation_right": "Rotation right",
+}
+COMPENSATION_LABELS = {
+    "feet_turned_out": "Feet turned out",
+    "knees_in": "Knees in / hip internal rotation",
+    "anterior_pelvic_tilt": "Anterior pelvic tilt",
+    "push_off_turn_out": "Foot turns out at push-off",
+}
+
+
+def _number(*, maximum_um: int, unit: str, label: str) -> forms.CharField:
+    """A length input: browser-side limits for typing, the service decides."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        widget=forms.NumberInput(
+            attrs={
+                "inputmode": "decimal",
+                "step": "any",
+                "min": "0",
+                "max": f"{maximum_um / UM_PER_UNIT[unit]:g}",
+                "data-max-um": str(maximum_um),
+                "autocomplete": "off",
+            }
+        ),
+    )
+
+
+class KneeToWallForm(forms.Form):
+    """Both sides on one screen. Field order is the tab order: the two distances first."""
+
+    unit = forms.ChoiceField(choices=LengthUnit.choices, widget=forms.RadioSelect, label="Unit")
+    measured_at = forms.DateTimeField(
+        label="Tested at",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        unit: str,
+        therapists: list[User] | None = None,
+        self_test: bool = False,
+        correction: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("label_suffix", "")
+        initial = kwargs.setdefault("initial", {})
+        initial.setdefault("unit", unit)
+        initial.setdefault("measured_at", timezone.localtime().replace(second=0, microsecond=0))
+        super().__init__(*args, **kwargs)
+        self.self_test = self_test
+        for side in ("left", "right"):
+            self.fields[f"{side}_distance"] = _number(
+                maximum_um=MAX_DISTANCE_UM, unit=unit, label="Toe-to-wall distance"
+            )
+        for side in ("left", "right"):
+            self.fields[f"{side}_not_reached"] = forms.BooleanField(
+                required=False, label="Knee could not reach the wall"
+            )
+        for side in ("left", "right"):
+            self.fields[f"{side}_gap"] = _number(
+                maximum_um=MAX_GAP_UM, unit=unit, label="Gap with the toe at the wall"
+            )
+        for side in ("left", "right"):
+            self.fields[f"{side}_heel_down"] = forms.BooleanField(
+                required=False, initial=True, label="Heel stayed down"
+            )
+        for side in ("left", "right"):
+            self.fields[f"{side}_pain"] = forms.IntegerField(
+                required=False,
+                min_value=0,
+                max_value=10,
+                label="Pain during the test (0–10)",
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": 10}),
+            )
+        if not self_test:
+            for side in ("left", "right"):
+                self.fields[f"{side}_tibia_angle_deg"] = forms.CharField(
+                    required=False,
+                    label="Tibia angle (°)",
+                    widget=forms.NumberInput(
+                        attrs={"inputmode": "decimal", "step": "0.1", "min": 0, "max": 80}
+                    ),
+                )
+            self.fields["measured_by"] = TherapistChoiceField(
+                queryset=User.objects.filter(pk__in=[t.pk for t in therapists or []]),
+                label="Measured by",
+                empty_label=None,
+            )
+            for field, label in COMPENSATION_LABELS.items():
+                self.fields[field] = forms.BooleanField(required=False, label=label)
+            self.fields["symptomatic_side"] = forms.ChoiceField(
+                choices=Side.choices, label="Side of sciatic symptoms"
+            )
+            motion_choices = [("", "not tested"), *SpineMotion.choices]
+            for field, label in LUMBAR_LABELS.items():
+                self.fields[field] = forms.ChoiceField(
+                    choices=motion_choices, required=False, label=label
+                )
+            self.fields["hip_notes"] = forms.CharField(
+                required=False, label="Hip", widget=forms.Textarea(attrs={"rows": 2})
+            )
+            self.fields["knee_notes"] = forms.CharField(
+                required=False, label="Knee", widget=forms.Textarea(attrs={"rows": 2})
+            )
+        self.fields["notes"] = forms.CharField(
+            required=False, label="Notes", widget=forms.Textarea(attrs={"rows": 3})
+        )
+        if correction:
+            self.fields["correction_reason"] = forms.CharField(
+                label="Why are these values corrected?",
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def side_rows(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """Rows of the two-column grid: a label, then the left and the right field."""
+        names = ["distance", "not_reached", "gap", "heel_down", "pain"]
+        if not self.self_test:
+            names.append("tibia_angle_deg")
+        return [
+            (self.fields[f"left_{name}"].label, [self[f"left_{name}"], self[f"right_{name}"]])
+            for name in names
+        ]
+
+    def compensation_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in COMPENSATION_LABELS]
+
+    def lumbar_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in LUMBAR_LABELS]
+
+    def service_data(self) -> dict[str, Any]:
+        """The cleaned input in the shape the assessment services take."""
+        data = dict(self.cleaned_data)
+        for side in ("left", "right"):
+            data[f"{side}_reached"] = not data.pop(f"{side}_not_reached", False)
+        return data
