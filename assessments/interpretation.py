@@ -1,8 +1,9 @@
 """Knee-to-wall units and interpretation: pure functions on values, no database.
 
 Distances are integers in micrometres. Both units convert exactly: 1 cm = 10,000 µm and
-1 in = 25,400 µm, so any centimetre value with two decimals and any inch value with three
-(eighths of an inch) is an exact whole number of micrometres and converts back unchanged.
+1 in = 25,400 µm. Entry accepts centimetres to two decimals (0.1 mm) and inches to two
+decimals or in eighths (4.125 in), all of which are whole numbers of micrometres, so every
+accepted value converts back unchanged.
 
 Distances are signed: 0 or more when the knee touched the wall (the greatest toe-to-wall
 distance), 0 or less when it could not reach with the toe against the wall (the remaining
@@ -16,9 +17,12 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 
 UM_PER_UNIT = {"cm": 10_000, "in": 25_400}
-DECIMALS_ALLOWED = {"cm": 2, "in": 3}
+DECIMALS_ALLOWED = {"cm": 2, "in": 2}
+PRECISION_HINT = {
+    "cm": "Use at most 2 decimal places for centimetres (0.1 mm).",
+    "in": "Use inches to 2 decimal places (4.75) or in eighths (4.125).",
+}
 DISPLAY_DECIMALS = {"cm": 1, "in": 2}
-UNIT_NAMES = {"cm": "centimetres", "in": "inches"}
 
 # Plausibility, not clinical judgement: about 25 cm / 10 in forward, 15 cm / 6 in short.
 MAX_DISTANCE_UM = 254_000
@@ -40,11 +44,14 @@ def to_micrometres(value: Decimal | str | int | float, unit: str) -> int:
         raise UnitError(f"{value!r} is not a number.") from None
     if not number.is_finite():
         raise UnitError("Enter a finite number.")
-    micrometres = number * UM_PER_UNIT[unit]
-    if micrometres != micrometres.to_integral_value():
-        places = DECIMALS_ALLOWED[unit]
-        raise UnitError(f"Use at most {places} decimal places for {UNIT_NAMES[unit]}.")
-    return int(micrometres)
+    exponent = number.normalize().as_tuple().exponent
+    decimals = -exponent if exponent < 0 else 0
+    eighths = number * 8
+    if decimals > DECIMALS_ALLOWED[unit] and not (
+        unit == "in" and eighths == eighths.to_integral_value()
+    ):
+        raise UnitError(PRECISION_HINT[unit])
+    return int(number * UM_PER_UNIT[unit])  # exact: the checks above leave no fraction
 
 
 def from_micrometres(micrometres: int, unit: str) -> Decimal:

@@ -184,3 +184,25 @@ def patient_progress_lines(*, patient: Patient, unit: str) -> list[dict]:
             }
         )
     return lines
+
+
+def readings_for_assessments(*, assessment_ids: list[int]) -> dict[int, Reading]:
+    """Interpreted readings for a page of assessments, in two queries whatever its size:
+    each needs its patient's whole history for the baseline and the previous test."""
+    patient_ids = set(
+        Assessment.objects.filter(pk__in=assessment_ids).values_list("patient_id", flat=True)
+    )
+    revisions = (
+        AssessmentRevision.objects.current()
+        .filter(assessment__patient_id__in=patient_ids)
+        .select_related("assessment__patient__clinic")
+    )
+    by_patient: dict[int, list[AssessmentRevision]] = {}
+    for revision in revisions:
+        by_patient.setdefault(revision.assessment.patient_id, []).append(revision)
+    readings: dict[int, Reading] = {}
+    for patient_revisions in by_patient.values():
+        clinic = patient_revisions[0].assessment.patient.clinic
+        for reading in interpret_history(patient_revisions, Thresholds.for_clinic(clinic)):
+            readings[reading.revision.assessment_id] = reading
+    return {pk: readings[pk] for pk in assessment_ids if pk in readings}

@@ -334,6 +334,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "LengthUnitEnum": "clinic.models.LengthUnit",
+        "SpineMotionEnum": "assessments.models.SpineMotion",
+        "SideEnum": "clinic.models.Side",
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------------------

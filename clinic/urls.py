@@ -7,14 +7,21 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from assessments import api as assessment_api
 from clinic import api, views
 from clinic.forms import StaffLoginForm, StaffPasswordChangeForm
 
 router = DefaultRouter()
 router.register("patients", api.PatientViewSet, basename="patient")
+router.register("assessments", assessment_api.AssessmentViewSet, basename="assessment")
 
 api_urlpatterns = [
     path("", include(router.urls)),
+    path(
+        "patients/<int:patient_id>/knee-to-wall/fhir/",
+        assessment_api.KneeToWallFhirView.as_view(),
+        name="patient-knee-to-wall-fhir",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -46,3 +46,33 @@ class PatientFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"patient{n}@mail.example")
     phone = "+4930123456"
     primary_therapist = None
+
+
+def record_knee_to_wall(
+    patient,
+    therapist,
+    *,
+    left: str | None = "10",
+    right: str | None = "10",
+    unit: str = "cm",
+    days_ago: float = 0,
+    **extra,
+):
+    """A clinic knee-to-wall test through the real service; None for a side: could not reach."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from assessments import services
+
+    data = {
+        "measured_at": timezone.now() - timedelta(days=days_ago),
+        "left_reached": left is not None,
+        "left_distance": left,
+        "right_reached": right is not None,
+        "right_distance": right,
+        **extra,
+    }
+    return services.assessment_record(
+        patient=patient, measured_by=therapist, recorded_by=therapist, unit=unit, data=data
+    )

@@ -5,7 +5,7 @@
   var form = document.querySelector("[data-entry-form]");
   if (!form) return;
   var UM = { cm: 10000, in: 25400 };
-  var DECIMALS = { cm: 2, in: 3 };
+  var DECIMALS = { cm: 2, in: 2 };
   var NAMES = { cm: "cm", in: "in" };
 
   function unit() {
@@ -30,8 +30,11 @@
     if (input.dataset.maxUm) {
       var max = Number(input.dataset.maxUm) / UM[unit()];
       if (number > max) return "At most " + +max.toFixed(3) + " " + NAMES[unit()] + ".";
-      if (decimals(value) > DECIMALS[unit()]) {
-        return "At most " + DECIMALS[unit()] + " decimal places in " + NAMES[unit()] + ".";
+      var eighths = unit() === "in" && Number.isInteger(number * 8);
+      if (decimals(value) > DECIMALS[unit()] && !eighths) {
+        return unit() === "in"
+          ? "Inches to 2 decimal places (4.75) or in eighths (4.125)."
+          : "At most 2 decimal places in cm.";
       }
       return "";
     }

@@ -1,0 +1,162 @@
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assessments import services
+from assessments.fhir import knee_to_wall_bundle
+from assessments.models import Assessment, AssessmentKind
+from assessments.selectors import patient_readings, readings_for_assessments
+from assessments.serializers import (
+    AssessmentCorrectionSerializer,
+    AssessmentInputSerializer,
+    AssessmentSerializer,
+)
+from clinic.access import (
+    Action,
+    actor_for,
+    can_view_clinical_data,
+    clinical_records_visible_to,
+    patient_for,
+    patients_visible_to,
+)
+from clinic.models import User
+
+
+class AssessmentFilter(filters.FilterSet):
+    patient = filters.NumberFilter(field_name="patient_id")
+    kind = filters.ChoiceFilter(choices=AssessmentKind.choices)
+    measured_after = filters.IsoDateTimeFilter(method="filter_measured_after")
+    measured_before = filters.IsoDateTimeFilter(method="filter_measured_before")
+
+    class Meta:
+        model = Assessment
+        fields = ["patient", "kind"]
+
+    def filter_measured_after(self, queryset, name, value):
+        return queryset.filter(revisions__is_current=True, revisions__measured_at__gte=value)
+
+    def filter_measured_before(self, queryset, name, value):
+        return queryset.filter(revisions__is_current=True, revisions__measured_at__lte=value)
+
+
+def _therapist(actor, therapist_id: int | None) -> User:
+    if therapist_id is None:
+        return actor.user
+    therapist = User.objects.filter(pk=therapist_id, clinic_id=actor.user.clinic_id).first()
+    if therapist is None:
+        raise ValidationError({"measured_by": ["Choose an active therapist of this clinic."]})
+    return therapist
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Knee-to-wall assessments you may see, with interpretation"),
+    retrieve=extend_schema(summary="One assessment, its current values interpreted"),
+    create=extend_schema(
+        summary="Record a clinic knee-to-wall test (both sides at once)",
+        request=AssessmentInputSerializer,
+        responses={201: AssessmentSerializer},
+    ),
+    update=extend_schema(
+        summary="Correct an assessment: a new revision; the earlier values are kept",
+        request=AssessmentCorrectionSerializer,
+        responses=AssessmentSerializer,
+    ),
+)
+class AssessmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = AssessmentSerializer
+    filterset_class = AssessmentFilter
+    search_fields: list[str] = []
+    ordering_fields: list[str] = []
+    lookup_value_regex = r"\d+"
+    queryset = Assessment.objects.none()
+    http_method_names = ["get", "post", "put", "head", "options"]
+
+    def get_queryset(self):
+        visible = clinical_records_visible_to(
+            actor_for(self.request), Assessment.objects.all(), patient_path="patient"
+        )
+        return visible.order_by("-created_at", "-id").distinct()
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        actor = actor_for(request)
+        if actor.is_staff_member and not can_view_clinical_data(actor):
+            raise PermissionDenied("Your role does not see clinical measurements.")
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        readings = readings_for_assessments(assessment_ids=[a.pk for a in page])
+        body = AssessmentSerializer([readings[a.pk] for a in page], many=True).data
+        return self.get_paginated_response(body)
+
+    def _assessment(self, action: Action) -> Assessment:
+        assessment = Assessment.objects.filter(pk=self.kwargs["pk"]).first()
+        if assessment is None:
+            raise Http404("No such assessment.")
+        patient_for(actor_for(self.request), assessment.patient_id, action)
+        return assessment
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        assessment = self._assessment(Action.VIEW_CLINICAL)
+        reading = readings_for_assessments(assessment_ids=[assessment.pk])[assessment.pk]
+        return Response(AssessmentSerializer(reading).data)
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        actor = actor_for(request)
+        serializer = AssessmentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        patient = patients_visible_to(actor).filter(pk=data.pop("patient")).first()
+        if patient is None:
+            raise ValidationError({"patient": ["No such patient in your clinic."]})
+        patient = patient_for(actor, patient.pk, Action.CHANGE_CLINICAL)
+        revision = services.assessment_record(
+            patient=patient,
+            measured_by=_therapist(actor, data.pop("measured_by", None)),
+            recorded_by=actor.user,
+            unit=data.pop("unit"),
+            data=data,
+        )
+        reading = readings_for_assessments(assessment_ids=[revision.assessment_id])
+        body = AssessmentSerializer(reading[revision.assessment_id]).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args, **kwargs) -> Response:
+        actor = actor_for(request)
+        assessment = self._assessment(Action.CHANGE_CLINICAL)
+        serializer = AssessmentCorrectionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        services.assessment_correct(
+            assessment=assessment,
+            corrected_by=actor.user,
+            measured_by=_therapist(actor, data.pop("measured_by", None)),
+            unit=data.pop("unit"),
+            reason=data.pop("correction_reason"),
+            data=data,
+        )
+        reading = readings_for_assessments(assessment_ids=[assessment.pk])[assessment.pk]
+        return Response(AssessmentSerializer(reading).data)
+
+
+class KneeToWallFhirView(APIView):
+    @extend_schema(
+        summary="A patient's knee-to-wall observations as a FHIR R4 Bundle",
+        responses={(200, "application/fhir+json"): OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request, patient_id: int) -> Response:
+        patient = patient_for(actor_for(request), patient_id, Action.VIEW_CLINICAL)
+        revisions = [reading.revision for reading in patient_readings(patient=patient)]
+        return Response(
+            knee_to_wall_bundle(patient=patient, revisions=revisions),
+            content_type="application/fhir+json",
+        )

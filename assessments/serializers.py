@@ -1,0 +1,171 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from assessments.interpretation import ChangeClass, Standing, from_micrometres
+from assessments.models import AssessmentKind, SpineMotion
+from clinic.models import LengthUnit, Side
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "example": "11.8"})
+class CentimetresField(serializers.Field):
+    """A distance in centimetres, exact (to 4 decimal places) and as a string."""
+
+    def to_representation(self, micrometres: int) -> str:
+        return str(from_micrometres(micrometres, "cm"))
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "example": "4.625"})
+class InchesField(serializers.Field):
+    def to_representation(self, micrometres: int) -> str:
+        return str(from_micrometres(micrometres, "in"))
+
+
+class ChangeSerializer(serializers.Serializer):
+    delta_cm = CentimetresField(source="delta_um")
+    mdc_cm = CentimetresField(source="mdc_um", help_text="The MDC this change was judged by.")
+    classification = serializers.ChoiceField(
+        choices=[change.value for change in ChangeClass],
+        help_text="improved / worse only when the change reaches the MDC.",
+    )
+
+
+class SideResultSerializer(serializers.Serializer):
+    reached = serializers.BooleanField(help_text="False: the knee could not reach the wall.")
+    distance_cm = CentimetresField(
+        source="distance_um", help_text="Toe-to-wall distance; 0 or less when not reached."
+    )
+    distance_in = InchesField(source="distance_um")
+    tibia_angle_deg = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
+    approx_tibia_angle_deg = serializers.IntegerField(
+        source="approx_degrees", help_text="Approximate, from distance (1 cm ≈ 3.6°)."
+    )
+    heel_down = serializers.BooleanField()
+    pain = serializers.IntegerField(allow_null=True)
+    standing = serializers.ChoiceField(choices=[s.value for s in Standing])
+    change_since_baseline = ChangeSerializer(source="since_baseline", allow_null=True)
+    change_since_previous = ChangeSerializer(source="since_previous", allow_null=True)
+
+
+class AsymmetrySerializer(serializers.Serializer):
+    difference_cm = CentimetresField(source="difference_um")
+    flagged = serializers.BooleanField(help_text="Over the clinic's threshold: a prompt to look.")
+    shorter_side = serializers.CharField(allow_null=True)
+
+
+class CompensationsSerializer(serializers.Serializer):
+    feet_turned_out = serializers.BooleanField()
+    knees_in = serializers.BooleanField()
+    anterior_pelvic_tilt = serializers.BooleanField()
+    push_off_turn_out = serializers.BooleanField()
+
+
+class ChainScreenSerializer(serializers.Serializer):
+    lumbar_flexion = serializers.CharField()
+    lumbar_extension = serializers.CharField()
+    lumbar_side_bend_left = serializers.CharField()
+    lumbar_side_bend_right = serializers.CharField()
+    lumbar_rotation_left = serializers.CharField()
+    lumbar_rotation_right = serializers.CharField()
+    hip_notes = serializers.CharField()
+    knee_notes = serializers.CharField()
+
+
+class AssessmentSerializer(serializers.Serializer):
+    """One assessment's current values with their interpretation (a selectors.Reading)."""
+
+    id = serializers.IntegerField(source="revision.assessment_id")
+    patient = serializers.IntegerField(source="revision.assessment.patient_id")
+    kind = serializers.ChoiceField(
+        source="revision.assessment.kind", choices=AssessmentKind.choices
+    )
+    measured_at = serializers.DateTimeField(source="revision.measured_at")
+    measured_by = serializers.IntegerField(source="revision.measured_by_id", allow_null=True)
+    entry_unit = serializers.ChoiceField(source="revision.entry_unit", choices=LengthUnit.choices)
+    revision = serializers.IntegerField(source="revision.number")
+    is_baseline = serializers.BooleanField()
+    left = SideResultSerializer()
+    right = SideResultSerializer()
+    asymmetry = AsymmetrySerializer()
+    compensations = CompensationsSerializer(source="revision")
+    symptomatic_side = serializers.ChoiceField(
+        source="revision.symptomatic_side", choices=Side.choices
+    )
+    chain_screen = ChainScreenSerializer(source="revision")
+    notes = serializers.CharField(source="revision.notes")
+    recorded_by = serializers.IntegerField(source="revision.recorded_by_id", allow_null=True)
+    recorded_at = serializers.DateTimeField(source="revision.recorded_at")
+    correction_reason = serializers.CharField(source="revision.correction_reason")
+
+
+class AssessmentInputSerializer(serializers.Serializer):
+    """The shape of a knee-to-wall entry; the rules are the service's."""
+
+    patient = serializers.IntegerField(help_text="A patient of your clinic.")
+    unit = serializers.ChoiceField(choices=LengthUnit.choices)
+    measured_at = serializers.DateTimeField()
+    measured_by = serializers.IntegerField(
+        required=False, help_text="A therapist of your clinic; defaults to you."
+    )
+    left_reached = serializers.BooleanField(default=True)
+    left_distance = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=3,
+        required=False,
+        allow_null=True,
+        help_text="Toe-to-wall distance in `unit`, when the knee reached the wall.",
+    )
+    left_gap = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=3,
+        required=False,
+        allow_null=True,
+        help_text="Knee-to-wall gap with the toe at the wall, when it could not reach.",
+    )
+    left_tibia_angle_deg = serializers.DecimalField(
+        max_digits=4, decimal_places=1, required=False, allow_null=True
+    )
+    left_heel_down = serializers.BooleanField(default=True)
+    left_pain = serializers.IntegerField(required=False, allow_null=True)
+    right_reached = serializers.BooleanField(default=True)
+    right_distance = serializers.DecimalField(
+        max_digits=8, decimal_places=3, required=False, allow_null=True
+    )
+    right_gap = serializers.DecimalField(
+        max_digits=8, decimal_places=3, required=False, allow_null=True
+    )
+    right_tibia_angle_deg = serializers.DecimalField(
+        max_digits=4, decimal_places=1, required=False, allow_null=True
+    )
+    right_heel_down = serializers.BooleanField(default=True)
+    right_pain = serializers.IntegerField(required=False, allow_null=True)
+    feet_turned_out = serializers.BooleanField(default=False)
+    knees_in = serializers.BooleanField(default=False)
+    anterior_pelvic_tilt = serializers.BooleanField(default=False)
+    push_off_turn_out = serializers.BooleanField(default=False)
+    symptomatic_side = serializers.ChoiceField(choices=Side.choices, required=False)
+    lumbar_flexion = serializers.ChoiceField(
+        choices=SpineMotion.choices, required=False, allow_blank=True
+    )
+    lumbar_extension = serializers.ChoiceField(
+        choices=SpineMotion.choices, required=False, allow_blank=True
+    )
+    lumbar_side_bend_left = serializers.ChoiceField(
+        choices=SpineMotion.choices, required=False, allow_blank=True
+    )
+    lumbar_side_bend_right = serializers.ChoiceField(
+        choices=SpineMotion.choices, required=False, allow_blank=True
+    )
+    lumbar_rotation_left = serializers.ChoiceField(
+        choices=SpineMotion.choices, required=False, allow_blank=True
+    )
+    lumbar_rotation_right = serializers.ChoiceField(
+        choices=SpineMotion.choices, required=False, allow_blank=True
+    )
+    hip_notes = serializers.CharField(required=False, allow_blank=True)
+    knee_notes = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class AssessmentCorrectionSerializer(AssessmentInputSerializer):
+    patient = None
+    correction_reason = serializers.CharField(help_text="Why the values are corrected.")
