@@ -86,10 +86,9 @@ class KneeToWallForm(forms.Form):
                 required=False, initial=True, label="Heel stayed down"
             )
         for side in ("left", "right"):
-            self.fields[f"{side}_pain"] = forms.IntegerField(
+            # A CharField: the service checks the range, so every error shows at once.
+            self.fields[f"{side}_pain"] = forms.CharField(
                 required=False,
-                min_value=0,
-                max_value=10,
                 label="Pain during the test (0–10)",
                 widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": 10}),
             )

@@ -11,7 +11,7 @@ register = template.Library()
 
 
 @register.filter
-def length(micrometres: int | None, unit: str) -> str:
+def distance(micrometres: int | None, unit: str) -> str:
     return "" if micrometres is None else display(micrometres, unit)
 
 
