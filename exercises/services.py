@@ -1,0 +1,484 @@
+"""Writes of the exercise library, routines, prescriptions and session logs."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from clinic.models import Clinic, Patient, Role, User
+from exercises.models import (
+    DOSE_FIELDS,
+    MAX_BOUT_SECONDS,
+    DoseStyle,
+    Exercise,
+    ExerciseLog,
+    ExerciseStatus,
+    Prescription,
+    PrescriptionItem,
+    PrescriptionVersion,
+    RoutineTemplate,
+    RoutineTemplateItem,
+    SessionLog,
+)
+
+LIBRARY_TEXT_FIELDS = ("name", "purpose", "instructions", "cues", "picture", "video_url")
+
+
+# --- Doses ------------------------------------------------------------------------------------
+
+
+def dose_errors(dose: Mapping[str, Any]) -> dict[str, list[str]]:
+    """What is wrong with a dose, field by field; empty when it is fine."""
+    errors: dict[str, list[str]] = {}
+    seconds = dose.get("seconds_per_bout")
+    if not isinstance(seconds, int) or isinstance(seconds, bool):
+        errors["seconds_per_bout"] = ["Enter the seconds per bout as a whole number."]
+    elif not 1 <= seconds <= MAX_BOUT_SECONDS:
+        errors["seconds_per_bout"] = [
+            f"A bout lasts from 1 s to {MAX_BOUT_SECONDS // 60} min ({MAX_BOUT_SECONDS} s)."
+        ]
+    bouts = dose.get("bouts")
+    if not isinstance(bouts, int) or not 1 <= bouts <= 20:
+        errors["bouts"] = ["Bouts must be a whole number from 1 to 20."]
+    style = dose.get("style")
+    if style not in DoseStyle.values:
+        errors["style"] = ["Choose a static hold or in and out of tension."]
+    elif style == DoseStyle.IN_AND_OUT:
+        for field in ("into_tension_seconds", "ease_off_seconds"):
+            value = dose.get(field)
+            if not isinstance(value, int) or not 1 <= value <= 120:
+                errors[field] = ["In and out of tension needs 1 to 120 s for each phase."]
+    return errors
+
+
+def _dose(dose: Mapping[str, Any]) -> dict[str, Any]:
+    values = {field: dose.get(field) for field in DOSE_FIELDS}
+    values["per_side"] = bool(values["per_side"])
+    if values["style"] == DoseStyle.STATIC:
+        values["into_tension_seconds"] = values["ease_off_seconds"] = None
+    return values
+
+
+def _items_errors(items: Sequence[Mapping[str, Any]], exercises: dict[int, Exercise]) -> dict:
+    """Errors of a list of items as {"items": ["Item 2, seconds per bout: ..."]}."""
+    messages: list[str] = []
+    if not items:
+        messages.append("Add at least one exercise.")
+    for number, item in enumerate(items, start=1):
+        exercise = item.get("exercise")
+        exercise_id = exercise.pk if isinstance(exercise, Exercise) else exercise
+        if exercise_id not in exercises:
+            messages.append(f"Item {number}: choose an exercise from your clinic's library.")
+        for field, errors in dose_errors(item).items():
+            label = field.replace("_", " ")
+            messages.extend(f"Item {number}, {label}: {error}" for error in errors)
+    return {"items": messages} if messages else {}
+
+
+def _library_for(clinic: Clinic, items: Sequence[Mapping[str, Any]]) -> dict[int, Exercise]:
+    ids = [
+        item["exercise"].pk if isinstance(item.get("exercise"), Exercise) else item.get("exercise")
+        for item in items
+    ]
+    return {
+        exercise.pk: exercise
+        for exercise in Exercise.objects.for_clinic(clinic.pk).filter(pk__in=[i for i in ids if i])
+    }
+
+
+# --- Library ----------------------------------------------------------------------------------
+
+
+def _unique_slug(clinic: Clinic, name: str) -> str:
+    base = slugify(name)[:70] or "exercise"
+    slug, counter = base, 2
+    while Exercise.objects.filter(clinic=clinic, slug=slug).exists():
+        slug, counter = f"{base}-{counter}", counter + 1
+    return slug
+
+
+def _exercise_values(fields: Mapping[str, Any]) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    values = {field: (fields.get(field) or "").strip() for field in LIBRARY_TEXT_FIELDS}
+    for required in ("name", "purpose", "instructions"):
+        if not values[required]:
+            errors[required] = ["This field is required."]
+    errors.update(dose_errors(fields))
+    if errors:
+        raise ValidationError(errors)
+    return {**values, **_dose(fields)}
+
+
+@transaction.atomic
+def exercise_create(*, clinic: Clinic, fields: Mapping[str, Any]) -> Exercise:
+    """A clinic's own exercise; the shared library is only changed by migrations."""
+    values = _exercise_values(fields)
+    return Exercise.objects.create(
+        clinic=clinic, slug=_unique_slug(clinic, values["name"]), **values
+    )
+
+
+@transaction.atomic
+def exercise_adapt(*, exercise: Exercise, clinic: Clinic, fields: Mapping[str, Any]) -> Exercise:
+    """A clinic's copy of an exercise with its changes; the original stays as it was."""
+    base = {field: getattr(exercise, field) for field in (*LIBRARY_TEXT_FIELDS, *DOSE_FIELDS)}
+    values = _exercise_values({**base, **fields})
+    return Exercise.objects.create(
+        clinic=clinic,
+        slug=_unique_slug(clinic, values["name"]),
+        based_on=exercise,
+        **values,
+    )
+
+
+@transaction.atomic
+def exercise_update(*, exercise: Exercise, fields: Mapping[str, Any]) -> Exercise:
+    if exercise.is_shared:
+        raise ValidationError({"exercise": ["The shared library cannot be changed; adapt a copy."]})
+    base = {field: getattr(exercise, field) for field in (*LIBRARY_TEXT_FIELDS, *DOSE_FIELDS)}
+    values = _exercise_values({**base, **fields})
+    Exercise.objects.filter(pk=exercise.pk).update(**values)
+    exercise.refresh_from_db()
+    return exercise
+
+
+# --- Routine templates ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def routine_template_create(
+    *,
+    clinic: Clinic,
+    created_by: User,
+    name: str,
+    description: str = "",
+    items: Sequence[Mapping[str, Any]],
+) -> RoutineTemplate:
+    errors: dict[str, list[str]] = {}
+    if not (name or "").strip():
+        errors["name"] = ["Give the routine a name."]
+    errors.update(_items_errors(items, _library_for(clinic, items)))
+    if errors:
+        raise ValidationError(errors)
+    template = RoutineTemplate.objects.create(
+        clinic=clinic,
+        name=name.strip(),
+        description=(description or "").strip(),
+        created_by=created_by,
+    )
+    for position, item in enumerate(items, start=1):
+        exercise = item["exercise"]
+        RoutineTemplateItem.objects.create(
+            template=template,
+            exercise_id=exercise.pk if isinstance(exercise, Exercise) else exercise,
+            position=position,
+            **_dose(item),
+        )
+    return template
+
+
+def template_items(template: RoutineTemplate) -> list[dict[str, Any]]:
+    """A template's items as prescription input: its exercises with its doses."""
+    return [
+        {"exercise": item.exercise, **item.dose_fields()}
+        for item in template.items.select_related("exercise")
+    ]
+
+
+# --- Prescriptions ----------------------------------------------------------------------------
+
+
+def _check_prescriber(patient: Patient, user: User) -> None:
+    if not (
+        user.clinic_id == patient.clinic_id
+        and user.role in (Role.THERAPIST, Role.CLINIC_ADMIN)
+        and user.is_active
+    ):
+        raise ValidationError({"prescribed_by": ["Only the clinic's therapists prescribe."]})
+
+
+def _schedule_errors(
+    *, times_per_day: Any, days_of_week: Any, starts: Any, retest_on: Any
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not isinstance(times_per_day, int) or not 1 <= times_per_day <= 6:
+        errors["times_per_day"] = ["From 1 to 6 times a day."]
+    if not isinstance(days_of_week, int) or not 1 <= days_of_week <= 127:
+        errors["days_of_week"] = ["Choose at least one day of the week."]
+    if not isinstance(starts, date):
+        errors["start_date"] = ["Enter the start date."]
+    elif retest_on is not None and (not isinstance(retest_on, date) or retest_on <= starts):
+        errors["retest_on"] = ["The re-test must come after the start date."]
+    return errors
+
+
+def _create_version(
+    *,
+    prescription: Prescription,
+    number: int,
+    created_by: User,
+    items: Sequence[Mapping[str, Any]],
+    times_per_day: int,
+    days_of_week: int,
+    starts: date,
+    retest_on: date | None,
+    notes: str,
+) -> PrescriptionVersion:
+    version = PrescriptionVersion.objects.create(
+        prescription=prescription,
+        number=number,
+        effective_from=starts,
+        times_per_day=times_per_day,
+        days_of_week=days_of_week,
+        retest_on=retest_on,
+        notes=(notes or "").strip(),
+        created_by=created_by,
+    )
+    for position, item in enumerate(items, start=1):
+        exercise = item["exercise"]
+        PrescriptionItem.objects.create(
+            version=version,
+            exercise_id=exercise.pk if isinstance(exercise, Exercise) else exercise,
+            position=position,
+            **_dose(item),
+        )
+    return version
+
+
+@transaction.atomic
+def routine_assign(
+    *,
+    patient: Patient,
+    prescribed_by: User,
+    items: Sequence[Mapping[str, Any]],
+    title: str,
+    times_per_day: int = 1,
+    days_of_week: int = 0b1111111,
+    start_date: date | None = None,
+    retest_on: date | None = None,
+    notes: str = "",
+    template: RoutineTemplate | None = None,
+) -> PrescriptionVersion:
+    """Prescribe a routine; the re-test defaults to the clinic's interval after the start."""
+    patient = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
+    errors: dict[str, list[str]] = {}
+    if not patient.is_active:
+        errors["patient"] = ["This patient is discharged; re-activate them to prescribe."]
+    try:
+        _check_prescriber(patient, prescribed_by)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    starts = start_date or patient.clinic.local_now().date()
+    if retest_on is None and isinstance(starts, date):
+        retest_on = starts + timedelta(days=patient.clinic.retest_interval_days)
+    errors.update(
+        _schedule_errors(
+            times_per_day=times_per_day,
+            days_of_week=days_of_week,
+            starts=starts,
+            retest_on=retest_on,
+        )
+    )
+    if not (title or "").strip():
+        errors["title"] = ["Give the routine a title."]
+    errors.update(_items_errors(items, _library_for(patient.clinic, items)))
+    if errors:
+        raise ValidationError(errors)
+    prescription = Prescription.objects.create(
+        patient=patient,
+        clinic=patient.clinic,
+        title=title.strip(),
+        template=template,
+        created_by=prescribed_by,
+    )
+    return _create_version(
+        prescription=prescription,
+        number=1,
+        created_by=prescribed_by,
+        items=items,
+        times_per_day=times_per_day,
+        days_of_week=days_of_week,
+        starts=starts,
+        retest_on=retest_on,
+        notes=notes,
+    )
+
+
+@transaction.atomic
+def prescription_change(
+    *,
+    prescription: Prescription,
+    changed_by: User,
+    items: Sequence[Mapping[str, Any]],
+    times_per_day: int,
+    days_of_week: int,
+    effective_from: date | None = None,
+    retest_on: date | None = None,
+    notes: str = "",
+) -> PrescriptionVersion:
+    """A new version of the prescription; logs stay with the version the patient followed."""
+    locked = (
+        Prescription.objects.select_for_update()
+        .select_related("patient__clinic")
+        .get(pk=prescription.pk)
+    )
+    current = locked.versions.get(is_current=True)
+    errors: dict[str, list[str]] = {}
+    if locked.ended_on is not None:
+        errors["prescription"] = ["This prescription has ended; prescribe a new one."]
+    try:
+        _check_prescriber(locked.patient, changed_by)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    starts = effective_from or locked.patient.clinic.local_now().date()
+    if isinstance(starts, date) and starts < current.effective_from:
+        errors["start_date"] = ["A change cannot take effect before the version it replaces."]
+    errors.update(
+        _schedule_errors(
+            times_per_day=times_per_day,
+            days_of_week=days_of_week,
+            starts=starts,
+            retest_on=retest_on,
+        )
+    )
+    errors.update(_items_errors(items, _library_for(locked.patient.clinic, items)))
+    if errors:
+        raise ValidationError(errors)
+    PrescriptionVersion.objects.filter(pk=current.pk).update(is_current=False)
+    return _create_version(
+        prescription=locked,
+        number=current.number + 1,
+        created_by=changed_by,
+        items=items,
+        times_per_day=times_per_day,
+        days_of_week=days_of_week,
+        starts=starts,
+        retest_on=retest_on,
+        notes=notes,
+    )
+
+
+@transaction.atomic
+def prescription_end(*, prescription: Prescription, ended_by: User, ended_on: date | None = None):
+    locked = (
+        Prescription.objects.select_for_update()
+        .select_related("patient__clinic")
+        .get(pk=prescription.pk)
+    )
+    _check_prescriber(locked.patient, ended_by)
+    if locked.ended_on is not None:
+        raise ValidationError({"prescription": ["This prescription has already ended."]})
+    locked.ended_on = ended_on or locked.patient.clinic.local_now().date()
+    locked.save(update_fields=["ended_on"])
+    return locked
+
+
+# --- Session logs -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def session_log_record(
+    *,
+    patient: Patient,
+    version: PrescriptionVersion,
+    client_token: uuid.UUID | str,
+    statuses: Mapping[int, str],
+    session_date: date | None = None,
+    pain: int | None = None,
+    comment: str = "",
+    logged_by: User | None = None,
+) -> tuple[SessionLog, bool]:
+    """Record what the patient did in one session. Returns (log, created).
+
+    The client token comes with the form, so a double tap or a retry after a network error
+    returns the session already recorded instead of recording it twice.
+    """
+    try:
+        token = uuid.UUID(str(client_token))
+    except ValueError:
+        raise ValidationError({"client_token": ["This form is out of date; reload it."]}) from None
+    existing = SessionLog.objects.filter(client_token=token).first()
+    if existing is not None:
+        if existing.patient_id != patient.pk:
+            raise ValidationError({"client_token": ["This form is out of date; reload it."]})
+        return existing, False
+
+    errors: dict[str, list[str]] = {}
+    version = (
+        PrescriptionVersion.objects.select_related("prescription__patient__clinic")
+        .filter(pk=version.pk)
+        .first()
+    )
+    if version is None or version.prescription.patient_id != patient.pk:
+        raise ValidationError({"prescription": ["This is not one of your prescriptions."]})
+    today = version.prescription.patient.clinic.local_now().date()
+    session_date = session_date or today
+    if not isinstance(session_date, date):
+        errors["session_date"] = ["Enter the date of the session."]
+    elif session_date > today:
+        errors["session_date"] = ["A session cannot be logged for a future date."]
+    elif session_date < version.effective_from:
+        errors["session_date"] = ["This routine had not started on that date."]
+    if pain not in (None, ""):
+        try:
+            pain = int(pain)
+        except (TypeError, ValueError):
+            errors["pain"] = ["Pain is a whole number from 0 to 10."]
+        else:
+            if not 0 <= pain <= 10:
+                errors["pain"] = ["Pain is rated from 0 (none) to 10 (worst imaginable)."]
+    else:
+        pain = None
+    items = {item.pk: item for item in version.items.all()}
+    unknown = set(statuses) - set(items)
+    if unknown:
+        errors["statuses"] = ["Some exercises are not part of this routine."]
+    missing = set(items) - set(statuses)
+    if missing:
+        errors["statuses"] = ["Say for every exercise whether you did it, partly or skipped."]
+    if any(status not in ExerciseStatus.values for status in statuses.values()):
+        errors["statuses"] = ["Each exercise is done, partly or skipped."]
+    if len(comment or "") > 2000:
+        errors["comment"] = ["Keep the comment under 2,000 characters."]
+    if errors:
+        raise ValidationError(errors)
+
+    taken = set(
+        SessionLog.objects.filter(version=version, session_date=session_date).values_list(
+            "slot", flat=True
+        )
+    )
+    free = [slot for slot in range(1, version.times_per_day + 1) if slot not in taken]
+    if not free:
+        raise ValidationError(
+            {"session_date": [f"All {version.times_per_day} sessions of that day are logged."]}
+        )
+    try:
+        with transaction.atomic():
+            log = SessionLog.objects.create(
+                patient=patient,
+                version=version,
+                session_date=session_date,
+                slot=free[0],
+                pain=pain,
+                comment=(comment or "").strip(),
+                client_token=token,
+                logged_by=logged_by,
+            )
+            ExerciseLog.objects.bulk_create(
+                ExerciseLog(session=log, item_id=item_id, status=status)
+                for item_id, status in statuses.items()
+            )
+    except IntegrityError:
+        # The same form submitted twice at once: the other request recorded it.
+        existing = SessionLog.objects.filter(client_token=token, patient=patient).first()
+        if existing is None:
+            raise ValidationError({"session_date": ["That session was just logged."]}) from None
+        return existing, False
+    return log, True
