@@ -68,6 +68,7 @@ urlpatterns = [
     path("me/", views.patient_home, name="patient-home"),
     path("me/sign-out/", views.patient_sign_out, name="patient-sign-out"),
     path("", include("assessments.urls")),
+    path("", include("exercises.urls")),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("admin/", admin.site.urls),
 ]
