@@ -10,9 +10,11 @@ def navigation(request: HttpRequest) -> dict:
     items: list[tuple[str, str]] = []
     if actor.is_staff_member:
         items.append(("Patients", reverse("patient-list")))
+        items.append(("Exercises", reverse("exercise-library")))
         items.append(("API", reverse("api:docs")))
         if can_manage_clinic(actor) and actor.user.is_staff:
             items.append(("Admin", reverse("admin:index")))
     elif actor.is_patient:
-        items.append(("My exercises", reverse("patient-home")))
+        items.append(("My page", reverse("patient-home")))
+        items.append(("Today's routine", reverse("patient-routine-page")))
     return {"actor": actor, "nav_items": items, "clinic": actor.clinic}

@@ -22,6 +22,7 @@ from clinic.decorators import patient_required, staff_required
 from clinic.forms import PatientForm, form_add_service_errors
 from clinic.middleware import PATIENT_LINK_SESSION_KEY
 from clinic.models import PatientAccessLink, PatientStatus
+from exercises.selectors import current_versions, patient_adherence
 
 PATIENTS_PER_PAGE = 25
 
@@ -146,16 +147,21 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             {"link": link, "url": services.patient_link_url(link) if link.is_usable() else None}
             for link in selectors.patient_links(patient_id=patient.pk)
         ]
-    latest_reading = None
+    latest_reading = adherence = None
+    routines: list = []
     if can(actor, Action.VIEW_CLINICAL, patient):
         readings = [r for r in patient_readings(patient=patient) if not r.is_self_test]
         latest_reading = readings[-1] if readings else None
+        routines = current_versions(patient=patient)
+        adherence = patient_adherence(patient=patient)
     return render(
         request,
         "clinic/patient_detail.html",
         {
             "patient": patient,
             "latest_reading": latest_reading,
+            "routines": routines,
+            "adherence": adherence,
             "unit": actor.user.preferred_unit,
             "links": links,
             "can_change": can(actor, Action.CHANGE, patient),
@@ -249,7 +255,12 @@ def patient_home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "clinic/patient_home.html",
-        {"patient": patient, "progress": patient_progress_lines(patient=patient, unit=unit)},
+        {
+            "patient": patient,
+            "progress": patient_progress_lines(patient=patient, unit=unit),
+            "routines": current_versions(patient=patient),
+            "adherence": patient_adherence(patient=patient),
+        },
     )
 
 

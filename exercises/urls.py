@@ -1,3 +1,25 @@
 from django.urls import path
 
-urlpatterns: list = []
+from exercises import views
+
+urlpatterns = [
+    path("exercises/", views.library, name="exercise-library"),
+    path("exercises/new/", views.exercise_edit, name="exercise-new"),
+    path("exercises/<int:exercise_id>/", views.exercise_detail, name="exercise-detail"),
+    path("exercises/<int:exercise_id>/edit/", views.exercise_edit, name="exercise-edit"),
+    path("routines/", views.routine_list, name="routine-list"),
+    path("routines/new/", views.routine_new, name="routine-new"),
+    path("patients/<int:patient_id>/routine/", views.patient_routine, name="patient-routine"),
+    path(
+        "patients/<int:patient_id>/routine/prescribe/", views.prescribe, name="routine-prescribe"
+    ),
+    path(
+        "prescriptions/<int:prescription_id>/change/",
+        views.prescription_change,
+        name="prescription-change",
+    ),
+    path(
+        "prescriptions/<int:prescription_id>/end/", views.prescription_end, name="prescription-end"
+    ),
+    path("me/routine/", views.patient_routine_page, name="patient-routine-page"),
+]

@@ -178,7 +178,7 @@ def test_the_navigation_matches_the_role(client_as):
     patient_html = client_as("patient").get("/me/").content.decode()
     assert 'href="/patients/"' in therapist_html
     assert 'href="/patients/"' not in patient_html
-    assert "My exercises" in patient_html
+    assert 'href="/me/routine/"' in patient_html
 
 
 def test_staff_change_their_password(client, therapist):

@@ -150,6 +150,7 @@ class Command(BaseCommand):
             created_count += 1
 
         assessed = self._seed_assessments(clinic, therapists, rng)
+        sessions = self._seed_routines(clinic, rng)
 
         first_patient = Patient.objects.filter(clinic=clinic).order_by("id").first()
         link = None
@@ -163,6 +164,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo clinic: {clinic.name} ({clinic.time_zone})"))
         self.stdout.write(f"  {created_count} patients created, {patients} in the demo set.")
         self.stdout.write(f"  {assessed} knee-to-wall tests recorded.")
+        self.stdout.write(f"  {sessions} routine sessions logged.")
         self.stdout.write(f"  Staff logins (password for all: {DEMO_PASSWORD}):")
         for username, first, last, role in STAFF:
             self.stdout.write(f"    {username:<12} {first} {last}, {role.label}")
@@ -227,3 +229,46 @@ class Command(BaseCommand):
                 )
                 recorded += 1
         return recorded
+
+    def _seed_routines(self, clinic: Clinic, rng: random.Random) -> int:
+        """The starter calf routine, five weeks ago, for patients who have none; some logs."""
+        import uuid
+
+        from exercises import services as exercise_services
+        from exercises.models import Prescription, RoutineTemplate
+
+        template = RoutineTemplate.objects.filter(clinic__isnull=True).order_by("id").first()
+        if template is None:
+            return 0
+        today = clinic.local_now().date()
+        logged = 0
+        for index, patient in enumerate(Patient.objects.filter(clinic=clinic).order_by("id")):
+            if Prescription.objects.filter(patient=patient).exists():
+                continue
+            therapist = patient.primary_therapist
+            version = exercise_services.routine_assign(
+                patient=patient,
+                prescribed_by=therapist,
+                items=exercise_services.template_items(template),
+                title=template.name,
+                start_date=today - timedelta(days=35),
+                template=template,
+            )
+            diligence = [0.95, 0.8, 0.6, 0.35, 0.1][index % 5]
+            items = list(version.items.all())
+            for days_ago in range(35, 0, -1):
+                if rng.random() > diligence:
+                    continue
+                exercise_services.session_log_record(
+                    patient=patient,
+                    version=version,
+                    client_token=uuid.UUID(int=rng.getrandbits(128)),
+                    statuses={
+                        item.pk: rng.choice(["done", "done", "done", "partly", "skipped"])
+                        for item in items
+                    },
+                    session_date=today - timedelta(days=days_ago),
+                    pain=rng.randint(0, 6) if index % 7 else rng.randint(5, 9),
+                )
+                logged += 1
+        return logged

@@ -1,0 +1,358 @@
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from clinic.access import Action, actor_for, can_manage_clinic, can_view_clinical_data, patient_for
+from clinic.decorators import patient_required, staff_required
+from clinic.forms import form_add_service_errors
+from exercises import selectors, services
+from exercises.adherence import describe_days
+from exercises.forms import (
+    ExerciseForm,
+    ItemFormSet,
+    RoutineItemFormSet,
+    ScheduleForm,
+    SessionLogForm,
+)
+from exercises.models import DOSE_FIELDS, Exercise, Prescription, RoutineTemplate
+
+# --- Library ----------------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def library(request: HttpRequest) -> HttpResponse:
+    actor = actor_for(request)
+    search = request.GET.get("q", "")
+    return render(
+        request,
+        "exercises/library.html",
+        {
+            "exercises": selectors.exercise_library(clinic_id=actor.clinic.pk, search=search),
+            "search": search,
+            "can_manage": can_manage_clinic(actor),
+        },
+    )
+
+
+def _exercise_for(actor, exercise_id: int) -> Exercise:
+    exercise = Exercise.objects.for_clinic(actor.clinic.pk).filter(pk=exercise_id).first()
+    if exercise is None:
+        raise Http404("No such exercise.")
+    return exercise
+
+
+@staff_required
+@require_GET
+def exercise_detail(request: HttpRequest, exercise_id: int) -> HttpResponse:
+    actor = actor_for(request)
+    return render(
+        request,
+        "exercises/exercise_detail.html",
+        {"exercise": _exercise_for(actor, exercise_id), "can_manage": can_manage_clinic(actor)},
+    )
+
+
+@staff_required
+def exercise_edit(request: HttpRequest, exercise_id: int | None = None) -> HttpResponse:
+    """A clinic admin adds an exercise, or adapts a copy of one (the original is untouched)."""
+    actor = actor_for(request)
+    if not can_manage_clinic(actor):
+        raise PermissionDenied("Only a clinic admin changes the clinic's library.")
+    original = _exercise_for(actor, exercise_id) if exercise_id else None
+    initial = ExerciseForm.initial_from(original) if original else {}
+    form = ExerciseForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if original is None:
+                exercise = services.exercise_create(clinic=actor.clinic, fields=form.cleaned_data)
+            elif original.is_shared or original.clinic_id != actor.clinic.pk:
+                exercise = services.exercise_adapt(
+                    exercise=original, clinic=actor.clinic, fields=form.cleaned_data
+                )
+            else:
+                exercise = services.exercise_update(exercise=original, fields=form.cleaned_data)
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{exercise.name} is in your clinic's library.")
+            return redirect("exercise-detail", exercise_id=exercise.pk)
+    return render(request, "exercises/exercise_form.html", {"form": form, "original": original})
+
+
+# --- Routines ---------------------------------------------------------------------------------
+
+
+def _require_clinician(actor) -> None:
+    if not can_view_clinical_data(actor):
+        raise PermissionDenied("Routines are for the clinic's therapists.")
+
+
+@staff_required
+@require_GET
+def routine_list(request: HttpRequest) -> HttpResponse:
+    actor = actor_for(request)
+    _require_clinician(actor)
+    return render(
+        request,
+        "exercises/routine_list.html",
+        {"templates": selectors.routine_templates(clinic_id=actor.clinic.pk)},
+    )
+
+
+@staff_required
+def routine_new(request: HttpRequest) -> HttpResponse:
+    actor = actor_for(request)
+    _require_clinician(actor)
+    library_qs = selectors.exercise_library(clinic_id=actor.clinic.pk)
+    formset = RoutineItemFormSet(request.POST or None, form_kwargs={"library": library_qs})
+    name = request.POST.get("name", "")
+    description = request.POST.get("description", "")
+    errors: dict = {}
+    if request.method == "POST" and formset.is_valid():
+        try:
+            template = services.routine_template_create(
+                clinic=actor.clinic, created_by=actor.user, name=name, description=description,
+                items=formset.items(),
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict
+        else:
+            messages.success(request, f"Routine “{template.name}” saved.")
+            return redirect("routine-list")
+    return render(
+        request,
+        "exercises/routine_form.html",
+        {"formset": formset, "name": name, "description": description, "errors": errors},
+    )
+
+
+# --- Prescriptions ----------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def patient_routine(request: HttpRequest, patient_id: int) -> HttpResponse:
+    actor = actor_for(request)
+    patient = patient_for(actor, patient_id, Action.VIEW_CLINICAL)
+    versions = selectors.current_versions(patient=patient)
+    history = selectors.session_history(patient=patient)
+    return render(
+        request,
+        "exercises/staff_patient_routine.html",
+        {
+            "patient": patient,
+            "versions": [(v, describe_days(v.days_of_week)) for v in versions],
+            "adherence": selectors.patient_adherence(patient=patient),
+            "sessions": history,
+            "pains": [s for s in reversed(history) if s.pain is not None][-30:],
+            "can_prescribe": patient.is_active,
+        },
+    )
+
+
+def _items_from_template(template: RoutineTemplate) -> list[dict]:
+    return [
+        {"exercise": item["exercise"].pk, **{f: item[f] for f in DOSE_FIELDS}}
+        for item in services.template_items(template)
+    ]
+
+
+@staff_required
+def prescribe(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Template to patient in two clicks: pick a routine, check the doses, save."""
+    actor = actor_for(request)
+    patient = patient_for(actor, patient_id, Action.CHANGE_CLINICAL)
+    templates = selectors.routine_templates(clinic_id=actor.clinic.pk)
+    library_qs = selectors.exercise_library(clinic_id=actor.clinic.pk)
+    template = None
+    template_id = request.POST.get("template") or request.GET.get("template")
+    if template_id and str(template_id).isdigit():
+        template = templates.filter(pk=template_id).first()
+    today = patient.clinic.local_now().date()
+    schedule = ScheduleForm(
+        request.POST or None,
+        initial={"title": template.name if template else "Calf routine", "start_date": today},
+    )
+    initial_items = _items_from_template(template) if template else []
+    formset = ItemFormSet(
+        request.POST or None,
+        initial=initial_items,
+        form_kwargs={"library": library_qs},
+    )
+    if request.method == "POST" and schedule.is_valid() and formset.is_valid():
+        try:
+            services.routine_assign(
+                patient=patient,
+                prescribed_by=actor.user,
+                items=formset.items(),
+                title=schedule.cleaned_data["title"],
+                start_date=schedule.cleaned_data["start_date"],
+                template=template,
+                **schedule.schedule(),
+            )
+        except ValidationError as exc:
+            form_add_service_errors(schedule, exc)
+        else:
+            messages.success(request, f"Routine prescribed to {patient.full_name}.")
+            return redirect("patient-routine", patient_id=patient.pk)
+    return render(
+        request,
+        "exercises/prescribe.html",
+        {
+            "patient": patient,
+            "schedule": schedule,
+            "formset": formset,
+            "templates": templates,
+            "template": template,
+            "changing": None,
+        },
+    )
+
+
+def _prescription_for(actor, prescription_id: int, action: Action) -> Prescription:
+    prescription = (
+        Prescription.objects.select_related("patient__clinic").filter(pk=prescription_id).first()
+    )
+    if prescription is None:
+        raise Http404("No such prescription.")
+    patient_for(actor, prescription.patient_id, action)
+    return prescription
+
+
+@staff_required
+def prescription_change(request: HttpRequest, prescription_id: int) -> HttpResponse:
+    actor = actor_for(request)
+    prescription = _prescription_for(actor, prescription_id, Action.CHANGE_CLINICAL)
+    current = prescription.versions.prefetch_related("items").get(is_current=True)
+    library_qs = selectors.exercise_library(clinic_id=actor.clinic.pk)
+    today = prescription.patient.clinic.local_now().date()
+    schedule = ScheduleForm(
+        request.POST or None,
+        initial={**ScheduleForm.initial_from(current), "start_date": today},
+    )
+    formset = ItemFormSet(
+        request.POST or None,
+        initial=[{"exercise": i.exercise_id, **i.dose_fields()} for i in current.items.all()],
+        form_kwargs={"library": library_qs},
+    )
+    if request.method == "POST" and schedule.is_valid() and formset.is_valid():
+        try:
+            services.prescription_change(
+                prescription=prescription,
+                changed_by=actor.user,
+                items=formset.items(),
+                effective_from=schedule.cleaned_data["start_date"],
+                **schedule.schedule(),
+            )
+        except ValidationError as exc:
+            form_add_service_errors(schedule, exc)
+        else:
+            messages.success(request, "Prescription changed: a new version is in force.")
+            return redirect("patient-routine", patient_id=prescription.patient_id)
+    return render(
+        request,
+        "exercises/prescribe.html",
+        {
+            "patient": prescription.patient,
+            "schedule": schedule,
+            "formset": formset,
+            "templates": [],
+            "template": None,
+            "changing": prescription,
+        },
+    )
+
+
+@staff_required
+@require_POST
+def prescription_end(request: HttpRequest, prescription_id: int) -> HttpResponse:
+    actor = actor_for(request)
+    prescription = _prescription_for(actor, prescription_id, Action.CHANGE_CLINICAL)
+    try:
+        services.prescription_end(prescription=prescription, ended_by=actor.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"“{prescription.title}” has ended.")
+    return redirect("patient-routine", patient_id=prescription.patient_id)
+
+
+# --- Patients ---------------------------------------------------------------------------------
+
+
+def _routine_payload(version) -> list[dict]:
+    """What the timer needs, embedded in the page as JSON."""
+    return [
+        {
+            "item": item.pk,
+            "name": item.exercise.name,
+            "seconds": item.seconds_per_bout,
+            "bouts": item.bouts,
+            "perSide": item.per_side,
+            "style": item.style,
+            "into": item.into_tension_seconds,
+            "ease": item.ease_off_seconds,
+            "cues": item.exercise.cue_list,
+        }
+        for item in version.items.all()
+    ]
+
+
+@never_cache
+@patient_required
+def patient_routine_page(request: HttpRequest) -> HttpResponse:
+    """Today's routine with the guided timer, and the log form at its end."""
+    actor = actor_for(request)
+    patient = patient_for(actor, request.patient.pk, Action.VIEW_CLINICAL)
+    versions = selectors.current_versions(patient=patient)
+    version_id = request.POST.get("version") or request.GET.get("version")
+    version = next((v for v in versions if str(v.pk) == str(version_id)), None)
+    version = version or (versions[0] if versions else None)
+    if version is None:
+        return render(request, "exercises/patient_routine_none.html", {"patient": patient})
+    today = patient.clinic.local_now().date()
+    form = SessionLogForm(
+        request.POST or None,
+        version=version,
+        initial={"client_token": uuid.uuid4(), "session_date": today},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, created = services.session_log_record(
+                patient=patient,
+                version=version,
+                client_token=form.cleaned_data["client_token"],
+                statuses=form.statuses(),
+                session_date=form.cleaned_data["session_date"],
+                pain=form.cleaned_data["pain"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                "Well done: your session is logged." if created else "This session was already "
+                "logged; it counts once.",
+            )
+            return redirect("patient-home")
+    return render(
+        request,
+        "exercises/patient_routine.html",
+        {
+            "patient": patient,
+            "version": version,
+            "versions": versions,
+            "days": describe_days(version.days_of_week),
+            "payload": _routine_payload(version),
+            "form": form,
+            "logged_today": selectors.sessions_logged_on(version=version, day=today),
+            "today": today,
+        },
+    )

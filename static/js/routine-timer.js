@@ -1,0 +1,226 @@
+// Guided routine timer: counts each bout, cues "into tension" / "ease off" in the in-and-out
+// style, switches sides, pauses, beeps and vibrates where the browser allows, and fills the
+// log form at the end. The page works without it: the patient can log by hand.
+(function () {
+  "use strict";
+  var root = document.querySelector("[data-timer]");
+  var dataNode = document.getElementById("routine-data");
+  if (!root || !dataNode) return;
+  var items = JSON.parse(dataNode.textContent);
+  // ?speed=N runs the clock N times faster: for tests and demonstrations only.
+  var speed = Math.min(Math.max(Number(new URLSearchParams(location.search).get("speed")) || 1, 1), 200);
+
+  var el = {
+    exercise: root.querySelector("[data-exercise]"),
+    where: root.querySelector("[data-where]"),
+    clock: root.querySelector("[data-clock]"),
+    cue: root.querySelector("[data-cue]"),
+    progress: root.querySelector("[data-progress]"),
+    start: root.querySelector("[data-start]"),
+    pause: root.querySelector("[data-pause]"),
+    next: root.querySelector("[data-next]"),
+  };
+
+  // One step per bout and side, in order.
+  var steps = [];
+  items.forEach(function (item, index) {
+    var sides = item.perSide ? ["Left side", "Right side"] : [""];
+    sides.forEach(function (side) {
+      for (var bout = 1; bout <= item.bouts; bout++) {
+        steps.push({ item: index, side: side, bout: bout, seconds: item.seconds });
+      }
+    });
+  });
+  var stepsPerItem = items.map(function (_, index) {
+    return steps.filter(function (step) { return step.item === index; }).length;
+  });
+  var completed = items.map(function () { return 0; });
+  var started = items.map(function () { return false; });
+
+  var current = -1;
+  var elapsed = 0; // seconds into the current step, at the chosen speed
+  var last = null;
+  var running = false;
+  var lastCue = "";
+  var wakeLock = null;
+  var audio = null;
+
+  function beep(times) {
+    if (navigator.vibrate) navigator.vibrate(times > 1 ? [120, 80, 120] : 150);
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      for (var n = 0; n < times; n++) {
+        var oscillator = audio.createOscillator();
+        var gain = audio.createGain();
+        oscillator.frequency.value = 880;
+        gain.gain.value = 0.15;
+        oscillator.connect(gain);
+        gain.connect(audio.destination);
+        var at = audio.currentTime + n * 0.25;
+        oscillator.start(at);
+        oscillator.stop(at + 0.15);
+      }
+    } catch (error) {
+      /* no sound: the cue text and vibration still show the change */
+    }
+  }
+
+  function format(seconds) {
+    var whole = Math.max(0, Math.ceil(seconds));
+    return Math.floor(whole / 60) + ":" + String(whole % 60).padStart(2, "0");
+  }
+
+  function cueFor(step, into) {
+    var item = items[step.item];
+    if (item.style === "in_and_out") {
+      var cycle = item.into + item.ease;
+      return into % cycle < item.into ? "Into tension" : "Ease off";
+    }
+    return item.cues && item.cues.length ? item.cues[0] : "Keep going";
+  }
+
+  function render() {
+    if (current < 0) return;
+    if (current >= steps.length) {
+      el.exercise.textContent = "Well done!";
+      el.where.textContent = "Routine complete";
+      el.clock.textContent = "0:00";
+      el.cue.textContent = "Log your session below";
+      el.progress.style.width = "100%";
+      return;
+    }
+    var step = steps[current];
+    var item = items[step.item];
+    el.exercise.textContent = item.name;
+    var where = "Exercise " + (step.item + 1) + " of " + items.length;
+    if (step.side) where += " · " + step.side;
+    if (item.bouts > 1) where += " · bout " + step.bout + " of " + item.bouts;
+    el.where.textContent = where;
+    el.clock.textContent = format(step.seconds - elapsed);
+    var cue = running ? cueFor(step, elapsed) : "Paused";
+    if (cue !== lastCue) {
+      if (running && lastCue && lastCue !== "Paused") beep(1);
+      el.cue.textContent = cue;
+      el.cue.dataset.phase = cue === "Into tension" ? "into" : cue === "Ease off" ? "ease" : "";
+      lastCue = cue;
+    }
+    el.progress.style.width = Math.min(100, (elapsed / step.seconds) * 100) + "%";
+  }
+
+  function advance() {
+    completed[steps[current].item] += 1;
+    current += 1;
+    elapsed = 0;
+    lastCue = "";
+    fillLog();
+    if (current >= steps.length) {
+      finish();
+      return;
+    }
+    var previous = steps[current - 1];
+    var step = steps[current];
+    started[step.item] = true;
+    if (step.item !== previous.item) highlight(step.item);
+    beep(2); // a new side, bout or exercise
+  }
+
+  function tick(now) {
+    if (!running) return;
+    if (last !== null) elapsed += ((now - last) / 1000) * speed;
+    last = now;
+    while (running && current < steps.length && elapsed >= steps[current].seconds) {
+      var overflow = elapsed - steps[current].seconds;
+      advance();
+      elapsed = current < steps.length ? overflow : 0;
+    }
+    render();
+    if (running) requestAnimationFrame(tick);
+  }
+
+  function highlight(index) {
+    document.querySelectorAll(".exercise-step").forEach(function (card, position) {
+      card.classList.toggle("is-current", position === index);
+      if (position === index) {
+        var details = card.querySelector("details");
+        if (details) details.open = true;
+      }
+    });
+  }
+
+  function start() {
+    if (current < 0) {
+      current = 0;
+      started[0] = true;
+      highlight(0);
+      beep(2);
+    }
+    running = true;
+    last = null;
+    lastCue = "";
+    el.start.hidden = true;
+    el.pause.hidden = false;
+    el.pause.textContent = "Pause";
+    el.next.hidden = false;
+    if (navigator.wakeLock && !wakeLock) {
+      navigator.wakeLock.request("screen").then(function (lock) { wakeLock = lock; }, function () {});
+    }
+    requestAnimationFrame(tick);
+  }
+
+  function togglePause() {
+    running = !running;
+    el.pause.textContent = running ? "Pause" : "Resume";
+    last = null;
+    lastCue = running ? "" : lastCue;
+    if (running) requestAnimationFrame(tick);
+    else render();
+  }
+
+  function nextExercise() {
+    if (current < 0 || current >= steps.length) return;
+    var item = steps[current].item;
+    while (current < steps.length && steps[current].item === item) current += 1;
+    elapsed = 0;
+    lastCue = "";
+    if (current >= steps.length) {
+      fillLog();
+      finish();
+      return;
+    }
+    started[steps[current].item] = true;
+    fillLog();
+    highlight(steps[current].item);
+    beep(2);
+    render();
+  }
+
+  function finish() {
+    running = false;
+    el.pause.hidden = true;
+    el.next.hidden = true;
+    if (wakeLock) wakeLock.release();
+    beep(3);
+    render();
+    var log = document.getElementById("log");
+    if (log) log.scrollIntoView({ behavior: "smooth", block: "start" });
+  }
+
+  // Pre-fill the log for the exercises behind us (all of them at the end): done when every
+  // bout was counted, partly when started, skipped otherwise. The patient can still change it.
+  function fillLog() {
+    var upTo = current >= steps.length ? items.length : steps[current].item;
+    for (var index = 0; index < upTo; index++) {
+      var status = completed[index] >= stepsPerItem[index]
+        ? "done"
+        : completed[index] > 0 || started[index] ? "partly" : "skipped";
+      var radio = document.querySelector(
+        'input[name="status_' + items[index].item + '"][value="' + status + '"]'
+      );
+      if (radio) radio.checked = true;
+    }
+  }
+
+  el.start.addEventListener("click", start);
+  el.pause.addEventListener("click", togglePause);
+  el.next.addEventListener("click", nextExercise);
+})();
