@@ -327,3 +327,37 @@ def browser():
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def exercise_library(db):
+    """The shared library and the starter routine from the data migration.
+
+    Transactional tests flush every table after they run, so tests that need the migration's
+    rows ask for them here (the function is idempotent).
+    """
+    import importlib
+
+    from django.apps import apps
+
+    from exercises.models import RoutineTemplate
+
+    importlib.import_module("exercises.migrations.0002_seed_library").seed(apps, None)
+    return RoutineTemplate.objects.get(clinic__isnull=True, name="Calf routine — starter")
+
+
+@pytest.fixture
+def prescribed(patient, therapist, exercise_library):
+    """The starter routine prescribed to the patient a week ago, once a day, every day."""
+    from datetime import timedelta
+
+    from exercises import services as exercise_services
+
+    return exercise_services.routine_assign(
+        patient=patient,
+        prescribed_by=therapist,
+        items=exercise_services.template_items(exercise_library),
+        title=exercise_library.name,
+        start_date=patient.clinic.local_now().date() - timedelta(days=7),
+        template=exercise_library,
+    )

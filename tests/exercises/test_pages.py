@@ -1,0 +1,168 @@
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
+
+from exercises.models import Exercise, Prescription, PrescriptionVersion, SessionLog
+
+pytestmark = pytest.mark.django_db
+
+
+def status_of(response) -> int | str:
+    if response.status_code == 302 and response.url.startswith("/accounts/login/"):
+        return "login"
+    return response.status_code
+
+
+STAFF_PAGES = {
+    # role: (library, routines, patient's routine, prescribe, the patient's own routine page)
+    "anonymous": ("login", "login", "login", "login", 403),
+    "patient": (403, 403, 403, 403, 200),
+    "other_patient": (403, 403, 403, 403, 200),
+    "therapist": (200, 200, 200, 200, 403),
+    "front_desk": (200, 403, 403, 403, 403),
+    "clinic_admin": (200, 200, 200, 200, 403),
+    "other_clinic_therapist": (200, 200, 404, 404, 403),
+}
+
+
+@pytest.mark.parametrize(("role", "expected"), STAFF_PAGES.items())
+def test_pages_answer_each_role_as_the_policy_says(client_as, patient, prescribed, role, expected):
+    client = client_as(role)
+    urls = [
+        "/exercises/",
+        "/routines/",
+        f"/patients/{patient.pk}/routine/",
+        f"/patients/{patient.pk}/routine/prescribe/",
+        "/me/routine/",
+    ]
+    assert tuple(status_of(client.get(url)) for url in urls) == expected
+
+
+def test_the_other_patient_sees_no_routine_of_the_first(client_as, prescribed):
+    html = client_as("other_patient").get("/me/routine/").content.decode()
+    assert "No routine yet" in html
+
+
+@pytest.mark.parametrize(("role", "status"), [("therapist", 403), ("front_desk", 403)])
+def test_only_a_clinic_admin_adds_exercises(client_as, exercise_library, role, status):
+    assert client_as(role).get("/exercises/new/").status_code == status
+
+
+def test_a_clinic_admin_adapts_a_shared_exercise(client_as, clinic, exercise_library):
+    shared = Exercise.objects.get(slug="soleus-stretch")
+    client = client_as("clinic_admin")
+    form = client.get(f"/exercises/{shared.pk}/edit/").context["form"]
+    data = {**form.initial, "name": "Soleus stretch, slower", "seconds_per_bout": 120,
+            "per_side": "on"}
+    data = {key: value for key, value in data.items() if value not in (None, False)}
+    response = client.post(f"/exercises/{shared.pk}/edit/", data)
+    copy = Exercise.objects.get(clinic=clinic)
+    assert response.url == f"/exercises/{copy.pk}/"
+    assert copy.based_on == shared
+    shared.refresh_from_db()
+    assert shared.seconds_per_bout == 90
+
+
+def template_to_patient(client, patient, template, **overrides):
+    """What the prescribe page sends after 'Use this routine': two clicks."""
+    page = client.get(f"/patients/{patient.pk}/routine/prescribe/?template={template.pk}")
+    formset = page.context["formset"]
+    data = {
+        "template": template.pk,
+        "title": template.name,
+        "times_per_day": 1,
+        "days_of_week": [str(day) for day in range(7)],
+        "start_date": page.context["schedule"].initial["start_date"].isoformat(),
+        "form-TOTAL_FORMS": str(formset.total_form_count()),
+        "form-INITIAL_FORMS": str(formset.initial_form_count()),
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+    }
+    # What a browser sends: every row's current values, the empty extra rows included.
+    for form in formset.forms:
+        for field in form.visible_fields():
+            value = field.value()
+            if value is None or value is False:
+                continue
+            data[field.html_name] = "on" if value is True else value
+    data.update(overrides)
+    return client.post(f"/patients/{patient.pk}/routine/prescribe/", data)
+
+
+def test_a_therapist_prescribes_the_starter_template(client_as, patient, exercise_library):
+    response = template_to_patient(client_as("therapist"), patient, exercise_library)
+    assert response.status_code == 302, response.context["formset"].errors
+    version = PrescriptionVersion.objects.get()
+    assert version.prescription.template == exercise_library
+    assert version.items.count() == 3
+    assert (version.retest_on - version.effective_from).days == 21
+
+
+def test_a_zero_second_dose_is_refused_on_the_page(client_as, patient, exercise_library):
+    response = template_to_patient(
+        client_as("therapist"), patient, exercise_library, **{"form-1-seconds_per_bout": "0"}
+    )
+    assert response.status_code == 200
+    errors = response.context["formset"].forms[1].errors
+    assert "A bout lasts from 1 s to 30 min" in errors["seconds_per_bout"][0]
+    assert not Prescription.objects.exists()
+
+
+def log_form(client, version_statuses="done", pain="4"):
+    page = client.get("/me/routine/")
+    form = page.context["form"]
+    data = {
+        "version": page.context["version"].pk,
+        "client_token": str(form.initial["client_token"]),
+        "session_date": form.initial["session_date"].isoformat(),
+        "pain": pain,
+        "comment": "Calves felt looser",
+    }
+    for field in form.status_fields():
+        data[field.name] = version_statuses
+    return data
+
+
+def test_a_patient_logs_a_session_once_even_if_the_form_is_sent_twice(client_as, prescribed):
+    client = client_as("patient")
+    data = log_form(client)
+    first = client.post("/me/routine/", data)
+    second = client.post("/me/routine/", data)  # a double tap or a retry
+    assert first.status_code == second.status_code == 302
+    log = SessionLog.objects.get()
+    assert (log.pain, log.comment, log.version) == (4, "Calves felt looser", prescribed)
+    assert log.entries.count() == 3
+    home = client.get("/me/").content.decode()
+    assert "day in a row" in home
+
+
+def test_a_log_with_pain_out_of_range_is_refused(client_as, prescribed):
+    client = client_as("patient")
+    response = client.post("/me/routine/", log_form(client, pain="11"))
+    assert response.status_code == 200
+    assert "0 (none) to 10" in response.content.decode()
+    assert not SessionLog.objects.exists()
+
+
+def test_the_therapist_sees_the_logged_session_and_pain(client_as, patient, prescribed):
+    client = client_as("patient")
+    client.post("/me/routine/", log_form(client, pain="6"))
+    html = client_as("therapist").get(f"/patients/{patient.pk}/routine/").content.decode()
+    assert "6/10" in html
+    assert "Calves felt looser" in html
+    assert "this week · 1 of" in html
+
+
+def test_the_patient_page_weighs_under_150_kb_without_pictures(client_as, prescribed):
+    """HTML, CSS and JavaScript of the routine page; exercise pictures are not counted."""
+    html = client_as("patient").get("/me/routine/").content
+    assets = re.findall(rb'(?:href|src)="/static/([^"]+\.(?:css|js))"', html)
+    assert assets  # the page's own stylesheet and scripts
+    weight = len(html) + sum(
+        Path(finders.find(asset.decode())).stat().st_size for asset in assets
+    )
+    assert weight <= 150 * 1024, f"{weight} bytes"
+    assert settings.STATIC_URL == "/static/"
