@@ -338,6 +338,8 @@ SPECTACULAR_SETTINGS = {
         "LengthUnitEnum": "clinic.models.LengthUnit",
         "SpineMotionEnum": "assessments.models.SpineMotion",
         "SideEnum": "clinic.models.Side",
+        "StatusEnum": "clinic.models.PatientStatus",
+        "ExerciseStatusEnum": "exercises.models.ExerciseStatus",
     },
 }
 

@@ -10,10 +10,15 @@ from rest_framework.routers import DefaultRouter
 from assessments import api as assessment_api
 from clinic import api, views
 from clinic.forms import StaffLoginForm, StaffPasswordChangeForm
+from exercises import api as exercise_api
 
 router = DefaultRouter()
 router.register("patients", api.PatientViewSet, basename="patient")
 router.register("assessments", assessment_api.AssessmentViewSet, basename="assessment")
+router.register("exercises", exercise_api.ExerciseViewSet, basename="exercise")
+router.register("routines", exercise_api.RoutineTemplateViewSet, basename="routine-template")
+router.register("prescriptions", exercise_api.PrescriptionViewSet, basename="prescription")
+router.register("session-logs", exercise_api.SessionLogViewSet, basename="session-log")
 
 api_urlpatterns = [
     path("", include(router.urls)),

@@ -14,8 +14,12 @@ PICTURES = [
     *(
         (f"img/exercises/{slug}.svg", slug.replace("-", " "))
         for slug in (
-            "runners-calf-stretch", "soleus-stretch", "calf-roll-foam-roller",
-            "calf-roll-lacrosse-ball", "hip-stretch", "knee-to-wall-mobilisation",
+            "runners-calf-stretch",
+            "soleus-stretch",
+            "calf-roll-foam-roller",
+            "calf-roll-lacrosse-ball",
+            "hip-stretch",
+            "knee-to-wall-mobilisation",
             "knee-to-wall-self-test",
         )
     ),
@@ -34,7 +38,7 @@ class ExerciseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="One cue per line."
     )
     picture = forms.ChoiceField(choices=PICTURES, required=False)
-    video_url = forms.URLField(required=False, label="Video link")
+    video_url = forms.URLField(required=False, label="Video link", assume_scheme="https")
     seconds_per_bout = forms.IntegerField(label="Seconds per bout", initial=90)
     bouts = forms.IntegerField(initial=1)
     per_side = forms.BooleanField(required=False, initial=True, label="Each side")
@@ -151,7 +155,8 @@ class SessionLogForm(forms.Form):
         widget=forms.NumberInput(attrs={"min": 0, "max": 10, "inputmode": "numeric"}),
     )
     comment = forms.CharField(
-        required=False, label="Anything to tell your therapist?",
+        required=False,
+        label="Anything to tell your therapist?",
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -176,4 +181,3 @@ class SessionLogForm(forms.Form):
             for name, value in self.cleaned_data.items()
             if name.startswith("status_")
         }
-

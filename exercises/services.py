@@ -337,6 +337,8 @@ def prescription_change(
     except ValidationError as exc:
         errors.update(exc.message_dict)
     starts = effective_from or locked.patient.clinic.local_now().date()
+    if retest_on is None and current.retest_on and isinstance(starts, date):
+        retest_on = current.retest_on if current.retest_on > starts else None
     if isinstance(starts, date) and starts < current.effective_from:
         errors["start_date"] = ["A change cannot take effect before the version it replaces."]
     errors.update(
@@ -425,6 +427,19 @@ def session_log_record(
         errors["session_date"] = ["A session cannot be logged for a future date."]
     elif session_date < version.effective_from:
         errors["session_date"] = ["This routine had not started on that date."]
+    else:
+        # Logs belong to the version the patient followed on that day.
+        replaced_on = (
+            PrescriptionVersion.objects.filter(
+                prescription_id=version.prescription_id, number__gt=version.number
+            )
+            .order_by("number")
+            .values_list("effective_from", flat=True)
+            .first()
+        )
+        ended_on = version.prescription.ended_on
+        if (replaced_on and session_date >= replaced_on) or (ended_on and session_date >= ended_on):
+            errors["session_date"] = ["Your routine had changed or ended by that date."]
     if pain not in (None, ""):
         try:
             pain = int(pain)
@@ -456,6 +471,10 @@ def session_log_record(
     )
     free = [slot for slot in range(1, version.times_per_day + 1) if slot not in taken]
     if not free:
+        # A double tap whose first request committed while this one was checking.
+        existing = SessionLog.objects.filter(client_token=token, patient=patient).first()
+        if existing is not None:
+            return existing, False
         raise ValidationError(
             {"session_date": [f"All {version.times_per_day} sessions of that day are logged."]}
         )

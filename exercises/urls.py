@@ -10,9 +10,7 @@ urlpatterns = [
     path("routines/", views.routine_list, name="routine-list"),
     path("routines/new/", views.routine_new, name="routine-new"),
     path("patients/<int:patient_id>/routine/", views.patient_routine, name="patient-routine"),
-    path(
-        "patients/<int:patient_id>/routine/prescribe/", views.prescribe, name="routine-prescribe"
-    ),
+    path("patients/<int:patient_id>/routine/prescribe/", views.prescribe, name="routine-prescribe"),
     path(
         "prescriptions/<int:prescription_id>/change/",
         views.prescription_change,

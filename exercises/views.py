@@ -117,7 +117,10 @@ def routine_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and formset.is_valid():
         try:
             template = services.routine_template_create(
-                clinic=actor.clinic, created_by=actor.user, name=name, description=description,
+                clinic=actor.clinic,
+                created_by=actor.user,
+                name=name,
+                description=description,
                 items=formset.items(),
             )
         except ValidationError as exc:
@@ -338,8 +341,9 @@ def patient_routine_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                "Well done: your session is logged." if created else "This session was already "
-                "logged; it counts once.",
+                "Well done: your session is logged."
+                if created
+                else "This session was already logged; it counts once.",
             )
             return redirect("patient-home")
     return render(

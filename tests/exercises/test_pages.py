@@ -55,8 +55,12 @@ def test_a_clinic_admin_adapts_a_shared_exercise(client_as, clinic, exercise_lib
     shared = Exercise.objects.get(slug="soleus-stretch")
     client = client_as("clinic_admin")
     form = client.get(f"/exercises/{shared.pk}/edit/").context["form"]
-    data = {**form.initial, "name": "Soleus stretch, slower", "seconds_per_bout": 120,
-            "per_side": "on"}
+    data = {
+        **form.initial,
+        "name": "Soleus stretch, slower",
+        "seconds_per_bout": 120,
+        "per_side": "on",
+    }
     data = {key: value for key, value in data.items() if value not in (None, False)}
     response = client.post(f"/exercises/{shared.pk}/edit/", data)
     copy = Exercise.objects.get(clinic=clinic)
@@ -161,8 +165,6 @@ def test_the_patient_page_weighs_under_150_kb_without_pictures(client_as, prescr
     html = client_as("patient").get("/me/routine/").content
     assets = re.findall(rb'(?:href|src)="/static/([^"]+\.(?:css|js))"', html)
     assert assets  # the page's own stylesheet and scripts
-    weight = len(html) + sum(
-        Path(finders.find(asset.decode())).stat().st_size for asset in assets
-    )
+    weight = len(html) + sum(Path(finders.find(asset.decode())).stat().st_size for asset in assets)
     assert weight <= 150 * 1024, f"{weight} bytes"
     assert settings.STATIC_URL == "/static/"

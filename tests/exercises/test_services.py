@@ -60,8 +60,9 @@ def test_the_library_holds_the_briefs_exercises(exercise_library):
 def test_a_clinic_adapts_a_copy_without_changing_the_shared_library(clinic, exercise_library):
     shared = Exercise.objects.get(slug="hip-stretch")
     copy = services.exercise_adapt(
-        exercise=shared, clinic=clinic, fields={"name": "Hip stretch, our way",
-                                                "seconds_per_bout": 60}
+        exercise=shared,
+        clinic=clinic,
+        fields={"name": "Hip stretch, our way", "seconds_per_bout": 60},
     )
     shared.refresh_from_db()
     assert shared.seconds_per_bout == 90
@@ -120,8 +121,15 @@ def test_the_front_desk_cannot_prescribe(patient, front_desk, exercise_library):
 def test_another_clinics_exercise_cannot_be_prescribed(patient, therapist, other_clinic):
     foreign = services.exercise_create(
         clinic=other_clinic,
-        fields={"name": "Secret", "purpose": "p", "instructions": "i", "seconds_per_bout": 60,
-                "bouts": 1, "per_side": False, "style": "static"},
+        fields={
+            "name": "Secret",
+            "purpose": "p",
+            "instructions": "i",
+            "seconds_per_bout": 60,
+            "bouts": 1,
+            "per_side": False,
+            "style": "static",
+        },
     )
     items = [{"exercise": foreign, **foreign.dose_fields()}]
     with pytest.raises(ValidationError) as error:
@@ -133,8 +141,12 @@ def test_changing_a_prescription_makes_a_new_version_and_logs_stay_with_the_old(
     prescribed, patient, therapist
 ):
     first_log, _ = log(patient, prescribed)
-    items = [{**services_item, "seconds_per_bout": 100} for services_item in
-             [{"exercise": i.exercise, **i.dose_fields()} for i in prescribed.items.all()]]
+    items = [
+        {**services_item, "seconds_per_bout": 100}
+        for services_item in [
+            {"exercise": i.exercise, **i.dose_fields()} for i in prescribed.items.all()
+        ]
+    ]
     second = services.prescription_change(
         prescription=prescribed.prescription,
         changed_by=therapist,
@@ -226,8 +238,39 @@ def test_adherence_for_many_patients_takes_a_fixed_number_of_queries(
     others = PatientFactory.create_batch(10, clinic=clinic)
     for other in others:
         version = services.routine_assign(
-            patient=other, prescribed_by=therapist, title="r",
+            patient=other,
+            prescribed_by=therapist,
+            title="r",
             items=services.template_items(exercise_library),
         )
         log(other, version)
     assert queries([patient.pk, *[o.pk for o in others]]) == few
+
+
+def test_a_log_for_a_day_after_the_version_was_replaced_is_refused(prescribed, patient, therapist):
+    today = patient.clinic.local_now().date()
+    services.prescription_change(
+        prescription=prescribed.prescription,
+        changed_by=therapist,
+        items=[{"exercise": i.exercise, **i.dose_fields()} for i in prescribed.items.all()],
+        times_per_day=1,
+        days_of_week=0b1111111,
+        effective_from=today - timedelta(days=2),
+    )
+    with pytest.raises(ValidationError) as error:
+        log(patient, prescribed, session_date=today)
+    assert "changed or ended" in error.value.message_dict["session_date"][0]
+    logged, created = log(patient, prescribed, session_date=today - timedelta(days=3))
+    assert created
+    assert logged.version == prescribed
+
+
+def test_a_change_keeps_the_retest_date_unless_given(prescribed, therapist):
+    second = services.prescription_change(
+        prescription=prescribed.prescription,
+        changed_by=therapist,
+        items=[{"exercise": i.exercise, **i.dose_fields()} for i in prescribed.items.all()],
+        times_per_day=2,
+        days_of_week=0b0011111,
+    )
+    assert second.retest_on == prescribed.retest_on
