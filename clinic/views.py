@@ -22,7 +22,7 @@ from clinic.decorators import patient_required, staff_required
 from clinic.forms import PatientForm, form_add_service_errors
 from clinic.middleware import PATIENT_LINK_SESSION_KEY
 from clinic.models import PatientAccessLink, PatientStatus
-from exercises.selectors import current_versions, patient_adherence
+from exercises.selectors import current_versions, patient_adherence, sessions_logged_on
 
 PATIENTS_PER_PAGE = 25
 
@@ -252,13 +252,20 @@ def patient_link_open(request: HttpRequest, token: str) -> HttpResponse:
 def patient_home(request: HttpRequest) -> HttpResponse:
     patient = patient_for(actor_for(request), request.patient.pk, Action.VIEW_CLINICAL)
     unit = patient.clinic.display_unit
+    routines = current_versions(patient=patient)
+    today = patient.clinic.local_now().date()
+    done_today = bool(routines) and all(
+        sessions_logged_on(version=version, day=today) >= version.times_per_day
+        for version in routines
+    )
     return render(
         request,
         "clinic/patient_home.html",
         {
             "patient": patient,
             "progress": patient_progress_lines(patient=patient, unit=unit),
-            "routines": current_versions(patient=patient),
+            "routines": routines,
+            "done_today": done_today,
             "adherence": patient_adherence(patient=patient),
         },
     )

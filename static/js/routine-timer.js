@@ -157,6 +157,7 @@
     running = true;
     last = null;
     lastCue = "";
+    root.classList.add("is-running");
     el.start.hidden = true;
     el.pause.hidden = false;
     el.pause.textContent = "Pause";
@@ -196,6 +197,7 @@
 
   function finish() {
     running = false;
+    root.classList.remove("is-running");
     el.pause.hidden = true;
     el.next.hidden = true;
     if (wakeLock) wakeLock.release();
