@@ -57,5 +57,7 @@ for path, html_size, files, raw, zipped in rows:
     print(f"{path}: HTML {html_size / 1024:.1f} KB")
     for name, body in files:
         print(f"  {name}: {len(body) / 1024:.1f} KB")
-    print(f"  total {raw / 1024:.1f} KB ({zipped / 1024:.1f} KB gzipped); goal <= 150 KB: "
-          f"{'met' if raw <= 150 * 1024 else 'MISSED'}")
+    print(
+        f"  total {raw / 1024:.1f} KB ({zipped / 1024:.1f} KB gzipped); goal <= 150 KB: "
+        f"{'met' if raw <= 150 * 1024 else 'MISSED'}"
+    )

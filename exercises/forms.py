@@ -62,7 +62,7 @@ class ItemForm(forms.Form):
     )
     bouts = forms.IntegerField(label="Bouts", initial=1)
     per_side = forms.BooleanField(label="Each side", required=False, initial=True)
-    style = forms.ChoiceField(choices=DoseStyle.choices, label="Style")
+    style = forms.ChoiceField(choices=DoseStyle.choices, label="Style", initial=DoseStyle.STATIC)
     into_tension_seconds = forms.IntegerField(label="Into tension (s)", required=False)
     ease_off_seconds = forms.IntegerField(label="Ease off (s)", required=False)
 

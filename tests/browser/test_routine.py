@@ -10,6 +10,26 @@ from tests.browser.test_patient_journeys import DESKTOP, PHONE, sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def test_a_therapist_prescribes_the_starter_routine_in_two_clicks(
+    browser, live_server, patient, therapist, exercise_library, artifacts_dir
+):
+    from exercises.models import PrescriptionVersion
+
+    desk = browser.new_context(viewport=DESKTOP)
+    page = desk.new_page()
+    sign_in(page, live_server.url, "maya")
+    page.goto(f"{live_server.url}/patients/{patient.pk}/routine/")
+    page.get_by_role("link", name="Prescribe the starter routine").click()
+    page.get_by_role("button", name="Use this routine").click()  # click one
+    page.screenshot(path=artifacts_dir / "prescribe-desktop.png", full_page=True)
+    page.get_by_role("button", name="Prescribe").click()  # click two
+    page.get_by_text("Routine prescribed to Alex Anders.").wait_for()
+    version = PrescriptionVersion.objects.get(prescription__patient=patient)
+    assert version.items.count() == 3
+    assert (version.retest_on - version.effective_from).days == 21
+    desk.close()
+
+
 def test_a_patient_runs_the_timer_logs_a_session_and_the_therapist_sees_it(
     browser, live_server, settings, patient, therapist, prescribed, artifacts_dir
 ):

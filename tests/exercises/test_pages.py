@@ -168,3 +168,53 @@ def test_the_patient_page_weighs_under_150_kb_without_pictures(client_as, prescr
     weight = len(html) + sum(Path(finders.find(asset.decode())).stat().st_size for asset in assets)
     assert weight <= 150 * 1024, f"{weight} bytes"
     assert settings.STATIC_URL == "/static/"
+
+
+def test_a_therapist_builds_a_routine_template(client_as, clinic, exercise_library):
+    runner = Exercise.objects.get(slug="runners-calf-stretch")
+    soleus = Exercise.objects.get(slug="soleus-stretch")
+    client = client_as("therapist")
+    formset = client.get("/routines/new/").context["formset"]
+    data = {
+        "name": "Calf routine — advanced",
+        "form-TOTAL_FORMS": str(formset.total_form_count()),
+        "form-INITIAL_FORMS": "0",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+    }
+    for form in formset.forms:  # the blank rows as a browser sends them
+        for field in form.visible_fields():
+            value = field.value()
+            if value not in (None, False):
+                data[field.html_name] = "on" if value is True else value
+    data.update(
+        {
+            "form-0-exercise": runner.pk,
+            "form-0-seconds_per_bout": "120",
+            "form-0-style": "in_and_out",
+            "form-0-into_tension_seconds": "10",
+            "form-0-ease_off_seconds": "5",
+            "form-1-exercise": soleus.pk,
+            "form-1-seconds_per_bout": "90",
+        }
+    )
+    response = client.post("/routines/new/", data)
+    assert response.status_code == 302, (
+        response.context["formset"].errors,
+        response.context["errors"],
+    )
+    from exercises.models import RoutineTemplate
+
+    template = RoutineTemplate.objects.get(clinic=clinic)
+    assert [item.exercise for item in template.items.all()] == [runner, soleus]
+    assert "Calf routine — advanced" in client.get("/routines/").content.decode()
+    assert (
+        "Calf routine — advanced"
+        not in client_as("other_clinic_therapist").get("/routines/").content.decode()
+    )
+
+
+def test_the_library_searches(client_as, exercise_library):
+    html = client_as("therapist").get("/exercises/", {"q": "lacrosse"}).content.decode()
+    assert "Calf rolling with a lacrosse ball" in html
+    assert "Hip stretch" not in html
