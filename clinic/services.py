@@ -6,18 +6,24 @@ bad input raises ValidationError naming the field and nothing is half-saved.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import uuid
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import phonenumbers
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    AppointmentType,
+    CalendarFeed,
     Clinic,
     Heartbeat,
     Patient,
@@ -26,8 +32,12 @@ from clinic.models import (
     ReminderChannel,
     Role,
     Side,
+    TimeOff,
     User,
+    WaitlistEntry,
+    WorkingHours,
 )
+from clinic.scheduling import at_local, series_starts
 
 PATIENT_LINK_SALT = "dorsi.patient-link"
 OLDEST_BIRTH_YEAR = 1900
@@ -304,3 +314,355 @@ def heartbeat_record(*, name: str, hostname: str = "") -> Heartbeat:
 def patient_link_session_expiry(link: PatientAccessLink) -> timedelta:
     """How long a patient stays signed in after opening a link: a week, or less if it expires."""
     return min(link.expires_at - timezone.now(), timedelta(days=7))
+
+
+# --- Scheduling -------------------------------------------------------------------------------
+
+DEFAULT_APPOINTMENT_TYPES = {
+    AppointmentKind.INITIAL: ("Initial assessment", 60),
+    AppointmentKind.FOLLOW_UP: ("Follow-up", 30),
+    AppointmentKind.RETEST: ("Knee-to-wall re-test", 30),
+}
+
+
+class AppointmentConflict(ValidationError):
+    """The time is taken: by the therapist's or the patient's other appointment."""
+
+    def __init__(self, conflicting: Appointment, field: str) -> None:
+        self.conflicting = conflicting
+        who = "The therapist" if field == "therapist" else "The patient"
+        local = conflicting.starts_at.astimezone(conflicting.clinic.zone)
+        super().__init__(
+            {
+                field: [
+                    f"{who} already has an appointment then "
+                    f"({local:%a %d %b %H:%M}, appointment {conflicting.pk})."
+                ]
+            },
+            code="conflict",
+        )
+
+
+def appointment_types_ensure(*, clinic: Clinic) -> list[AppointmentType]:
+    """The clinic's appointment types, created with the defaults the first time."""
+    for kind, (name, minutes) in DEFAULT_APPOINTMENT_TYPES.items():
+        AppointmentType.objects.get_or_create(
+            clinic=clinic, kind=kind, defaults={"name": name, "default_minutes": minutes}
+        )
+    return list(AppointmentType.objects.filter(clinic=clinic))
+
+
+def _within_working_hours(therapist: User, starts_at, ends_at) -> bool:
+    zone = therapist.clinic.zone
+    local_start = starts_at.astimezone(zone)
+    for hours in WorkingHours.objects.filter(therapist=therapist, weekday=local_start.weekday()):
+        day = local_start.date()
+        window = (at_local(day, hours.starts, zone), at_local(day, hours.ends, zone))
+        if window[0] <= starts_at and ends_at <= window[1]:
+            return True
+    return False
+
+
+def _conflict(*, therapist: User, patient: Patient, starts_at, ends_at, exclude_id=None):
+    taken = Appointment.objects.active().overlapping(starts_at, ends_at).select_related("clinic")
+    if exclude_id is not None:
+        taken = taken.exclude(pk=exclude_id)
+    clash = taken.filter(therapist=therapist).first()
+    if clash is not None:
+        return AppointmentConflict(clash, "therapist")
+    clash = taken.filter(patient=patient).first()
+    if clash is not None:
+        return AppointmentConflict(clash, "patient")
+    return None
+
+
+def _check_slot(
+    *, clinic: Clinic, patient: Patient, therapist: User, starts_at, ends_at, exclude_id=None
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if patient.clinic_id != clinic.pk:
+        errors["patient"] = ["Choose a patient of this clinic."]
+    elif not patient.is_active:
+        errors["patient"] = ["This patient is discharged."]
+    if not (
+        therapist.clinic_id == clinic.pk
+        and therapist.role in (Role.THERAPIST, Role.CLINIC_ADMIN)
+        and therapist.is_active
+    ):
+        errors["therapist"] = ["Choose an active therapist of this clinic."]
+    if not isinstance(starts_at, datetime) or timezone.is_naive(starts_at):
+        errors["starts_at"] = ["Give the start with its time zone."]
+    elif not isinstance(ends_at, datetime) or timezone.is_naive(ends_at):
+        errors["ends_at"] = ["Give the end with its time zone."]
+    elif ends_at <= starts_at:
+        errors["ends_at"] = ["The end must come after the start."]
+    elif starts_at < timezone.now():
+        errors["starts_at"] = ["This time is in the past."]
+    elif ends_at - starts_at > timedelta(hours=8):
+        errors["ends_at"] = ["An appointment lasts at most 8 hours."]
+    if errors:
+        raise ValidationError(errors)
+    if not _within_working_hours(therapist, starts_at, ends_at):
+        raise ValidationError({"starts_at": ["This is outside the therapist's working hours."]})
+    off = TimeOff.objects.filter(
+        therapist=therapist, starts_at__lt=ends_at, ends_at__gt=starts_at
+    ).first()
+    if off is not None:
+        raise ValidationError(
+            {"starts_at": [f"The therapist is off then{f' ({off.reason})' if off.reason else ''}."]}
+        )
+    conflict = _conflict(
+        therapist=therapist,
+        patient=patient,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        exclude_id=exclude_id,
+    )
+    if conflict is not None:
+        raise conflict
+
+
+def _save_or_conflict(appointment: Appointment) -> Appointment:
+    """Save, turning the database's exclusion constraint into a conflict the caller can show.
+
+    The check before the save gives the friendly message; this catches the race in which two
+    bookings pass that check at once.
+    """
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError:
+        conflict = _conflict(
+            therapist=appointment.therapist,
+            patient=appointment.patient,
+            starts_at=appointment.starts_at,
+            ends_at=appointment.ends_at,
+            exclude_id=appointment.pk,
+        )
+        if conflict is None:
+            raise
+        raise conflict from None
+    return appointment
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    patient: Patient,
+    therapist: User,
+    appointment_type: AppointmentType,
+    starts_at: datetime,
+    booked_by: User,
+    ends_at: datetime | None = None,
+    note: str = "",
+    series=None,
+) -> Appointment:
+    clinic = booked_by.clinic
+    if appointment_type.clinic_id != clinic.pk:
+        raise ValidationError({"appointment_type": ["Choose an appointment type of this clinic."]})
+    if ends_at is None and isinstance(starts_at, datetime):
+        ends_at = starts_at + timedelta(minutes=appointment_type.default_minutes)
+    _check_slot(
+        clinic=clinic, patient=patient, therapist=therapist, starts_at=starts_at, ends_at=ends_at
+    )
+    appointment = Appointment(
+        clinic=clinic,
+        patient=patient,
+        therapist=therapist,
+        appointment_type=appointment_type,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        note=(note or "").strip()[:500],
+        booked_by=booked_by,
+        series=series,
+    )
+    return _save_or_conflict(appointment)
+
+
+@transaction.atomic
+def appointment_series_book(
+    *,
+    patient: Patient,
+    therapist: User,
+    appointment_type: AppointmentType,
+    first_starts_at: datetime,
+    count: int,
+    every_days: int,
+    booked_by: User,
+    note: str = "",
+) -> list[Appointment]:
+    """Book a series at the same local wall time; all of it or none of it."""
+    if not 1 <= count <= 26:
+        raise ValidationError({"count": ["Book from 1 to 26 appointments at once."]})
+    if not 1 <= every_days <= 28:
+        raise ValidationError({"every_days": ["Repeat every 1 to 28 days."]})
+    series = uuid.uuid4()
+    return [
+        appointment_book(
+            patient=patient,
+            therapist=therapist,
+            appointment_type=appointment_type,
+            starts_at=starts_at,
+            booked_by=booked_by,
+            note=note,
+            series=series,
+        )
+        for starts_at in series_starts(
+            first_starts_at, count=count, every_days=every_days, zone=booked_by.clinic.zone
+        )
+    ]
+
+
+@transaction.atomic
+def appointment_reschedule(
+    *, appointment: Appointment, starts_at: datetime, by: User, ends_at: datetime | None = None
+) -> Appointment:
+    locked = (
+        Appointment.objects.select_for_update()
+        .select_related("patient", "therapist__clinic", "clinic", "appointment_type")
+        .get(pk=appointment.pk)
+    )
+    if locked.status != AppointmentStatus.BOOKED:
+        raise ValidationError({"status": ["Only a booked appointment can be moved."]})
+    if ends_at is None and isinstance(starts_at, datetime):
+        ends_at = starts_at + (locked.ends_at - locked.starts_at)
+    _check_slot(
+        clinic=locked.clinic,
+        patient=locked.patient,
+        therapist=locked.therapist,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        exclude_id=locked.pk,
+    )
+    locked.starts_at, locked.ends_at = starts_at, ends_at
+    return _save_or_conflict(locked)
+
+
+@transaction.atomic
+def appointment_cancel(*, appointment: Appointment, by: User) -> Appointment:
+    updated = Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.BOOKED).update(
+        status=AppointmentStatus.CANCELLED, cancelled_at=timezone.now(), cancelled_by=by
+    )
+    if not updated:
+        raise ValidationError({"status": ["Only a booked appointment can be cancelled."]})
+    return Appointment.objects.select_related("clinic", "patient", "therapist").get(
+        pk=appointment.pk
+    )
+
+
+@transaction.atomic
+def appointment_mark(*, appointment: Appointment, status: str) -> Appointment:
+    """Record the outcome: completed or no-show, once the appointment has started."""
+    if status not in (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW):
+        raise ValidationError({"status": ["Mark an appointment completed or a no-show."]})
+    if appointment.starts_at > timezone.now():
+        raise ValidationError({"status": ["This appointment has not started yet."]})
+    updated = Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.BOOKED).update(
+        status=status
+    )
+    if not updated:
+        raise ValidationError({"status": ["Only a booked appointment can be marked."]})
+    appointment.refresh_from_db()
+    return appointment
+
+
+@transaction.atomic
+def waitlist_add(
+    *,
+    patient: Patient,
+    appointment_type: AppointmentType,
+    added_by: User,
+    therapist: User | None = None,
+    note: str = "",
+) -> WaitlistEntry:
+    if therapist is not None and therapist.clinic_id != patient.clinic_id:
+        raise ValidationError({"therapist": ["Choose a therapist of this clinic."]})
+    if patient.clinic_id != added_by.clinic_id:
+        raise ValidationError({"patient": ["Choose a patient of this clinic."]})
+    return WaitlistEntry.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        therapist=therapist,
+        appointment_type=appointment_type,
+        note=(note or "").strip()[:300],
+        created_by=added_by,
+    )
+
+
+@transaction.atomic
+def waitlist_book(
+    *, entry: WaitlistEntry, therapist: User, starts_at: datetime, booked_by: User
+) -> Appointment:
+    """Give a freed slot to a waiting patient; the entry is then closed."""
+    locked = (
+        WaitlistEntry.objects.select_for_update()
+        .select_related("patient", "appointment_type")
+        .get(pk=entry.pk)
+    )
+    if locked.booked_id or locked.removed_at:
+        raise ValidationError({"waitlist": ["This patient is no longer waiting."]})
+    appointment = appointment_book(
+        patient=locked.patient,
+        therapist=therapist,
+        appointment_type=locked.appointment_type,
+        starts_at=starts_at,
+        booked_by=booked_by,
+        note="Booked from the waitlist",
+    )
+    locked.booked = appointment
+    locked.save(update_fields=["booked"])
+    return appointment
+
+
+@transaction.atomic
+def waitlist_remove(*, entry: WaitlistEntry) -> None:
+    WaitlistEntry.objects.filter(pk=entry.pk, removed_at__isnull=True).update(
+        removed_at=timezone.now()
+    )
+
+
+# --- Calendar feeds ---------------------------------------------------------------------------
+
+CALENDAR_FEED_SALT = "dorsi.calendar-feed"
+
+
+def calendar_feed_token(feed: CalendarFeed) -> str:
+    return signing.dumps(str(feed.pk), salt=CALENDAR_FEED_SALT, compress=False)
+
+
+def calendar_feed_url(feed: CalendarFeed) -> str:
+    return settings.SITE_URL + reverse("calendar-feed", args=[calendar_feed_token(feed)])
+
+
+@transaction.atomic
+def calendar_feed_issue(
+    *, created_by: User, therapist: User | None = None, patient: Patient | None = None
+) -> CalendarFeed:
+    owner_clinic = therapist.clinic_id if therapist else patient.clinic_id
+    if owner_clinic != created_by.clinic_id:
+        raise ValidationError({"owner": ["Choose a therapist or patient of this clinic."]})
+    CalendarFeed.objects.filter(
+        therapist=therapist, patient=patient, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())  # one live address per owner
+    return CalendarFeed.objects.create(
+        clinic_id=owner_clinic, therapist=therapist, patient=patient, created_by=created_by
+    )
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, feed: CalendarFeed) -> None:
+    CalendarFeed.objects.filter(pk=feed.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def calendar_feed_resolve(token: str) -> CalendarFeed | None:
+    try:
+        feed_id = signing.loads(token, salt=CALENDAR_FEED_SALT)
+    except signing.BadSignature:
+        return None
+    return (
+        CalendarFeed.objects.filter(pk=feed_id, revoked_at__isnull=True)
+        .select_related("clinic", "therapist", "patient")
+        .first()
+    )

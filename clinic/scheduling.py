@@ -1,0 +1,88 @@
+"""Time arithmetic of scheduling: pure functions on aware datetimes, no database.
+
+Working hours are wall-clock times in the clinic's zone; every interval here is half-open
+[start, end), so an appointment ending at 10:00 and one starting at 10:00 do not overlap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+Interval = tuple[datetime, datetime]
+
+
+def at_local(day: date, wall: time, zone: ZoneInfo) -> datetime:
+    """The aware moment of a wall-clock time on a day in a zone.
+
+    On a fall-back day an ambiguous wall time means its first occurrence; on a spring-forward
+    day a wall time in the gap is moved forward by the gap, as clocks are.
+    """
+    moment = datetime.combine(day, wall, tzinfo=zone)
+    round_trip = moment.astimezone(ZoneInfo("UTC")).astimezone(zone)
+    if round_trip.replace(tzinfo=None) != moment.replace(tzinfo=None):
+        return round_trip  # did not exist: the wall time after the jump
+    return moment
+
+
+def overlaps(a: Interval, b: Interval) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def subtract(intervals: Iterable[Interval], busy: Iterable[Interval]) -> list[Interval]:
+    """The parts of `intervals` that no `busy` interval covers."""
+    free = sorted(intervals)
+    for busy_start, busy_end in sorted(busy):
+        remaining: list[Interval] = []
+        for start, end in free:
+            if busy_end <= start or busy_start >= end:
+                remaining.append((start, end))
+                continue
+            if start < busy_start:
+                remaining.append((start, busy_start))
+            if busy_end < end:
+                remaining.append((busy_end, end))
+        free = remaining
+    return free
+
+
+def slot_starts(
+    free: Iterable[Interval],
+    *,
+    minutes: int,
+    step_minutes: int,
+    not_before: datetime,
+    zone: ZoneInfo,
+) -> list[datetime]:
+    """Starts of `minutes`-long slots inside the free intervals, on the clinic's wall-clock grid
+    of `step_minutes` (9:00, 9:15, ...), none before `not_before`."""
+    length = timedelta(minutes=minutes)
+    starts: list[datetime] = []
+    for start, end in free:
+        local = max(start, not_before).astimezone(zone)
+        past_grid = (local.hour * 60 + local.minute) % step_minutes
+        if past_grid or local.second or local.microsecond:
+            local = local.replace(second=0, microsecond=0) + timedelta(
+                minutes=step_minutes - past_grid
+            )
+        moment = local.astimezone(start.tzinfo)
+        while moment + length <= end:
+            starts.append(moment)
+            moment += timedelta(minutes=step_minutes)
+    return starts
+
+
+def series_starts(
+    first: datetime, *, count: int, every_days: int, zone: ZoneInfo
+) -> list[datetime]:
+    """Starts of a series that keeps its local wall time across DST changes.
+
+    Adding 7 × 24 h to 9:00 the week before a change would give 8:00 or 10:00 after it; the
+    series is computed on the wall clock instead.
+    """
+    local = first.astimezone(zone)
+    return [
+        at_local(local.date() + timedelta(days=every_days * n), local.time(), zone)
+        for n in range(count)
+    ]
