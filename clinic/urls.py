@@ -74,6 +74,7 @@ urlpatterns = [
     path("me/sign-out/", views.patient_sign_out, name="patient-sign-out"),
     path("", include("assessments.urls")),
     path("", include("exercises.urls")),
+    path("", include("clinic.scheduling_urls")),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("admin/", admin.site.urls),
 ]
