@@ -10,6 +10,8 @@ def navigation(request: HttpRequest) -> dict:
     items: list[tuple[str, str]] = []
     if actor.is_staff_member:
         items.append(("Patients", reverse("patient-list")))
+        items.append(("Schedule", reverse("schedule")))
+        items.append(("Due", reverse("due-list")))
         items.append(("Exercises", reverse("exercise-library")))
         items.append(("API", reverse("api:docs")))
         if can_manage_clinic(actor) and actor.user.is_staff:

@@ -3,6 +3,7 @@
 import random
 from datetime import date, timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -151,6 +152,7 @@ class Command(BaseCommand):
 
         assessed = self._seed_assessments(clinic, therapists, rng)
         sessions = self._seed_routines(clinic, rng)
+        booked = self._seed_schedule(clinic, therapists, staff["frontdesk"], rng)
 
         first_patient = Patient.objects.filter(clinic=clinic).order_by("id").first()
         link = None
@@ -165,6 +167,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  {created_count} patients created, {patients} in the demo set.")
         self.stdout.write(f"  {assessed} knee-to-wall tests recorded.")
         self.stdout.write(f"  {sessions} routine sessions logged.")
+        self.stdout.write(f"  {booked} appointments booked.")
         self.stdout.write(f"  Staff logins (password for all: {DEMO_PASSWORD}):")
         for username, first, last, role in STAFF:
             self.stdout.write(f"    {username:<12} {first} {last}, {role.label}")
@@ -272,3 +275,55 @@ class Command(BaseCommand):
                 )
                 logged += 1
         return logged
+
+    def _seed_schedule(self, clinic: Clinic, therapists: list[User], desk: User, rng) -> int:
+        """Weekday hours 8:00-17:00, and a week of follow-ups for a third of the patients."""
+        from datetime import time
+
+        from clinic.models import Appointment, AppointmentKind, AppointmentStatus, WorkingHours
+        from clinic.scheduling import at_local
+
+        for therapist in therapists:
+            if not WorkingHours.objects.filter(therapist=therapist).exists():
+                WorkingHours.objects.bulk_create(
+                    WorkingHours(therapist=therapist, weekday=day, starts=time(8), ends=time(17))
+                    for day in range(5)
+                )
+        types = {t.kind: t for t in services.appointment_types_ensure(clinic=clinic)}
+        if Appointment.objects.filter(clinic=clinic).exists():
+            return 0
+        today = clinic.local_now().date()
+        booked = 0
+        patients = list(Patient.objects.filter(clinic=clinic).order_by("id"))
+        for index, patient in enumerate(patients[::3]):
+            therapist = patient.primary_therapist
+            day = today + timedelta(days=1 + index % 6)
+            while day.weekday() >= 5:
+                day += timedelta(days=1)
+            starts = at_local(day, time(9 + index % 7, 30 * (index % 2)), clinic.zone)
+            try:
+                services.appointment_book(
+                    patient=patient,
+                    therapist=therapist,
+                    appointment_type=types[AppointmentKind.FOLLOW_UP],
+                    starts_at=starts,
+                    booked_by=desk,
+                )
+                booked += 1
+            except ValidationError:
+                continue
+        # Two past visits that were missed: they show on the due-list to rebook.
+        for patient in patients[1:3]:
+            starts = at_local(today - timedelta(days=3), time(10), clinic.zone)
+            Appointment.objects.create(
+                clinic=clinic,
+                patient=patient,
+                therapist=patient.primary_therapist,
+                appointment_type=types[AppointmentKind.FOLLOW_UP],
+                starts_at=starts,
+                ends_at=starts + timedelta(minutes=30),
+                status=AppointmentStatus.NO_SHOW,
+                booked_by=desk,
+            )
+            booked += 1
+        return booked

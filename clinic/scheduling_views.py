@@ -1,0 +1,406 @@
+"""Pages of the front desk's schedule: calendars, booking, the due-list, the waitlist, feeds."""
+
+from datetime import date, time, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from icalendar import Calendar, Event
+
+from clinic import selectors, services
+from clinic.access import Action, actor_for, patient_for, patients_visible_to
+from clinic.decorators import staff_required
+from clinic.models import (
+    Appointment,
+    AppointmentStatus,
+    CalendarFeed,
+    User,
+    WaitlistEntry,
+)
+from clinic.scheduling import at_local
+
+DAY_START, DAY_END = time(7), time(20)
+
+
+def _day_from(request: HttpRequest, clinic) -> date:
+    return parse_date(request.GET.get("date") or "") or clinic.local_now().date()
+
+
+def _therapist_in(actor, therapist_id) -> User | None:
+    if not therapist_id or not str(therapist_id).isdigit():
+        return None
+    return next(
+        (
+            t
+            for t in selectors.clinic_therapists(clinic_id=actor.clinic.pk)
+            if t.pk == int(therapist_id)
+        ),
+        None,
+    )
+
+
+@staff_required
+@require_GET
+def schedule(request: HttpRequest) -> HttpResponse:
+    """Day or week calendar for the clinic or one therapist."""
+    actor = actor_for(request)
+    clinic = actor.clinic
+    day = _day_from(request, clinic)
+    week = request.GET.get("view") == "week"
+    first = day - timedelta(days=day.weekday()) if week else day
+    days = [first + timedelta(days=n) for n in range(7 if week else 1)]
+    therapist = _therapist_in(actor, request.GET.get("therapist"))
+    therapists = selectors.clinic_therapists(clinic_id=clinic.pk)
+    shown = [therapist] if therapist else therapists
+    starts = at_local(days[0], time(0), clinic.zone)
+    ends = at_local(days[-1] + timedelta(days=1), time(0), clinic.zone)
+    appointments = list(
+        selectors.appointments_between(clinic=clinic, starts=starts, ends=ends, therapist=therapist)
+    )
+    rows = [
+        {
+            "therapist": person,
+            "columns": [
+                {
+                    "day": column_day,
+                    "appointments": [
+                        a
+                        for a in appointments
+                        if a.therapist_id == person.pk
+                        and timezone.localtime(a.starts_at).date() == column_day
+                    ],
+                }
+                for column_day in days
+            ],
+        }
+        for person in shown
+    ]
+    step = timedelta(days=7 if week else 1)
+    feed = feed_for(therapist=therapist) if therapist else None
+    return render(
+        request,
+        "clinic/schedule.html",
+        {
+            "days": days,
+            "day": day,
+            "week": week,
+            "rows": rows,
+            "therapist": therapist,
+            "therapists": therapists,
+            "previous": (first - step).isoformat(),
+            "next": (first + step).isoformat(),
+            "today": clinic.local_now().date(),
+            "feed": feed,
+            "feed_url": services.calendar_feed_url(feed) if feed else "",
+        },
+    )
+
+
+def _book_context(actor, patient, therapist, appointment_type, day: date) -> dict:
+    slots = selectors.free_slots(
+        clinic=actor.clinic,
+        start_date=day,
+        end_date=day + timedelta(days=13),
+        minutes=appointment_type.default_minutes,
+        therapist=therapist,
+        limit=12,
+    )
+    return {"slots": slots}
+
+
+@staff_required
+def book(request: HttpRequest) -> HttpResponse:
+    """Pick a slot for a patient: the next free slots first, any time on request."""
+    actor = actor_for(request)
+    clinic = actor.clinic
+    types = services.appointment_types_ensure(clinic=clinic)
+    params = request.POST if request.method == "POST" else request.GET
+    patient = None
+    if str(params.get("patient", "")).isdigit():
+        patient = patients_visible_to(actor).filter(pk=params["patient"]).first()
+    therapist = _therapist_in(actor, params.get("therapist"))
+    if (
+        therapist is None
+        and patient is not None
+        and request.method == "GET"
+        and "therapist" not in params
+    ):
+        therapist = patient.primary_therapist
+    kind = params.get("kind") or "follow_up"
+    appointment_type = next((t for t in types if t.kind == kind), types[0])
+    day = parse_date(params.get("date") or "") or clinic.local_now().date()
+    errors: list[str] = []
+    conflict = None
+    if request.method == "POST":
+        starts_at = parse_datetime(params.get("starts_at") or "")
+        if starts_at is not None and timezone.is_naive(starts_at):
+            starts_at = timezone.make_aware(starts_at, clinic.zone)
+        if patient is None:
+            errors.append("Choose a patient of this clinic.")
+        elif starts_at is None:
+            errors.append("Choose a time.")
+        elif therapist is None:
+            errors.append("Choose a therapist.")
+        else:
+            try:
+                waiting = params.get("waitlist")
+                if waiting and waiting.isdigit():
+                    entry = WaitlistEntry.objects.filter(pk=waiting, clinic=clinic).first()
+                    if entry is None:
+                        raise Http404("No such waitlist entry.")
+                    appointment = services.waitlist_book(
+                        entry=entry, therapist=therapist, starts_at=starts_at, booked_by=actor.user
+                    )
+                else:
+                    appointment = services.appointment_book(
+                        patient=patient,
+                        therapist=therapist,
+                        appointment_type=appointment_type,
+                        starts_at=starts_at,
+                        booked_by=actor.user,
+                        note=params.get("note", ""),
+                    )
+            except services.AppointmentConflict as exc:
+                conflict = exc.conflicting
+                errors.extend(exc.messages)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+            else:
+                local = timezone.localtime(appointment.starts_at)
+                messages.success(
+                    request,
+                    f"Booked: {appointment.patient.full_name} with {appointment.therapist} on "
+                    f"{local:%a %-d %b at %H:%M}.",
+                )
+                return redirect(params.get("next") or "schedule")
+    context = {
+        "patient": patient,
+        "therapist": therapist,
+        "therapists": selectors.clinic_therapists(clinic_id=clinic.pk),
+        "types": types,
+        "appointment_type": appointment_type,
+        "day": day,
+        "errors": errors,
+        "conflict": conflict,
+        "next": params.get("next", ""),
+        "waitlist": params.get("waitlist", ""),
+        "patients": list(patients_visible_to(actor).active().order_by("last_name")[:500])
+        if patient is None
+        else [],
+    }
+    if patient is not None:
+        context.update(_book_context(actor, patient, therapist, appointment_type, day))
+    return render(request, "clinic/book.html", context, status=409 if conflict else 200)
+
+
+def _appointment_for(actor, appointment_id: int) -> Appointment:
+    appointment = (
+        Appointment.objects.select_related("patient", "therapist", "appointment_type", "clinic")
+        .filter(pk=appointment_id, clinic_id=actor.clinic.pk)
+        .first()
+    )
+    if appointment is None:
+        raise Http404("No such appointment.")
+    return appointment
+
+
+@staff_required
+def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    actor = actor_for(request)
+    appointment = _appointment_for(actor, appointment_id)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "cancel":
+                appointment = services.appointment_cancel(appointment=appointment, by=actor.user)
+                messages.success(
+                    request, "Cancelled. Patients waiting for a slot are listed below."
+                )
+            elif action in (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW):
+                appointment = services.appointment_mark(appointment=appointment, status=action)
+                messages.success(request, f"Marked {appointment.get_status_display().lower()}.")
+            elif action == "reschedule":
+                starts_at = parse_datetime(request.POST.get("starts_at") or "")
+                if starts_at is not None and timezone.is_naive(starts_at):
+                    starts_at = timezone.make_aware(starts_at, actor.clinic.zone)
+                appointment = services.appointment_reschedule(
+                    appointment=appointment, starts_at=starts_at, by=actor.user
+                )
+                messages.success(request, "Moved.")
+            else:
+                raise ValidationError("Unknown action.")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("appointment-detail", appointment_id=appointment.pk)
+    matches = []
+    if appointment.status == AppointmentStatus.CANCELLED and appointment.starts_at > timezone.now():
+        matches = selectors.waitlist_matches(appointment=appointment)
+    return render(
+        request,
+        "clinic/appointment_detail.html",
+        {
+            "appointment": appointment,
+            "matches": matches,
+            "can_mark": appointment.starts_at <= timezone.now(),
+            "local_start": timezone.localtime(appointment.starts_at).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+
+
+@staff_required
+@require_GET
+def due(request: HttpRequest) -> HttpResponse:
+    actor = actor_for(request)
+    items = selectors.due_list(clinic=actor.clinic)
+    kinds = {t.kind: t for t in services.appointment_types_ensure(clinic=actor.clinic)}
+    rows = []
+    for item in items:
+        kind = "retest" if item.reason == "retest" else "follow_up"
+        therapist = item.patient.primary_therapist
+        slot = next(
+            iter(
+                selectors.free_slots(
+                    clinic=actor.clinic,
+                    start_date=actor.clinic.local_now().date(),
+                    end_date=actor.clinic.local_now().date() + timedelta(days=13),
+                    minutes=kinds[kind].default_minutes,
+                    therapist=therapist,
+                    limit=1,
+                )
+            ),
+            None,
+        )
+        rows.append({"item": item, "kind": kind, "slot": slot})
+    return render(request, "clinic/due.html", {"rows": rows})
+
+
+@staff_required
+def waitlist(request: HttpRequest) -> HttpResponse:
+    actor = actor_for(request)
+    types = services.appointment_types_ensure(clinic=actor.clinic)
+    if request.method == "POST":
+        if request.POST.get("remove", "").isdigit():
+            entry = WaitlistEntry.objects.filter(
+                pk=request.POST["remove"], clinic=actor.clinic
+            ).first()
+            if entry is None:
+                raise Http404("No such entry.")
+            services.waitlist_remove(entry=entry)
+            messages.success(request, "Removed from the waitlist.")
+            return redirect("waitlist")
+        patient = None
+        if request.POST.get("patient", "").isdigit():
+            patient = patients_visible_to(actor).filter(pk=request.POST["patient"]).first()
+        kind = request.POST.get("kind") or "follow_up"
+        try:
+            if patient is None:
+                raise ValidationError({"patient": ["Choose a patient of this clinic."]})
+            services.waitlist_add(
+                patient=patient,
+                appointment_type=next((t for t in types if t.kind == kind), types[0]),
+                therapist=_therapist_in(actor, request.POST.get("therapist")),
+                note=request.POST.get("note", ""),
+                added_by=actor.user,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"{patient.full_name} is on the waitlist.")
+        return redirect("waitlist")
+    return render(
+        request,
+        "clinic/waitlist.html",
+        {
+            "entries": selectors.waitlist(clinic=actor.clinic),
+            "patients": patients_visible_to(actor).active().order_by("last_name")[:500],
+            "therapists": selectors.clinic_therapists(clinic_id=actor.clinic.pk),
+            "types": types,
+        },
+    )
+
+
+# --- Calendar feeds ---------------------------------------------------------------------------
+
+
+@staff_required
+@require_POST
+def feed_issue(request: HttpRequest) -> HttpResponse:
+    actor = actor_for(request)
+    therapist = _therapist_in(actor, request.POST.get("therapist"))
+    patient = None
+    if request.POST.get("patient", "").isdigit():
+        patient = patient_for(actor, int(request.POST["patient"]), Action.ISSUE_LINK)
+    if therapist is None and patient is None:
+        raise Http404("Nothing to give a feed to.")
+    services.calendar_feed_issue(created_by=actor.user, therapist=therapist, patient=patient)
+    messages.success(request, "A new calendar address is ready; the old one stops working.")
+    return redirect(request.POST.get("next") or "schedule")
+
+
+@staff_required
+@require_POST
+def feed_revoke(request: HttpRequest, feed_id: str) -> HttpResponse:
+    actor = actor_for(request)
+    feed = CalendarFeed.objects.filter(pk=feed_id, clinic=actor.clinic).first()
+    if feed is None:
+        raise Http404("No such feed.")
+    services.calendar_feed_revoke(feed=feed)
+    messages.success(request, "The calendar address is revoked.")
+    return redirect(request.POST.get("next") or "schedule")
+
+
+@never_cache
+@require_GET
+def feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The .ics file: no sign-in, the secret address is the key."""
+    calendar_feed = services.calendar_feed_resolve(token)
+    if calendar_feed is None:
+        raise Http404("No such calendar.")
+    appointments = Appointment.objects.filter(
+        status=AppointmentStatus.BOOKED,
+        ends_at__gte=timezone.now() - timedelta(days=30),
+    ).select_related("patient", "therapist", "appointment_type", "clinic")
+    if calendar_feed.therapist_id:
+        appointments = appointments.filter(therapist_id=calendar_feed.therapist_id)
+        name = f"{calendar_feed.therapist} · {calendar_feed.clinic.name}"
+    else:
+        appointments = appointments.filter(patient_id=calendar_feed.patient_id)
+        name = f"{calendar_feed.clinic.name} appointments"
+    calendar = Calendar()
+    calendar.add("prodid", "-//Dorsi//Appointments//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", name)
+    stamp = timezone.now()
+    for appointment in appointments.order_by("starts_at"):
+        event = Event()
+        event.add("uid", f"appointment-{appointment.pk}@dorsi")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", appointment.starts_at)
+        event.add("dtend", appointment.ends_at)
+        if calendar_feed.therapist_id:
+            # The therapist's own calendar: the patient's name, nothing clinical.
+            event.add("summary", f"{appointment.appointment_type.name}: {appointment.patient}")
+        else:
+            event.add(
+                "summary",
+                f"{appointment.appointment_type.name} with {appointment.therapist} "
+                f"at {appointment.clinic.name}",
+            )
+        event.add("location", appointment.clinic.name)
+        calendar.add_component(event)
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="dorsi.ics"'
+    return response
+
+
+def feed_for(*, therapist: User | None = None, patient=None) -> CalendarFeed | None:
+    return (
+        CalendarFeed.objects.filter(therapist=therapist, patient=patient, revoked_at__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
