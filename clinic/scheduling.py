@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+UTC = ZoneInfo("UTC")
+
 Interval = tuple[datetime, datetime]
 
 
@@ -20,7 +22,7 @@ def at_local(day: date, wall: time, zone: ZoneInfo) -> datetime:
     day a wall time in the gap is moved forward by the gap, as clocks are.
     """
     moment = datetime.combine(day, wall, tzinfo=zone)
-    round_trip = moment.astimezone(ZoneInfo("UTC")).astimezone(zone)
+    round_trip = moment.astimezone(UTC).astimezone(zone)
     if round_trip.replace(tzinfo=None) != moment.replace(tzinfo=None):
         return round_trip  # did not exist: the wall time after the jump
     return moment
@@ -66,7 +68,9 @@ def slot_starts(
             local = local.replace(second=0, microsecond=0) + timedelta(
                 minutes=step_minutes - past_grid
             )
-        moment = local.astimezone(start.tzinfo)
+        # Step in UTC: adding minutes to a zone-aware datetime keeps its wall time, which on a
+        # DST day is not the same as the time that passes.
+        moment = local.astimezone(UTC)
         while moment + length <= end:
             starts.append(moment)
             moment += timedelta(minutes=step_minutes)

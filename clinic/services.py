@@ -14,7 +14,7 @@ import phonenumbers
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,7 +37,7 @@ from clinic.models import (
     WaitlistEntry,
     WorkingHours,
 )
-from clinic.scheduling import at_local, series_starts
+from clinic.scheduling import UTC, at_local, series_starts
 
 PATIENT_LINK_SALT = "dorsi.patient-link"
 OLDEST_BIRTH_YEAR = 1900
@@ -343,6 +343,13 @@ class AppointmentConflict(ValidationError):
         )
 
 
+def _in_utc(moment):
+    """Aware times in UTC, so that adding a duration adds elapsed time, not wall time."""
+    if isinstance(moment, datetime) and not timezone.is_naive(moment):
+        return moment.astimezone(UTC)
+    return moment
+
+
 def appointment_types_ensure(*, clinic: Clinic) -> list[AppointmentType]:
     """The clinic's appointment types, created with the defaults the first time."""
     for kind, (name, minutes) in DEFAULT_APPOINTMENT_TYPES.items():
@@ -422,26 +429,37 @@ def _check_slot(
         raise conflict
 
 
-def _save_or_conflict(appointment: Appointment) -> Appointment:
+def _is_deadlock(error: OperationalError) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) == "40P01"
+
+
+def _save_or_conflict(appointment: Appointment, *, attempts: int = 3) -> Appointment:
     """Save, turning the database's exclusion constraint into a conflict the caller can show.
 
     The check before the save gives the friendly message; this catches the race in which two
-    bookings pass that check at once.
+    bookings pass that check at once. Two such bookings can also deadlock while PostgreSQL
+    checks both exclusion constraints; the loser rolls back to its savepoint and tries again,
+    and by then the winner's row makes it a plain conflict.
     """
-    try:
-        with transaction.atomic():
-            appointment.save()
-    except IntegrityError:
-        conflict = _conflict(
-            therapist=appointment.therapist,
-            patient=appointment.patient,
-            starts_at=appointment.starts_at,
-            ends_at=appointment.ends_at,
-            exclude_id=appointment.pk,
-        )
-        if conflict is None:
-            raise
-        raise conflict from None
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                appointment.save()
+            return appointment
+        except (IntegrityError, OperationalError) as error:
+            if isinstance(error, OperationalError) and not _is_deadlock(error):
+                raise
+            conflict = _conflict(
+                therapist=appointment.therapist,
+                patient=appointment.patient,
+                starts_at=appointment.starts_at,
+                ends_at=appointment.ends_at,
+                exclude_id=appointment.pk,
+            )
+            if conflict is not None:
+                raise conflict from None
+            if isinstance(error, IntegrityError) or attempt == attempts - 1:
+                raise
     return appointment
 
 
@@ -458,6 +476,7 @@ def appointment_book(
     series=None,
 ) -> Appointment:
     clinic = booked_by.clinic
+    starts_at, ends_at = _in_utc(starts_at), _in_utc(ends_at)
     if appointment_type.clinic_id != clinic.pk:
         raise ValidationError({"appointment_type": ["Choose an appointment type of this clinic."]})
     if ends_at is None and isinstance(starts_at, datetime):
@@ -518,12 +537,13 @@ def appointment_reschedule(
     *, appointment: Appointment, starts_at: datetime, by: User, ends_at: datetime | None = None
 ) -> Appointment:
     locked = (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("patient", "therapist__clinic", "clinic", "appointment_type")
         .get(pk=appointment.pk)
     )
     if locked.status != AppointmentStatus.BOOKED:
         raise ValidationError({"status": ["Only a booked appointment can be moved."]})
+    starts_at, ends_at = _in_utc(starts_at), _in_utc(ends_at)
     if ends_at is None and isinstance(starts_at, datetime):
         ends_at = starts_at + (locked.ends_at - locked.starts_at)
     _check_slot(
