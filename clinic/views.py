@@ -266,6 +266,7 @@ def patient_home(request: HttpRequest) -> HttpResponse:
             "progress": patient_progress_lines(patient=patient, unit=unit),
             "routines": routines,
             "done_today": done_today,
+            "appointments": selectors.patient_upcoming_appointments(patient=patient)[:5],
             "adherence": patient_adherence(patient=patient),
         },
     )
