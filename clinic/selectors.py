@@ -264,7 +264,7 @@ def waitlist(*, clinic: Clinic) -> list[WaitlistEntry]:
 def patient_upcoming_appointments(*, patient: Patient):
     return (
         Appointment.objects.filter(
-            patient=patient, status=AppointmentStatus.BOOKED, starts_at__gte=timezone.now()
+            patient=patient, status=AppointmentStatus.BOOKED, ends_at__gt=timezone.now()
         )
         .select_related("therapist", "appointment_type")
         .order_by("starts_at")

@@ -330,6 +330,7 @@ class AppointmentConflict(ValidationError):
 
     def __init__(self, conflicting: Appointment, field: str) -> None:
         self.conflicting = conflicting
+        self.field = field
         who = "The therapist" if field == "therapist" else "The patient"
         local = conflicting.starts_at.astimezone(conflicting.clinic.zone)
         super().__init__(
@@ -352,6 +353,9 @@ def _in_utc(moment):
 
 def appointment_types_ensure(*, clinic: Clinic) -> list[AppointmentType]:
     """The clinic's appointment types, created with the defaults the first time."""
+    types = list(AppointmentType.objects.filter(clinic=clinic))
+    if len(types) >= len(DEFAULT_APPOINTMENT_TYPES):
+        return types
     for kind, (name, minutes) in DEFAULT_APPOINTMENT_TYPES.items():
         AppointmentType.objects.get_or_create(
             clinic=clinic, kind=kind, defaults={"name": name, "default_minutes": minutes}

@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from assessments import api as assessment_api
-from clinic import api, views
+from clinic import api, scheduling_api, views
 from clinic.forms import StaffLoginForm, StaffPasswordChangeForm
 from exercises import api as exercise_api
 
@@ -19,6 +19,10 @@ router.register("exercises", exercise_api.ExerciseViewSet, basename="exercise")
 router.register("routines", exercise_api.RoutineTemplateViewSet, basename="routine-template")
 router.register("prescriptions", exercise_api.PrescriptionViewSet, basename="prescription")
 router.register("session-logs", exercise_api.SessionLogViewSet, basename="session-log")
+router.register("appointments", scheduling_api.AppointmentViewSet, basename="appointment")
+router.register(
+    "appointment-types", scheduling_api.AppointmentTypeViewSet, basename="appointment-type"
+)
 
 api_urlpatterns = [
     path("", include(router.urls)),
@@ -27,6 +31,7 @@ api_urlpatterns = [
         assessment_api.KneeToWallFhirView.as_view(),
         name="patient-knee-to-wall-fhir",
     ),
+    path("free-slots/", scheduling_api.FreeSlotsView.as_view(), name="free-slots"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
