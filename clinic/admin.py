@@ -1,7 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from clinic.models import Clinic, Heartbeat, Patient, PatientAccessLink, User
+from clinic.models import (
+    AppointmentType,
+    Clinic,
+    Heartbeat,
+    Patient,
+    PatientAccessLink,
+    TimeOff,
+    User,
+    WorkingHours,
+)
 
 
 @admin.register(Clinic)
@@ -52,3 +61,19 @@ class PatientAccessLinkAdmin(admin.ModelAdmin):
 
 
 admin.site.register(Heartbeat)
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(admin.ModelAdmin):
+    list_display = ["therapist", "weekday", "starts", "ends"]
+    list_filter = ["therapist__clinic", "weekday"]
+
+
+@admin.register(TimeOff)
+class TimeOffAdmin(admin.ModelAdmin):
+    list_display = ["therapist", "starts_at", "ends_at", "reason"]
+
+
+@admin.register(AppointmentType)
+class AppointmentTypeAdmin(admin.ModelAdmin):
+    list_display = ["clinic", "name", "kind", "default_minutes"]

@@ -3,7 +3,7 @@
 from datetime import date, time, timedelta
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -404,3 +404,71 @@ def feed_for(*, therapist: User | None = None, patient=None) -> CalendarFeed | N
         .order_by("-created_at")
         .first()
     )
+
+
+@staff_required
+def hours(request: HttpRequest) -> HttpResponse:
+    """A therapist's weekly hours and time off: their own, or anyone's for a clinic admin."""
+    actor = actor_for(request)
+    therapists = selectors.clinic_therapists(clinic_id=actor.clinic.pk)
+    therapist = _therapist_in(actor, request.GET.get("therapist") or request.POST.get("therapist"))
+    if therapist is None:
+        therapist = (
+            actor.user if actor.user.is_clinician else (therapists[0] if therapists else None)
+        )
+    if therapist is None:
+        raise Http404("This clinic has no therapist yet.")
+    may_edit = therapist == actor.user or actor.role == "clinic_admin"
+    if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied("Only the therapist or a clinic admin changes these hours.")
+        action = request.POST.get("action")
+        try:
+            if action == "hours":
+                week = {
+                    day: (
+                        request.POST.get(f"starts_{day}", ""),
+                        request.POST.get(f"ends_{day}", ""),
+                    )
+                    for day in range(7)
+                }
+                services.working_hours_set(therapist=therapist, week=week)
+                messages.success(request, "Working hours saved.")
+            elif action == "time_off":
+                services.time_off_add(
+                    therapist=therapist,
+                    starts_at=_local_datetime(request.POST.get("starts_at"), actor.clinic),
+                    ends_at=_local_datetime(request.POST.get("ends_at"), actor.clinic),
+                    reason=request.POST.get("reason", ""),
+                )
+                messages.success(request, "Time off added.")
+            elif action == "remove_time_off":
+                services.time_off_remove(therapist=therapist, time_off_id=request.POST.get("id"))
+                messages.success(request, "Time off removed.")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect(f"{request.path}?therapist={therapist.pk}")
+    by_day = {row.weekday: row for row in therapist.working_hours.all()}
+    return render(
+        request,
+        "clinic/hours.html",
+        {
+            "therapist": therapist,
+            "therapists": therapists,
+            "may_edit": may_edit,
+            "week": [
+                (day, name, by_day.get(day))
+                for day, name in enumerate(
+                    ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+                )
+            ],
+            "time_off": therapist.time_off.filter(ends_at__gt=timezone.now()),
+        },
+    )
+
+
+def _local_datetime(value: str | None, clinic):
+    moment = parse_datetime(value or "")
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, clinic.zone)
+    return moment

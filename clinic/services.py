@@ -7,7 +7,7 @@ bad input raises ValidationError naming the field and nothing is half-saved.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import phonenumbers
@@ -690,3 +690,45 @@ def calendar_feed_resolve(token: str) -> CalendarFeed | None:
         .select_related("clinic", "therapist", "patient")
         .first()
     )
+
+
+@transaction.atomic
+def working_hours_set(*, therapist: User, week: dict[int, tuple[str, str]]) -> None:
+    """Replace the weekly hours: one interval per weekday, both empty for a day off."""
+    errors: list[str] = []
+    rows = []
+    names = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+    for day, (starts, ends) in sorted(week.items()):
+        if not starts and not ends:
+            continue
+        try:
+            start_time, end_time = time.fromisoformat(starts), time.fromisoformat(ends)
+        except ValueError:
+            errors.append(f"{names[day]}: enter both times as HH:MM.")
+            continue
+        if end_time <= start_time:
+            errors.append(f"{names[day]}: the end must come after the start.")
+            continue
+        rows.append(
+            WorkingHours(therapist=therapist, weekday=day, starts=start_time, ends=end_time)
+        )
+    if errors:
+        raise ValidationError({"working_hours": errors})
+    WorkingHours.objects.filter(therapist=therapist).delete()
+    WorkingHours.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def time_off_add(*, therapist: User, starts_at, ends_at, reason: str = "") -> TimeOff:
+    if not isinstance(starts_at, datetime):
+        raise ValidationError({"starts_at": ["Enter when the time off starts."]})
+    if not isinstance(ends_at, datetime) or ends_at <= starts_at:
+        raise ValidationError({"ends_at": ["The end must come after the start."]})
+    return TimeOff.objects.create(
+        therapist=therapist, starts_at=starts_at, ends_at=ends_at, reason=(reason or "")[:200]
+    )
+
+
+@transaction.atomic
+def time_off_remove(*, therapist: User, time_off_id) -> None:
+    TimeOff.objects.filter(therapist=therapist, pk=time_off_id).delete()

@@ -21,7 +21,7 @@ from clinic.access import (
 from clinic.decorators import patient_required, staff_required
 from clinic.forms import PatientForm, form_add_service_errors
 from clinic.middleware import PATIENT_LINK_SESSION_KEY
-from clinic.models import PatientAccessLink, PatientStatus
+from clinic.models import CalendarFeed, PatientAccessLink, PatientStatus
 from exercises.selectors import current_versions, patient_adherence, sessions_logged_on
 
 PATIENTS_PER_PAGE = 25
@@ -147,6 +147,9 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             {"link": link, "url": services.patient_link_url(link) if link.is_usable() else None}
             for link in selectors.patient_links(patient_id=patient.pk)
         ]
+    feed = None
+    if can(actor, Action.ISSUE_LINK, patient):
+        feed = CalendarFeed.objects.filter(patient=patient, revoked_at__isnull=True).first()
     latest_reading = adherence = None
     routines: list = []
     if can(actor, Action.VIEW_CLINICAL, patient):
@@ -169,6 +172,8 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             "can_issue_link": can(actor, Action.ISSUE_LINK, patient),
             "show_clinical": can(actor, Action.VIEW_CLINICAL, patient),
             "link_days": settings.PATIENT_LINK_MAX_AGE.days,
+            "feed_url": services.calendar_feed_url(feed) if feed else "",
+            "feed": feed,
         },
     )
 

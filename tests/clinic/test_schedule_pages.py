@@ -242,3 +242,59 @@ def test_a_patient_feed_shows_no_other_patient(
     body = client.get(services.calendar_feed_url(feed).removeprefix(settings.SITE_URL)).content
     assert b"Bianca" not in body
     assert body.count(b"BEGIN:VEVENT") == 1
+
+
+def test_a_therapist_sets_their_hours_and_time_off(client_as, therapist, clinic):
+    client = client_as("therapist")
+    data = {"action": "hours", "therapist": therapist.pk}
+    for day in range(5):
+        data[f"starts_{day}"], data[f"ends_{day}"] = "08:00", "16:30"
+    client.post("/schedule/hours/", data)
+    rows = list(therapist.working_hours.order_by("weekday"))
+    assert [(r.weekday, r.starts, r.ends) for r in rows] == [
+        (day, time(8), time(16, 30)) for day in range(5)
+    ]
+    client.post(
+        "/schedule/hours/",
+        {
+            "action": "time_off",
+            "therapist": therapist.pk,
+            "starts_at": "2027-01-04T08:00",
+            "ends_at": "2027-01-08T17:00",
+            "reason": "Course",
+        },
+    )
+    off = therapist.time_off.get()
+    assert off.starts_at == at_local(
+        off.starts_at.astimezone(clinic.zone).date(), time(8), clinic.zone
+    )
+
+
+def test_bad_hours_are_refused_and_nothing_changes(client_as, therapist):
+    all_day_hours(therapist)
+    client_as("therapist").post(
+        "/schedule/hours/",
+        {"action": "hours", "therapist": therapist.pk, "starts_0": "17:00", "ends_0": "09:00"},
+    )
+    assert therapist.working_hours.count() == 7
+
+
+def test_only_the_therapist_or_an_admin_changes_hours(client_as, therapist, front_desk):
+    data = {"action": "hours", "therapist": therapist.pk, "starts_0": "08:00", "ends_0": "12:00"}
+    assert client_as("front_desk").post("/schedule/hours/", data).status_code == 403
+    assert client_as("clinic_admin").post("/schedule/hours/", data).status_code == 302
+    assert therapist.working_hours.count() == 1
+
+
+def test_staff_create_a_patients_calendar_address_from_the_patient_page(client_as, patient):
+    client = client_as("front_desk")
+    client.post("/calendar-feeds/", {"patient": patient.pk, "next": f"/patients/{patient.pk}/"})
+    html = client.get(f"/patients/{patient.pk}/").content.decode()
+    assert "/calendar/" in html
+    assert ".ics" in html
+    assert (
+        client_as("other_clinic_therapist")
+        .post("/calendar-feeds/", {"patient": patient.pk})
+        .status_code
+        == 404
+    )
