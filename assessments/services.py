@@ -23,7 +23,7 @@ from assessments.interpretation import (
     to_micrometres,
 )
 from assessments.models import Assessment, AssessmentKind, AssessmentRevision, SpineMotion
-from clinic.models import LengthUnit, Patient, Role, Side, User
+from clinic.models import LengthUnit, Patient, Side, User
 
 SIDES = ("left", "right")
 COMPENSATION_FIELDS = ("feet_turned_out", "knees_in", "anterior_pelvic_tilt", "push_off_turn_out")
@@ -174,11 +174,7 @@ def assessment_values_parse(
 
 
 def _check_therapist(patient: Patient, therapist: User) -> None:
-    if not (
-        therapist.clinic_id == patient.clinic_id
-        and therapist.role in (Role.THERAPIST, Role.CLINIC_ADMIN)
-        and therapist.is_active
-    ):
+    if not therapist.is_active_clinician_of(patient.clinic_id):
         raise ValidationError({"measured_by": ["Choose an active therapist of this clinic."]})
 
 

@@ -145,6 +145,10 @@ class User(AbstractUser):
     def is_clinician(self) -> bool:
         return self.role in {Role.THERAPIST, Role.CLINIC_ADMIN}
 
+    def is_active_clinician_of(self, clinic_id: int | None) -> bool:
+        """Whether this person may measure, treat and be booked at the clinic."""
+        return self.is_active and self.is_clinician and self.clinic_id == clinic_id
+
     @property
     def preferred_unit(self) -> str:
         if self.length_unit:

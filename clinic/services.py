@@ -395,11 +395,7 @@ def _check_slot(
         errors["patient"] = ["Choose a patient of this clinic."]
     elif not patient.is_active:
         errors["patient"] = ["This patient is discharged."]
-    if not (
-        therapist.clinic_id == clinic.pk
-        and therapist.role in (Role.THERAPIST, Role.CLINIC_ADMIN)
-        and therapist.is_active
-    ):
+    if not therapist.is_active_clinician_of(clinic.pk):
         errors["therapist"] = ["Choose an active therapist of this clinic."]
     if not isinstance(starts_at, datetime) or timezone.is_naive(starts_at):
         errors["starts_at"] = ["Give the start with its time zone."]

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from clinic.models import Clinic, Patient, Role, User
+from clinic.models import Clinic, Patient, User
 from exercises.models import (
     DOSE_FIELDS,
     MAX_BOUT_SECONDS,
@@ -115,6 +115,10 @@ def _exercise_values(fields: Mapping[str, Any]) -> dict[str, Any]:
     return {**values, **_dose(fields)}
 
 
+def _exercise_fields(exercise: Exercise) -> dict[str, Any]:
+    return {field: getattr(exercise, field) for field in (*LIBRARY_TEXT_FIELDS, *DOSE_FIELDS)}
+
+
 @transaction.atomic
 def exercise_create(*, clinic: Clinic, fields: Mapping[str, Any]) -> Exercise:
     """A clinic's own exercise; the shared library is only changed by migrations."""
@@ -127,7 +131,7 @@ def exercise_create(*, clinic: Clinic, fields: Mapping[str, Any]) -> Exercise:
 @transaction.atomic
 def exercise_adapt(*, exercise: Exercise, clinic: Clinic, fields: Mapping[str, Any]) -> Exercise:
     """A clinic's copy of an exercise with its changes; the original stays as it was."""
-    base = {field: getattr(exercise, field) for field in (*LIBRARY_TEXT_FIELDS, *DOSE_FIELDS)}
+    base = _exercise_fields(exercise)
     values = _exercise_values({**base, **fields})
     return Exercise.objects.create(
         clinic=clinic,
@@ -141,7 +145,7 @@ def exercise_adapt(*, exercise: Exercise, clinic: Clinic, fields: Mapping[str, A
 def exercise_update(*, exercise: Exercise, fields: Mapping[str, Any]) -> Exercise:
     if exercise.is_shared:
         raise ValidationError({"exercise": ["The shared library cannot be changed; adapt a copy."]})
-    base = {field: getattr(exercise, field) for field in (*LIBRARY_TEXT_FIELDS, *DOSE_FIELDS)}
+    base = _exercise_fields(exercise)
     values = _exercise_values({**base, **fields})
     Exercise.objects.filter(pk=exercise.pk).update(**values)
     exercise.refresh_from_db()
@@ -195,11 +199,7 @@ def template_items(template: RoutineTemplate) -> list[dict[str, Any]]:
 
 
 def _check_prescriber(patient: Patient, user: User) -> None:
-    if not (
-        user.clinic_id == patient.clinic_id
-        and user.role in (Role.THERAPIST, Role.CLINIC_ADMIN)
-        and user.is_active
-    ):
+    if not user.is_active_clinician_of(patient.clinic_id):
         raise ValidationError({"prescribed_by": ["Only the clinic's therapists prescribe."]})
 
 
