@@ -1,6 +1,6 @@
 import uuid
 import zoneinfo
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -77,6 +77,14 @@ class Clinic(models.Model):
         validators=[MinValueValidator(1)],
         help_text="Days after an assessment that a re-test falls due.",
     )
+    appointment_reminder_hours = models.CharField(
+        max_length=50,
+        default="24,2",
+        help_text="Hours before an appointment to remind the patient, comma-separated.",
+    )
+    quiet_hours_start = models.TimeField(default=time(21), help_text="No patient messages from…")
+    quiet_hours_end = models.TimeField(default=time(8), help_text="…until.")
+    digest_time = models.TimeField(default=time(7), help_text="The therapists' daily digest.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -198,6 +206,9 @@ class Patient(models.Model):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="primary_patients"
     )
     symptomatic_side = models.CharField(max_length=5, choices=Side.choices, default=Side.NONE)
+    exercise_reminder_time = models.TimeField(
+        default=time(18), help_text="Local time of the home-exercise reminder."
+    )
     status = models.CharField(
         max_length=12, choices=PatientStatus.choices, default=PatientStatus.ACTIVE
     )
@@ -404,6 +415,12 @@ class AppointmentStatus(models.TextChoices):
     NO_SHOW = "no_show", "No-show"
 
 
+class AppointmentResponse(models.TextChoices):
+    NONE = "", "No answer"
+    CONFIRMED = "confirmed", "Confirmed"
+    RESCHEDULE = "reschedule", "Asked to reschedule"
+
+
 class AppointmentQuerySet(models.QuerySet):
     def active(self) -> "AppointmentQuerySet":
         """Appointments that hold their time: everything but cancelled ones."""
@@ -434,6 +451,13 @@ class Appointment(models.Model):
     cancelled_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    patient_response = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=AppointmentResponse.choices,
+        help_text="The patient's answer through the reminder link.",
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -527,3 +551,75 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.therapist or self.patient}"
+
+
+# --- Reminders --------------------------------------------------------------------------------
+
+
+class ReminderKind(models.TextChoices):
+    APPOINTMENT = "appointment", "Appointment reminder"
+    BOOKING = "booking", "Booking confirmation or change"
+    EXERCISE = "exercise", "Home-exercise reminder"
+    RETEST = "retest", "Re-test due"
+    DIGEST = "digest", "Therapist's daily digest"
+
+
+class ReminderStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Reminder(models.Model):
+    """One message to send, once: the outbox row the sweep claims, sends and marks.
+
+    `key` (kind, target, channel, due slot) is unique, so planning the same reminder twice
+    finds the row already there instead of adding a second one.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=ReminderKind.choices)
+    channel = models.CharField(max_length=10, choices=ReminderChannel.choices)
+    key = models.CharField(max_length=200, unique=True)
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
+    staff = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
+    appointment = models.ForeignKey(
+        "Appointment", on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
+    due_at = models.DateTimeField()
+    next_attempt_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=10, choices=ReminderStatus.choices, default=ReminderStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField(max_length=200, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["patient", "due_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(patient__isnull=False) | Q(staff__isnull=False),
+                name="reminder_has_recipient",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReminderStatus.SENT) | Q(sent_at__isnull=False),
+                name="reminder_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -12,13 +12,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from icalendar import Calendar, Event
 
-from clinic import selectors, services
+from clinic import reminders, selectors, services
 from clinic.access import Action, actor_for, patient_for, patients_visible_to
 from clinic.decorators import staff_required
 from clinic.models import (
     Appointment,
     AppointmentStatus,
     CalendarFeed,
+    Reminder,
+    ReminderStatus,
     User,
     WaitlistEntry,
 )
@@ -472,3 +474,46 @@ def _local_datetime(value: str | None, clinic):
     if moment is not None and timezone.is_naive(moment):
         moment = timezone.make_aware(moment, clinic.zone)
     return moment
+
+
+# --- Reminders --------------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def reminders_failed(request: HttpRequest) -> HttpResponse:
+    """Deliveries that failed: the front desk follows up by phone."""
+    actor = actor_for(request)
+    failed = (
+        Reminder.objects.filter(
+            clinic=actor.clinic, status=ReminderStatus.FAILED, patient__isnull=False
+        )
+        .select_related("patient", "appointment")
+        .order_by("-due_at")[:200]
+    )
+    return render(request, "clinic/reminders_failed.html", {"failed": failed})
+
+
+@never_cache
+def reminders_opt_out(request: HttpRequest, token: str) -> HttpResponse:
+    """The link at the end of every patient message: one tap stops reminders."""
+    if request.method == "POST":
+        patient = reminders.reminders_opt_out(token=token)
+        return render(
+            request,
+            "clinic/opt_out.html",
+            {"done": patient is not None},
+            status=200 if patient else 404,
+        )
+    return render(request, "clinic/opt_out.html", {"done": False, "token": token})
+
+
+@never_cache
+def appointment_respond(request: HttpRequest, token: str) -> HttpResponse:
+    """The patient confirms, or asks to reschedule, from the reminder's link."""
+    if request.method == "POST":
+        appointment = reminders.appointment_respond(token=token)
+        if appointment is None:
+            return render(request, "clinic/respond.html", {"invalid": True}, status=404)
+        return render(request, "clinic/respond.html", {"appointment": appointment, "done": True})
+    return render(request, "clinic/respond.html", {"token": token})

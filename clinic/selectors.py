@@ -179,7 +179,7 @@ def appointments_between(
 @dataclass(frozen=True)
 class DueItem:
     patient: Patient
-    reason: str  # "retest" or "no_show"
+    reason: str  # "retest", "no_show" or "reschedule" (asked through a reminder)
     due_on: date
     days_overdue: int
 
@@ -236,7 +236,18 @@ def due_list(*, clinic: Clinic, horizon_days: int = 7) -> list[DueItem]:
             items.append(DueItem(patient, "no_show", missed, (today - missed).days))
         elif due_on is not None and due_on <= today + timedelta(days=horizon_days):
             items.append(DueItem(patient, "retest", due_on, (today - due_on).days))
-    items.sort(key=lambda item: (-item.days_overdue, item.patient.last_name))
+    for appointment in Appointment.objects.filter(
+        clinic=clinic,
+        status=AppointmentStatus.BOOKED,
+        starts_at__gte=now,
+        patient_response="reschedule",
+    ).select_related("patient__primary_therapist"):
+        local = appointment.starts_at.astimezone(clinic.zone).date()
+        items.append(DueItem(appointment.patient, "reschedule", local, 0))
+    # Patients who asked to reschedule first, then the most overdue.
+    items.sort(
+        key=lambda item: (item.reason != "reschedule", -item.days_overdue, item.patient.last_name)
+    )
     return items
 
 

@@ -37,6 +37,7 @@ from clinic.models import (
     WaitlistEntry,
     WorkingHours,
 )
+from clinic.reminders import reminders_for_appointment
 from clinic.scheduling import UTC, at_local, series_starts
 
 PATIENT_LINK_SALT = "dorsi.patient-link"
@@ -495,7 +496,9 @@ def appointment_book(
         booked_by=booked_by,
         series=series,
     )
-    return _save_or_conflict(appointment)
+    _save_or_conflict(appointment)
+    reminders_for_appointment(appointment, change="booked")
+    return appointment
 
 
 @transaction.atomic
@@ -555,7 +558,9 @@ def appointment_reschedule(
         exclude_id=locked.pk,
     )
     locked.starts_at, locked.ends_at = starts_at, ends_at
-    return _save_or_conflict(locked)
+    _save_or_conflict(locked)
+    reminders_for_appointment(locked, change="moved")
+    return locked
 
 
 @transaction.atomic
@@ -565,9 +570,11 @@ def appointment_cancel(*, appointment: Appointment, by: User) -> Appointment:
     )
     if not updated:
         raise ValidationError({"status": ["Only a booked appointment can be cancelled."]})
-    return Appointment.objects.select_related("clinic", "patient", "therapist").get(
+    cancelled = Appointment.objects.select_related("clinic", "patient", "therapist").get(
         pk=appointment.pk
     )
+    reminders_for_appointment(cancelled, change="cancelled")
+    return cancelled
 
 
 @transaction.atomic

@@ -250,6 +250,22 @@ EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
 EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
 EMAIL_TIMEOUT = 15
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Dorsi <dorsi@localhost>")
+# A dotted path overrides EMAIL_URL's backend, e.g. clinic.delivery.LedgerEmailBackend.
+if os.environ.get("EMAIL_BACKEND"):
+    EMAIL_BACKEND = env_str("EMAIL_BACKEND")
+DELIVERY_LEDGER_DIR = env_str("DELIVERY_LEDGER_DIR", str(VAR_DIR / "ledger"))
+
+# --- Reminders --------------------------------------------------------------------------------
+
+SMS_BACKEND = env_str("SMS_BACKEND", "clinic.delivery.FileSmsBackend")
+SMS_WEBHOOK_URL = env_str("SMS_WEBHOOK_URL", "https://sms.invalid/messages")
+SMS_WEBHOOK_TOKEN = env_str("SMS_WEBHOOK_TOKEN", "unset")
+REMINDER_SWEEP_SECONDS = env_int("REMINDER_SWEEP_SECONDS", 60, minimum=1)
+REMINDER_PLAN_SECONDS = env_int("REMINDER_PLAN_SECONDS", 15 * 60, minimum=1)
+REMINDER_BATCH = env_int("REMINDER_BATCH", 20, minimum=1)
+REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5, minimum=1)
+# A reminder still "sending" after this long belonged to a worker that died: reconcile it.
+REMINDER_SENDING_TIMEOUT = timedelta(seconds=env_int("REMINDER_SENDING_TIMEOUT", 120, minimum=1))
 
 # --- Celery -----------------------------------------------------------------------------------
 
@@ -295,6 +311,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clinic.tasks.heartbeat",
         "schedule": float(HEARTBEAT_INTERVAL_SECONDS),
         "options": {"expires": float(HEARTBEAT_INTERVAL_SECONDS)},
+    },
+    # Sweeps that expire unrun are harmless: the next one picks up every due row.
+    "reminders-sweep": {
+        "task": "clinic.tasks.reminders_sweep",
+        "schedule": float(REMINDER_SWEEP_SECONDS),
+        "options": {"expires": float(REMINDER_SWEEP_SECONDS)},
+    },
+    "reminders-plan": {
+        "task": "clinic.tasks.reminders_plan",
+        "schedule": float(REMINDER_PLAN_SECONDS),
+        "options": {"expires": float(REMINDER_PLAN_SECONDS)},
     },
 }
 

@@ -40,3 +40,18 @@ def patient_link_email(*, link_id: str) -> None:
         from_email=None,
         recipient_list=[link.patient.email],
     )
+
+
+@shared_task(name="clinic.tasks.reminders_sweep")
+def reminders_sweep() -> dict:
+    """Scheduled by beat: claim, send and mark due reminders (see clinic.reminders)."""
+    from clinic import reminders
+
+    return reminders.reminders_sweep()
+
+
+@shared_task(name="clinic.tasks.reminders_plan")
+def reminders_plan() -> int:
+    from clinic import reminders
+
+    return reminders.reminders_plan()

@@ -174,6 +174,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             "link_days": settings.PATIENT_LINK_MAX_AGE.days,
             "feed_url": services.calendar_feed_url(feed) if feed else "",
             "feed": feed,
+            "reminders": patient.reminders.order_by("-due_at")[:10],
         },
     )
 
