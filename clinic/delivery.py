@@ -29,11 +29,18 @@ from pathlib import Path
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.utils.html import linebreaks, urlize
 from django.utils.module_loading import import_string
 
 
 class DeliveryUnknown(Exception):
     """The provider cannot tell whether a message was delivered."""
+
+
+def _as_html(text: str) -> str:
+    """The text part as simple HTML, with its links clickable."""
+    body = linebreaks(urlize(text))
+    return f"<html><body style='font-family: system-ui, sans-serif'>{body}</body></html>"
 
 
 def _safe(key: str) -> str:
@@ -104,8 +111,7 @@ class EmailChannel:
             connection=connection,
             headers={"X-Dorsi-Key": key, "Message-ID": f"<{_safe(key)}@dorsi>"},
         )
-        if html:
-            message.attach_alternative(html, "text/html")
+        message.attach_alternative(html or _as_html(text), "text/html")
         message.send()
         return message.extra_headers.get("X-Ledger-Id", f"<{_safe(key)}@dorsi>")
 

@@ -22,7 +22,10 @@ class TherapistChoiceField(forms.ModelChoiceField):
 class PatientForm(forms.Form):
     SECTIONS = (
         ("Who", ("first_name", "last_name", "date_of_birth")),
-        ("Contact and reminders", ("email", "phone", "reminder_channel", "reminder_consent")),
+        (
+            "Contact and reminders",
+            ("email", "phone", "reminder_channel", "exercise_reminder_time", "reminder_consent"),
+        ),
         ("Care", ("primary_therapist", "symptomatic_side")),
     )
 
@@ -42,6 +45,13 @@ class PatientForm(forms.Form):
     )
     reminder_channel = forms.ChoiceField(
         choices=ReminderChannel.choices, initial=ReminderChannel.EMAIL, label="Reminders by"
+    )
+    exercise_reminder_time = forms.TimeField(
+        required=False,
+        initial="18:00",
+        label="Exercise reminder at",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="The patient's local time, on the days their routine is due.",
     )
     reminder_consent = forms.BooleanField(
         required=False, label="The patient agrees to receive reminders"

@@ -54,6 +54,7 @@ PATIENT_CONTACT_FIELDS = frozenset(
         "phone",
         "reminder_channel",
         "reminder_consent",
+        "exercise_reminder_time",
         "primary_therapist",
     }
 )
@@ -132,6 +133,9 @@ def _apply_patient_fields(patient: Patient, fields: dict[str, Any]) -> None:
                 patient.phone = phone_normalize(value, region=patient.clinic.phone_region)
             elif name in {"first_name", "last_name", "email"}:
                 setattr(patient, name, (value or "").strip())
+            elif name == "exercise_reminder_time":
+                if value is not None:  # empty keeps the time the patient has
+                    patient.exercise_reminder_time = value
             elif name == "reminder_consent":
                 consent = bool(value)
                 if consent and not patient.reminder_consent:
@@ -161,8 +165,11 @@ def patient_create(
     reminder_consent: bool = False,
     primary_therapist: User | int | None = None,
     symptomatic_side: str = Side.NONE,
+    exercise_reminder_time: time | None = None,
 ) -> Patient:
     patient = Patient(clinic=clinic, created_by=created_by)
+    if exercise_reminder_time is not None:
+        patient.exercise_reminder_time = exercise_reminder_time
     errors: dict[str, list[str]] = {}
     try:
         _apply_patient_fields(

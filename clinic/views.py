@@ -119,6 +119,7 @@ def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
         "phone": patient.phone,
         "reminder_channel": patient.reminder_channel,
         "reminder_consent": patient.reminder_consent,
+        "exercise_reminder_time": patient.exercise_reminder_time,
         "primary_therapist": patient.primary_therapist_id,
         "symptomatic_side": patient.symptomatic_side,
     }
