@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 from django.urls import reverse
 
-from clinic.access import actor_for, can_manage_clinic
+from clinic.access import actor_for, can_manage_clinic, can_view_clinical_data
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -9,6 +9,8 @@ def navigation(request: HttpRequest) -> dict:
     actor = actor_for(request)
     items: list[tuple[str, str]] = []
     if actor.is_staff_member:
+        if can_view_clinical_data(actor):
+            items.append(("Dashboard", reverse("dashboard")))
         items.append(("Patients", reverse("patient-list")))
         items.append(("Schedule", reverse("schedule")))
         items.append(("Due", reverse("due-list")))

@@ -21,6 +21,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.dashboard import patient_summaries_refresh
 from clinic.delivery import DeliveryUnknown, channel_for
 from clinic.models import (
     Appointment,
@@ -381,6 +382,8 @@ def reminder_send(*, reminder_id: int, now: datetime | None = None) -> str:
         logger.warning("reminder %s failed: %s", reminder.key, exc)
         if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
             claimed.update(status=ReminderStatus.FAILED, last_error=str(exc)[:500])
+            if reminder.patient_id:
+                patient_summaries_refresh(patient_ids=[reminder.patient_id])
             return ReminderStatus.FAILED
         backoff = timedelta(minutes=min(2 ** (reminder.attempts - 1), 60))
         claimed.update(

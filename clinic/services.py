@@ -18,6 +18,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.dashboard import summary_refresh_on_commit
 from clinic.models import (
     Appointment,
     AppointmentKind,
@@ -196,6 +197,7 @@ def patient_create(
     if errors:
         raise ValidationError(errors)
     patient.save()
+    summary_refresh_on_commit(patient.pk)
     return patient
 
 
@@ -220,6 +222,7 @@ def patient_update(*, patient: Patient, **fields: Any) -> Patient:
     if errors:
         raise ValidationError(errors)
     locked.save()
+    summary_refresh_on_commit(locked.pk)
     return locked
 
 
@@ -231,6 +234,7 @@ def patient_discharge(*, patient: Patient) -> Patient:
     )
     if not updated:
         raise ValidationError({"status": "This patient is already discharged."})
+    summary_refresh_on_commit(patient.pk)
     return Patient.objects.select_related("clinic", "primary_therapist").get(pk=patient.pk)
 
 
@@ -241,6 +245,7 @@ def patient_reactivate(*, patient: Patient) -> Patient:
     )
     if not updated:
         raise ValidationError({"status": "This patient is already active."})
+    summary_refresh_on_commit(patient.pk)
     return Patient.objects.select_related("clinic", "primary_therapist").get(pk=patient.pk)
 
 
@@ -505,6 +510,7 @@ def appointment_book(
     )
     _save_or_conflict(appointment)
     reminders_for_appointment(appointment, change="booked")
+    summary_refresh_on_commit(patient.pk)
     return appointment
 
 
@@ -567,6 +573,7 @@ def appointment_reschedule(
     locked.starts_at, locked.ends_at = starts_at, ends_at
     _save_or_conflict(locked)
     reminders_for_appointment(locked, change="moved")
+    summary_refresh_on_commit(locked.patient_id)
     return locked
 
 
@@ -581,6 +588,7 @@ def appointment_cancel(*, appointment: Appointment, by: User) -> Appointment:
         pk=appointment.pk
     )
     reminders_for_appointment(cancelled, change="cancelled")
+    summary_refresh_on_commit(appointment.patient_id)
     return cancelled
 
 
@@ -597,6 +605,7 @@ def appointment_mark(*, appointment: Appointment, status: str) -> Appointment:
     if not updated:
         raise ValidationError({"status": ["Only a booked appointment can be marked."]})
     appointment.refresh_from_db()
+    summary_refresh_on_commit(appointment.patient_id)
     return appointment
 
 

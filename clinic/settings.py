@@ -318,6 +318,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(REMINDER_SWEEP_SECONDS),
         "options": {"expires": float(REMINDER_SWEEP_SECONDS)},
     },
+    "dashboard-refresh": {
+        "task": "clinic.tasks.dashboard_refresh",
+        "schedule": float(env_int("DASHBOARD_REFRESH_SECONDS", 60 * 60, minimum=60)),
+    },
     "reminders-plan": {
         "task": "clinic.tasks.reminders_plan",
         "schedule": float(REMINDER_PLAN_SECONDS),

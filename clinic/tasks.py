@@ -55,3 +55,11 @@ def reminders_plan() -> int:
     from clinic import reminders
 
     return reminders.reminders_plan()
+
+
+@shared_task(name="clinic.tasks.dashboard_refresh")
+def dashboard_refresh() -> int:
+    """Ages the time-based flags (re-test overdue, adherence, pain) of every summary."""
+    from clinic.dashboard import patient_summaries_refresh
+
+    return patient_summaries_refresh()

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from clinic.dashboard import summary_refresh_on_commit
 from clinic.models import Clinic, Patient, User
 from exercises.models import (
     DOSE_FIELDS,
@@ -297,6 +298,7 @@ def routine_assign(
         template=template,
         created_by=prescribed_by,
     )
+    summary_refresh_on_commit(patient.pk)
     return _create_version(
         prescription=prescription,
         number=1,
@@ -353,6 +355,7 @@ def prescription_change(
     if errors:
         raise ValidationError(errors)
     PrescriptionVersion.objects.filter(pk=current.pk).update(is_current=False)
+    summary_refresh_on_commit(locked.patient_id)
     return _create_version(
         prescription=locked,
         number=current.number + 1,
@@ -378,6 +381,7 @@ def prescription_end(*, prescription: Prescription, ended_by: User, ended_on: da
         raise ValidationError({"prescription": ["This prescription has already ended."]})
     locked.ended_on = ended_on or locked.patient.clinic.local_now().date()
     locked.save(update_fields=["ended_on"])
+    summary_refresh_on_commit(locked.patient_id)
     return locked
 
 
@@ -500,4 +504,5 @@ def session_log_record(
         if existing is None:
             raise ValidationError({"session_date": ["That session was just logged."]}) from None
         return existing, False
+    summary_refresh_on_commit(patient.pk)
     return log, True

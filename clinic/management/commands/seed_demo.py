@@ -153,6 +153,11 @@ class Command(BaseCommand):
         assessed = self._seed_assessments(clinic, therapists, rng)
         sessions = self._seed_routines(clinic, rng)
         booked = self._seed_schedule(clinic, therapists, staff["frontdesk"], rng)
+        from clinic.dashboard import patient_summaries_refresh
+
+        patient_summaries_refresh(
+            patient_ids=list(Patient.objects.filter(clinic=clinic).values_list("pk", flat=True))
+        )
 
         first_patient = Patient.objects.filter(clinic=clinic).order_by("id").first()
         link = None

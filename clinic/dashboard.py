@@ -1,0 +1,347 @@
+"""The clinician dashboard: flag rules (pure), the summary refresh (bulk), and the reads.
+
+Flags are bits of one integer so that the dashboard can filter on any of them in SQL; the
+urgency is a weighted sum, so "most urgent first" is an ORDER BY on an indexed column.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import IntFlag
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from clinic.models import (
+    Appointment,
+    AppointmentStatus,
+    Clinic,
+    Patient,
+    PatientStatus,
+    PatientSummary,
+    Reminder,
+    ReminderStatus,
+)
+
+ADHERENCE_DAYS = 14
+ADHERENCE_FLAG_BELOW = 50  # percent
+PAIN_FLAG_FROM = 7
+PAIN_RECENT_DAYS = 14
+
+
+class Flag(IntFlag):
+    REGRESSION = 1
+    HIGH_PAIN = 2
+    FAILED_REMINDER = 4
+    RETEST_OVERDUE = 8
+    LOW_ADHERENCE = 16
+    NO_FOLLOW_UP = 32
+    ASYMMETRY = 64
+    BELOW_TARGET = 128
+
+
+FLAG_LABELS = {
+    Flag.REGRESSION: "worse beyond the MDC",
+    Flag.HIGH_PAIN: "pain 7+",
+    Flag.FAILED_REMINDER: "reminder failed",
+    Flag.RETEST_OVERDUE: "re-test overdue",
+    Flag.LOW_ADHERENCE: "adherence < 50%",
+    Flag.NO_FOLLOW_UP: "no follow-up booked",
+    Flag.ASYMMETRY: "asymmetry",
+    Flag.BELOW_TARGET: "below target",
+}
+WEIGHTS = {
+    Flag.REGRESSION: 50,
+    Flag.HIGH_PAIN: 40,
+    Flag.FAILED_REMINDER: 25,
+    Flag.RETEST_OVERDUE: 20,
+    Flag.LOW_ADHERENCE: 15,
+    Flag.NO_FOLLOW_UP: 10,
+    Flag.ASYMMETRY: 5,
+    Flag.BELOW_TARGET: 3,
+}
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What is known about one patient, as the flag rules read it."""
+
+    left_um: int | None
+    right_um: int | None
+    changes: tuple[str, ...]  # since baseline, per side: improved / no_real_change / worse
+    target_um: int
+    asymmetry_over_um: int
+    adherence_percent: int | None
+    last_pain: int | None
+    last_pain_on: date | None
+    retest_due_on: date | None
+    has_upcoming_appointment: bool
+    has_failed_reminder: bool
+    today: date
+
+
+def flags_for(facts: Facts) -> Flag:
+    flags = Flag(0)
+    if "worse" in facts.changes:
+        flags |= Flag.REGRESSION
+    if (
+        facts.last_pain is not None
+        and facts.last_pain >= PAIN_FLAG_FROM
+        and facts.last_pain_on is not None
+        and facts.last_pain_on >= facts.today - timedelta(days=PAIN_RECENT_DAYS)
+    ):
+        flags |= Flag.HIGH_PAIN
+    if facts.has_failed_reminder:
+        flags |= Flag.FAILED_REMINDER
+    if facts.retest_due_on is not None and facts.retest_due_on < facts.today:
+        flags |= Flag.RETEST_OVERDUE
+    if facts.adherence_percent is not None and facts.adherence_percent < ADHERENCE_FLAG_BELOW:
+        flags |= Flag.LOW_ADHERENCE
+    if not facts.has_upcoming_appointment:
+        flags |= Flag.NO_FOLLOW_UP
+    if (
+        facts.left_um is not None
+        and facts.right_um is not None
+        and abs(facts.left_um - facts.right_um) > facts.asymmetry_over_um
+    ):
+        flags |= Flag.ASYMMETRY
+    if any(v is not None and v < facts.target_um for v in (facts.left_um, facts.right_um)):
+        flags |= Flag.BELOW_TARGET
+    return flags
+
+
+def urgency_of(flags: Flag, facts: Facts) -> int:
+    score = sum(weight for flag, weight in WEIGHTS.items() if flags & flag)
+    if flags & Flag.RETEST_OVERDUE:
+        score += min((facts.today - facts.retest_due_on).days, 30)  # longer overdue, higher
+    return score
+
+
+# --- Refresh ----------------------------------------------------------------------------------
+
+REFRESH_BATCH = 2000
+
+
+def patient_summaries_refresh(*, patient_ids: list[int] | None = None) -> int:
+    """Recompute the summary rows of these patients (all when None), batch by batch in a
+    fixed number of queries per batch; returns how many rows were written."""
+    patients = Patient.objects.select_related("clinic").order_by("pk")
+    if patient_ids is not None:
+        patients = patients.filter(pk__in=patient_ids)
+    written = 0
+    batch: list[Patient] = []
+    for patient in patients.iterator(chunk_size=REFRESH_BATCH):
+        batch.append(patient)
+        if len(batch) == REFRESH_BATCH:
+            written += _refresh_batch(batch)
+            batch = []
+    if batch:
+        written += _refresh_batch(batch)
+    return written
+
+
+def summary_refresh_on_commit(patient_id: int) -> None:
+    """Refresh one patient's row once the current transaction commits."""
+    transaction.on_commit(lambda: patient_summaries_refresh(patient_ids=[patient_id]))
+
+
+def _refresh_batch(patients: list[Patient]) -> int:
+    # Imported here: the dashboard reads every app, and the apps' services call back into it.
+    from assessments.interpretation import Thresholds
+    from assessments.models import AssessmentKind, AssessmentRevision
+    from assessments.selectors import interpret_history
+    from exercises.models import PrescriptionVersion, SessionLog
+    from exercises.selectors import adherence_for_patients
+
+    ids = [patient.pk for patient in patients]
+    now = timezone.now()
+    revisions: dict[int, list[AssessmentRevision]] = defaultdict(list)
+    for revision in (
+        AssessmentRevision.objects.current()
+        .filter(assessment__patient_id__in=ids, assessment__kind=AssessmentKind.CLINIC)
+        .select_related("assessment")
+    ):
+        revisions[revision.assessment.patient_id].append(revision)
+    adherence = adherence_for_patients(patient_ids=ids, weeks=3)
+    pain: dict[int, tuple[int, date]] = {}
+    for patient_id, value, day in (
+        SessionLog.objects.filter(patient_id__in=ids, pain__isnull=False)
+        .order_by("patient_id", "-session_date", "-slot")
+        .values_list("patient_id", "pain", "session_date")
+    ):
+        pain.setdefault(patient_id, (value, day))
+    upcoming: dict[int, datetime] = {}
+    for patient_id, starts_at in (
+        Appointment.objects.filter(
+            patient_id__in=ids, status=AppointmentStatus.BOOKED, ends_at__gt=now
+        )
+        .order_by("patient_id", "starts_at")
+        .values_list("patient_id", "starts_at")
+    ):
+        upcoming.setdefault(patient_id, starts_at)
+    retest: dict[int, date] = {}
+    for patient_id, day in (
+        PrescriptionVersion.objects.filter(
+            prescription__patient_id__in=ids,
+            is_current=True,
+            prescription__ended_on__isnull=True,
+            retest_on__isnull=False,
+        )
+        .order_by("retest_on")
+        .values_list("prescription__patient_id", "retest_on")
+    ):
+        retest.setdefault(patient_id, day)
+    failed = set(
+        Reminder.objects.filter(
+            patient_id__in=ids,
+            status=ReminderStatus.FAILED,
+            created_at__gte=now - timedelta(days=14),
+        ).values_list("patient_id", flat=True)
+    )
+
+    rows = []
+    thresholds_of: dict[int, Thresholds] = {}
+    for patient in patients:
+        clinic = patient.clinic
+        thresholds = thresholds_of.setdefault(clinic.pk, Thresholds.for_clinic(clinic))
+        today = now.astimezone(clinic.zone).date()
+        readings = interpret_history(revisions.get(patient.pk, []), thresholds)
+        latest = readings[-1] if readings else None
+        due = retest.get(patient.pk)
+        if due is None and latest is not None:
+            tested = latest.revision.measured_at.astimezone(clinic.zone).date()
+            due = tested + timedelta(days=clinic.retest_interval_days)
+        recent = _recent_adherence(adherence.get(patient.pk), today)
+        last_pain = pain.get(patient.pk)
+        changes = tuple(
+            side.since_baseline.classification.value if side.since_baseline else ""
+            for side in (latest.sides if latest else ())
+        )
+        facts = Facts(
+            left_um=latest.left.distance_um if latest else None,
+            right_um=latest.right.distance_um if latest else None,
+            changes=changes,
+            target_um=thresholds.target_um,
+            asymmetry_over_um=thresholds.asymmetry_over_um,
+            adherence_percent=recent,
+            last_pain=last_pain[0] if last_pain else None,
+            last_pain_on=last_pain[1] if last_pain else None,
+            retest_due_on=due,
+            has_upcoming_appointment=patient.pk in upcoming,
+            has_failed_reminder=patient.pk in failed,
+            today=today,
+        )
+        flags = flags_for(facts) if patient.status == PatientStatus.ACTIVE else Flag(0)
+        rows.append(
+            PatientSummary(
+                patient=patient,
+                clinic=clinic,
+                primary_therapist_id=patient.primary_therapist_id,
+                is_active=patient.status == PatientStatus.ACTIVE,
+                left_um=facts.left_um,
+                right_um=facts.right_um,
+                left_reached=latest.left.reached if latest else True,
+                right_reached=latest.right.reached if latest else True,
+                last_tested_at=latest.revision.measured_at if latest else None,
+                left_change=changes[0] if changes else "",
+                right_change=changes[1] if changes else "",
+                left_delta_um=latest.left.since_baseline.delta_um
+                if latest and latest.left.since_baseline
+                else None,
+                right_delta_um=latest.right.since_baseline.delta_um
+                if latest and latest.right.since_baseline
+                else None,
+                asymmetry_um=latest.asymmetry.difference_um if latest else None,
+                adherence_percent=recent,
+                last_pain=facts.last_pain,
+                last_pain_on=facts.last_pain_on,
+                next_appointment_at=upcoming.get(patient.pk),
+                retest_due_on=due,
+                flags=int(flags),
+                urgency=urgency_of(flags, facts),
+                refreshed_at=now,
+            )
+        )
+    fields = [f.name for f in PatientSummary._meta.concrete_fields if not f.primary_key]
+    PatientSummary.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["patient"], update_fields=fields
+    )
+    return len(rows)
+
+
+def _recent_adherence(adherence, today: date) -> int | None:
+    """Done over prescribed in the last 14 days, from the weekly figures' day counts."""
+    if adherence is None:
+        return None
+    prescribed = done = 0
+    window_start = today - timedelta(days=ADHERENCE_DAYS - 1)
+    for week in adherence.weeks:
+        if week.week_start + timedelta(days=6) < window_start:
+            continue
+        prescribed += week.prescribed
+        done += week.done
+    return None if prescribed == 0 else round(done * 100 / prescribed)
+
+
+# --- Reads ------------------------------------------------------------------------------------
+
+SORTS = {
+    "urgency": ("-urgency", "patient__last_name"),
+    "name": ("patient__last_name", "patient__first_name"),
+    "adherence": ("adherence_percent", "-urgency"),
+    "tested": ("last_tested_at", "-urgency"),
+}
+
+
+def dashboard_rows(
+    *,
+    clinic: Clinic,
+    therapist_id: int | None = None,
+    flag: int | None = None,
+    search: str = "",
+    sort: str = "urgency",
+) -> QuerySet[PatientSummary]:
+    rows = PatientSummary.objects.filter(clinic=clinic, is_active=True).select_related(
+        "patient", "primary_therapist"
+    )
+    if therapist_id:
+        rows = rows.filter(primary_therapist_id=therapist_id)
+    if flag:
+        rows = rows.extra(where=["flags & %s <> 0"], params=[int(flag)])
+    for term in search.split():
+        rows = rows.filter(
+            Q(patient__first_name__icontains=term) | Q(patient__last_name__icontains=term)
+        )
+    return rows.order_by(*SORTS.get(sort, SORTS["urgency"]), "patient_id")
+
+
+def clinic_summary(*, clinic: Clinic, therapist_id: int | None = None) -> dict:
+    """Counts for the summary charts, in one query."""
+    rows = PatientSummary.objects.filter(clinic=clinic, is_active=True)
+    if therapist_id:
+        rows = rows.filter(primary_therapist_id=therapist_id)
+    from assessments.interpretation import Thresholds
+
+    limits = Thresholds.for_clinic(clinic)
+    now = timezone.now()
+    improved = Q(left_change="improved") | Q(right_change="improved")
+    low = Q(left_um__lt=limits.needs_work_below_um) | Q(right_um__lt=limits.needs_work_below_um)
+    lowest = Q(left_um__lt=limits.target_um) | Q(right_um__lt=limits.target_um)
+    return rows.aggregate(
+        patients=Count("pk"),
+        improved_30=Count("pk", filter=improved & Q(last_tested_at__gte=now - timedelta(days=30))),
+        improved_90=Count("pk", filter=improved & Q(last_tested_at__gte=now - timedelta(days=90))),
+        untested=Count("pk", filter=Q(left_um__isnull=True)),
+        needs_work=Count("pk", filter=low),
+        below_target=Count("pk", filter=lowest & ~low),
+        at_target=Count(
+            "pk", filter=Q(left_um__gte=limits.target_um, right_um__gte=limits.target_um)
+        ),
+        adherence_none=Count("pk", filter=Q(adherence_percent__isnull=True)),
+        adherence_low=Count("pk", filter=Q(adherence_percent__lt=50)),
+        adherence_mid=Count("pk", filter=Q(adherence_percent__gte=50, adherence_percent__lt=80)),
+        adherence_high=Count("pk", filter=Q(adherence_percent__gte=80)),
+    )

@@ -1,0 +1,65 @@
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from clinic import selectors
+from clinic.access import actor_for, can_view_clinical_data
+from clinic.dashboard import FLAG_LABELS, SORTS, clinic_summary, dashboard_rows
+from clinic.decorators import staff_required
+from clinic.models import Role
+
+ROWS_PER_PAGE = 25
+
+
+@staff_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Who needs attention: the caseload sorted by urgency, filtered and searched in place."""
+    actor = actor_for(request)
+    if not can_view_clinical_data(actor):
+        raise PermissionDenied("The dashboard shows clinical data.")
+    clinic = actor.clinic
+    if actor.role == Role.CLINIC_ADMIN:
+        therapist = request.GET.get("therapist", "")
+        therapist_id = int(therapist) if therapist.isdigit() else None
+    else:
+        therapist_id = actor.user.pk  # a therapist's own caseload
+    flag = request.GET.get("flag", "")
+    sort = request.GET.get("sort", "urgency")
+    search = request.GET.get("q", "")
+    rows = dashboard_rows(
+        clinic=clinic,
+        therapist_id=therapist_id,
+        flag=int(flag) if flag.isdigit() else None,
+        search=search,
+        sort=sort,
+    )
+    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "flag": flag,
+        "sort": sort,
+        "search": search,
+        "therapist_id": therapist_id,
+        "flags": [(int(f), label) for f, label in FLAG_LABELS.items()],
+        "flag_labels": FLAG_LABELS,
+        "sorts": list(SORTS),
+        "query_without_page": query.urlencode(),
+        "unit": actor.user.preferred_unit,
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "clinic/_dashboard_rows.html", context)
+    context.update(
+        {
+            "summary": clinic_summary(clinic=clinic, therapist_id=therapist_id),
+            "therapists": selectors.clinic_therapists(clinic_id=clinic.pk)
+            if actor.role == Role.CLINIC_ADMIN
+            else [],
+            "is_admin": actor.role == Role.CLINIC_ADMIN,
+        }
+    )
+    return render(request, "clinic/dashboard.html", context)
