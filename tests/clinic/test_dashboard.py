@@ -1,0 +1,152 @@
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from clinic.dashboard import Facts, Flag, flags_for, patient_summaries_refresh, urgency_of
+from clinic.models import PatientSummary
+from tests.factories import PatientFactory, record_knee_to_wall
+
+TODAY = date(2026, 11, 25)
+CALM = Facts(
+    left_um=130_000,
+    right_um=131_000,
+    changes=("no_real_change", "no_real_change"),
+    target_um=127_000,
+    asymmetry_over_um=15_000,
+    adherence_percent=90,
+    last_pain=2,
+    last_pain_on=TODAY,
+    retest_due_on=TODAY + timedelta(days=5),
+    has_upcoming_appointment=True,
+    has_failed_reminder=False,
+    today=TODAY,
+)
+
+
+def calm(**changes) -> Facts:
+    return Facts(**{**CALM.__dict__, **changes})
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        (calm(), Flag(0)),
+        (calm(left_um=126_999), Flag.BELOW_TARGET),
+        (calm(right_um=None, left_um=None), Flag(0)),  # not tested yet: nothing to flag
+        (calm(left_um=130_000, right_um=145_000), Flag(0)),  # exactly 1.5 cm: not over
+        (calm(left_um=130_000, right_um=145_001), Flag.ASYMMETRY),
+        (calm(changes=("worse", "no_real_change")), Flag.REGRESSION),
+        (calm(changes=("improved", "improved")), Flag(0)),
+        (calm(retest_due_on=TODAY), Flag(0)),  # due today is not overdue
+        (calm(retest_due_on=TODAY - timedelta(days=1)), Flag.RETEST_OVERDUE),
+        (calm(has_upcoming_appointment=False), Flag.NO_FOLLOW_UP),
+        (calm(adherence_percent=50), Flag(0)),
+        (calm(adherence_percent=49), Flag.LOW_ADHERENCE),
+        (calm(adherence_percent=None), Flag(0)),  # no routine: no adherence to judge
+        (calm(last_pain=6), Flag(0)),
+        (calm(last_pain=7), Flag.HIGH_PAIN),
+        (calm(last_pain=9, last_pain_on=TODAY - timedelta(days=15)), Flag(0)),  # long ago
+        (calm(has_failed_reminder=True), Flag.FAILED_REMINDER),
+    ],
+)
+def test_every_flag_at_its_boundary(facts, expected):
+    assert flags_for(facts) == expected
+
+
+def test_urgency_orders_the_serious_flags_first():
+    regression = calm(changes=("worse", "worse"))
+    overdue = calm(retest_due_on=TODAY - timedelta(days=10))
+    below = calm(left_um=100_000)
+    scores = [urgency_of(flags_for(f), f) for f in (regression, overdue, below)]
+    assert scores == sorted(scores, reverse=True)
+    longer = calm(retest_due_on=TODAY - timedelta(days=20))
+    assert urgency_of(flags_for(longer), longer) > scores[1]
+
+
+@pytest.mark.django_db
+def test_the_summary_follows_the_services(patient, therapist):
+    record_knee_to_wall(patient, therapist, left="9.5", right="12", days_ago=21)
+    record_knee_to_wall(patient, therapist, left="7.0", right="12", days_ago=0)
+    patient_summaries_refresh(patient_ids=[patient.pk])  # on commit in production
+    summary = PatientSummary.objects.get(patient=patient)
+    assert (summary.left_um, summary.right_um) == (70_000, 120_000)
+    assert summary.left_change == "worse"
+    assert summary.flags & Flag.REGRESSION
+    assert summary.flags & Flag.ASYMMETRY
+    assert summary.flags & Flag.NO_FOLLOW_UP
+
+
+DASHBOARD = {
+    "anonymous": "login",
+    "patient": 403,
+    "other_patient": 403,
+    "therapist": 200,
+    "front_desk": 403,
+    "clinic_admin": 200,
+    "other_clinic_therapist": 200,
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "status"), DASHBOARD.items())
+def test_the_dashboard_is_for_clinicians(client_as, role, status):
+    response = client_as(role).get("/dashboard/")
+    if status == "login":
+        assert response.url.startswith("/accounts/login/")
+    else:
+        assert response.status_code == status
+
+
+@pytest.mark.django_db
+def test_a_therapist_sees_their_caseload_and_an_admin_the_clinic(
+    client_as, patient, other_patient, foreign_patient, therapist, clinic
+):
+    colleague_patient = PatientFactory(clinic=clinic, last_name="Colleague")
+    patient_summaries_refresh()
+    mine = client_as("therapist").get("/dashboard/").context["page"]
+    assert {row.patient.last_name for row in mine} == {"Anders", "Baker"}
+    everyone = client_as("clinic_admin").get("/dashboard/").context["page"]
+    assert {row.patient.last_name for row in everyone} == {"Anders", "Baker", "Colleague"}
+    assert (
+        colleague_patient.last_name
+        not in client_as("therapist").get("/dashboard/").content.decode()
+    )
+    assert "Fremd" not in client_as("clinic_admin").get("/dashboard/").content.decode()
+
+
+@pytest.mark.django_db
+def test_filters_search_and_partial_updates(client_as, patient, other_patient, therapist):
+    record_knee_to_wall(patient, therapist, left="5", right="12")
+    patient_summaries_refresh()
+    client = client_as("therapist")
+    asymmetric = client.get("/dashboard/", {"flag": int(Flag.ASYMMETRY)}).context["page"]
+    assert [row.patient for row in asymmetric] == [patient]
+    found = client.get("/dashboard/", {"q": "bak"}).context["page"]
+    assert [row.patient for row in found] == [other_patient]
+    partial = client.get("/dashboard/", {"sort": "name"}, headers={"HX-Request": "true"})
+    html = partial.content.decode()
+    assert html.lstrip().startswith('<div id="dashboard-rows">')
+    assert "<html" not in html
+
+
+def dashboard_queries(client) -> int:
+    with CaptureQueriesContext(connection) as context:
+        assert client.get("/dashboard/").status_code == 200
+    return len(context)
+
+
+@pytest.mark.django_db
+def test_the_dashboard_runs_the_same_queries_for_5_and_50_patients(client_as, clinic, therapist):
+    client = client_as("clinic_admin")
+    for _ in range(3):
+        record_knee_to_wall(PatientFactory(clinic=clinic, primary_therapist=therapist), therapist)
+    patient_summaries_refresh()
+    few = dashboard_queries(client)
+    for _ in range(45):
+        record_knee_to_wall(PatientFactory(clinic=clinic, primary_therapist=therapist), therapist)
+    patient_summaries_refresh()
+    assert PatientSummary.objects.count() >= 50
+    assert dashboard_queries(client) == few
+    assert few <= 12
