@@ -27,16 +27,16 @@ os.environ.update(
     }
 )
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.contrib.staticfiles import finders  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+from django.test import Client
 
-from clinic import services  # noqa: E402
-from clinic.models import PatientAccessLink  # noqa: E402
+from clinic import services
+from clinic.models import PatientAccessLink
 
 call_command("migrate", verbosity=0)
 call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115

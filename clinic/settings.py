@@ -235,6 +235,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Adds /bench/bare/, a bare JsonResponse the API throughput benchmark compares against.
+BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 PATIENT_LINK_MAX_AGE = timedelta(days=env_int("PATIENT_LINK_MAX_AGE_DAYS", 30, minimum=1))
 
 # --- Email ------------------------------------------------------------------------------------

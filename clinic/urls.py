@@ -1,7 +1,9 @@
 """The project's URLconf: pages, the API under /api/v1/, the schema and the health check."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import JsonResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -83,3 +85,10 @@ urlpatterns = [
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_ENDPOINTS:
+
+    def bare(request):
+        return JsonResponse({"ok": True})
+
+    urlpatterns.append(path("bench/bare/", bare))
