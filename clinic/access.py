@@ -154,3 +154,11 @@ def patient_for(actor: Actor, patient_id: int, action: Action = Action.VIEW) -> 
     if not can(actor, action, patient):
         raise PermissionDenied(f"Your role may not {action.value.replace('_', ' ')} this patient.")
     return patient
+
+
+def own_patient(actor: Actor, action: Action) -> Patient:
+    """The signed-in patient, for their own pages, checked against the policy without a query:
+    the session middleware has just loaded them with their clinic."""
+    if not actor.is_patient or not can(actor, action, actor.patient):
+        raise PermissionDenied("This page is for the patient it belongs to.")
+    return actor.patient

@@ -289,7 +289,7 @@ def _recent_adherence(adherence, today: date) -> int | None:
 # --- Reads ------------------------------------------------------------------------------------
 
 SORTS = {
-    "urgency": ("-urgency", "patient__last_name"),
+    "urgency": ("-urgency",),  # ties by patient id: the index serves the whole ORDER BY
     "name": ("patient__last_name", "patient__first_name"),
     "adherence": ("adherence_percent", "-urgency"),
     "tested": ("last_tested_at", "-urgency"),

@@ -667,7 +667,7 @@ class PatientSummary(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["clinic", "is_active", "-urgency"]),
+            models.Index(fields=["clinic", "is_active", "-urgency", "patient"]),
             models.Index(fields=["primary_therapist", "is_active", "-urgency"]),
         ]
 

@@ -16,6 +16,7 @@ from clinic.access import (
     can,
     can_register_patients,
     can_view_clinical_data,
+    own_patient,
     patient_for,
 )
 from clinic.decorators import patient_required, staff_required
@@ -257,7 +258,7 @@ def patient_link_open(request: HttpRequest, token: str) -> HttpResponse:
 @patient_required
 @require_GET
 def patient_home(request: HttpRequest) -> HttpResponse:
-    patient = patient_for(actor_for(request), request.patient.pk, Action.VIEW_CLINICAL)
+    patient = own_patient(actor_for(request), Action.VIEW_CLINICAL)
     unit = patient.clinic.display_unit
     routines = current_versions(patient=patient)
     today = patient.clinic.local_now().date()

@@ -7,7 +7,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from clinic.access import Action, actor_for, can_manage_clinic, can_view_clinical_data, patient_for
+from clinic.access import (
+    Action,
+    actor_for,
+    can_manage_clinic,
+    can_view_clinical_data,
+    own_patient,
+    patient_for,
+)
 from clinic.decorators import patient_required, staff_required
 from clinic.forms import form_add_service_errors
 from exercises import selectors, services
@@ -312,7 +319,7 @@ def _routine_payload(version) -> list[dict]:
 def patient_routine_page(request: HttpRequest) -> HttpResponse:
     """Today's routine with the guided timer, and the log form at its end."""
     actor = actor_for(request)
-    patient = patient_for(actor, request.patient.pk, Action.VIEW_CLINICAL)
+    patient = own_patient(actor, Action.VIEW_CLINICAL)
     versions = selectors.current_versions(patient=patient)
     version_id = request.POST.get("version") or request.GET.get("version")
     version = next((v for v in versions if str(v.pk) == str(version_id)), None)

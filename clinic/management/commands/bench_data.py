@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from clinic import services
@@ -262,6 +262,10 @@ class Command(BaseCommand):
 
         self._say("dashboard summaries", started)
         patient_summaries_refresh(patient_ids=patient_ids)
+        if connection.vendor == "postgresql":
+            # Fresh planner statistics, as autovacuum would give a real database in time.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self._say(
             f"done: {patients} patients, {entries} exercise logs; admin login "
             f"bench{patients}-admin (set a password to sign in)",
