@@ -225,6 +225,8 @@ class Patient(models.Model):
         ordering = ["last_name", "first_name", "id"]
         indexes = [
             models.Index(fields=["clinic", "status", "last_name"]),
+            # The patient list's default order, so a page is read from the index.
+            models.Index(fields=["clinic", "last_name", "first_name", "id"]),
             models.Index(fields=["primary_therapist", "status"]),
         ]
         constraints = [
