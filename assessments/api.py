@@ -26,6 +26,7 @@ from clinic.access import (
     patients_visible_to,
 )
 from clinic.models import User
+from clinic.selectors import clinic_therapist
 
 
 class AssessmentFilter(filters.FilterSet):
@@ -48,7 +49,7 @@ class AssessmentFilter(filters.FilterSet):
 def _therapist(actor, therapist_id: int | None) -> User:
     if therapist_id is None:
         return actor.user
-    therapist = User.objects.filter(pk=therapist_id, clinic_id=actor.user.clinic_id).first()
+    therapist = clinic_therapist(clinic_id=actor.user.clinic_id, therapist_id=therapist_id)
     if therapist is None:
         raise ValidationError({"measured_by": ["Choose an active therapist of this clinic."]})
     return therapist

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from enum import IntFlag
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from clinic.models import (
@@ -310,7 +310,7 @@ def dashboard_rows(
     if therapist_id:
         rows = rows.filter(primary_therapist_id=therapist_id)
     if flag:
-        rows = rows.extra(where=["flags & %s <> 0"], params=[int(flag)])
+        rows = rows.annotate(flag_hit=F("flags").bitand(int(flag))).filter(flag_hit__gt=0)
     for term in search.split():
         rows = rows.filter(
             Q(patient__first_name__icontains=term) | Q(patient__last_name__icontains=term)
@@ -345,3 +345,38 @@ def clinic_summary(*, clinic: Clinic, therapist_id: int | None = None) -> dict:
         adherence_mid=Count("pk", filter=Q(adherence_percent__gte=50, adherence_percent__lt=80)),
         adherence_high=Count("pk", filter=Q(adherence_percent__gte=80)),
     )
+
+
+# What the therapist's daily digest reports (issue brief): a subset of the dashboard's flags.
+DIGEST_FLAGS = (
+    Flag.REGRESSION
+    | Flag.HIGH_PAIN
+    | Flag.RETEST_OVERDUE
+    | Flag.LOW_ADHERENCE
+    | Flag.FAILED_REMINDER
+)
+
+
+def digest_lines(*, therapist) -> list[str]:
+    """The therapist's flagged patients, most urgent first, one line each, from the summaries
+    the dashboard reads (so the digest and the dashboard always agree)."""
+    rows = (
+        PatientSummary.objects.filter(primary_therapist=therapist, is_active=True)
+        .annotate(digest_hit=F("flags").bitand(int(DIGEST_FLAGS)))
+        .filter(digest_hit__gt=0)
+        .select_related("patient")
+        .order_by("-urgency", "patient_id")
+    )
+    lines = []
+    for row in rows:
+        details = {
+            Flag.LOW_ADHERENCE: f"adherence {row.adherence_percent}% over 14 days",
+            Flag.HIGH_PAIN: f"pain {row.last_pain}/10",
+        }
+        reasons = [
+            details.get(flag, label)
+            for flag, label in FLAG_LABELS.items()
+            if row.flags & flag & DIGEST_FLAGS
+        ]
+        lines.append(f"{row.patient.full_name}: {', '.join(reasons)}")
+    return lines

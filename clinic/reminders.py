@@ -21,7 +21,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.dashboard import patient_summaries_refresh
+from clinic.dashboard import digest_lines, patient_summaries_refresh
 from clinic.delivery import DeliveryUnknown, channel_for
 from clinic.models import (
     Appointment,
@@ -288,8 +288,6 @@ def _why_not(reminder: Reminder, now: datetime) -> str | None:
 
 def _message(reminder: Reminder) -> tuple[str, str, str]:
     """Recipient address, subject and text."""
-    from clinic.digest import digest_lines
-
     clinic = reminder.clinic
     if reminder.kind == ReminderKind.DIGEST:
         lines = digest_lines(therapist=reminder.staff)

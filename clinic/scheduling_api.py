@@ -25,7 +25,6 @@ from clinic.models import (
     AppointmentKind,
     AppointmentStatus,
     AppointmentType,
-    Role,
     User,
 )
 from clinic.scheduling_serializers import (
@@ -59,12 +58,9 @@ def _require_staff(request: Request) -> Actor:
 def _therapist(actor: Actor, therapist_id: int) -> User:
     # One message whether the id is unknown or another clinic's: other clinics' staff ids
     # must not be confirmable from here.
-    therapist = User.objects.filter(
-        pk=therapist_id,
-        clinic_id=actor.user.clinic_id,
-        role__in=[Role.THERAPIST, Role.CLINIC_ADMIN],
-        is_active=True,
-    ).first()
+    therapist = selectors.clinic_therapist(
+        clinic_id=actor.user.clinic_id, therapist_id=therapist_id
+    )
     if therapist is None:
         raise ValidationError({"therapist": ["Choose an active therapist of this clinic."]})
     return therapist

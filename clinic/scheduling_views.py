@@ -34,16 +34,7 @@ def _day_from(request: HttpRequest, clinic) -> date:
 
 
 def _therapist_in(actor, therapist_id) -> User | None:
-    if not therapist_id or not str(therapist_id).isdigit():
-        return None
-    return next(
-        (
-            t
-            for t in selectors.clinic_therapists(clinic_id=actor.clinic.pk)
-            if t.pk == int(therapist_id)
-        ),
-        None,
-    )
+    return selectors.clinic_therapist(clinic_id=actor.clinic.pk, therapist_id=therapist_id)
 
 
 @staff_required
@@ -83,7 +74,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
         for person in shown
     ]
     step = timedelta(days=7 if week else 1)
-    feed = feed_for(therapist=therapist) if therapist else None
+    feed = selectors.calendar_feed_for(therapist=therapist) if therapist else None
     return render(
         request,
         "clinic/schedule.html",
@@ -260,24 +251,26 @@ def due(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request)
     items = selectors.due_list(clinic=actor.clinic)
     kinds = {t.kind: t for t in services.appointment_types_ensure(clinic=actor.clinic)}
+    today = actor.clinic.local_now().date()
+    # One free-slot search per therapist and length, not one per row: the list can be long.
+    next_slot: dict[tuple[int | None, int], object] = {}
     rows = []
     for item in items:
         kind = "retest" if item.reason == "retest" else "follow_up"
         therapist = item.patient.primary_therapist
-        slot = next(
-            iter(
-                selectors.free_slots(
-                    clinic=actor.clinic,
-                    start_date=actor.clinic.local_now().date(),
-                    end_date=actor.clinic.local_now().date() + timedelta(days=13),
-                    minutes=kinds[kind].default_minutes,
-                    therapist=therapist,
-                    limit=1,
-                )
-            ),
-            None,
-        )
-        rows.append({"item": item, "kind": kind, "slot": slot})
+        minutes = kinds[kind].default_minutes
+        key = (therapist.pk if therapist else None, minutes)
+        if key not in next_slot:
+            slots = selectors.free_slots(
+                clinic=actor.clinic,
+                start_date=today,
+                end_date=today + timedelta(days=13),
+                minutes=minutes,
+                therapist=therapist,
+                limit=1,
+            )
+            next_slot[key] = slots[0] if slots else None
+        rows.append({"item": item, "kind": kind, "slot": next_slot[key]})
     return render(request, "clinic/due.html", {"rows": rows})
 
 
@@ -398,14 +391,6 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="dorsi.ics"'
     return response
-
-
-def feed_for(*, therapist: User | None = None, patient=None) -> CalendarFeed | None:
-    return (
-        CalendarFeed.objects.filter(therapist=therapist, patient=patient, revoked_at__isnull=True)
-        .order_by("-created_at")
-        .first()
-    )
 
 
 @staff_required

@@ -16,6 +16,7 @@ from clinic.access import Actor, patients_visible_to
 from clinic.models import (
     Appointment,
     AppointmentStatus,
+    CalendarFeed,
     Clinic,
     Heartbeat,
     Patient,
@@ -44,12 +45,27 @@ def patient_list(*, actor: Actor, search: str = "") -> PatientQuerySet:
     return patients
 
 
-def clinic_therapists(*, clinic_id: int) -> list[User]:
-    return list(
-        User.objects.filter(
-            clinic_id=clinic_id, role__in=[Role.THERAPIST, Role.CLINIC_ADMIN], is_active=True
-        ).order_by("last_name", "first_name", "username")
+def _clinicians(clinic_id: int):
+    return User.objects.filter(
+        clinic_id=clinic_id, role__in=[Role.THERAPIST, Role.CLINIC_ADMIN], is_active=True
     )
+
+
+def clinic_therapists(*, clinic_id: int) -> list[User]:
+    return list(_clinicians(clinic_id).order_by("last_name", "first_name", "username"))
+
+
+def clinic_therapist(*, clinic_id: int, therapist_id) -> User | None:
+    """An active therapist (or clinic admin) of the clinic, or None.
+
+    None alike for an unknown id and another clinic's: callers answer with one message, so
+    other clinics' staff ids cannot be confirmed.
+    """
+    if isinstance(therapist_id, User):
+        therapist_id = therapist_id.pk
+    if not str(therapist_id or "").isdigit():
+        return None
+    return _clinicians(clinic_id).filter(pk=int(therapist_id)).first()
 
 
 def patient_links(*, patient_id: int) -> list[PatientAccessLink]:
@@ -279,4 +295,13 @@ def patient_upcoming_appointments(*, patient: Patient):
         )
         .select_related("therapist", "appointment_type")
         .order_by("starts_at")
+    )
+
+
+def calendar_feed_for(*, therapist: User | None = None, patient: Patient | None = None):
+    """The live calendar address of a therapist or a patient, if there is one."""
+    return (
+        CalendarFeed.objects.filter(therapist=therapist, patient=patient, revoked_at__isnull=True)
+        .order_by("-created_at")
+        .first()
     )

@@ -31,7 +31,6 @@ from clinic.models import (
     PatientAccessLink,
     PatientStatus,
     ReminderChannel,
-    Role,
     Side,
     TimeOff,
     User,
@@ -40,6 +39,7 @@ from clinic.models import (
 )
 from clinic.reminders import reminders_for_appointment
 from clinic.scheduling import UTC, at_local, series_starts
+from clinic.selectors import clinic_therapist
 
 PATIENT_LINK_SALT = "dorsi.patient-link"
 OLDEST_BIRTH_YEAR = 1900
@@ -83,15 +83,7 @@ def phone_normalize(raw: str, *, region: str) -> str:
 def _therapist_in_clinic(clinic: Clinic, therapist: User | int | None) -> User | None:
     if therapist in (None, ""):
         return None
-    therapist_id = therapist.pk if isinstance(therapist, User) else therapist
-    # One message whether the id is unknown or belongs to another clinic: ids of other
-    # clinics' staff must not be confirmable from here.
-    found = User.objects.filter(
-        pk=therapist_id,
-        clinic=clinic,
-        role__in=[Role.THERAPIST, Role.CLINIC_ADMIN],
-        is_active=True,
-    ).first()
+    found = clinic_therapist(clinic_id=clinic.pk, therapist_id=therapist)
     if found is None:
         raise ValidationError(
             {"primary_therapist": "Choose an active therapist of this clinic."}, code="invalid"

@@ -22,7 +22,7 @@ from clinic.access import (
 from clinic.decorators import patient_required, staff_required
 from clinic.forms import PatientForm, form_add_service_errors
 from clinic.middleware import PATIENT_LINK_SESSION_KEY
-from clinic.models import CalendarFeed, PatientAccessLink, PatientStatus
+from clinic.models import PatientAccessLink, PatientStatus
 from exercises.selectors import current_versions, patient_adherence, sessions_logged_on
 
 PATIENTS_PER_PAGE = 25
@@ -151,7 +151,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         ]
     feed = None
     if can(actor, Action.ISSUE_LINK, patient):
-        feed = CalendarFeed.objects.filter(patient=patient, revoked_at__isnull=True).first()
+        feed = selectors.calendar_feed_for(patient=patient)
     latest_reading = adherence = None
     routines: list = []
     if can(actor, Action.VIEW_CLINICAL, patient):

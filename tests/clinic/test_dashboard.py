@@ -150,3 +150,14 @@ def test_the_dashboard_runs_the_same_queries_for_5_and_50_patients(client_as, cl
     assert PatientSummary.objects.count() >= 50
     assert dashboard_queries(client) == few
     assert few <= 12
+
+
+@pytest.mark.django_db
+def test_the_digest_lists_the_dashboards_serious_flags(patient, other_patient, therapist):
+    from clinic.dashboard import digest_lines
+
+    record_knee_to_wall(patient, therapist, left="9.5", right="10", days_ago=21)
+    record_knee_to_wall(patient, therapist, left="7.0", right="10", days_ago=0)  # worse
+    record_knee_to_wall(other_patient, therapist, left="13", right="13")  # only "no follow-up"
+    patient_summaries_refresh()
+    assert digest_lines(therapist=therapist) == ["Alex Anders: worse beyond the MDC"]
