@@ -26,7 +26,7 @@ class PatientSessionMiddleware:
         if link_id and not request.user.is_authenticated:
             link = (
                 PatientAccessLink.objects.usable(timezone.now())
-                .select_related("patient__clinic")
+                .select_related("patient__clinic", "patient__primary_therapist")
                 .filter(pk=link_id)
                 .first()
             )

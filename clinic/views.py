@@ -23,7 +23,7 @@ from clinic.decorators import patient_required, staff_required
 from clinic.forms import PatientForm, form_add_service_errors
 from clinic.middleware import PATIENT_LINK_SESSION_KEY
 from clinic.models import PatientAccessLink, PatientStatus
-from exercises.selectors import current_versions, patient_adherence, sessions_logged_on
+from exercises.selectors import current_versions, patient_adherence
 
 PATIENTS_PER_PAGE = 25
 
@@ -261,11 +261,9 @@ def patient_home(request: HttpRequest) -> HttpResponse:
     patient = own_patient(actor_for(request), Action.VIEW_CLINICAL)
     unit = patient.clinic.display_unit
     routines = current_versions(patient=patient)
-    today = patient.clinic.local_now().date()
-    done_today = bool(routines) and all(
-        sessions_logged_on(version=version, day=today) >= version.times_per_day
-        for version in routines
-    )
+    adherence = patient_adherence(patient=patient)
+    sessions_due_today = sum(version.times_per_day for version in routines)
+    done_today = bool(routines) and adherence.done_today >= sessions_due_today
     return render(
         request,
         "clinic/patient_home.html",
@@ -275,7 +273,7 @@ def patient_home(request: HttpRequest) -> HttpResponse:
             "routines": routines,
             "done_today": done_today,
             "appointments": selectors.patient_upcoming_appointments(patient=patient)[:5],
-            "adherence": patient_adherence(patient=patient),
+            "adherence": adherence,
         },
     )
 

@@ -90,6 +90,7 @@ def sessions_logged_on(*, version: PrescriptionVersion, day: date) -> int:
 class Adherence:
     weeks: list[WeekAdherence]  # oldest first; the last is the current week
     streak: int
+    done_today: int = 0  # sessions with something done, today in the clinic's zone
 
     @property
     def this_week(self) -> WeekAdherence:
@@ -101,17 +102,23 @@ class Adherence:
 
 
 def adherence_for_patients(
-    *, patient_ids: list[int], weeks: int = ADHERENCE_WEEKS, today: dict[int, date] | None = None
+    *,
+    patient_ids: list[int],
+    weeks: int = ADHERENCE_WEEKS,
+    today: dict[int, date] | None = None,
+    clinic_of: dict[int, int] | None = None,
 ) -> dict[int, Adherence]:
     """Weekly adherence and the streak for many patients, in four queries whatever their number.
 
     The one place adherence is computed: the patient's page, the therapist's pages, the
     dashboard and the reminders all read it here. `today` maps clinic ids to their local date
-    (the default is now in each clinic's zone).
+    (the default is now in each clinic's zone); `clinic_of` maps patient ids to their clinic ids,
+    for callers that already know them (the default looks them up).
     """
     if not patient_ids:
         return {}
-    clinic_of = dict(Patient.objects.filter(pk__in=patient_ids).values_list("pk", "clinic_id"))
+    if clinic_of is None:
+        clinic_of = dict(Patient.objects.filter(pk__in=patient_ids).values_list("pk", "clinic_id"))
     if today is None:
         clinics = Clinic.objects.filter(pk__in=set(clinic_of.values()))
         today = {clinic.pk: clinic.local_now().date() for clinic in clinics}
@@ -153,9 +160,15 @@ def adherence_for_patients(
                 schedules=schedules, done_per_day=per_day, today=local_today, weeks=weeks
             ),
             streak=streak(schedules=schedules, done_per_day=per_day, today=local_today),
+            done_today=per_day.get(local_today, 0),
         )
     return result
 
 
 def patient_adherence(*, patient: Patient) -> Adherence:
-    return adherence_for_patients(patient_ids=[patient.pk])[patient.pk]
+    """One patient's adherence; two queries when `patient.clinic` is already loaded."""
+    return adherence_for_patients(
+        patient_ids=[patient.pk],
+        today={patient.clinic_id: patient.clinic.local_now().date()},
+        clinic_of={patient.pk: patient.clinic_id},
+    )[patient.pk]

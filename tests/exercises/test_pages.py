@@ -1,11 +1,17 @@
 import re
+import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from exercises import services
 from exercises.models import Exercise, Prescription, PrescriptionVersion, SessionLog
+from tests.factories import record_knee_to_wall
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +224,48 @@ def test_the_library_searches(client_as, exercise_library):
     html = client_as("therapist").get("/exercises/", {"q": "lacrosse"}).content.decode()
     assert "Calf rolling with a lacrosse ball" in html
     assert "Hip stretch" not in html
+
+
+def test_the_patients_pages_run_a_fixed_number_of_queries_whatever_the_history(
+    client_as, patient, prescribed, therapist
+):
+    """The patient's own pages (home and routine) cost the same with one day of history as
+    with weeks of tests and sessions: the figures in bench/ rest on this."""
+    client = client_as("patient")
+
+    def queries(path: str) -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(path).status_code == 200
+        return len(context)
+
+    before = {path: queries(path) for path in ("/me/", "/me/routine/")}
+    today = patient.clinic.local_now().date()
+    for days_ago in range(0, 8):  # the routine started a week ago
+        services.session_log_record(
+            patient=patient,
+            version=prescribed,
+            client_token=uuid.uuid4(),
+            statuses={item.pk: "done" for item in prescribed.items.all()},
+            pain=3,
+            session_date=today - timedelta(days=days_ago),
+        )
+    for days_ago in range(5):
+        record_knee_to_wall(patient, therapist, left="8", right="9", days_ago=days_ago + 1)
+    after = {path: queries(path) for path in ("/me/", "/me/routine/")}
+    assert after == before
+    assert before["/me/routine/"] <= 5
+    assert before["/me/"] <= 8
+
+
+def test_the_patients_home_says_when_todays_routine_is_done(client_as, patient, prescribed):
+    client = client_as("patient")
+    assert "Start today's routine" in client.get("/me/").content.decode()
+    skipped = {item.pk: "skipped" for item in prescribed.items.all()}
+    log = {"patient": patient, "version": prescribed, "pain": 2}
+    services.session_log_record(**log, client_token=uuid.uuid4(), statuses=skipped)
+    # A session where everything was skipped is logged, but the routine is not done.
+    assert "Today's routine is done" not in client.get("/me/").content.decode()
+    SessionLog.objects.all().delete()
+    done = {item.pk: "done" for item in prescribed.items.all()}
+    services.session_log_record(**log, client_token=uuid.uuid4(), statuses=done)
+    assert "Today's routine is done" in client.get("/me/").content.decode()
