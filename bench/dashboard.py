@@ -68,6 +68,11 @@ for size in (100, 1000, 10000):
         f" p95 {percentile(times, 0.95):6.1f} ms (clinic admin, whole clinic, page 1)"
     )
     patient = Patient.objects.filter(clinic=clinic).order_by("pk").first()
+    queries, times = measure(client, f"/patients/{patient.pk}/")
+    print(
+        f"        staff drill-down /patients/<id>/ {queries} queries, p50 "
+        f"{statistics.median(times):6.1f} ms, p95 {percentile(times, 0.95):6.1f} ms"
+    )
     link = services.patient_link_issue(patient=patient, issued_by=admin)
     patient_client = Client()
     patient_client.get(

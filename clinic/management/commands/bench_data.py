@@ -262,10 +262,11 @@ class Command(BaseCommand):
 
         self._say("dashboard summaries", started)
         patient_summaries_refresh(patient_ids=patient_ids)
-        if connection.vendor == "postgresql":
-            # Fresh planner statistics, as autovacuum would give a real database in time.
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            # Planner statistics and a visibility map, as autovacuum would give a real database
+            # in time: without them counts scan the table instead of the index.
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+                cursor.execute("VACUUM (ANALYZE)")
         self._say(
             f"done: {patients} patients, {entries} exercise logs; admin login "
             f"bench{patients}-admin (set a password to sign in)",
