@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from assessments.interpretation import MAX_DISTANCE_UM, MAX_GAP_UM
+from audit.querysets import AuditedQuerySet
 from clinic.models import Clinic, LengthUnit, Patient, Side, User
 
 
@@ -33,6 +34,8 @@ class Assessment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = AuditedQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["patient", "kind"])]
 
@@ -40,7 +43,7 @@ class Assessment(models.Model):
         return f"{self.get_kind_display()} of patient {self.patient_id}"
 
 
-class AssessmentRevisionQuerySet(models.QuerySet):
+class AssessmentRevisionQuerySet(AuditedQuerySet):
     def current(self) -> "AssessmentRevisionQuerySet":
         return self.filter(is_current=True)
 

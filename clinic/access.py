@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
+from audit.services import note_denied, note_listed, note_patient_read
 from clinic.models import Clinic, Patient, PatientQuerySet, Role, User
 
 if TYPE_CHECKING:
@@ -115,6 +116,7 @@ def can(actor: Actor, action: Action, patient: Patient) -> bool:
 def clinical_records_visible_to(actor: Actor, records: QuerySet, *, patient_path: str) -> QuerySet:
     """Narrow a queryset of clinical records (assessments, routines, ...) to what the actor
     may read: their clinic's for clinical staff, their own for a patient, nothing otherwise."""
+    note_listed(records.model._meta.model_name)
     if actor.is_staff_member and can_view_clinical_data(actor):
         return records.filter(**{f"{patient_path}__clinic_id": actor.user.clinic_id})
     if actor.is_patient:
@@ -150,9 +152,14 @@ def patient_for(actor: Actor, patient_id: int, action: Action = Action.VIEW) -> 
         .first()
     )
     if patient is None:
+        note_denied(patient_id)
         raise Http404("No such patient.")
     if not can(actor, action, patient):
+        note_denied(patient_id)
         raise PermissionDenied(f"Your role may not {action.value.replace('_', ' ')} this patient.")
+    # Every read of a record passes here, so it is where reads enter the audit trail (written
+    # at the end of the request, and only if it succeeded). Writes are recorded as they happen.
+    note_patient_read(patient)
     return patient
 
 

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from audit.services import note_listed
 from clinic import services
 from clinic.access import (
     Action,
@@ -59,6 +60,11 @@ class PatientViewSet(
 
     def get_queryset(self):
         return patients_visible_to(actor_for(self.request)).select_related("primary_therapist")
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        note_listed("patient", [patient.pk for patient in page or []])
+        return page
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from audit.services import note_listed
 from clinic import selectors
 from clinic.access import actor_for, can_view_clinical_data
 from clinic.dashboard import FLAG_LABELS, SORTS, clinic_summary, dashboard_rows
@@ -37,6 +38,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         sort=sort,
     )
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    note_listed("dashboard", [row.patient_id for row in page.object_list])
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -12,6 +12,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from audit.querysets import AuditedQuerySet
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -85,6 +87,11 @@ class Clinic(models.Model):
     quiet_hours_start = models.TimeField(default=time(21), help_text="No patient messages from…")
     quiet_hours_end = models.TimeField(default=time(8), help_text="…until.")
     digest_time = models.TimeField(default=time(7), help_text="The therapists' daily digest.")
+    staff_two_factor_required = models.BooleanField(
+        default=False,
+        help_text="Therapists and front desk sign in with a one-time code too "
+        "(clinic admins always do).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -182,7 +189,7 @@ class PatientStatus(models.TextChoices):
     DISCHARGED = "discharged", "Discharged"
 
 
-class PatientQuerySet(models.QuerySet):
+class PatientQuerySet(AuditedQuerySet):
     def active(self) -> "PatientQuerySet":
         return self.filter(status=PatientStatus.ACTIVE)
 
@@ -213,6 +220,9 @@ class Patient(models.Model):
         max_length=12, choices=PatientStatus.choices, default=PatientStatus.ACTIVE
     )
     discharged_at = models.DateTimeField(null=True, blank=True)
+    anonymised_at = models.DateTimeField(
+        null=True, blank=True, help_text="Identity removed; measurements kept for statistics."
+    )
     created_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -253,7 +263,7 @@ class Patient(models.Model):
         return self.status == PatientStatus.ACTIVE
 
 
-class PatientAccessLinkQuerySet(models.QuerySet):
+class PatientAccessLinkQuerySet(AuditedQuerySet):
     def usable(self, at: datetime | None = None) -> "PatientAccessLinkQuerySet":
         at = at or timezone.now()
         return self.filter(
@@ -423,7 +433,7 @@ class AppointmentResponse(models.TextChoices):
     RESCHEDULE = "reschedule", "Asked to reschedule"
 
 
-class AppointmentQuerySet(models.QuerySet):
+class AppointmentQuerySet(AuditedQuerySet):
     def active(self) -> "AppointmentQuerySet":
         """Appointments that hold their time: everything but cancelled ones."""
         return self.exclude(status=AppointmentStatus.CANCELLED)
@@ -520,6 +530,8 @@ class WaitlistEntry(models.Model):
     )
     removed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = AuditedQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at"]
 
@@ -541,6 +553,8 @@ class CalendarFeed(models.Model):
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -117,6 +117,9 @@ else:
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# How many reverse proxies of ours stand in front of Dorsi: the audit trail and the sign-in
+# lockout take the caller's address from X-Forwarded-For only that far, never further.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 # The absolute address patients receive in emailed links; requests are not available in tasks.
 SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
 
@@ -136,6 +139,7 @@ INSTALLED_APPS = [
     "clinic",
     "assessments",
     "exercises",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +151,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "clinic.middleware.PatientSessionMiddleware",
     "clinic.middleware.ClinicTimeZoneMiddleware",
+    "audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

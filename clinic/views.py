@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments.selectors import patient_progress_lines, patient_readings
+from audit.services import note_listed
 from clinic import selectors, services
 from clinic.access import (
     Action,
@@ -63,6 +64,8 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     elif therapist == "mine":
         patients = patients.filter(primary_therapist=actor.user)
     page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    note_listed("patient", [patient.pk for patient in page.object_list])
     query = request.GET.copy()
     query.pop("page", None)
     return render(

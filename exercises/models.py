@@ -8,6 +8,7 @@ points at the version the patient followed.
 from django.db import models
 from django.db.models import F, Q
 
+from audit.querysets import AuditedQuerySet
 from clinic.models import Clinic, Patient, User
 
 MAX_BOUT_SECONDS = 30 * 60
@@ -173,6 +174,8 @@ class Prescription(models.Model):
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = AuditedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["patient", "ended_on"])]
@@ -198,6 +201,8 @@ class PrescriptionVersion(models.Model):
     notes = models.TextField(blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         ordering = ["prescription_id", "number"]
@@ -273,6 +278,8 @@ class SessionLog(models.Model):
         help_text="Empty when the patient logged it themselves.",
     )
     logged_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-session_date", "-slot"]
