@@ -44,6 +44,11 @@ def request_scope(request: HttpRequest) -> Iterator[RequestAccess]:
         _request.reset(token)
 
 
+def set_system_label(label: str) -> None:
+    """For Celery's task signals, which bracket a task without a with-block."""
+    _system_label.set(label)
+
+
 @contextmanager
 def acting_as_system(label: str) -> Iterator[None]:
     """Label writes made outside a request: `with acting_as_system("task: reminders sweep")`."""

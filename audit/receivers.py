@@ -1,11 +1,13 @@
 """Every write to a patient's data is recorded, whatever path it takes: services, the admin,
 a shell. Saves and deletes come through signals, bulk updates through AuditedQuerySet."""
 
+from celery.signals import task_postrun, task_prerun
 from django.apps import apps
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from audit.context import set_system_label
 from audit.models import AuditAction
 from audit.services import audit_record
 
@@ -95,3 +97,13 @@ def _signed_out(sender, request, user, **kwargs):
 def _sign_in_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))[:150]
     audit_record(AuditAction.SIGN_IN_FAILED, object_type="user", note=f"username: {username}")
+
+
+@task_prerun.connect(dispatch_uid="audit-task-start")
+def _task_started(sender=None, task=None, **kwargs):
+    set_system_label(f"task {getattr(task, 'name', sender)}")
+
+
+@task_postrun.connect(dispatch_uid="audit-task-end")
+def _task_finished(**kwargs):
+    set_system_label("")

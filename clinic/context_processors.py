@@ -16,6 +16,8 @@ def navigation(request: HttpRequest) -> dict:
         items.append(("Due", reverse("due-list")))
         items.append(("Exercises", reverse("exercise-library")))
         items.append(("API", reverse("api:docs")))
+        if can_manage_clinic(actor):
+            items.append(("Audit", reverse("audit-events")))
         if can_manage_clinic(actor) and actor.user.is_staff:
             items.append(("Admin", reverse("admin:index")))
     elif actor.is_patient:

@@ -55,6 +55,11 @@ def clinic_therapists(*, clinic_id: int) -> list[User]:
     return list(_clinicians(clinic_id).order_by("last_name", "first_name", "username"))
 
 
+def clinic_staff(*, clinic_id: int) -> list[User]:
+    """Everyone who works at the clinic, former staff included (the audit trail names them)."""
+    return list(User.objects.filter(clinic_id=clinic_id).order_by("last_name", "first_name"))
+
+
 def clinic_therapist(*, clinic_id: int, therapist_id) -> User | None:
     """An active therapist (or clinic admin) of the clinic, or None.
 

@@ -82,6 +82,7 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("exercises.urls")),
     path("", include("clinic.scheduling_urls")),
+    path("", include("audit.urls")),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("admin/", admin.site.urls),
 ]
