@@ -38,10 +38,10 @@ COPY exercises ./exercises
 COPY templates ./templates
 COPY static ./static
 
-# The dummy SECRET_KEY (settings insist on >= 32 characters) and ALLOWED_HOSTS exist only for
+# The dummy SECRET_KEY (settings insist on >= 50 characters) and ALLOWED_HOSTS exist only for
 # this step; real values come from the environment at run time. Code and collected static files
 # stay owned by root; only var/ (file mail, scratch) is writable by the app user.
-RUN SECRET_KEY=build-only-collectstatic-key-not-a-real-secret ALLOWED_HOSTS=localhost \
+RUN SECRET_KEY=build-only-collectstatic-key-not-a-real-secret-0123456789 ALLOWED_HOSTS=localhost \
         python manage.py collectstatic --noinput \
     && python -m compileall -q clinic assessments exercises \
     && mkdir -p var/mail \

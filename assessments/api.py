@@ -2,7 +2,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,11 +20,13 @@ from assessments.serializers import (
 from clinic.access import (
     Action,
     actor_for,
+    can_change_clinical_data,
     can_view_clinical_data,
     clinical_records_visible_to,
     patient_for,
     patients_visible_to,
 )
+from clinic.filters import UtcIsoDateTimeFilter
 from clinic.models import User
 from clinic.selectors import clinic_therapist
 
@@ -32,8 +34,8 @@ from clinic.selectors import clinic_therapist
 class AssessmentFilter(filters.FilterSet):
     patient = filters.NumberFilter(field_name="patient_id")
     kind = filters.ChoiceFilter(choices=AssessmentKind.choices)
-    measured_after = filters.IsoDateTimeFilter(method="filter_measured_after")
-    measured_before = filters.IsoDateTimeFilter(method="filter_measured_before")
+    measured_after = UtcIsoDateTimeFilter(method="filter_measured_after")
+    measured_before = UtcIsoDateTimeFilter(method="filter_measured_before")
 
     class Meta:
         model = Assessment
@@ -62,6 +64,32 @@ def _therapist(actor, therapist_id: int | None) -> User:
         summary="Record a clinic knee-to-wall test (both sides at once)",
         request=AssessmentInputSerializer,
         responses={201: AssessmentSerializer},
+        examples=[
+            OpenApiExample(
+                "Both sides reached the wall",
+                request_only=True,
+                value={
+                    "patient": 2,
+                    "unit": "cm",
+                    "measured_at": "2026-01-15T09:30:00-06:00",
+                    "left_distance": "9.5",
+                    "right_distance": "11.8",
+                    "left_pain": 2,
+                },
+            ),
+            OpenApiExample(
+                "The left knee could not reach the wall",
+                request_only=True,
+                value={
+                    "patient": 2,
+                    "unit": "in",
+                    "measured_at": "2026-01-15T09:30:00-06:00",
+                    "left_reached": False,
+                    "left_gap": "0.5",
+                    "right_distance": "4.625",
+                },
+            ),
+        ],
     ),
     update=extend_schema(
         summary="Correct an assessment: a new revision; the earlier values are kept",
@@ -113,6 +141,8 @@ class AssessmentViewSet(
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         actor = actor_for(request)
+        if not can_change_clinical_data(actor):
+            raise PermissionDenied("Only the clinic's therapists record knee-to-wall tests.")
         serializer = AssessmentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)

@@ -1,6 +1,7 @@
 """Every write to a patient's data is recorded, whatever path it takes: services, the admin,
 a shell. Saves and deletes come through signals, bulk updates through AuditedQuerySet."""
 
+from axes.signals import user_locked_out
 from celery.signals import task_postrun, task_prerun
 from django.apps import apps
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -96,7 +97,18 @@ def _signed_out(sender, request, user, **kwargs):
 @receiver(user_login_failed, dispatch_uid="audit-sign-in-failed")
 def _sign_in_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))[:150]
-    audit_record(AuditAction.SIGN_IN_FAILED, object_type="user", note=f"username: {username}")
+    what = "wrong two-factor code, " if credentials.get("second_factor") else ""
+    audit_record(AuditAction.SIGN_IN_FAILED, object_type="user", note=f"{what}username: {username}")
+
+
+@receiver(user_locked_out, dispatch_uid="audit-locked-out")
+def _locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
+    # django-axes sends this when the limit is reached and on each try while locked out.
+    audit_record(
+        AuditAction.SIGN_IN_FAILED,
+        object_type="user",
+        note=f"locked out: username: {str(username or '')[:150]}",
+    )
 
 
 @task_prerun.connect(dispatch_uid="audit-task-start")

@@ -48,7 +48,8 @@ def _actor_fields(request) -> dict:
             **where,
             "actor_kind": "patient",
             "actor_patient": patient,
-            "actor_label": patient.full_name[:200],
+            # By number, not name: rows outlive anonymisation and cannot be rewritten.
+            "actor_label": f"patient {patient.pk}",
             "clinic_id": patient.clinic_id,
         }
     return {**where, "actor_kind": "anonymous"}

@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 : "${DATABASE_URL:?set DATABASE_URL to the bench database}"
 PORT="${PORT:-8765}"
 DURATION="${DURATION:-10s}"
-export DEBUG=false SECRET_KEY="bench-only-secret-key-not-for-production-000000" \
-  ALLOWED_HOSTS=127.0.0.1 BENCH_ENDPOINTS=true SECURE_COOKIES=false \
+export DEBUG=false SECRET_KEY="bench-only-secret-key-not-for-production-0000000000000" \
+  ALLOWED_HOSTS=127.0.0.1 BENCH_ENDPOINTS=true SECURE_COOKIES=false SECURE_SSL_REDIRECT=false \
   STATIC_ROOT="$(mktemp -d)" ENV_FILE=/nonexistent LOG_LEVEL=WARNING
 .venv/bin/python manage.py collectstatic --noinput -v0
 TOKEN=$(.venv/bin/python - <<'PY'

@@ -33,16 +33,22 @@ class Action(StrEnum):
     DISCHARGE = "discharge"
     ISSUE_LINK = "issue_link"  # give the patient a personal sign-in link
     RECORD_SELF_TEST = "record_self_test"  # the patient's own knee-to-wall test at home
+    EXPORT = "export"  # a copy of everything held about the patient (FHIR, CSV)
+    ANONYMISE = "anonymise"  # remove a discharged patient's identity, keep the statistics
 
 
 _STAFF_ACTIONS: dict[str, frozenset[Action]] = {
     Role.CLINIC_ADMIN: frozenset(Action) - {Action.RECORD_SELF_TEST},
-    Role.THERAPIST: frozenset(Action) - {Action.RECORD_SELF_TEST},
+    # Anonymising cannot be undone, so it is the clinic admin's decision alone.
+    Role.THERAPIST: frozenset(Action) - {Action.RECORD_SELF_TEST, Action.ANONYMISE},
     # The front desk registers patients and keeps their contact details, but sees no
     # clinical record.
     Role.FRONT_DESK: frozenset({Action.VIEW, Action.CHANGE, Action.ISSUE_LINK}),
 }
-_PATIENT_ACTIONS = frozenset({Action.VIEW, Action.VIEW_CLINICAL, Action.RECORD_SELF_TEST})
+# A patient may take a copy of their own record: the right of access.
+_PATIENT_ACTIONS = frozenset(
+    {Action.VIEW, Action.VIEW_CLINICAL, Action.RECORD_SELF_TEST, Action.EXPORT}
+)
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,14 @@ def can_view_clinical_data(actor: Actor) -> bool:
     if actor.is_staff_member:
         return Action.VIEW_CLINICAL in _STAFF_ACTIONS.get(actor.role, frozenset())
     return actor.is_patient
+
+
+def can_change_clinical_data(actor: Actor) -> bool:
+    """Whether the actor's role records clinical data (tests, routines) for patients at all:
+    asked before a request body is read, so a refusal never depends on the body."""
+    if actor.is_staff_member:
+        return Action.CHANGE_CLINICAL in _STAFF_ACTIONS.get(actor.role, frozenset())
+    return False
 
 
 def can_manage_clinic(actor: Actor) -> bool:

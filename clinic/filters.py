@@ -1,4 +1,10 @@
+from datetime import UTC
+
 import django_filters
+from django import forms
+from django_filters.fields import IsoDateTimeField
+from rest_framework import filters
+from rest_framework.exceptions import ValidationError
 
 from clinic.models import Patient, PatientStatus, Side
 
@@ -13,3 +19,35 @@ class PatientFilter(django_filters.FilterSet):
     class Meta:
         model = Patient
         fields = ["status", "primary_therapist", "symptomatic_side"]
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    default_error_messages = {"overflow": "This moment is out of range once converted to UTC."}
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        # ISO 8601 allows offsets PostgreSQL refuses ("+20:07"), and a moment near year 1 can
+        # leave the calendar once shifted: compare in UTC, and answer 400 for what cannot be.
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError(self.error_messages["overflow"], code="overflow") from None
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 moment filter that hands the database the moment in UTC."""
+
+    field_class = UtcIsoDateTimeField
+
+
+class SearchFilter(filters.SearchFilter):
+    """DRF's search, with a refused term (e.g. one holding a NUL) named like every other 400:
+    {"search": ["Null characters are not allowed."]} rather than a bare list."""
+
+    def get_search_terms(self, request):
+        try:
+            return super().get_search_terms(request)
+        except ValidationError as exc:
+            raise ValidationError({self.search_param: exc.detail}) from exc

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from clinic import selectors, services
 from clinic.access import Actor, actor_for, patients_visible_to
+from clinic.filters import UtcIsoDateTimeFilter
 from clinic.models import (
     Appointment,
     AppointmentKind,
@@ -90,10 +91,10 @@ class AppointmentFilter(filters.FilterSet):
     therapist = filters.NumberFilter(field_name="therapist_id")
     patient = filters.NumberFilter(field_name="patient_id")
     status = filters.ChoiceFilter(choices=AppointmentStatus.choices)
-    starts_after = filters.IsoDateTimeFilter(
+    starts_after = UtcIsoDateTimeFilter(
         field_name="starts_at", lookup_expr="gte", label="Starting at or after this moment"
     )
-    starts_before = filters.IsoDateTimeFilter(
+    starts_before = UtcIsoDateTimeFilter(
         field_name="starts_at", lookup_expr="lt", label="Starting before this moment"
     )
 

@@ -331,7 +331,8 @@ def feed_issue(request: HttpRequest) -> HttpResponse:
     if request.POST.get("patient", "").isdigit():
         patient = patient_for(actor, int(request.POST["patient"]), Action.ISSUE_LINK)
     if therapist is None and patient is None:
-        raise Http404("Nothing to give a feed to.")
+        messages.error(request, "Choose a therapist or a patient for the calendar address.")
+        return redirect(request.POST.get("next") or "schedule")
     services.calendar_feed_issue(created_by=actor.user, therapist=therapist, patient=patient)
     messages.success(request, "A new calendar address is ready; the old one stops working.")
     return redirect(request.POST.get("next") or "schedule")

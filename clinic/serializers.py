@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clinic.models import Patient, ReminderChannel, Side, User
@@ -14,11 +15,20 @@ class TherapistSerializer(serializers.ModelSerializer):
         return str(user)
 
 
+@extend_schema_field(
+    {"type": "string", "anyOf": [{"format": "email"}, {"maxLength": 0}]},
+)
+class OptionalEmailField(serializers.CharField):
+    """An email address, or empty when the patient gave none: "format: email" alone would say
+    an empty string cannot be."""
+
+
 class PatientSerializer(serializers.ModelSerializer):
     """A patient as the API shows it; clinical fields only to roles that may see them."""
 
-    primary_therapist = TherapistSerializer(read_only=True)
+    primary_therapist = TherapistSerializer(read_only=True, allow_null=True)
     full_name = serializers.CharField(read_only=True)
+    email = OptionalEmailField(read_only=True)
 
     clinical_fields = ("symptomatic_side",)
 

@@ -232,6 +232,9 @@ def patient_discharge(*, patient: Patient) -> Patient:
 
 @transaction.atomic
 def patient_reactivate(*, patient: Patient) -> Patient:
+    if Patient.objects.filter(pk=patient.pk, anonymised_at__isnull=False).exists():
+        # Their identity is gone for good; coming back means registering again.
+        raise ValidationError({"status": "An anonymised patient cannot be re-activated."})
     updated = Patient.objects.filter(pk=patient.pk, status=PatientStatus.DISCHARGED).update(
         status=PatientStatus.ACTIVE, discharged_at=None, updated_at=timezone.now()
     )

@@ -10,7 +10,13 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import csp.constants as csp
 import environ
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -84,6 +90,18 @@ def env_database(name: str, default: str) -> dict:
     return config
 
 
+def env_cache(name: str, default: str) -> dict:
+    url = env_str(name, default)
+    scheme = urlsplit(url).scheme
+    if scheme not in environ.Env.CACHE_SCHEMES:
+        known = ", ".join(sorted(environ.Env.CACHE_SCHEMES))
+        raise ImproperlyConfigured(f"{name} scheme {scheme!r} is not one of: {known}.")
+    try:
+        return environ.Env.cache_url_config(url)
+    except Exception as exc:
+        raise ImproperlyConfigured(f"{name} is not a valid cache URL: {exc}") from exc
+
+
 def env_email(name: str, default: str) -> dict:
     url = env_str(name, default)
     scheme = urlsplit(url).scheme
@@ -112,8 +130,18 @@ if DEBUG:
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 else:
     SECRET_KEY = env_str("SECRET_KEY")
-    if len(SECRET_KEY) < 32:
-        raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long.")
+    # The same bar as `check --deploy` (security.W009), enforced at start-up rather than
+    # reported: a guessable key lets anyone forge sessions and patient links.
+    if (
+        len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+        or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+        or SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
+        or "CHANGE-ME" in SECRET_KEY
+    ):
+        raise ImproperlyConfigured(
+            f"SECRET_KEY must be at least {SECRET_KEY_MIN_LENGTH} random characters: "
+            'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+        )
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -136,6 +164,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "clinic",
     "assessments",
     "exercises",
@@ -145,15 +176,24 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "clinic.headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "clinic.middleware.PatientSessionMiddleware",
     "clinic.middleware.ClinicTimeZoneMiddleware",
     "audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages (a timed-out session says why) and inside the audit scope (the sign-out
+    # is recorded); expiry first, so an expired session never reaches the two-factor check.
+    "clinic.middleware.StaffSessionExpiryMiddleware",
+    "clinic.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -191,11 +231,20 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache counts invalid patient-link opens per address. Memory of one process for the demo;
+# give several web processes one Redis (a database other than the broker's) so they count
+# together: CACHE_URL=redis://redis:6379/1.
+CACHES = {"default": env_cache("CACHE_URL", "locmemcache://")}
 AUTH_USER_MODEL = "clinic.User"
 
+# Every user is staff with access to patient records (patients have no password): 12 characters.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 12, minimum=8)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -203,6 +252,38 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Staff sign-in security -------------------------------------------------------------------
+
+# django-axes checks every password sign-in first; it never signs anyone in itself.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five wrong passwords or codes for one username from one address lock that pair out for 15
+# minutes. Username and address together, so a colleague on the clinic network and a stranger
+# guessing one account lock out only themselves; a wrong two-factor code counts like a wrong
+# password (clinic.two_factor).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A try during the lockout does not push its end further out, so the time the page names holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A correct password must not wipe the count of wrong codes that followed earlier passwords.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "clinic.sign_in_views.locked_out"
+# The address the audit trail records, which reads X-Forwarded-For only as far as
+# TRUSTED_PROXY_HOPS allows; ipware's default would believe a header any client can send.
+AXES_CLIENT_IP_CALLABLE = "audit.services.client_ip"
+# Staff sessions end after this long without a request, and this long after signing in.
+STAFF_IDLE_TIMEOUT = timedelta(minutes=env_int("STAFF_IDLE_TIMEOUT_MINUTES", 15, minimum=1))
+STAFF_SESSION_MAX_AGE = timedelta(hours=env_int("STAFF_SESSION_MAX_HOURS", 10, minimum=1))
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Dorsi")
+# Invalid patient links one address may open per window before it is refused for the rest of it.
+PATIENT_LINK_FAILURE_LIMIT = env_int("PATIENT_LINK_FAILURE_LIMIT", 10, minimum=1)
+PATIENT_LINK_FAILURE_WINDOW = timedelta(
+    minutes=env_int("PATIENT_LINK_FAILURE_WINDOW_MINUTES", 10, minimum=1)
+)
 
 # --- Locale and time --------------------------------------------------------------------------
 
@@ -235,10 +316,45 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60, minimum=60)
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The TLS-terminating proxy in front of Dorsi must set X-Forwarded-Proto (and drop any a client
+# sent); without it every request looks like plain HTTP and is redirected forever.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# The container health check probes http://127.0.0.1:8000/healthz from inside, past the proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Sent only on HTTPS responses, so development over http://127.0.0.1 never pins anything.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Every script and style comes from our own static files: no inline code, no third parties.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF, "data:"],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+        "form-action": [csp.SELF],
+    }
+}
+# Browser features no Dorsi page uses are switched off; the routine timer keeps the screen on.
+PERMISSIONS_POLICY = {
+    "accelerometer": "()",
+    "camera": "()",
+    "geolocation": "()",
+    "gyroscope": "()",
+    "magnetometer": "()",
+    "microphone": "()",
+    "payment": "()",
+    "usb": "()",
+    "screen-wake-lock": "(self)",
+}
 
 # Adds /bench/bare/, a bare JsonResponse the API throughput benchmark compares against.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
@@ -350,7 +466,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "clinic.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -372,6 +488,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The schema declares the 400/401/403/404 answers too (clinic/api_schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "clinic.api_schema.declare_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "LengthUnitEnum": "clinic.models.LengthUnit",
         "SpineMotionEnum": "assessments.models.SpineMotion",

@@ -4,13 +4,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import JsonResponse
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from assessments import api as assessment_api
-from clinic import api, scheduling_api, views
+from clinic import api, api_errors, data_rights_views, scheduling_api, sign_in_views, views
 from clinic.forms import StaffLoginForm, StaffPasswordChangeForm
 from exercises import api as exercise_api
 
@@ -33,9 +33,28 @@ api_urlpatterns = [
         assessment_api.KneeToWallFhirView.as_view(),
         name="patient-knee-to-wall-fhir",
     ),
+    path(
+        "patients/<int:patient_id>/export/",
+        data_rights_views.PatientExportView.as_view(),
+        name="patient-export",
+    ),
+    path(
+        "patients/<int:patient_id>/anonymise/",
+        data_rights_views.PatientAnonymiseView.as_view(),
+        name="patient-anonymise",
+    ),
     path("free-slots/", scheduling_api.FreeSlotsView.as_view(), name="free-slots"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script for the CSP.
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", template_name="clinic/api_docs.html"
+        ),
+        name="docs",
+    ),
+    # Last: whatever else ends in a slash under /api/v1/ is a JSON 404 (see api_errors).
+    re_path(r"^[\s\S]+/\Z", api_errors.not_found, name="not-found"),
 ]
 
 urlpatterns = [
@@ -55,6 +74,10 @@ urlpatterns = [
         auth_views.PasswordChangeView.as_view(form_class=StaffPasswordChangeForm),
         name="password_change",
     ),
+    path("accounts/two-factor/", sign_in_views.two_factor_verify, name="two-factor-verify"),
+    path("accounts/two-factor/setup/", sign_in_views.two_factor_setup, name="two-factor-setup"),
+    path("accounts/two-factor/off/", sign_in_views.two_factor_disable, name="two-factor-disable"),
+    path("accounts/security/", sign_in_views.security, name="security"),
     path(
         "accounts/password/done/",
         auth_views.PasswordChangeDoneView.as_view(),
@@ -76,9 +99,26 @@ urlpatterns = [
         views.patient_link_revoke,
         name="patient-link-revoke",
     ),
+    path(
+        "patients/<int:patient_id>/export.fhir.json",
+        data_rights_views.patient_export_fhir_page,
+        name="patient-export-fhir",
+    ),
+    path(
+        "patients/<int:patient_id>/export.zip",
+        data_rights_views.patient_export_csv_page,
+        name="patient-export-csv",
+    ),
+    path(
+        "patients/<int:patient_id>/anonymise/",
+        data_rights_views.patient_anonymise_page,
+        name="patient-anonymise",
+    ),
     path("p/<str:token>/", views.patient_link_open, name="patient-link-open"),
     path("me/", views.patient_home, name="patient-home"),
     path("me/sign-out/", views.patient_sign_out, name="patient-sign-out"),
+    path("me/export.fhir.json", data_rights_views.own_export_fhir_page, name="own-export-fhir"),
+    path("me/export.zip", data_rights_views.own_export_csv_page, name="own-export-csv"),
     path("", include("assessments.urls")),
     path("", include("exercises.urls")),
     path("", include("clinic.scheduling_urls")),

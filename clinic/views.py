@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments.selectors import patient_progress_lines, patient_readings
-from audit.services import note_listed
+from audit.services import client_ip, note_listed
 from clinic import selectors, services
 from clinic.access import (
     Action,
@@ -22,6 +22,7 @@ from clinic.access import (
 )
 from clinic.decorators import patient_required, staff_required
 from clinic.forms import PatientForm, form_add_service_errors
+from clinic.link_throttle import link_open_failed, link_opens_blocked
 from clinic.middleware import PATIENT_LINK_SESSION_KEY
 from clinic.models import PatientAccessLink, PatientStatus
 from exercises.selectors import current_versions, patient_adherence
@@ -175,6 +176,8 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             "can_change": can(actor, Action.CHANGE, patient),
             "can_discharge": can(actor, Action.DISCHARGE, patient),
             "can_issue_link": can(actor, Action.ISSUE_LINK, patient),
+            "can_export": can(actor, Action.EXPORT, patient),
+            "can_anonymise": can(actor, Action.ANONYMISE, patient),
             "show_clinical": can(actor, Action.VIEW_CLINICAL, patient),
             "link_days": settings.PATIENT_LINK_MAX_AGE.days,
             "feed_url": services.calendar_feed_url(feed) if feed else "",
@@ -245,8 +248,12 @@ def patient_link_revoke(request: HttpRequest, patient_id: int, link_id: str) -> 
 @never_cache
 @require_GET
 def patient_link_open(request: HttpRequest, token: str) -> HttpResponse:
+    ip = client_ip(request)
+    if link_opens_blocked(ip=ip):
+        return render(request, "clinic/patient_link_rate_limited.html", status=429)
     link = services.patient_link_resolve(token)
     if link is None:
+        link_open_failed(ip=ip)
         return render(request, "clinic/patient_link_invalid.html", status=403)
     # One person per browser session: opening a link signs out whoever was signed in.
     logout(request)

@@ -19,6 +19,7 @@ from clinic.access import (
     Action,
     Actor,
     actor_for,
+    can_change_clinical_data,
     can_manage_clinic,
     can_view_clinical_data,
     clinical_records_visible_to,
@@ -313,6 +314,8 @@ class PrescriptionViewSet(
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         actor = actor_for(request)
+        if not can_change_clinical_data(actor):
+            raise PermissionDenied("Only the clinic's therapists prescribe routines.")
         serializer = PrescriptionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)

@@ -50,6 +50,15 @@ def redis_reachable(url: str) -> str | None:
     return None
 
 
+def cache_url_beside(redis_url: str) -> str:
+    """The cache in the next Redis database after the broker's, so neither sees the other's
+    keys (the tests give each test its own key prefix within it)."""
+    parts = urlsplit(redis_url)
+    db = parts.path.strip("/")
+    next_db = (int(db) + 1) % 16 if db.isdigit() else 1
+    return parts._replace(path=f"/{next_db}").geturl()
+
+
 def main(argv: list[str]) -> int:
     ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
     env = os.environ
@@ -72,9 +81,12 @@ def main(argv: list[str]) -> int:
     redis_error = redis_reachable(redis_url)
     if redis_error is None:
         env["CELERY_BROKER_URL"] = redis_url
+        env["CACHE_URL"] = env.get("TEST_CACHE_URL") or cache_url_beside(redis_url)
         lines.append(f"broker:   Redis at {urlsplit(redis_url).netloc}")
+        lines.append(f"cache:    Redis at {env['CACHE_URL']}")
     else:
         env["CELERY_BROKER_URL"] = "filesystem://"
+        env["CACHE_URL"] = "locmemcache://"
         lines.append(f"broker:   embedded filesystem broker (Redis not reachable: {redis_error})")
         problems.append(f"Redis is not reachable at {redis_url}: {redis_error}")
 

@@ -361,3 +361,54 @@ def prescribed(patient, therapist, exercise_library):
         start_date=patient.clinic.local_now().date() - timedelta(days=7),
         template=exercise_library,
     )
+
+
+# --- Sign-in security -------------------------------------------------------------------------
+
+
+def verify_second_factor(client: Client, user: User) -> None:
+    """Mark the client's session as past the two-factor step, with a confirmed device."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _test_client_sign_in(monkeypatch) -> None:
+    """force_login skips the password, so it skips the second factor too: a clinic admin made
+    by it is fully signed in. client.login gets the request django-axes needs to count the
+    attempt (Django's test client passes none). Tests of the real flow post to the pages."""
+    from django.test import RequestFactory
+
+    from clinic.two_factor import two_factor_needed
+
+    original_force_login = Client.force_login
+    original_login = Client.login
+
+    def force_login(self, user, backend=None):
+        original_force_login(self, user, backend)
+        if two_factor_needed(user):
+            verify_second_factor(self, user)
+
+    def login(self, **credentials):
+        credentials.setdefault("request", RequestFactory().post("/accounts/login/"))
+        return original_login(self, **credentials)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+    monkeypatch.setattr(Client, "login", login)
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_namespace(settings) -> None:
+    """Each test counts (invalid patient links, ...) from zero, without flushing a Redis that
+    other test runs may share: a key prefix of its own."""
+    settings.CACHES = {
+        alias: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+        for alias, config in settings.CACHES.items()
+    }

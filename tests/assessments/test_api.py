@@ -110,7 +110,7 @@ def valid(for_patient, **changes):
 CREATE_EXPECTATIONS = {
     "anonymous": 401,
     "patient": 403,
-    "other_patient": 400,  # not their patient to name
+    "other_patient": 403,  # patients never record or prescribe, refused before the body
     "therapist": 201,
     "front_desk": 403,
     "clinic_admin": 201,
@@ -230,3 +230,17 @@ def test_fhir_bundle_endpoint_follows_the_roles(client_as, tests_done, patient):
     assert client_as("anonymous").get(url).status_code == 401
     assert client_as("patient").get(url).status_code == 200
     assert client_as("other_patient").get(url).status_code == 404
+
+
+# --- Found by the API fuzzer (tests/test_api_fuzz.py) -----------------------------------------
+
+
+def test_a_measured_filter_with_an_offset_postgresql_refuses_is_answered(
+    client_as, patient, therapist
+):
+    record_knee_to_wall(patient, therapist)
+    client = client_as("therapist")
+    response = client.get(LIST, {"measured_before": "0099-08-17T21:43:05+20:18"})
+    assert (response.status_code, response.json()["count"]) == (200, 0)
+    response = client.get(LIST, {"measured_after": "2000-01-01T00:00:00+20:18"})
+    assert (response.status_code, response.json()["count"]) == (200, 1)

@@ -22,13 +22,14 @@ def test_a_therapist_sorts_by_urgency_and_drills_down(
     page = context.new_page()
     sign_in(page, live_server.url, "maya")
     page.get_by_role("link", name="Dashboard").click()
-    page.wait_for_function("window.htmx !== undefined")  # filters work once htmx is in
+    # Arrow functions: a bare expression is eval()ed in the page, which the CSP refuses.
+    page.wait_for_function("() => window.htmx !== undefined")  # filters work once htmx is in
     page.get_by_label("Sort by").select_option("name")
-    page.wait_for_function("location.search.includes('sort=name')")
+    page.wait_for_function("() => location.search.includes('sort=name')")
     first = page.locator("tbody tr").first.locator("td.name a")
     assert first.inner_text() == "Anders, Alex"
     page.get_by_label("Sort by").select_option("urgency")  # htmx swaps the rows in place
-    page.wait_for_function("location.search.includes('sort=urgency')")
+    page.wait_for_function("() => location.search.includes('sort=urgency')")
     page.wait_for_timeout(300)  # the swap follows the URL change
     rows = page.locator("tbody tr")
     assert "worse beyond the MDC" in rows.nth(0).inner_text()

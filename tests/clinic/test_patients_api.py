@@ -281,3 +281,37 @@ def test_a_superuser_without_a_clinic_sees_no_patients_through_the_api(client, p
     client.force_login(root)
     assert client.get(LIST).json()["count"] == 0
     assert client.get(detail(patient)).status_code == 404
+
+
+# --- Found by the API fuzzer (tests/test_api_fuzz.py) -----------------------------------------
+
+
+def test_a_search_holding_a_nul_is_a_400_naming_the_search(client_as):
+    response = client_as("therapist").get(LIST, {"search": "Al\x00ex"})
+    assert response.status_code == 400
+    assert response.json() == {"search": ["Null characters are not allowed."]}
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("url", ["/api/v1/patients/%C2%84/", "/api/v1/patients/1%0A/discharge/"])
+def test_an_api_url_that_matches_nothing_is_a_json_404(client_as, method, url):
+    response = getattr(client_as("therapist"), method)(url)
+    assert response.status_code == 404
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_a_patient_without_email_or_therapist_answers_as_the_schema_says(client_as):
+    from drf_spectacular.generators import SchemaGenerator
+
+    response = client_as("therapist").post(
+        LIST,
+        {"first_name": "Noor", "last_name": "Haddad", "date_of_birth": "1990-02-03"},
+        content_type="application/json",
+    )
+    body = response.json()
+    assert (body["email"], body["primary_therapist"]) == ("", None)
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    fields = schema["components"]["schemas"]["Patient"]["properties"]
+    assert {"maxLength": 0} in fields["email"]["anyOf"]
+    assert fields["primary_therapist"]["nullable"]

@@ -654,3 +654,21 @@ def test_appointment_types_are_for_staff(client_as, clinic, role, status):
         body = response.json()
         assert {row["kind"] for row in body} == {"initial", "follow_up", "retest"}
         assert {row["default_minutes"] for row in body} == {30, 60}
+
+
+# --- Found by the API fuzzer (tests/test_api_fuzz.py) -----------------------------------------
+
+
+def test_a_time_filter_with_an_offset_postgresql_refuses_is_compared_in_utc(client_as, booked):
+    # "+20:07" is valid ISO 8601 but outside PostgreSQL's offsets: it was a 500.
+    response = client_as("therapist").get(LIST, {"starts_before": "0160-10-01T21:57:17+20:07"})
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
+    later = client_as("therapist").get(LIST, {"starts_after": "2000-01-01T00:00:00+20:30"})
+    assert later.json()["count"] == 3
+
+
+def test_a_time_filter_that_leaves_the_calendar_in_utc_is_a_400(client_as):
+    response = client_as("therapist").get(LIST, {"starts_after": "0001-01-01T00:00:00+20:00"})
+    assert response.status_code == 400
+    assert "starts_after" in response.json()

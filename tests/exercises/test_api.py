@@ -609,7 +609,7 @@ def prescription_counts() -> tuple[int, int, int]:
 PRESCRIPTION_CREATE_EXPECTATIONS = {
     "anonymous": 401,
     "patient": 403,
-    "other_patient": 400,  # not their patient to name
+    "other_patient": 403,  # patients never record or prescribe, refused before the body
     "therapist": 201,
     "front_desk": 403,
     "clinic_admin": 201,

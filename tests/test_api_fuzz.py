@@ -1,0 +1,230 @@
+"""Fuzzing the API with schemathesis against the schema drf-spectacular generates.
+
+Every operation of /api/v1/ is called with generated requests, valid and invalid (the schema's
+examples, the coverage phase's boundary values, random cases), as a therapist and as a clinic
+admin of a clinic with real data. Every answer must be no server error, a status the schema
+declares, the declared content type and a body the schema describes. Even ids are pointed at
+the seeded records (see aim_at_seeded_records), so cases reach real records, not only 404s.
+
+Bounded for CI: MAX_EXAMPLES random cases per operation and role on top of the examples and
+the coverage phase, derandomized, so every run sends the same requests
+(`./dorsi test tests/test_api_fuzz.py` runs it alone).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import time, timedelta
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from drf_spectacular.generators import SchemaGenerator
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation.meta import TestPhase
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from clinic import services as clinic_services
+from exercises import services as exercise_services
+from exercises.models import Exercise
+from tests.factories import PatientFactory, record_knee_to_wall
+
+MAX_EXAMPLES = 25
+SEED = 20261125
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "seed": SEED,
+        "generation": {
+            "max-examples": MAX_EXAMPLES,
+            "deterministic": True,
+            # The token is sent by the test; generated Authorization headers and session
+            # cookies would only test the 401 path, over and over.
+            "with-security-parameters": False,
+        },
+        "phases": {"stateful": {"enabled": False}},
+    }
+)
+
+
+def _load_schema():
+    # The same schema /api/v1/schema/ serves, generated in-process: collection needs no database.
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    loaded = schemathesis.openapi.from_dict(document, config=CONFIG)
+    loaded.app = get_wsgi_application()
+    return loaded
+
+
+schema = _load_schema()
+
+
+@pytest.fixture
+def keep_the_test_connection():
+    """Keep the test's database connection open across the app's requests.
+
+    Django closes "old" connections when a request starts and finishes; inside the test's
+    transaction that would close it and roll back the seeded data. Django's own test client
+    disconnects these signals the same way.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@dataclass(frozen=True)
+class World:
+    """The seeded clinic: one real record behind each kind of path id."""
+
+    tokens: dict[str, str]
+    ids: dict[str, int]  # by the collection in the path
+    references: dict[str, int]  # by the name of a field or query parameter
+
+
+@pytest.fixture
+def world(clinic, therapist, clinic_admin, exercise_library, keep_the_test_connection) -> World:
+    for weekday in range(7):
+        therapist.working_hours.create(weekday=weekday, starts=time(7, 0), ends=time(19, 0))
+    patient = PatientFactory(clinic=clinic, primary_therapist=therapist, symptomatic_side="left")
+    PatientFactory(clinic=clinic, primary_therapist=therapist)
+    revision = record_knee_to_wall(patient, therapist, left="9.5", right="11.8", days_ago=3)
+    version = exercise_services.routine_assign(
+        patient=patient,
+        prescribed_by=therapist,
+        items=exercise_services.template_items(exercise_library),
+        title=exercise_library.name,
+        start_date=clinic.local_now().date() - timedelta(days=7),
+        template=exercise_library,
+    )
+    log, _ = exercise_services.session_log_record(
+        patient=patient,
+        version=version,
+        client_token=uuid.uuid4(),
+        statuses={item.pk: "done" for item in version.items.all()},
+        session_date=clinic.local_now().date() - timedelta(days=1),
+    )
+    own_exercise = exercise_services.exercise_create(
+        clinic=clinic,
+        fields={
+            "name": "Heel raises",
+            "purpose": "Calf strength",
+            "instructions": "Rise onto the toes\nLower slowly",
+            "seconds_per_bout": 60,
+            "bouts": 2,
+            "per_side": True,
+            "style": "static",
+        },
+    )
+    types = clinic_services.appointment_types_ensure(clinic=clinic)
+    follow_up = next(t for t in types if t.kind == "follow_up")
+    starts_at = clinic.local_now().replace(hour=10, minute=0, second=0, microsecond=0)
+    appointment = clinic_services.appointment_book(
+        patient=patient,
+        therapist=therapist,
+        appointment_type=follow_up,
+        starts_at=starts_at + timedelta(days=2),
+        booked_by=therapist,
+    )
+    shared = Exercise.objects.filter(clinic__isnull=True).order_by("pk").first()
+    return World(
+        tokens={
+            "therapist": Token.objects.create(user=therapist).key,
+            "clinic_admin": Token.objects.create(user=clinic_admin).key,
+        },
+        ids={
+            "patients": patient.pk,
+            "assessments": revision.assessment_id,
+            "exercises": own_exercise.pk,
+            "shared_exercise": shared.pk,
+            "routines": exercise_library.pk,
+            "prescriptions": version.prescription_id,
+            "session-logs": log.pk,
+            "appointments": appointment.pk,
+        },
+        references={
+            "patient": patient.pk,
+            "therapist": therapist.pk,
+            "measured_by": therapist.pk,
+            "primary_therapist": therapist.pk,
+            "template": exercise_library.pk,
+            "exercise": shared.pk,
+            "version": version.pk,
+            "item": version.items.order_by("pk").first().pk,
+            "appointment_type": follow_up.pk,
+        },
+    )
+
+
+def _is_number(value) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (
+        isinstance(value, str) and value.isascii() and value.isdigit()
+    )
+
+
+def _aimed(value, *, always: bool) -> bool:
+    return _is_number(value) and (always or int(value) % 2 == 0)
+
+
+def _aim(values, ids: dict[str, int], *, always: bool) -> None:
+    """Replace numbers under known reference names, in a body's nested dicts and lists."""
+    if isinstance(values, list):
+        for value in values:
+            _aim(value, ids, always=always)
+    elif isinstance(values, dict):
+        for name, value in values.items():
+            if name in ids and _aimed(value, always=always):
+                values[name] = ids[name]
+            else:
+                _aim(value, ids, always=always)
+
+
+def aim_at_seeded_records(case, world: World) -> None:
+    """Point even generated ids at the seeded records, so about half the cases (and every
+    boundary case of the coverage phase, which uses 0) reach real records and the rules
+    behind them, not only the 404s and "no such patient" of random ids.
+
+    Deciding from the generated value keeps the choice part of the case, so a failure replays
+    and shrinks like any other; ids that are not numbers are left as generated.
+    """
+    # The schema's own examples name ids of a made-up clinic: they always get the seeded ones.
+    always = case.meta is not None and case.meta.phase.name == TestPhase.EXAMPLES
+    path = case.operation.path
+    collection = path.removeprefix("/api/v1/").split("/", 1)[0]
+    target = "shared_exercise" if path.endswith("/adapt/") else collection
+    for name, value in (case.path_parameters or {}).items():
+        if target in world.ids and _aimed(value, always=always):
+            case.path_parameters[name] = str(world.ids[target])
+    _aim(case.query, world.references, always=always)
+    _aim(case.body, world.references, always=always)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["therapist", "clinic_admin"])
+@schema.parametrize()
+@settings(
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_the_api_answers_every_request_as_its_schema_says(case, role, world):
+    aim_at_seeded_records(case, world)
+    case.call_and_validate(headers={"Authorization": f"Token {world.tokens[role]}"}, checks=CHECKS)
