@@ -28,6 +28,7 @@ from django.utils import timezone
 from assessments.fhir import observation
 from assessments.interpretation import from_micrometres
 from assessments.models import AssessmentRevision
+from assessments.services import COMPENSATION_FIELDS, LUMBAR_FIELDS, NOTE_FIELDS
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
 from clinic.access import Action, Actor, can
@@ -48,6 +49,7 @@ from clinic.models import (
 )
 from exercises.adherence import weekdays_of
 from exercises.models import (
+    DOSE_FIELDS,
     ExerciseLog,
     PrescriptionItem,
     PrescriptionVersion,
@@ -574,20 +576,10 @@ def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
             "entry_unit",
             *(f"left_{column}" for column in side_columns),
             *(f"right_{column}" for column in side_columns),
-            "feet_turned_out",
-            "knees_in",
-            "anterior_pelvic_tilt",
-            "push_off_turn_out",
+            *COMPENSATION_FIELDS,
             "symptomatic_side",
-            "lumbar_flexion",
-            "lumbar_extension",
-            "lumbar_side_bend_left",
-            "lumbar_side_bend_right",
-            "lumbar_rotation_left",
-            "lumbar_rotation_right",
-            "hip_notes",
-            "knee_notes",
-            "notes",
+            *LUMBAR_FIELDS,
+            *NOTE_FIELDS,
             "recorded_by",
             "recorded_at",
             "correction_reason",
@@ -613,20 +605,10 @@ def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
                         values["pain"],
                     )
                 ),
-                revision.feet_turned_out,
-                revision.knees_in,
-                revision.anterior_pelvic_tilt,
-                revision.push_off_turn_out,
+                *(getattr(revision, field) for field in COMPENSATION_FIELDS),
                 revision.symptomatic_side,
-                revision.lumbar_flexion,
-                revision.lumbar_extension,
-                revision.lumbar_side_bend_left,
-                revision.lumbar_side_bend_right,
-                revision.lumbar_rotation_left,
-                revision.lumbar_rotation_right,
-                revision.hip_notes,
-                revision.knee_notes,
-                revision.notes,
+                *(getattr(revision, field) for field in LUMBAR_FIELDS),
+                *(getattr(revision, field) for field in NOTE_FIELDS),
                 _name(revision.recorded_by) or "patient",
                 revision.recorded_at,
                 revision.correction_reason,
@@ -650,12 +632,7 @@ def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
             "position",
             "exercise",
             "dose",
-            "seconds_per_bout",
-            "bouts",
-            "per_side",
-            "style",
-            "into_tension_seconds",
-            "ease_off_seconds",
+            *DOSE_FIELDS,
         ],
         [
             [
@@ -673,12 +650,7 @@ def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
                 item.position,
                 item.exercise.name,
                 dose_text(item),
-                item.seconds_per_bout,
-                item.bouts,
-                item.per_side,
-                item.style,
-                item.into_tension_seconds,
-                item.ease_off_seconds,
+                *(getattr(item, field) for field in DOSE_FIELDS),
             ]
             for version in record.versions
             for item in version.items.all()

@@ -72,6 +72,7 @@ API_OWN_CLINICAL = row(LOGIN, OK, HIDE, DENY, OK, OK, HIDE)
 API_CHANGE_PATIENT = row(LOGIN, DENY, HIDE, OK, OK, OK, HIDE)
 API_CLINICAL_CHANGE = row(LOGIN, DENY, HIDE, DENY, OK, OK, HIDE)
 API_ADMINS = row(LOGIN, DENY, DENY, DENY, DENY, OK, DENY)
+API_ANONYMISE = row(LOGIN, DENY, HIDE, DENY, DENY, OK, HIDE)  # a clinic admin, own clinic
 NOBODY = row(LOGIN, DENY, DENY, DENY, DENY, DENY, DENY)
 # Refused by role before the record is looked up: the same 403 whether or not it exists.
 API_STAFF_CHANGE = row(LOGIN, DENY, DENY, OK, OK, OK, HIDE)
@@ -185,7 +186,7 @@ API: dict[tuple[str, str], dict[str, str]] = {
     ("/api/v1/patients/{id}/reactivate/", "POST"): API_CLINICAL_CHANGE,
     ("/api/v1/patients/{patient_id}/knee-to-wall/fhir/", "GET"): API_OWN_CLINICAL,
     ("/api/v1/patients/{patient_id}/export/", "GET"): API_OWN_CLINICAL,
-    ("/api/v1/patients/{patient_id}/anonymise/", "POST"): row(LOGIN, DENY, HIDE, DENY, DENY, OK, HIDE),
+    ("/api/v1/patients/{patient_id}/anonymise/", "POST"): API_ANONYMISE,
     ("/api/v1/assessments/", "GET"): API_CLINICAL_LIST,
     ("/api/v1/assessments/", "POST"): API_CLINICIANS,
     ("/api/v1/assessments/{id}/", "GET"): API_OWN_CLINICAL,

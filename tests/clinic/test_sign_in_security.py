@@ -108,6 +108,9 @@ def test_a_clinic_admin_with_an_app_enters_a_code_after_the_password(
     assert response.status_code == 302
     assert response.url == f"{VERIFY}?next=%2Fpatients%2F"
 
+    code_page = client.get(VERIFY).content.decode()
+    assert 'href="/dashboard/"' not in code_page  # no navigation that leads back here
+
     refused = client.post(VERIFY, {"code": wrong_code_for(device), "next": "/patients/"})
     assert refused.status_code == 200
     assert "That code is not right" in refused.content.decode()
@@ -118,7 +121,9 @@ def test_a_clinic_admin_with_an_app_enters_a_code_after_the_password(
     accepted = client.post(VERIFY, {"code": code_for(device), "next": "/patients/"})
     assert accepted.status_code == 302
     assert accepted.url == "/patients/"
-    assert client.get("/dashboard/").status_code == 200
+    dashboard = client.get("/dashboard/")
+    assert dashboard.status_code == 200
+    assert 'href="/dashboard/"' in dashboard.content.decode()
     assert AuditEvent.objects.filter(
         action=AuditAction.SIGN_IN, actor_user=clinic_admin, note="two-factor code accepted"
     ).exists()
