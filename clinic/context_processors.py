@@ -2,19 +2,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from clinic.access import actor_for, can_manage_clinic, can_view_clinical_data
-from clinic.two_factor import two_factor_needed
-
-
-def staff_sign_in_complete(request: HttpRequest) -> bool:
-    user = request.user
-    return getattr(user, "is_verified", lambda: True)() or not two_factor_needed(user)
 
 
 def navigation(request: HttpRequest) -> dict:
     """The navigation of the current role, so every page's header matches who is looking."""
     actor = actor_for(request)
     items: list[tuple[str, str]] = []
-    if actor.is_staff_member and not staff_sign_in_complete(request):
+    if actor.is_staff_member and getattr(request, "two_factor_pending", False):
         # Half-way through two-factor sign-in: every link would lead back to the code page.
         return {"actor": actor, "nav_items": items, "clinic": actor.clinic}
     if actor.is_staff_member:

@@ -109,13 +109,14 @@ class TwoFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if (
+        # Worked out once per request: the navigation reads it too (clinic.context_processors).
+        request.two_factor_pending = (
             user.is_authenticated
             and not user.is_verified()
-            and request.path_info not in _two_factor_pages()
             and not _uses_api_token(request)
             and two_factor.two_factor_needed(user)
-        ):
+        )
+        if request.two_factor_pending and request.path_info not in _two_factor_pages():
             if request.path_info.startswith("/api/"):
                 return JsonResponse(
                     {"detail": "Sign in with your two-factor code before using the API."},
