@@ -29,7 +29,10 @@ def env_str(name: str, default: str | None = None) -> str:
     value = os.environ.get(name)
     if value is None or value.strip() == "":
         if default is None:
-            raise ImproperlyConfigured(f"Set the {name} environment variable.")
+            raise ImproperlyConfigured(
+                f"Set the {name} environment variable, or put it in .env "
+                "(`./dorsi demo` writes a development .env on a fresh clone)."
+            )
         return default
     return value.strip()
 
