@@ -24,7 +24,7 @@ from clinic.access import (
     can_view_clinical_data,
     clinical_records_visible_to,
     patient_for,
-    patients_visible_to,
+    patient_named_in_body,
 )
 from clinic.filters import UtcIsoDateTimeFilter
 from clinic.models import User
@@ -146,10 +146,7 @@ class AssessmentViewSet(
         serializer = AssessmentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        patient = patients_visible_to(actor).filter(pk=data.pop("patient")).first()
-        if patient is None:
-            raise ValidationError({"patient": ["No such patient in your clinic."]})
-        patient = patient_for(actor, patient.pk, Action.CHANGE_CLINICAL)
+        patient = patient_named_in_body(actor, data.pop("patient"), Action.CHANGE_CLINICAL)
         revision = services.assessment_record(
             patient=patient,
             measured_by=_therapist(actor, data.pop("measured_by", None)),

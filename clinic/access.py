@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -175,6 +175,16 @@ def patient_for(actor: Actor, patient_id: int, action: Action = Action.VIEW) -> 
     # at the end of the request, and only if it succeeded). Writes are recorded as they happen.
     note_patient_read(patient)
     return patient
+
+
+def patient_named_in_body(actor: Actor, patient_id, action: Action) -> Patient:
+    """A patient a request body names (a booking, a test, a prescription): outside the actor's
+    scope it is the body that is wrong, so a 400 naming the field rather than the 404 of
+    `patient_for`, which is about an address."""
+    try:
+        return patient_for(actor, patient_id, action)
+    except Http404:
+        raise ValidationError({"patient": ["No such patient in your clinic."]}) from None
 
 
 def own_patient(actor: Actor, action: Action) -> Patient:

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic import selectors, services
-from clinic.access import Actor, actor_for, patients_visible_to
+from clinic.access import Action, Actor, actor_for, patient_named_in_body
 from clinic.filters import UtcIsoDateTimeFilter
 from clinic.models import (
     Appointment,
@@ -169,9 +169,7 @@ class AppointmentViewSet(
         serializer = AppointmentBookSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        patient = patients_visible_to(actor).filter(pk=data["patient"]).first()
-        if patient is None:
-            raise ValidationError({"patient": ["No such patient in your clinic."]})
+        patient = patient_named_in_body(actor, data["patient"], Action.VIEW)
         appointment = services.appointment_book(
             patient=patient,
             therapist=_therapist(actor, data["therapist"]),

@@ -24,7 +24,7 @@ from clinic.access import (
     can_view_clinical_data,
     clinical_records_visible_to,
     patient_for,
-    patients_visible_to,
+    patient_named_in_body,
 )
 from exercises import selectors, services
 from exercises.models import (
@@ -319,10 +319,7 @@ class PrescriptionViewSet(
         serializer = PrescriptionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        patient = patients_visible_to(actor).filter(pk=data.pop("patient")).first()
-        if patient is None:
-            raise ValidationError({"patient": ["No such patient in your clinic."]})
-        patient = patient_for(actor, patient.pk, Action.CHANGE_CLINICAL)
+        patient = patient_named_in_body(actor, data.pop("patient"), Action.CHANGE_CLINICAL)
         template = None
         template_id = data.pop("template", None)
         if template_id is not None:
