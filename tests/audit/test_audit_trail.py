@@ -120,15 +120,28 @@ def test_an_opt_out_through_the_reminder_link_is_recorded_as_the_patients_change
 
 
 def test_a_write_that_fails_leaves_no_audit_row(clinic, therapist):
-    with pytest.raises(Exception), transaction.atomic():  # noqa: B017, PT011
-        services.patient_create(
-            clinic=clinic,
-            created_by=therapist,
-            first_name="Tess",
-            last_name="Trial",
-            date_of_birth=timezone.now().date() + timedelta(days=10),
-        )
-    assert not events(action=AuditAction.CREATE)
+    """The row is written in the write's transaction: when the transaction fails after the
+    patient was saved, neither the patient nor its audit row remains."""
+
+    class LaterStepFailed(Exception):
+        pass
+
+    def register_then_fail():
+        with transaction.atomic():
+            services.patient_create(
+                clinic=clinic,
+                created_by=therapist,
+                first_name="Tess",
+                last_name="Trial",
+                date_of_birth=timezone.now().date() - timedelta(days=10_000),
+            )
+            assert events(action=AuditAction.CREATE, object_type="patient")  # written, for now
+            raise LaterStepFailed
+
+    with pytest.raises(LaterStepFailed):
+        register_then_fail()
+    assert not Patient.objects.filter(last_name="Trial").exists()
+    assert not events(action=AuditAction.CREATE, object_type="patient")
 
 
 def test_a_created_record_names_its_patient(prescribed, patient):
