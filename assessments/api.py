@@ -8,10 +8,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assessments import services
-from assessments.fhir import knee_to_wall_bundle
+from assessments import exports, services
 from assessments.models import Assessment, AssessmentKind
-from assessments.selectors import patient_readings, readings_for_assessments
+from assessments.selectors import readings_for_assessments
 from assessments.serializers import (
     AssessmentCorrectionSerializer,
     AssessmentInputSerializer,
@@ -182,9 +181,8 @@ class KneeToWallFhirView(APIView):
         responses={(200, "application/fhir+json"): OpenApiTypes.OBJECT},
     )
     def get(self, request: Request, patient_id: int) -> Response:
-        patient = patient_for(actor_for(request), patient_id, Action.VIEW_CLINICAL)
-        revisions = [reading.revision for reading in patient_readings(patient=patient)]
+        patient = patient_for(actor_for(request), patient_id, Action.EXPORT)
         return Response(
-            knee_to_wall_bundle(patient=patient, revisions=revisions),
+            exports.knee_to_wall_export_fhir(patient=patient),
             content_type="application/fhir+json",
         )

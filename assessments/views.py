@@ -1,5 +1,3 @@
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -8,9 +6,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from assessments import services
+from assessments import exports, services
 from assessments.charts import side_chart
-from assessments.fhir import knee_to_wall_bundle
 from assessments.forms import KneeToWallForm
 from assessments.interpretation import (
     Thresholds,
@@ -20,6 +17,7 @@ from assessments.models import Assessment, AssessmentKind
 from assessments.selectors import assessment_revisions, patient_readings, reading_for
 from clinic import selectors as clinic_selectors
 from clinic.access import Action, actor_for, patient_for
+from clinic.csv_writer import csv_download
 from clinic.decorators import patient_required, staff_required
 from clinic.forms import form_add_service_errors
 
@@ -196,78 +194,22 @@ def correct(request: HttpRequest, assessment_id: int) -> HttpResponse:
 @staff_required
 @require_GET
 def history_csv(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = patient_for(actor_for(request), patient_id, Action.VIEW_CLINICAL)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="knee-to-wall-patient-{patient.pk}.csv"'
+    patient = patient_for(actor_for(request), patient_id, Action.EXPORT)
+    rows = exports.knee_to_wall_export_csv(patient=patient)
+    return csv_download(
+        exports.KNEE_TO_WALL_CSV_COLUMNS,
+        rows,
+        filename=f"knee-to-wall-patient-{patient.pk}.csv",
+        zone=patient.clinic.zone,
     )
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "measured_at",
-            "kind",
-            "measured_by",
-            "revision",
-            "left_cm",
-            "left_reached",
-            "left_tibia_angle_deg",
-            "left_heel_down",
-            "left_pain",
-            "right_cm",
-            "right_reached",
-            "right_tibia_angle_deg",
-            "right_heel_down",
-            "right_pain",
-            "difference_cm",
-            "left_since_baseline",
-            "right_since_baseline",
-            "compensations",
-            "symptomatic_side",
-            "notes",
-        ]
-    )
-    for reading in patient_readings(patient=patient):
-        revision = reading.revision
-
-        def change(side_reading):
-            change = side_reading.since_baseline
-            return change.classification.value if change else ""
-
-        writer.writerow(
-            [
-                timezone.localtime(revision.measured_at).isoformat(),
-                revision.assessment.kind,
-                str(revision.measured_by or ""),
-                revision.number,
-                from_micrometres(reading.left.distance_um, "cm"),
-                reading.left.reached,
-                reading.left.tibia_angle_deg or "",
-                reading.left.heel_down,
-                "" if reading.left.pain is None else reading.left.pain,
-                from_micrometres(reading.right.distance_um, "cm"),
-                reading.right.reached,
-                reading.right.tibia_angle_deg or "",
-                reading.right.heel_down,
-                "" if reading.right.pain is None else reading.right.pain,
-                from_micrometres(reading.asymmetry.difference_um, "cm"),
-                change(reading.left),
-                change(reading.right),
-                "; ".join(revision.compensations),
-                revision.symptomatic_side,
-                revision.notes,
-            ]
-        )
-    return response
 
 
 @staff_required
 @require_GET
 def history_fhir(request: HttpRequest, patient_id: int) -> JsonResponse:
-    patient = patient_for(actor_for(request), patient_id, Action.VIEW_CLINICAL)
-    revisions = [reading.revision for reading in patient_readings(patient=patient)]
+    patient = patient_for(actor_for(request), patient_id, Action.EXPORT)
     response = JsonResponse(
-        knee_to_wall_bundle(patient=patient, revisions=revisions),
-        content_type="application/fhir+json",
+        exports.knee_to_wall_export_fhir(patient=patient), content_type="application/fhir+json"
     )
     response["Content-Disposition"] = f'attachment; filename="knee-to-wall-{patient.pk}.json"'
     return response

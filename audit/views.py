@@ -1,8 +1,6 @@
-import csv
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -12,6 +10,7 @@ from audit.models import AuditAction
 from audit.selectors import AuditFilters, audit_events_search, audit_filters_parse
 from audit.services import audit_record
 from clinic.access import actor_for, can_manage_clinic
+from clinic.csv_writer import csv_download
 from clinic.decorators import staff_required
 from clinic.selectors import clinic_staff
 
@@ -75,11 +74,6 @@ def audit_events(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @never_cache
 @staff_required
 @require_GET
@@ -95,33 +89,32 @@ def audit_events_export(request: HttpRequest) -> HttpResponse:
         )
     audit_record(AuditAction.EXPORT, object_type="audit trail", note=request.GET.urlencode())
     events = audit_events_search(clinic=actor.clinic, filters=filters, zone=actor.clinic.zone)
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield writer.writerow(CSV_COLUMNS)
-        for event in events.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    event.at.isoformat(),
-                    event.actor_kind,
-                    event.actor_user_id or "",
-                    event.actor_patient_id or "",
-                    event.actor_label,
-                    event.action,
-                    event.object_type,
-                    event.object_id,
-                    event.patient_id or "",
-                    " ".join(str(pk) for pk in event.patient_ids),
-                    " ".join(event.fields),
-                    event.note,
-                    event.ip or "",
-                    event.user_agent,
-                    event.method,
-                    event.path,
-                ]
-            )
-
+    rows = (
+        [
+            event.at,
+            event.actor_kind,
+            event.actor_user_id,
+            event.actor_patient_id,
+            event.actor_label,
+            event.action,
+            event.object_type,
+            event.object_id,
+            event.patient_id,
+            " ".join(str(pk) for pk in event.patient_ids),
+            " ".join(event.fields),
+            event.note,
+            event.ip,
+            event.user_agent,
+            event.method,
+            event.path,
+        ]
+        for event in events.iterator(chunk_size=2000)
+    )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="dorsi-audit-{stamp}.csv"'
-    return response
+    return csv_download(
+        CSV_COLUMNS,
+        rows,
+        filename=f"dorsi-audit-{stamp}.csv",
+        zone=actor.clinic.zone,
+        stream=True,
+    )

@@ -12,11 +12,10 @@ identifies them. Only a discharged patient can be anonymised, and only once.
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +31,7 @@ from assessments.services import COMPENSATION_FIELDS, LUMBAR_FIELDS, NOTE_FIELDS
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
 from clinic.access import Action, Actor, can
+from clinic.csv_writer import csv_bytes
 from clinic.dashboard import summary_refresh_on_commit
 from clinic.models import (
     Appointment,
@@ -483,30 +483,6 @@ def patient_fhir_bundle(record: PatientRecord) -> dict[str, Any]:
 # --- CSV ----------------------------------------------------------------------------------------
 
 
-def _cell(value: Any, zone) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.astimezone(zone).isoformat()
-    if isinstance(value, (date, time)):
-        return value.isoformat()
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        # Spreadsheets run a cell starting with these as a formula; free text written by
-        # anyone must not become one when the clinic opens the file.
-        return "'" + value
-    return value
-
-
-def _csv(header: list[str], rows: list[list[Any]], zone) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(value, zone) for value in row])
-    # A byte-order mark, so that spreadsheet programs read the names' accents as UTF-8.
-    return buffer.getvalue().encode("utf-8-sig")
-
-
 def _name(user: User | None) -> str:
     return str(user) if user is not None else ""
 
@@ -813,7 +789,7 @@ def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
             for event in record.audit_events
         ],
     )
-    return {name: _csv(header, rows, zone) for name, (header, rows) in files.items()}
+    return {name: csv_bytes(header, rows, zone=zone) for name, (header, rows) in files.items()}
 
 
 # --- Services -----------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from clinic.models import (
     User,
     WaitlistEntry,
 )
+from clinic.redirects import next_path, redirect_to_next
 from clinic.scheduling import at_local
 
 DAY_START, DAY_END = time(7), time(20)
@@ -170,7 +171,7 @@ def book(request: HttpRequest) -> HttpResponse:
                     f"Booked: {appointment.patient.full_name} with {appointment.therapist} on "
                     f"{local:%a %-d %b at %H:%M}.",
                 )
-                return redirect(params.get("next") or "schedule")
+                return redirect_to_next(request, "schedule")
     context = {
         "patient": patient,
         "therapist": therapist,
@@ -180,7 +181,7 @@ def book(request: HttpRequest) -> HttpResponse:
         "day": day,
         "errors": errors,
         "conflict": conflict,
-        "next": params.get("next", ""),
+        "next": next_path(request),
         "waitlist": params.get("waitlist", ""),
         "patients": list(patients_visible_to(actor).active().order_by("last_name")[:500])
         if patient is None
@@ -332,10 +333,10 @@ def feed_issue(request: HttpRequest) -> HttpResponse:
         patient = patient_for(actor, int(request.POST["patient"]), Action.ISSUE_LINK)
     if therapist is None and patient is None:
         messages.error(request, "Choose a therapist or a patient for the calendar address.")
-        return redirect(request.POST.get("next") or "schedule")
+        return redirect_to_next(request, "schedule")
     services.calendar_feed_issue(created_by=actor.user, therapist=therapist, patient=patient)
     messages.success(request, "A new calendar address is ready; the old one stops working.")
-    return redirect(request.POST.get("next") or "schedule")
+    return redirect_to_next(request, "schedule")
 
 
 @staff_required
@@ -347,7 +348,7 @@ def feed_revoke(request: HttpRequest, feed_id: str) -> HttpResponse:
         raise Http404("No such feed.")
     services.calendar_feed_revoke(feed=feed)
     messages.success(request, "The calendar address is revoked.")
-    return redirect(request.POST.get("next") or "schedule")
+    return redirect_to_next(request, "schedule")
 
 
 @never_cache
