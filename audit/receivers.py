@@ -5,7 +5,7 @@ from axes.signals import user_locked_out
 from celery.signals import task_postrun, task_prerun
 from django.apps import apps
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from audit.context import set_system_label
@@ -25,6 +25,26 @@ AUDITED_MODELS = {
     "exercises.Prescription": "patient_id",
     "exercises.PrescriptionVersion": "prescription__patient_id",
     "exercises.SessionLog": "patient_id",
+}
+# Models that hold patient data but are not audited row by row, and why. A test fails when a
+# model with a path to a patient is in neither list.
+AUDIT_EXEMPT = {
+    "audit.AuditEvent": "The trail itself: append-only, a row cannot be changed or deleted.",
+    "clinic.PatientSummary": (
+        "The dashboard's summary, derived from audited rows and recomputed by the system; "
+        "it holds nothing a person wrote."
+    ),
+    "clinic.Reminder": (
+        "The outbox, written only by the planner and the sender; each row keeps its own "
+        "timeline (planned, claimed, sent, cancelled) and the patient's export lists them."
+    ),
+    "exercises.PrescriptionItem": (
+        "Written only with its PrescriptionVersion, in the same transaction, and never "
+        "changed after; the version's create event covers it."
+    ),
+    "exercises.ExerciseLog": (
+        "Written only with its SessionLog, in the same transaction; the session's event covers it."
+    ),
 }
 
 
@@ -63,10 +83,63 @@ def _record_write(instance, action: str, fields=()) -> None:
     )
 
 
+def _compared_fields(model, update_fields) -> list:
+    """The fields whose change is worth naming: not the key, not a timestamp the database
+    keeps current on every save (it would be named in every event and tell nothing)."""
+    fields = [
+        field
+        for field in model._meta.concrete_fields
+        if not field.primary_key and not getattr(field, "auto_now", False)
+    ]
+    if update_fields is not None:
+        wanted = set(update_fields)
+        fields = [field for field in fields if field.name in wanted or field.attname in wanted]
+    return fields
+
+
+def _normalised(field, value):
+    try:
+        return field.to_python(value)
+    except Exception:  # a value the field would refuse is still a change to report
+        return value
+
+
+def changed_field_names(instance, update_fields=None) -> list[str]:
+    """The names (never the values) of the fields whose stored value this save will change.
+
+    Read from the row as stored, not from what the caller says it touched: a plain save()
+    passes no update_fields, and update_fields may list fields whose value is unchanged.
+    """
+    model = type(instance)
+    fields = _compared_fields(model, update_fields)
+    if not fields:
+        return []
+    stored = (
+        model._base_manager.using(instance._state.db or "default")
+        .filter(pk=instance.pk)
+        .values(*(field.attname for field in fields))
+        .first()
+    )
+    if stored is None:
+        return []
+    return sorted(
+        field.name
+        for field in fields
+        if _normalised(field, getattr(instance, field.attname)) != stored[field.attname]
+    )
+
+
+def _before_save(sender, instance, raw=False, update_fields=None, **kwargs):
+    if raw or instance._state.adding or instance.pk is None:
+        return
+    instance._audit_changed_fields = changed_field_names(instance, update_fields)
+
+
 def _on_save(sender, instance, created, update_fields=None, raw=False, **kwargs):
     if raw:  # loading fixtures
         return
-    _record_write(instance, AuditAction.CREATE if created else AuditAction.UPDATE, update_fields)
+    changed = () if created else instance.__dict__.pop("_audit_changed_fields", ())
+    _record_write(instance, AuditAction.CREATE if created else AuditAction.UPDATE, changed)
 
 
 def _on_delete(sender, instance, **kwargs):
@@ -76,6 +149,7 @@ def _on_delete(sender, instance, **kwargs):
 def connect_audited_models() -> None:
     for label in AUDITED_MODELS:
         model = apps.get_model(label)
+        pre_save.connect(_before_save, sender=model, dispatch_uid=f"audit-before-save-{label}")
         post_save.connect(_on_save, sender=model, dispatch_uid=f"audit-save-{label}")
         post_delete.connect(_on_delete, sender=model, dispatch_uid=f"audit-delete-{label}")
 
