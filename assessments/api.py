@@ -25,12 +25,12 @@ from clinic.access import (
     patient_for,
     patient_named_in_body,
 )
-from clinic.filters import UtcIsoDateTimeFilter
+from clinic.filters import ApiFilterSet, UtcIsoDateTimeFilter
 from clinic.models import User
 from clinic.selectors import clinic_therapist
 
 
-class AssessmentFilter(filters.FilterSet):
+class AssessmentFilter(ApiFilterSet):
     patient = filters.NumberFilter(field_name="patient_id")
     kind = filters.ChoiceFilter(choices=AssessmentKind.choices)
     measured_after = UtcIsoDateTimeFilter(method="filter_measured_after")

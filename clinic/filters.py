@@ -2,6 +2,7 @@ from datetime import UTC
 
 import django_filters
 from django import forms
+from django_filters import rest_framework as drf_filters
 from django_filters.fields import IsoDateTimeField
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
@@ -9,7 +10,27 @@ from rest_framework.exceptions import ValidationError
 from clinic.models import Patient, PatientStatus, Side
 
 
-class PatientFilter(django_filters.FilterSet):
+class ApiFilterSet(drf_filters.FilterSet):
+    """The base of every API filterset: a parameter sent with no value is refused with a 400
+    naming it. django-filter would ignore it, and answer a question the caller did not ask
+    (`?born_before=` would list every patient). Free-text filters may still be empty."""
+
+    empty_value_message = "Give a value, or leave this parameter out."
+
+    def is_valid(self) -> bool:
+        form = self.form
+        form.is_valid()
+        for name, filter_ in self.filters.items():
+            if isinstance(filter_, django_filters.CharFilter) or name not in self.data:
+                continue
+            if name in form.errors:  # already refused, with its own reason
+                continue
+            if all(not value.strip() for value in self.data.getlist(name)):
+                form.add_error(name, self.empty_value_message)
+        return form.is_valid()
+
+
+class PatientFilter(ApiFilterSet):
     status = django_filters.ChoiceFilter(choices=PatientStatus.choices)
     primary_therapist = django_filters.NumberFilter(field_name="primary_therapist_id")
     symptomatic_side = django_filters.ChoiceFilter(choices=Side.choices)

@@ -11,8 +11,10 @@ from django.core.validators import MinValueValidator
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from audit.querysets import AuditedQuerySet
+from clinic.fields import NameField
 
 
 def validate_time_zone(value: str) -> None:
@@ -33,7 +35,7 @@ class Clinic(models.Model):
     so that both 12.7 cm and 3 in (76.2 mm) are exact.
     """
 
-    name = models.CharField(max_length=200)
+    name = NameField(max_length=200)
     time_zone = models.CharField(
         max_length=64, default="UTC", validators=[validate_time_zone], help_text="IANA name."
     )
@@ -130,6 +132,9 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     """A member of staff. Patients are not users: they sign in with a personal link."""
 
+    # AbstractUser's own fields (same arguments), as names people read.
+    first_name = NameField(_("first name"), max_length=150, blank=True)
+    last_name = NameField(_("last name"), max_length=150, blank=True)
     clinic = models.ForeignKey(
         Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
     )
@@ -199,8 +204,8 @@ class PatientQuerySet(AuditedQuerySet):
 
 class Patient(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
+    first_name = NameField(max_length=100)
+    last_name = NameField(max_length=100)
     date_of_birth = models.DateField()
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +15551234567.")
@@ -403,7 +408,7 @@ class AppointmentKind(models.TextChoices):
 class AppointmentType(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="appointment_types")
     kind = models.CharField(max_length=10, choices=AppointmentKind.choices)
-    name = models.CharField(max_length=80)
+    name = NameField(max_length=80)
     default_minutes = models.PositiveSmallIntegerField()
 
     class Meta:

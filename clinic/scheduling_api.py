@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from clinic import selectors, services
 from clinic.access import Action, Actor, actor_for, patient_named_in_body
-from clinic.filters import UtcIsoDateTimeFilter
+from clinic.filters import ApiFilterSet, UtcIsoDateTimeFilter
 from clinic.models import (
     Appointment,
     AppointmentKind,
@@ -87,7 +87,7 @@ def _conflict_body(exc: services.AppointmentConflict) -> dict:
     ).data
 
 
-class AppointmentFilter(filters.FilterSet):
+class AppointmentFilter(ApiFilterSet):
     therapist = filters.NumberFilter(field_name="therapist_id")
     patient = filters.NumberFilter(field_name="patient_id")
     status = filters.ChoiceFilter(choices=AppointmentStatus.choices)

@@ -26,6 +26,7 @@ from clinic.access import (
     patient_for,
     patient_named_in_body,
 )
+from clinic.filters import ApiFilterSet
 from exercises import selectors, services
 from exercises.models import (
     Exercise,
@@ -212,7 +213,7 @@ class RoutineTemplateViewSet(
 # --- Prescriptions ----------------------------------------------------------------------------
 
 
-class PrescriptionFilter(filters.FilterSet):
+class PrescriptionFilter(ApiFilterSet):
     patient = filters.NumberFilter(field_name="patient_id")
     active = filters.BooleanFilter(
         field_name="ended_on", lookup_expr="isnull", label="Not ended (true) or ended (false)"
@@ -372,7 +373,7 @@ class PrescriptionViewSet(
 # --- Session logs -----------------------------------------------------------------------------
 
 
-class SessionLogFilter(filters.FilterSet):
+class SessionLogFilter(ApiFilterSet):
     patient = filters.NumberFilter(field_name="patient_id")
     date_after = filters.DateFilter(field_name="session_date", lookup_expr="gte")
     date_before = filters.DateFilter(field_name="session_date", lookup_expr="lte")

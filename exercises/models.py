@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from audit.querysets import AuditedQuerySet
+from clinic.fields import NameField
 from clinic.models import Clinic, Patient, User
 
 MAX_BOUT_SECONDS = 30 * 60
@@ -87,7 +88,7 @@ class Exercise(Dose):
         help_text="Empty for the shared library; a clinic's own exercises otherwise.",
     )
     slug = models.SlugField(max_length=80)
-    name = models.CharField(max_length=120)
+    name = NameField(max_length=120)
     purpose = models.TextField()
     instructions = models.TextField(help_text="One step per line.")
     cues = models.TextField(blank=True, help_text="One cue per line.")
@@ -133,7 +134,7 @@ class RoutineTemplate(models.Model):
     clinic = models.ForeignKey(
         Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="routine_templates"
     )
-    name = models.CharField(max_length=120)
+    name = NameField(max_length=120)
     description = models.TextField(blank=True)
     created_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -166,7 +167,7 @@ class RoutineTemplateItem(Dose):
 class Prescription(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="prescriptions")
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
-    title = models.CharField(max_length=120)
+    title = NameField(max_length=120)
     template = models.ForeignKey(
         RoutineTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

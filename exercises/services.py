@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from clinic.dashboard import summary_refresh_on_commit
+from clinic.fields import field_errors
 from clinic.models import Clinic, Patient, User
 from exercises.models import (
     DOSE_FIELDS,
@@ -107,6 +108,7 @@ def _unique_slug(clinic: Clinic, name: str) -> str:
 def _exercise_values(fields: Mapping[str, Any]) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     values = {field: (fields.get(field) or "").strip() for field in LIBRARY_TEXT_FIELDS}
+    errors.update(field_errors(Exercise, {"name": values["name"]}))
     for required in ("name", "purpose", "instructions"):
         if not values[required]:
             errors[required] = ["This field is required."]
@@ -165,7 +167,7 @@ def routine_template_create(
     description: str = "",
     items: Sequence[Mapping[str, Any]],
 ) -> RoutineTemplate:
-    errors: dict[str, list[str]] = {}
+    errors = field_errors(RoutineTemplate, {"name": (name or "").strip()})
     if not (name or "").strip():
         errors["name"] = ["Give the routine a name."]
     errors.update(_items_errors(items, _library_for(clinic, items)))
@@ -286,6 +288,7 @@ def routine_assign(
             retest_on=retest_on,
         )
     )
+    errors.update(field_errors(Prescription, {"title": (title or "").strip()}))
     if not (title or "").strip():
         errors["title"] = ["Give the routine a title."]
     errors.update(_items_errors(items, _library_for(patient.clinic, items)))
