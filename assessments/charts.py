@@ -2,6 +2,10 @@
 
 The chart is plain geometry computed here and drawn by a template, so pages need no chart
 library and no network. The table beside it carries the same data for screen readers.
+
+A could-not-reach side whose gap was not measured has no height: it is drawn as a marker under
+the plot, off the scale ("short of the wall, by how much unknown"), and the clinic line is broken
+there rather than drawn through a number nobody recorded.
 """
 
 from __future__ import annotations
@@ -11,11 +15,12 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from assessments.interpretation import UM_PER_UNIT, Thresholds, display
+from assessments.interpretation import UM_PER_UNIT, Thresholds, describe_distance, display
 from assessments.selectors import Reading
 
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 52, 16, 16, 36
+UNMEASURED_DROP = 9  # below the plot's bottom edge, above the date labels
 
 
 @dataclass
@@ -25,6 +30,12 @@ class Point:
     label: str
     self_test: bool
     reached: bool
+    measured: bool = True
+
+    @property
+    def marker(self) -> str:
+        """A downward triangle for a value that was not measured: it points below the scale."""
+        return f"M{self.x - 5},{self.y - 8} L{self.x + 5},{self.y - 8} L{self.x},{self.y} Z"
 
 
 @dataclass
@@ -40,7 +51,9 @@ class SideChart:
     plot_bottom: int = HEIGHT - BOTTOM
     plot_width: int = WIDTH - RIGHT - LEFT
     points: list[Point] = field(default_factory=list)
-    line: str = ""
+    # The clinic line, broken at each test without a number: one polyline per run.
+    segments: list[str] = field(default_factory=list)
+    has_unmeasured: bool = False
     target_y: float | None = None
     target_label: str = ""
     band: tuple[float, float] | None = None  # (top y, height)
@@ -71,12 +84,18 @@ def side_chart(
     )
     clinical = [reading for reading in readings if not reading.is_self_test]
     baseline = next((reading for reading in clinical if reading.is_baseline), None)
-    values = [getattr(reading, side).distance_um for reading in readings]
+    # The band needs the baseline's number; without one there is nothing to draw it around.
+    base = getattr(baseline, side).distance_um if baseline is not None else None
+    values = [
+        getattr(reading, side).distance_um
+        for reading in readings
+        if getattr(reading, side).distance_um is not None
+    ]
+    chart.has_unmeasured = len(values) < len(readings)
 
     low = min([0, *values])
     high = max([thresholds.target_um, *values])
-    if baseline is not None:
-        base = getattr(baseline, side).distance_um
+    if base is not None:
         mdc = thresholds.mdc_same_therapist_um  # the wider of the two: no band overstates change
         low, high = min(low, base - mdc), max(high, base + mdc)
     step = _nice_step((high - low) / per_unit or 1) * per_unit
@@ -112,8 +131,7 @@ def side_chart(
 
     chart.target_y = y_of(thresholds.target_um)
     chart.target_label = f"target {display(thresholds.target_um, unit)}"
-    if baseline is not None:
-        base = getattr(baseline, side).distance_um
+    if base is not None:
         mdc = thresholds.mdc_same_therapist_um
         top, bottom = y_of(base + mdc), y_of(base - mdc)
         chart.band = (top, round(bottom - top, 1))
@@ -123,22 +141,34 @@ def side_chart(
         value = getattr(reading, side)
         kind = "self-test" if reading.is_self_test else "clinic"
         when = timezone.localtime(reading.revision.measured_at).strftime("%-d %b %Y")
-        shown = display(value.distance_um, unit) if value.reached else "could not reach"
         chart.points.append(
             Point(
                 x=x_of(reading.revision.measured_at),
-                y=y_of(value.distance_um),
-                label=f"{when}: {shown} ({kind})",
+                # Under the plot, not on it: any height inside would read as a distance.
+                y=y_of(value.distance_um)
+                if value.measured
+                else chart.plot_bottom + UNMEASURED_DROP,
+                label=f"{when}: {describe_distance(value.value, unit)} ({kind})",
                 self_test=reading.is_self_test,
                 reached=value.reached,
+                measured=value.measured,
             )
         )
-    chart.line = " ".join(f"{p.x},{p.y}" for p in chart.points if not p.self_test)
+    runs: list[list[Point]] = [[]]
+    for point in chart.points:
+        if point.self_test:
+            continue
+        if point.measured:
+            runs[-1].append(point)
+        elif runs[-1]:
+            runs.append([])
+    chart.segments = [" ".join(f"{p.x},{p.y}" for p in run) for run in runs if run]
     first, last = clinical[0] if clinical else None, clinical[-1] if clinical else None
     if first and last:
         chart.description = (
-            f"{len(clinical)} clinic tests from {display(getattr(first, side).distance_um, unit)}"
-            f" to {display(getattr(last, side).distance_um, unit)}; target "
+            f"{len(clinical)} clinic tests from "
+            f"{describe_distance(getattr(first, side).value, unit)} to "
+            f"{describe_distance(getattr(last, side).value, unit)}; target "
             f"{display(thresholds.target_um, unit)}."
         )
     return chart

@@ -6,8 +6,10 @@ decimals or in eighths (4.125 in), all of which are whole numbers of micrometres
 accepted value converts back unchanged.
 
 Distances are signed: 0 or more when the knee touched the wall (the greatest toe-to-wall
-distance), 0 or less when it could not reach with the toe against the wall (the remaining
-knee-to-wall gap, or 0 when the gap was not measured).
+distance), less than 0 when it could not reach with the toe against the wall (the remaining
+knee-to-wall gap). A side that could not reach and whose gap was not measured has no number:
+storage keeps a 0 in its column, and SideValue is the one place that reads it back, as None.
+Every rule below takes SideValues, so none can compare "not measured" as if it were 0 cm.
 """
 
 from __future__ import annotations
@@ -54,8 +56,11 @@ def to_micrometres(value: Decimal | str | int | float, unit: str) -> int:
     return int(number * UM_PER_UNIT[unit])  # exact: the checks above leave no fraction
 
 
-def from_micrometres(micrometres: int, unit: str) -> Decimal:
-    """The exact value in `unit` when there is one, else rounded to 4 decimal places."""
+def from_micrometres(micrometres: int | None, unit: str) -> Decimal | None:
+    """The exact value in `unit` when there is one, else rounded to 4 decimal places. A value
+    that was not measured (None) has no number in any unit, so exports write it as empty."""
+    if micrometres is None:
+        return None
     value = Decimal(micrometres) / UM_PER_UNIT[unit]
     exact = value.normalize()
     exponent = exact.as_tuple().exponent
@@ -78,17 +83,66 @@ def display(micrometres: int, unit: str) -> str:
     return f"{text} {unit}"
 
 
-def describe_distance(distance_um: int, *, reached: bool, unit: str) -> str:
+# --- The value of a side ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SideValue:
+    """What one side's test established: `um` is the signed distance (0 or more: the knee
+    touched the wall that far out; below 0: it fell short by that gap), or None when the knee
+    could not reach and the gap was not measured. None is not a small number: it is unknown
+    below 0, and each rule says what it can and cannot conclude from it."""
+
+    reached: bool
+    um: int | None
+
+    def __post_init__(self) -> None:
+        # Refused here so that nothing can build the ambiguous "could not reach, 0 cm" that
+        # storage uses for "not measured" and carry it around as a distance.
+        if self.reached and (self.um is None or self.um < 0):
+            raise ValueError("A side that reached the wall has a distance of 0 or more.")
+        if not self.reached and self.um is not None and self.um >= 0:
+            raise ValueError("A side that could not reach has a gap below 0, or None.")
+
+    @classmethod
+    def stored(cls, *, reached: bool, distance_um: int) -> SideValue:
+        """A side as stored. Could-not-reach at 0 can only mean the gap was not measured: a
+        knee 0 cm from the wall touches it, and entry refuses a gap of 0."""
+        if not reached and distance_um == 0:
+            return cls(reached=False, um=None)
+        return cls(reached=reached, um=distance_um)
+
+    @classmethod
+    def of(cls, revision, side: str) -> SideValue:
+        """One side of an assessment revision (anything with `<side>_reached` and
+        `<side>_distance_um`)."""
+        return cls.stored(
+            reached=getattr(revision, f"{side}_reached"),
+            distance_um=getattr(revision, f"{side}_distance_um"),
+        )
+
+    @property
+    def measured(self) -> bool:
+        return self.um is not None
+
+
+NOT_MEASURED = SideValue(reached=False, um=None)
+
+
+def describe_distance(value: SideValue, unit: str) -> str:
     """A side's result for people, could-not-reach spelled out."""
-    if reached:
-        return display(distance_um, unit)
-    if distance_um == 0:
-        return "could not reach the wall"
-    return f"could not reach the wall ({display(-distance_um, unit)} short)"
+    if value.um is None:
+        return "could not reach the wall (gap not measured)"
+    if value.reached:
+        return display(value.um, unit)
+    return f"could not reach the wall ({display(-value.um, unit)} short)"
 
 
-def approx_degrees(micrometres: int) -> Decimal:
-    """Tibial angle estimated from distance; always shown as approximate."""
+def approx_degrees(micrometres: int | None) -> Decimal | None:
+    """Tibial angle estimated from distance; always shown as approximate. None for a side
+    that was not measured: there is no distance to convert."""
+    if micrometres is None:
+        return None
     degrees = Decimal(micrometres) / UM_PER_UNIT["cm"] * DEGREES_PER_CM
     return degrees.quantize(Decimal(1), rounding=ROUND_HALF_UP)
 
@@ -133,52 +187,89 @@ STANDING_LABELS = {
 }
 
 
-def standing(distance_um: int, thresholds: Thresholds) -> Standing:
-    """Where one side stands against the clinic's target. Could-not-reach is always below."""
-    if distance_um < thresholds.needs_work_below_um:
+def standing(value: SideValue, thresholds: Thresholds) -> Standing:
+    """Where one side stands against the clinic's target. Could-not-reach is always below,
+    whether or not its gap was measured: the knee fell short even with the toe at the wall."""
+    if value.um is None or value.um < thresholds.needs_work_below_um:
         return Standing.NEEDS_WORK
-    if distance_um < thresholds.target_um:
+    if value.um < thresholds.target_um:
         return Standing.BELOW_TARGET
     return Standing.AT_TARGET
 
 
 @dataclass(frozen=True)
 class Asymmetry:
-    difference_um: int
+    """The side-to-side difference. `difference_um` is set only when both sides have a number;
+    when one side was not measured, `more_than_um` may say how large it is at least."""
+
+    difference_um: int | None
     flagged: bool
-    shorter_side: str | None  # "left", "right", or None when equal
+    shorter_side: str | None  # "left", "right", or None when equal or not known
+    more_than_um: int | None = None
+    reason: str = ""  # why the difference is only a bound, or not known
+
+    @property
+    def known(self) -> bool:
+        return self.difference_um is not None
 
 
-def asymmetry(left_um: int, right_um: int, thresholds: Thresholds) -> Asymmetry:
+def _unmeasured_reason(sides: list[str]) -> str:
+    if len(sides) == 2:
+        return "The gap was not measured on either side."
+    return f"The {sides[0]} gap was not measured."
+
+
+def asymmetry(left: SideValue, right: SideValue, thresholds: Thresholds) -> Asymmetry:
     """A side-to-side difference over the threshold is a prompt to look, not a finding."""
-    difference = abs(left_um - right_um)
-    shorter = None if left_um == right_um else ("left" if left_um < right_um else "right")
-    return Asymmetry(difference, difference > thresholds.asymmetry_over_um, shorter)
+    if left.um is not None and right.um is not None:
+        difference = abs(left.um - right.um)
+        shorter = None if left.um == right.um else ("left" if left.um < right.um else "right")
+        return Asymmetry(difference, difference > thresholds.asymmetry_over_um, shorter)
+    unmeasured = [name for name, value in (("left", left), ("right", right)) if not value.measured]
+    reason = _unmeasured_reason(unmeasured)
+    other = right if unmeasured == ["left"] else left
+    if len(unmeasured) == 1 and other.reached:
+        # The unmeasured side is below 0 and the other at or beyond it: the sides are more than
+        # the other side's distance apart. Over the threshold only if that bound already is.
+        return Asymmetry(
+            difference_um=None,
+            flagged=other.um >= thresholds.asymmetry_over_um,
+            shorter_side=unmeasured[0],
+            more_than_um=other.um,
+            reason=reason,
+        )
+    # Both short of the wall, at least one by an unknown gap: no size, no order.
+    return Asymmetry(difference_um=None, flagged=False, shorter_side=None, reason=reason)
 
 
 class ChangeClass(StrEnum):
     IMPROVED = "improved"
     NO_REAL_CHANGE = "no_real_change"
     WORSE = "worse"
+    NOT_COMPARABLE = "not_comparable"
 
 
 CHANGE_LABELS = {
     ChangeClass.IMPROVED: "a real improvement",
     ChangeClass.NO_REAL_CHANGE: "no real change",
     ChangeClass.WORSE: "a real decline",
+    ChangeClass.NOT_COMPARABLE: "not comparable",
 }
 
 
 @dataclass(frozen=True)
 class Change:
-    before_um: int
-    after_um: int
+    before: SideValue
+    after: SideValue
     mdc_um: int
     classification: ChangeClass
+    reason: str = ""  # set when not comparable: why, in plain words
 
     @property
-    def delta_um(self) -> int:
-        return self.after_um - self.before_um
+    def delta_um(self) -> int | None:
+        if self.before.um is None or self.after.um is None:
+            return None
+        return self.after.um - self.before.um
 
 
 def mdc_for(*, same_therapist: bool, thresholds: Thresholds) -> int:
@@ -188,32 +279,50 @@ def mdc_for(*, same_therapist: bool, thresholds: Thresholds) -> int:
     return thresholds.mdc_other_therapist_um
 
 
-def classify_change(before_um: int, after_um: int, mdc_um: int) -> Change:
-    """Improved or worse only when the change reaches the MDC; anything smaller is no change."""
-    delta = after_um - before_um
+def _not_comparable_reason(before: SideValue, after: SideValue) -> str:
+    if not before.measured and not after.measured:
+        when = "at either test"
+    elif not before.measured:
+        when = "at the earlier test"
+    elif not after.measured:
+        when = "at this test"
+    else:
+        return ""
+    return f"The gap was not measured {when}, so there is no number to compare."
+
+
+def classify_change(before: SideValue, after: SideValue, mdc_um: int) -> Change:
+    """Improved or worse only when the change reaches the MDC; anything smaller is no change.
+    A side that was not measured is not comparable: never a decline against a value nobody
+    recorded, nor a gain from one."""
+    reason = _not_comparable_reason(before, after)
+    if reason:
+        return Change(before, after, mdc_um, ChangeClass.NOT_COMPARABLE, reason)
+    delta = after.um - before.um
     if delta >= mdc_um:
         classification = ChangeClass.IMPROVED
     elif delta <= -mdc_um:
         classification = ChangeClass.WORSE
     else:
         classification = ChangeClass.NO_REAL_CHANGE
-    return Change(before_um, after_um, mdc_um, classification)
+    return Change(before, after, mdc_um, classification)
 
 
 def change_between(
     *,
-    before_um: int,
+    before: SideValue,
     before_therapist_id: int | None,
-    after_um: int,
+    after: SideValue,
     after_therapist_id: int | None,
     thresholds: Thresholds,
 ) -> Change:
     same = before_therapist_id is not None and before_therapist_id == after_therapist_id
-    return classify_change(before_um, after_um, mdc_for(same_therapist=same, thresholds=thresholds))
+    return classify_change(before, after, mdc_for(same_therapist=same, thresholds=thresholds))
 
 
 def describe_change(change: Change, unit: str) -> str:
     """Plain words for patients: 'Left: 9.5 cm → 11.8 cm, a real improvement'."""
-    before = display(change.before_um, unit)
-    after = display(change.after_um, unit)
-    return f"{before} → {after}, {CHANGE_LABELS[change.classification]}"
+    before = describe_distance(change.before, unit)
+    after = describe_distance(change.after, unit)
+    text = f"{before} → {after}, {CHANGE_LABELS[change.classification]}"
+    return f"{text}. {change.reason}" if change.reason else text

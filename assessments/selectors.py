@@ -7,17 +7,19 @@ serve as a baseline or a previous value, and are never classified against the MD
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from assessments.interpretation import (
-    CHANGE_LABELS,
     STANDING_LABELS,
     Asymmetry,
     Change,
+    SideValue,
     Standing,
     Thresholds,
     approx_degrees,
     asymmetry,
     change_between,
+    describe_change,
     describe_distance,
     standing,
 )
@@ -30,15 +32,27 @@ SIDES = ("left", "right")
 @dataclass(frozen=True)
 class SideReading:
     side: str
-    reached: bool
-    distance_um: int
+    value: SideValue
     tibia_angle_deg: object
     heel_down: bool
     pain: int | None
     standing: Standing
-    approx_degrees: object
+    approx_degrees: Decimal | None
     since_baseline: Change | None = None
     since_previous: Change | None = None
+
+    @property
+    def reached(self) -> bool:
+        return self.value.reached
+
+    @property
+    def measured(self) -> bool:
+        return self.value.measured
+
+    @property
+    def distance_um(self) -> int | None:
+        """None when the gap was not measured: there is no distance, not a distance of 0."""
+        return self.value.um
 
 
 @dataclass(frozen=True)
@@ -77,28 +91,27 @@ def _side(
     previous: AssessmentRevision | None,
 ) -> SideReading:
     values = revision.side(side)
-    distance = values["distance_um"]
+    value = SideValue.of(revision, side)
 
     def change(before: AssessmentRevision | None) -> Change | None:
         if before is None:
             return None
         return change_between(
-            before_um=before.side(side)["distance_um"],
+            before=SideValue.of(before, side),
             before_therapist_id=before.measured_by_id,
-            after_um=distance,
+            after=value,
             after_therapist_id=revision.measured_by_id,
             thresholds=thresholds,
         )
 
     return SideReading(
         side=side,
-        reached=values["reached"],
-        distance_um=distance,
+        value=value,
         tibia_angle_deg=values["tibia_angle_deg"],
         heel_down=values["heel_down"],
         pain=values["pain"],
-        standing=standing(distance, thresholds),
-        approx_degrees=approx_degrees(distance),
+        standing=standing(value, thresholds),
+        approx_degrees=approx_degrees(value.um),
         since_baseline=change(baseline),
         since_previous=change(previous),
     )
@@ -123,7 +136,7 @@ def interpret_history(revisions: list[AssessmentRevision], thresholds: Threshold
             revision=revision,
             left=left,
             right=right,
-            asymmetry=asymmetry(left.distance_um, right.distance_um, thresholds),
+            asymmetry=asymmetry(left.value, right.value, thresholds),
             is_baseline=clinical and baseline is None,
             previous=previous_reading if clinical else None,
         )
@@ -159,20 +172,17 @@ def assessment_revisions(*, assessment: Assessment) -> list[AssessmentRevision]:
 
 
 def patient_progress_lines(*, patient: Patient, unit: str) -> list[dict]:
-    """Plain words for the patient's own page, newest first."""
+    """Plain words for the patient's own page, newest first: each clinic test against the
+    first one ("not comparable", with why, when either has no number for a side)."""
     readings = patient_readings(patient=patient)
-    baseline = next((reading for reading in readings if reading.is_baseline), None)
     lines = []
     for reading in reversed(readings):
         sides = []
         for side in reading.sides:
-            now = describe_distance(side.distance_um, reached=side.reached, unit=unit)
-            change = side.since_baseline
-            if change is not None and baseline is not None:
-                first = getattr(baseline, side.side)
-                before = describe_distance(first.distance_um, reached=first.reached, unit=unit)
-                text = f"{before} → {now}, {CHANGE_LABELS[change.classification]}"
+            if side.since_baseline is not None:
+                text = describe_change(side.since_baseline, unit)
             else:
+                now = describe_distance(side.value, unit)
                 text = f"{now} ({STANDING_LABELS[side.standing]})"
             sides.append(f"{side.side.capitalize()}: {text}")
         lines.append(

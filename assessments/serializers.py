@@ -21,23 +21,39 @@ class InchesField(serializers.Field):
 
 
 class ChangeSerializer(serializers.Serializer):
-    delta_cm = CentimetresField(source="delta_um")
+    delta_cm = CentimetresField(
+        source="delta_um",
+        allow_null=True,
+        help_text="null when not comparable: a side without a number has no difference.",
+    )
     mdc_cm = CentimetresField(source="mdc_um", help_text="The MDC this change was judged by.")
     classification = serializers.ChoiceField(
         choices=[change.value for change in ChangeClass],
-        help_text="improved / worse only when the change reaches the MDC.",
+        help_text="improved / worse only when the change reaches the MDC; not_comparable when "
+        "either test could not reach the wall and its gap was not measured.",
+    )
+    reason = serializers.CharField(
+        help_text="Why it is not comparable, in plain words; empty otherwise."
     )
 
 
 class SideResultSerializer(serializers.Serializer):
     reached = serializers.BooleanField(help_text="False: the knee could not reach the wall.")
-    distance_cm = CentimetresField(
-        source="distance_um", help_text="Toe-to-wall distance; 0 or less when not reached."
+    measured = serializers.BooleanField(
+        help_text="False: could not reach and the gap was not measured; the distance is null."
     )
-    distance_in = InchesField(source="distance_um")
+    distance_cm = CentimetresField(
+        source="distance_um",
+        allow_null=True,
+        help_text="Toe-to-wall distance; below 0 (the gap) when not reached; null when the gap "
+        "was not measured.",
+    )
+    distance_in = InchesField(source="distance_um", allow_null=True)
     tibia_angle_deg = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
     approx_tibia_angle_deg = serializers.IntegerField(
-        source="approx_degrees", help_text="Approximate, from distance (1 cm ≈ 3.6°)."
+        source="approx_degrees",
+        allow_null=True,
+        help_text="Approximate, from distance (1 cm ≈ 3.6°); null without a distance.",
     )
     heel_down = serializers.BooleanField()
     pain = serializers.IntegerField(allow_null=True)
@@ -47,9 +63,20 @@ class SideResultSerializer(serializers.Serializer):
 
 
 class AsymmetrySerializer(serializers.Serializer):
-    difference_cm = CentimetresField(source="difference_um")
+    difference_cm = CentimetresField(
+        source="difference_um",
+        allow_null=True,
+        help_text="null when a side's gap was not measured (see more_than_cm and reason).",
+    )
+    more_than_cm = CentimetresField(
+        source="more_than_um",
+        allow_null=True,
+        help_text="When one side's gap was not measured and the other reached the wall: the "
+        "difference is larger than this.",
+    )
     flagged = serializers.BooleanField(help_text="Over the clinic's threshold: a prompt to look.")
     shorter_side = serializers.CharField(allow_null=True)
+    reason = serializers.CharField(help_text="Why the difference is only a bound or not known.")
 
 
 class CompensationsSerializer(serializers.Serializer):

@@ -91,6 +91,13 @@ def _side_values(data: Mapping[str, Any], side: str, unit: str, errors: dict) ->
                     f"The gap must be between 0 and {display(MAX_GAP_UM, 'cm')} "
                     f"({display(MAX_GAP_UM, 'in')})."
                 ]
+            elif gap == 0:
+                # A stored 0 on a could-not-reach side means "gap not measured"
+                # (interpretation.SideValue); a measured 0 would be read back as that.
+                errors[f"{side}_gap"] = [
+                    "A gap of 0 means the knee touched the wall: record the distance 0 "
+                    "instead, or leave the gap empty if it was not measured."
+                ]
         values[f"{side}_distance_um"] = -gap if gap else 0
 
     angle_raw = data.get(f"{side}_tibia_angle_deg")

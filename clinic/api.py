@@ -18,7 +18,11 @@ from clinic.access import (
 )
 from clinic.filters import PatientFilter
 from clinic.models import Patient
-from clinic.serializers import PatientInputSerializer, PatientSerializer
+from clinic.serializers import (
+    PatientDischargeSerializer,
+    PatientInputSerializer,
+    PatientSerializer,
+)
 from clinic.services import PATIENT_CLINICAL_FIELDS
 
 
@@ -112,11 +116,23 @@ class PatientViewSet(
         patient = services.patient_update(patient=patient, **data)
         return Response(self.get_serializer(patient).data)
 
-    @extend_schema(summary="Discharge a patient", request=None, responses=PatientSerializer)
+    @extend_schema(
+        summary="Discharge a patient: their personal links are revoked for good; their future "
+        "appointments are cancelled when cancel_future_appointments is true",
+        request=PatientDischargeSerializer,
+        responses=PatientSerializer,
+    )
     @action(detail=True, methods=["post"])
     def discharge(self, request: Request, pk: str) -> Response:
-        patient = patient_for(actor_for(request), pk, Action.DISCHARGE)
-        patient = services.patient_discharge(patient=patient)
+        actor = actor_for(request)
+        patient = patient_for(actor, pk, Action.DISCHARGE)
+        options = PatientDischargeSerializer(data=request.data)
+        options.is_valid(raise_exception=True)
+        patient = services.patient_discharge(
+            patient=patient,
+            by=actor.user,
+            cancel_future_appointments=options.validated_data["cancel_future_appointments"],
+        )
         return Response(self.get_serializer(patient).data)
 
     @extend_schema(

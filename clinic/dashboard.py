@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from assessments.interpretation import SideValue, Standing, Thresholds, asymmetry, standing
 from clinic.models import (
     Appointment,
     AppointmentStatus,
@@ -41,6 +42,7 @@ class Flag(IntFlag):
     NO_FOLLOW_UP = 32
     ASYMMETRY = 64
     BELOW_TARGET = 128
+    NOT_COMPARABLE = 256
 
 
 FLAG_LABELS = {
@@ -52,6 +54,7 @@ FLAG_LABELS = {
     Flag.NO_FOLLOW_UP: "no follow-up booked",
     Flag.ASYMMETRY: "asymmetry",
     Flag.BELOW_TARGET: "below target",
+    Flag.NOT_COMPARABLE: "change not comparable",
 }
 WEIGHTS = {
     Flag.REGRESSION: 50,
@@ -62,6 +65,9 @@ WEIGHTS = {
     Flag.NO_FOLLOW_UP: 10,
     Flag.ASYMMETRY: 5,
     Flag.BELOW_TARGET: 3,
+    # A prompt to measure the gap next time, not a finding: and without it the row would read
+    # "on track" for a patient whose progress nobody can judge.
+    Flag.NOT_COMPARABLE: 2,
 }
 
 
@@ -69,11 +75,10 @@ WEIGHTS = {
 class Facts:
     """What is known about one patient, as the flag rules read it."""
 
-    left_um: int | None
-    right_um: int | None
-    changes: tuple[str, ...]  # since baseline, per side: improved / no_real_change / worse
-    target_um: int
-    asymmetry_over_um: int
+    left: SideValue | None  # None: not tested yet
+    right: SideValue | None
+    changes: tuple[str, ...]  # since baseline, per side: a ChangeClass value, or ""
+    thresholds: Thresholds
     adherence_percent: int | None
     last_pain: int | None
     last_pain_on: date | None
@@ -87,6 +92,8 @@ def flags_for(facts: Facts) -> Flag:
     flags = Flag(0)
     if "worse" in facts.changes:
         flags |= Flag.REGRESSION
+    if "not_comparable" in facts.changes:
+        flags |= Flag.NOT_COMPARABLE
     if (
         facts.last_pain is not None
         and facts.last_pain >= PAIN_FLAG_FROM
@@ -102,13 +109,18 @@ def flags_for(facts: Facts) -> Flag:
         flags |= Flag.LOW_ADHERENCE
     if not facts.has_upcoming_appointment:
         flags |= Flag.NO_FOLLOW_UP
+    # The interpretation's own rules, so that a side whose gap was not measured is judged here
+    # as everywhere else: below target, and asymmetric only when the bound says so.
     if (
-        facts.left_um is not None
-        and facts.right_um is not None
-        and abs(facts.left_um - facts.right_um) > facts.asymmetry_over_um
+        facts.left is not None
+        and facts.right is not None
+        and asymmetry(facts.left, facts.right, facts.thresholds).flagged
     ):
         flags |= Flag.ASYMMETRY
-    if any(v is not None and v < facts.target_um for v in (facts.left_um, facts.right_um)):
+    if any(
+        side is not None and standing(side, facts.thresholds) != Standing.AT_TARGET
+        for side in (facts.left, facts.right)
+    ):
         flags |= Flag.BELOW_TARGET
     return flags
 
@@ -150,7 +162,6 @@ def summary_refresh_on_commit(patient_id: int) -> None:
 
 def _refresh_batch(patients: list[Patient]) -> int:
     # Imported here: the dashboard reads every app, and the apps' services call back into it.
-    from assessments.interpretation import Thresholds
     from assessments.models import AssessmentKind, AssessmentRevision
     from assessments.selectors import interpret_history
     from exercises.models import PrescriptionVersion, SessionLog
@@ -221,11 +232,10 @@ def _refresh_batch(patients: list[Patient]) -> int:
             for side in (latest.sides if latest else ())
         )
         facts = Facts(
-            left_um=latest.left.distance_um if latest else None,
-            right_um=latest.right.distance_um if latest else None,
+            left=latest.left.value if latest else None,
+            right=latest.right.value if latest else None,
             changes=changes,
-            target_um=thresholds.target_um,
-            asymmetry_over_um=thresholds.asymmetry_over_um,
+            thresholds=thresholds,
             adherence_percent=recent,
             last_pain=last_pain[0] if last_pain else None,
             last_pain_on=last_pain[1] if last_pain else None,
@@ -241,8 +251,10 @@ def _refresh_batch(patients: list[Patient]) -> int:
                 clinic=clinic,
                 primary_therapist_id=patient.primary_therapist_id,
                 is_active=patient.status == PatientStatus.ACTIVE,
-                left_um=facts.left_um,
-                right_um=facts.right_um,
+                # None both before any test and for a gap not measured (then `reached` is
+                # false): the row never holds a 0 that nobody measured.
+                left_um=latest.left.distance_um if latest else None,
+                right_um=latest.right.distance_um if latest else None,
                 left_reached=latest.left.reached if latest else True,
                 right_reached=latest.right.reached if latest else True,
                 last_tested_at=latest.revision.measured_at if latest else None,
@@ -254,6 +266,7 @@ def _refresh_batch(patients: list[Patient]) -> int:
                 right_delta_um=latest.right.since_baseline.delta_um
                 if latest and latest.right.since_baseline
                 else None,
+                # Only an exact difference: the column cannot say "more than".
                 asymmetry_um=latest.asymmetry.difference_um if latest else None,
                 adherence_percent=recent,
                 last_pain=facts.last_pain,
@@ -323,18 +336,24 @@ def clinic_summary(*, clinic: Clinic, therapist_id: int | None = None) -> dict:
     rows = PatientSummary.objects.filter(clinic=clinic, is_active=True)
     if therapist_id:
         rows = rows.filter(primary_therapist_id=therapist_id)
-    from assessments.interpretation import Thresholds
-
     limits = Thresholds.for_clinic(clinic)
     now = timezone.now()
     improved = Q(left_change="improved") | Q(right_change="improved")
-    low = Q(left_um__lt=limits.needs_work_below_um) | Q(right_um__lt=limits.needs_work_below_um)
+    tested = Q(last_tested_at__isnull=False)
+    # Could-not-reach needs work whether or not its gap was measured (standing() says so too);
+    # a gap not measured has no number to compare, so it is counted by `reached`.
+    not_reached = tested & (Q(left_reached=False) | Q(right_reached=False))
+    low = (
+        Q(left_um__lt=limits.needs_work_below_um)
+        | Q(right_um__lt=limits.needs_work_below_um)
+        | not_reached
+    )
     lowest = Q(left_um__lt=limits.target_um) | Q(right_um__lt=limits.target_um)
     return rows.aggregate(
         patients=Count("pk"),
         improved_30=Count("pk", filter=improved & Q(last_tested_at__gte=now - timedelta(days=30))),
         improved_90=Count("pk", filter=improved & Q(last_tested_at__gte=now - timedelta(days=90))),
-        untested=Count("pk", filter=Q(left_um__isnull=True)),
+        untested=Count("pk", filter=~tested),
         needs_work=Count("pk", filter=low),
         below_target=Count("pk", filter=lowest & ~low),
         at_target=Count(

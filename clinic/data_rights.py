@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from assessments.fhir import observation
-from assessments.interpretation import from_micrometres
+from assessments.fhir import collection_bundle, observation, patient_resource
+from assessments.interpretation import SideValue, from_micrometres
 from assessments.models import AssessmentRevision
 from assessments.services import COMPENSATION_FIELDS, LUMBAR_FIELDS, NOTE_FIELDS
 from audit.models import AuditAction, AuditEvent
@@ -47,6 +46,7 @@ from clinic.models import (
     User,
     WaitlistEntry,
 )
+from clinic.services import future_appointments_cancel, patient_access_revoke
 from exercises.adherence import weekdays_of
 from exercises.models import (
     DOSE_FIELDS,
@@ -175,27 +175,9 @@ def _patient_resource(patient: Patient) -> dict[str, Any]:
         telecom.append({"system": "email", "value": patient.email, "use": "home"})
     if patient.phone:
         telecom.append({"system": "phone", "value": patient.phone, "use": "mobile"})
-    resource: dict[str, Any] = {
-        "resourceType": "Patient",
-        "id": str(patient.pk),
-        "active": patient.is_active,
-        "name": [
-            {
-                "use": "official",
-                "text": patient.full_name,
-                "family": patient.last_name,
-                "given": [patient.first_name],
-            }
-        ],
-        # Dorsi does not record gender; FHIR's answer for that is "unknown".
-        "gender": "unknown",
-        "birthDate": patient.date_of_birth.isoformat(),
-        "managingOrganization": {"display": patient.clinic.name},
-    }
+    resource = patient_resource(patient)
     if telecom:
         resource["telecom"] = telecom
-    if patient.primary_therapist_id:
-        resource["generalPractitioner"] = [_practitioner(patient.primary_therapist)]
     return resource
 
 
@@ -447,7 +429,8 @@ def _communication_resource(reminder: Reminder, patient: Patient) -> dict[str, A
 def patient_fhir_bundle(record: PatientRecord) -> dict[str, Any]:
     """The record as a FHIR R4 Bundle of type "collection". Personal links, calendar feeds and
     the audit trail are not clinical data and have no place in another clinic's system: they
-    are in the CSV export."""
+    are in the CSV export. The Practitioners referenced are added by `collection_bundle`, so
+    the Bundle stands alone."""
     patient = record.patient
     next_starts: dict[int, date] = {}
     care_plans = []
@@ -465,19 +448,7 @@ def patient_fhir_bundle(record: PatientRecord) -> dict[str, Any]:
         *(_session_resource(session, patient) for session in record.sessions),
         *(_communication_resource(reminder, patient) for reminder in record.reminders),
     ]
-    base = settings.SITE_URL
-    return {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "timestamp": timezone.now().isoformat(),
-        "entry": [
-            {
-                "fullUrl": f"{base}/fhir/{resource['resourceType']}/{resource['id']}",
-                "resource": resource,
-            }
-            for resource in resources
-        ],
-    }
+    return collection_bundle(resources)
 
 
 # --- CSV ----------------------------------------------------------------------------------------
@@ -485,10 +456,6 @@ def patient_fhir_bundle(record: PatientRecord) -> dict[str, Any]:
 
 def _name(user: User | None) -> str:
     return str(user) if user is not None else ""
-
-
-def _cm(micrometres: int) -> Any:
-    return from_micrometres(micrometres, "cm")
 
 
 def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
@@ -574,7 +541,8 @@ def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
                     for side in ("left", "right")
                     for values in [revision.side(side)]
                     for value in (
-                        _cm(values["distance_um"]),
+                        # No number for a gap that was not measured: an empty cell, not 0.
+                        from_micrometres(SideValue.of(revision, side).um, "cm"),
                         values["reached"],
                         values["tibia_angle_deg"],
                         values["heel_down"],
@@ -832,12 +800,9 @@ def _anonymise_clinical_text(patient_id: int) -> None:
 
 def _anonymise_contact(patient_id: int, *, by: User, now: datetime) -> None:
     """Nothing may reach or sign in as the patient any more."""
-    PatientAccessLink.objects.filter(patient_id=patient_id, revoked_at__isnull=True).update(
-        revoked_at=now, revoked_by=by
-    )
-    CalendarFeed.objects.filter(patient_id=patient_id, revoked_at__isnull=True).update(
-        revoked_at=now
-    )
+    patient_access_revoke(patient_id=patient_id, by=by, now=now)
+    # A person who no longer has a name holds no slot in anyone's calendar.
+    future_appointments_cancel(patient_id=patient_id, by=by)
     reminders = Reminder.objects.filter(patient_id=patient_id)
     reminders.filter(status=ReminderStatus.PENDING).update(
         status=ReminderStatus.CANCELLED, last_error=ANONYMISED_REMINDER_NOTE

@@ -73,12 +73,17 @@ def clinic_therapist(*, clinic_id: int, therapist_id) -> User | None:
     return _clinicians(clinic_id).filter(pk=int(therapist_id)).first()
 
 
-def patient_links(*, patient_id: int) -> list[PatientAccessLink]:
-    return list(
-        PatientAccessLink.objects.filter(patient_id=patient_id).select_related(
+def patient_links(*, patient: Patient) -> list[PatientAccessLink]:
+    links = list(
+        PatientAccessLink.objects.filter(patient_id=patient.pk).select_related(
             "created_by", "revoked_by"
         )[:20]
     )
+    for link in links:
+        # is_usable() asks whether the patient is active: answer from the patient in hand,
+        # not with a query per link.
+        link.patient = patient
+    return links
 
 
 def health_report() -> dict[str, Any]:

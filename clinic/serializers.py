@@ -78,3 +78,10 @@ class PatientInputSerializer(serializers.Serializer):
     symptomatic_side = serializers.ChoiceField(
         choices=Side.choices, required=False, help_text="Clinical: therapists and admins only."
     )
+
+
+class PatientDischargeSerializer(serializers.Serializer):
+    cancel_future_appointments = serializers.BooleanField(
+        default=False,
+        help_text="Cancel the patient's booked appointments still to come, in the same step.",
+    )

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -219,15 +220,49 @@ def patient_update(*, patient: Patient, **fields: Any) -> Patient:
 
 
 @transaction.atomic
-def patient_discharge(*, patient: Patient) -> Patient:
-    """Discharge the patient: their records stay, their personal links stop working."""
+def patient_discharge(
+    *, patient: Patient, by: User | None = None, cancel_future_appointments: bool = False
+) -> Patient:
+    """Discharge the patient: their records stay; their personal links and calendar address
+    are revoked for good (a re-activation needs a new link), and their future appointments
+    are cancelled too when the clinic says so, all in one transaction."""
+    now = timezone.now()
     updated = Patient.objects.filter(pk=patient.pk, status=PatientStatus.ACTIVE).update(
-        status=PatientStatus.DISCHARGED, discharged_at=timezone.now(), updated_at=timezone.now()
+        status=PatientStatus.DISCHARGED, discharged_at=now, updated_at=now
     )
     if not updated:
         raise ValidationError({"status": "This patient is already discharged."})
+    patient_access_revoke(patient_id=patient.pk, by=by, now=now)
+    if cancel_future_appointments:
+        future_appointments_cancel(patient_id=patient.pk, by=by)
     summary_refresh_on_commit(patient.pk)
     return Patient.objects.select_related("clinic", "primary_therapist").get(pk=patient.pk)
+
+
+def patient_access_revoke(*, patient_id: int, by: User | None, now: datetime) -> None:
+    """Nothing the patient was given opens their record any more: personal links and the
+    calendar address. Revoked, not merely inactive, so that nothing brings them back."""
+    PatientAccessLink.objects.filter(patient_id=patient_id, revoked_at__isnull=True).update(
+        revoked_at=now, revoked_by=by
+    )
+    CalendarFeed.objects.filter(patient_id=patient_id, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+
+
+def future_appointments(*, patient_id: int) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(
+        patient_id=patient_id, status=AppointmentStatus.BOOKED, starts_at__gt=timezone.now()
+    )
+
+
+def future_appointments_cancel(*, patient_id: int, by: User | None) -> int:
+    """Cancel the patient's booked appointments still to come, each the way the front desk
+    would (its reminders cancelled, the slot freed); returns how many."""
+    appointments = list(future_appointments(patient_id=patient_id).order_by("starts_at"))
+    for appointment in appointments:
+        appointment_cancel(appointment=appointment, by=by)
+    return len(appointments)
 
 
 @transaction.atomic
@@ -573,7 +608,7 @@ def appointment_reschedule(
 
 
 @transaction.atomic
-def appointment_cancel(*, appointment: Appointment, by: User) -> Appointment:
+def appointment_cancel(*, appointment: Appointment, by: User | None) -> Appointment:
     updated = Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.BOOKED).update(
         status=AppointmentStatus.CANCELLED, cancelled_at=timezone.now(), cancelled_by=by
     )

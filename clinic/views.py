@@ -151,7 +151,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     if can(actor, Action.ISSUE_LINK, patient):
         links = [
             {"link": link, "url": services.patient_link_url(link) if link.is_usable() else None}
-            for link in selectors.patient_links(patient_id=patient.pk)
+            for link in selectors.patient_links(patient=patient)
         ]
     feed = None
     if can(actor, Action.ISSUE_LINK, patient):
@@ -183,6 +183,11 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             "feed_url": services.calendar_feed_url(feed) if feed else "",
             "feed": feed,
             "reminders": patient.reminders.order_by("-due_at")[:10],
+            "future_appointments": (
+                services.future_appointments(patient_id=patient.pk).count()
+                if patient.is_active and can(actor, Action.DISCHARGE, patient)
+                else 0
+            ),
         },
     )
 
@@ -190,13 +195,21 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
 @staff_required
 @require_POST
 def patient_discharge(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = patient_for(actor_for(request), patient_id, Action.DISCHARGE)
+    actor = actor_for(request)
+    patient = patient_for(actor, patient_id, Action.DISCHARGE)
+    cancel = request.POST.get("cancel_future_appointments") == "on"
     try:
-        services.patient_discharge(patient=patient)
+        services.patient_discharge(
+            patient=patient, by=actor.user, cancel_future_appointments=cancel
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"{patient.full_name} is discharged; their links stop working.")
+        done = "their future appointments are cancelled and " if cancel else ""
+        messages.success(
+            request,
+            f"{patient.full_name} is discharged; {done}their personal links are revoked.",
+        )
     return redirect("patient-detail", patient_id=patient.pk)
 
 

@@ -3,6 +3,7 @@ from django import template
 from assessments.interpretation import (
     CHANGE_LABELS,
     STANDING_LABELS,
+    SideValue,
     describe_distance,
     display,
 )
@@ -17,7 +18,14 @@ def distance(micrometres: int | None, unit: str) -> str:
 
 @register.filter
 def side_result(side_reading, unit: str) -> str:
-    return describe_distance(side_reading.distance_um, reached=side_reading.reached, unit=unit)
+    return describe_distance(side_reading.value, unit)
+
+
+@register.simple_tag
+def revision_side(revision, side: str, unit: str) -> str:
+    """One side of a stored revision for people: the record of corrections reads the stored
+    fields, so it goes through SideValue like every other reader."""
+    return describe_distance(SideValue.of(revision, side), unit)
 
 
 @register.filter
@@ -27,8 +35,9 @@ def change_label(change) -> str:
 
 @register.filter
 def change_delta(change, unit: str) -> str:
-    """'+2.3 cm' or '−0.4 cm'; changes under the MDC are still shown, but never as progress."""
-    if change is None:
+    """'+2.3 cm' or '−0.4 cm'; changes under the MDC are still shown, but never as progress.
+    Empty when not comparable: there is no difference to show."""
+    if change is None or change.delta_um is None:
         return ""
     sign = "+" if change.delta_um >= 0 else "−"
     return f"{sign}{display(abs(change.delta_um), unit)}"
@@ -37,3 +46,23 @@ def change_delta(change, unit: str) -> str:
 @register.filter
 def standing_label(side_reading) -> str:
     return STANDING_LABELS[side_reading.standing]
+
+
+@register.filter
+def asymmetry_text(result, unit: str) -> str:
+    """'1.2 cm', 'more than 10.0 cm' when one side's gap was not measured, or 'not known'."""
+    if result.difference_um is not None:
+        return display(result.difference_um, unit)
+    if result.more_than_um is not None:
+        return f"more than {display(result.more_than_um, unit)}"
+    return "not known"
+
+
+@register.simple_tag
+def summary_side(row, side: str, unit: str) -> str:
+    """One side of a dashboard summary row (clinic.PatientSummary) for people. The row keeps no
+    number for a gap not measured, so its words come from `reached`, never from a 0."""
+    reached, um = getattr(row, f"{side}_reached"), getattr(row, f"{side}_um")
+    if um is None and reached:
+        return ""  # not tested yet
+    return describe_distance(SideValue(reached=reached, um=um), unit)

@@ -18,6 +18,9 @@ def percent_of(part: int, whole: int) -> int:
 
 @register.filter
 def change_words(change: str) -> str:
-    return {"improved": "improved", "worse": "worse", "no_real_change": "no real change"}.get(
-        change, ""
-    )
+    return {
+        "improved": "improved",
+        "worse": "worse",
+        "no_real_change": "no real change",
+        "not_comparable": "not comparable",
+    }.get(change, "")

@@ -72,15 +72,54 @@ def test_responses_carry_the_interpretation(client_as, tests_done):
     assert body["left"]["distance_in"] == "4.6457"
     assert body["left"]["standing"] == "below_target"
     assert body["left"]["approx_tibia_angle_deg"] == 42
+    assert body["left"]["measured"] is True
     assert body["left"]["change_since_baseline"] == {
         "delta_cm": "2.3",
         "mdc_cm": "1.9",
         "classification": "improved",
+        "reason": "",
     }
     assert body["right"]["change_since_baseline"]["classification"] == "no_real_change"
-    assert body["asymmetry"] == {"difference_cm": "1.4", "flagged": False, "shorter_side": "right"}
+    assert body["asymmetry"] == {
+        "difference_cm": "1.4",
+        "more_than_cm": None,
+        "flagged": False,
+        "shorter_side": "right",
+        "reason": "",
+    }
     assert body["is_baseline"] is False
     assert body["revision"] == 1
+
+
+def test_a_gap_not_measured_is_not_comparable_not_a_decline(client_as, patient, therapist):
+    """Issue 12, item 4: today's answer is {"delta_cm": "-2.5", "classification": "worse"}."""
+    record_knee_to_wall(patient, therapist, left=None, right="12", days_ago=21)
+    later = record_knee_to_wall(patient, therapist, left=None, left_gap="2.5", right="12")
+    client = client_as("therapist")
+    body = client.get(f"{LIST}{later.assessment_id}/").json()
+    assert body["left"]["distance_cm"] == "-2.5"
+    assert body["left"]["change_since_baseline"] == {
+        "delta_cm": None,
+        "mdc_cm": "1.9",
+        "classification": "not_comparable",
+        "reason": "The gap was not measured at the earlier test, so there is no number to compare.",
+    }
+    assert body["left"]["change_since_previous"]["classification"] == "not_comparable"
+    baseline = client.get(LIST, {"patient": patient.pk, "measured_before": later.measured_at})
+    [first] = [row for row in baseline.json()["results"] if row["is_baseline"]]
+    assert first["left"]["reached"] is False
+    assert first["left"]["measured"] is False
+    assert (first["left"]["distance_cm"], first["left"]["distance_in"]) == (None, None)
+    assert first["left"]["approx_tibia_angle_deg"] is None
+    assert first["left"]["standing"] == "needs_work"
+    # Right at 12 cm, left short of the wall by an unknown gap: more than 12 cm apart.
+    assert first["asymmetry"] == {
+        "difference_cm": None,
+        "more_than_cm": "12",
+        "flagged": True,
+        "shorter_side": "left",
+        "reason": "The left gap was not measured.",
+    }
 
 
 def test_date_range_filters(client_as, tests_done, patient):

@@ -7,7 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assessments.interpretation import (
+    NOT_MEASURED,
     ChangeClass,
+    SideValue,
     Standing,
     Thresholds,
     UnitError,
@@ -25,6 +27,21 @@ from assessments.interpretation import (
 )
 
 DEFAULTS = Thresholds()
+
+
+def at(um: int) -> SideValue:
+    """The knee touched the wall with the toe this far out."""
+    return SideValue(reached=True, um=um)
+
+
+def short_by(um: int) -> SideValue:
+    """The knee could not reach with the toe at the wall; the gap was measured."""
+    return SideValue(reached=False, um=-um)
+
+
+def side(um: int) -> SideValue:
+    """A measured side from a signed distance, as the older tables write it."""
+    return at(um) if um >= 0 else short_by(-um)
 
 
 @pytest.mark.parametrize(
@@ -120,7 +137,32 @@ def test_stored_values_convert_out_and_back_unchanged(steps, unit):
     ],
 )
 def test_standing_against_the_target(distance_um, expected):
-    assert standing(distance_um, DEFAULTS) == expected
+    assert standing(side(distance_um), DEFAULTS) == expected
+
+
+def test_a_gap_not_measured_needs_work_but_has_no_number():
+    assert standing(NOT_MEASURED, DEFAULTS) == Standing.NEEDS_WORK
+    assert approx_degrees(NOT_MEASURED.um) is None
+    assert from_micrometres(NOT_MEASURED.um, "cm") is None
+
+
+@pytest.mark.parametrize(
+    ("reached", "stored_um", "expected"),
+    [
+        (True, 95_000, SideValue(reached=True, um=95_000)),
+        (True, 0, SideValue(reached=True, um=0)),  # touched with the toe at the wall
+        (False, -25_000, SideValue(reached=False, um=-25_000)),  # 2.5 cm short
+        (False, 0, SideValue(reached=False, um=None)),  # could not reach, gap not measured
+    ],
+)
+def test_the_stored_side_becomes_a_value_or_not_measured(reached, stored_um, expected):
+    assert SideValue.stored(reached=reached, distance_um=stored_um) == expected
+
+
+@pytest.mark.parametrize(("reached", "um"), [(False, 0), (False, 10_000), (True, None), (True, -1)])
+def test_a_side_value_cannot_hold_an_ambiguous_number(reached, um):
+    with pytest.raises(ValueError, match=r"reached the wall|could not reach"):
+        SideValue(reached=reached, um=um)
 
 
 @pytest.mark.parametrize(
@@ -134,10 +176,37 @@ def test_standing_against_the_target(distance_um, expected):
     ],
 )
 def test_asymmetry_is_flagged_only_over_the_threshold(left, right, flagged, shorter):
-    result = asymmetry(left, right, DEFAULTS)
+    result = asymmetry(side(left), side(right), DEFAULTS)
     assert result.flagged is flagged
     assert result.shorter_side == shorter
     assert result.difference_um == abs(left - right)
+    assert result.more_than_um is None
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "more_than", "flagged", "shorter"),
+    [
+        # The other side reached: more than its distance apart, the unmeasured side shorter.
+        (NOT_MEASURED, at(120_000), 120_000, True, "left"),
+        (at(15_000), NOT_MEASURED, 15_000, True, "right"),  # > 1.5 cm: over the threshold
+        (NOT_MEASURED, at(14_999), 14_999, False, "left"),  # > 1.4999 cm: may or may not be
+        (NOT_MEASURED, at(0), 0, False, "left"),
+        # Both short of the wall, one or both by an unknown gap: nothing is known.
+        (NOT_MEASURED, short_by(25_000), None, False, None),
+        (short_by(5_000), NOT_MEASURED, None, False, None),
+        (NOT_MEASURED, NOT_MEASURED, None, False, None),
+    ],
+)
+def test_an_asymmetry_with_a_gap_not_measured_is_a_lower_bound_or_unknown(
+    left, right, more_than, flagged, shorter
+):
+    result = asymmetry(left, right, DEFAULTS)
+    assert result.difference_um is None  # never a number computed from a missing value
+    assert not result.known
+    assert result.more_than_um == more_than
+    assert result.flagged is flagged
+    assert result.shorter_side == shorter
+    assert "not measured" in result.reason
 
 
 @pytest.mark.parametrize(
@@ -154,7 +223,29 @@ def test_asymmetry_is_flagged_only_over_the_threshold(left, right, flagged, shor
     ],
 )
 def test_changes_below_the_mdc_are_never_progress_or_regression(before, after, mdc, expected):
-    assert classify_change(before, after, mdc).classification == expected
+    change = classify_change(side(before), side(after), mdc)
+    assert change.classification == expected
+    assert change.delta_um == after - before
+    assert change.reason == ""
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "reason"),
+    [
+        # Issue 12, item 4: not measured, then a 2.5 cm gap. Not "-2.5 cm, a real decline".
+        (NOT_MEASURED, short_by(25_000), "at the earlier test"),
+        (NOT_MEASURED, at(60_000), "at the earlier test"),  # nor a gain from nothing
+        (at(30_000), NOT_MEASURED, "at this test"),
+        (short_by(25_000), NOT_MEASURED, "at this test"),
+        (NOT_MEASURED, NOT_MEASURED, "at either test"),
+    ],
+)
+def test_a_side_not_measured_is_not_comparable_with_the_reason(before, after, reason):
+    change = classify_change(before, after, 19_000)
+    assert change.classification == ChangeClass.NOT_COMPARABLE
+    assert change.delta_um is None
+    assert change.mdc_um == 19_000
+    assert change.reason == f"The gap was not measured {reason}, so there is no number to compare."
 
 
 @pytest.mark.parametrize(
@@ -163,9 +254,9 @@ def test_changes_below_the_mdc_are_never_progress_or_regression(before, after, m
 )
 def test_the_mdc_depends_on_who_measured(before_therapist, after_therapist, mdc):
     change = change_between(
-        before_um=100_000,
+        before=at(100_000),
         before_therapist_id=before_therapist,
-        after_um=117_000,
+        after=at(117_000),
         after_therapist_id=after_therapist,
         thresholds=DEFAULTS,
     )
@@ -189,13 +280,18 @@ def test_degrees_from_distance_are_approximate(micrometres, degrees):
 
 
 def test_plain_words_for_patients():
-    change = classify_change(95_000, 118_000, 19_000)
+    change = classify_change(at(95_000), at(118_000), 19_000)
     assert describe_change(change, "cm") == "9.5 cm → 11.8 cm, a real improvement"
-    assert describe_distance(-25_400, reached=False, unit="in") == (
-        "could not reach the wall (1 in short)"
+    assert describe_distance(short_by(25_400), "in") == "could not reach the wall (1 in short)"
+    assert describe_distance(NOT_MEASURED, "cm") == "could not reach the wall (gap not measured)"
+    assert describe_distance(at(0), "cm") == "0.0 cm"
+    unknown = classify_change(NOT_MEASURED, short_by(25_000), 19_000)
+    assert describe_change(unknown, "cm") == (
+        "could not reach the wall (gap not measured) → could not reach the wall (2.5 cm short), "
+        "not comparable. The gap was not measured at the earlier test, so there is no number "
+        "to compare."
     )
-    assert describe_distance(0, reached=False, unit="cm") == "could not reach the wall"
-    assert describe_distance(0, reached=True, unit="cm") == "0.0 cm"
+    assert "decline" not in describe_change(unknown, "cm")
 
 
 def test_thresholds_come_from_the_clinic(db):

@@ -184,6 +184,85 @@ def test_the_patient_reads_their_history_in_plain_words(client_as, assessment):
     assert "Bianca" not in html
 
 
+@pytest.fixture
+def gap_not_measured(patient, therapist):
+    """Issue 12, item 4: left "could not reach, gap not measured", then a 2.5 cm gap."""
+    record_knee_to_wall(patient, therapist, left=None, right="12", days_ago=21)
+    return record_knee_to_wall(
+        patient, therapist, left=None, left_gap="2.5", right="12.4"
+    ).assessment
+
+
+def test_the_patient_reads_not_comparable_not_a_decline(client_as, gap_not_measured):
+    html = client_as("patient").get("/me/").content.decode()
+    assert (
+        "Left: could not reach the wall (gap not measured) → could not reach the wall "
+        "(2.5 cm short), not comparable. The gap was not measured at the earlier test, so "
+        "there is no number to compare."
+    ) in html
+    assert "Right: 12.0 cm → 12.4 cm, no real change" in html
+    assert "a real decline" not in html
+    assert "It is not a decline." in html  # the footnote says what "not comparable" means
+
+
+def test_staff_pages_say_not_comparable_with_the_reason(client_as, patient, gap_not_measured):
+    client = client_as("therapist")
+    detail = client.get(f"/assessments/{gap_not_measured.pk}/").content.decode()
+    assert "not comparable" in detail
+    assert "The gap was not measured at the earlier test" in detail
+    assert "a real decline" not in detail
+    assert "−2.5 cm" not in detail  # no difference computed from the missing value
+    history = client.get(f"/patients/{patient.pk}/knee-to-wall/").content.decode()
+    assert "could not reach the wall (gap not measured)" in history
+    assert "more than 12.0 cm" in history  # the baseline's side-to-side difference: a bound
+    assert "The left gap was not measured." in history
+    assert "a real decline" not in history
+    # No band around a baseline that has no number (left); the right chart keeps its band.
+    assert history.count('class="mdc-band"') == 1
+    assert "not-measured" in history
+
+
+def test_a_dashboard_row_says_could_not_reach_without_a_number(patient, therapist):
+    from assessments.templatetags.knee_to_wall import summary_side
+    from clinic.dashboard import patient_summaries_refresh
+    from clinic.models import PatientSummary
+
+    record_knee_to_wall(patient, therapist, left=None, right="12")
+    patient_summaries_refresh(patient_ids=[patient.pk])
+    row = PatientSummary.objects.get(patient=patient)
+    assert summary_side(row, "left", "cm") == "could not reach the wall (gap not measured)"
+    assert summary_side(row, "right", "cm") == "12.0 cm"
+
+
+def test_the_csv_leaves_a_value_not_measured_empty(client_as, patient, gap_not_measured):
+    response = client_as("therapist").get(f"/patients/{patient.pk}/knee-to-wall.csv")
+    first, second = csv.DictReader(io.StringIO(response.content.decode()))
+    assert (first["left_cm"], first["left_reached"], first["difference_cm"]) == ("", "False", "")
+    assert second["left_cm"] == "-2.5"
+    assert second["left_since_baseline"] == "not_comparable"
+
+
+def test_the_chart_draws_a_gap_not_measured_below_0_and_breaks_the_line(patient, therapist):
+    from assessments.charts import side_chart
+    from assessments.interpretation import Thresholds
+    from assessments.selectors import patient_readings
+
+    record_knee_to_wall(patient, therapist, left="3", days_ago=30)
+    record_knee_to_wall(patient, therapist, left=None, days_ago=20)
+    record_knee_to_wall(patient, therapist, left="4", days_ago=10)
+    record_knee_to_wall(patient, therapist, left="5", days_ago=0)
+    chart = side_chart(patient_readings(patient=patient), "left", Thresholds(), "cm")
+    unmeasured = chart.points[1]
+    assert not unmeasured.measured
+    assert unmeasured.label.endswith("could not reach the wall (gap not measured) (clinic)")
+    # Under the plot, off the scale: no height inside it would be true.
+    assert unmeasured.y > chart.plot_bottom >= max(y for y, _ in chart.y_ticks)
+    # One run before the missing value (a single point) and one after it.
+    assert len(chart.segments) == 2
+    assert chart.segments[1].count(",") == 2
+    assert chart.has_unmeasured
+
+
 def test_a_patient_records_a_self_test_shown_beside_the_clinics(client_as, patient, assessment):
     client = client_as("patient")
     assert client.get("/me/self-test/").status_code == 200

@@ -54,6 +54,12 @@ def data_with(**changes):
         ({"left_distance": "10.123"}, "left_distance", "2 decimal places"),
         ({"left_reached": False, "left_gap": "16"}, "left_gap", "between 0 and 15.0 cm"),
         ({"left_reached": False, "left_gap": "x"}, "left_gap", "not a number"),
+        # A stored 0 on a could-not-reach side reads back as "gap not measured".
+        (
+            {"left_reached": False, "left_distance": None, "left_gap": "0"},
+            "left_gap",
+            "A gap of 0 means the knee",
+        ),
         ({"left_reached": False}, "left_distance", "Leave the distance empty"),
         ({"left_gap": "1"}, "left_gap", "only when the knee could not reach"),
         ({"left_pain": 11}, "left_pain", "0 (none) to 10"),
@@ -190,10 +196,10 @@ def test_self_tests_are_never_a_baseline_nor_classified(patient, therapist):
     assert not self_early.is_baseline
     assert self_late.left.since_baseline is None
     assert self_late.left.since_previous is None
-    assert latest.left.since_baseline.before_um == 80_000  # the clinic test, not a self-test
+    assert latest.left.since_baseline.before.um == 80_000  # the clinic test, not a self-test
     assert latest.left.since_baseline.classification == ChangeClass.IMPROVED  # 2.5 ≥ 1.9
     assert latest.right.since_baseline.classification == ChangeClass.NO_REAL_CHANGE
-    assert latest.left.since_previous.before_um == 80_000
+    assert latest.left.since_previous.before.um == 80_000
 
 
 def test_another_therapist_is_judged_by_the_between_therapist_mdc(patient, therapist, clinic):

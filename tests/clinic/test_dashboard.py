@@ -4,17 +4,34 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from clinic.dashboard import Facts, Flag, flags_for, patient_summaries_refresh, urgency_of
+from assessments.interpretation import NOT_MEASURED, SideValue, Thresholds
+from clinic.dashboard import (
+    Facts,
+    Flag,
+    clinic_summary,
+    flags_for,
+    patient_summaries_refresh,
+    urgency_of,
+)
 from clinic.models import PatientSummary
 from tests.factories import PatientFactory, record_knee_to_wall
 
 TODAY = date(2026, 11, 25)
+
+
+def at(um: int) -> SideValue:
+    return SideValue(reached=True, um=um)
+
+
+def short_by(um: int) -> SideValue:
+    return SideValue(reached=False, um=-um)
+
+
 CALM = Facts(
-    left_um=130_000,
-    right_um=131_000,
+    left=at(130_000),
+    right=at(131_000),
     changes=("no_real_change", "no_real_change"),
-    target_um=127_000,
-    asymmetry_over_um=15_000,
+    thresholds=Thresholds(target_um=127_000, asymmetry_over_um=15_000),
     adherence_percent=90,
     last_pain=2,
     last_pain_on=TODAY,
@@ -33,11 +50,18 @@ def calm(**changes) -> Facts:
     ("facts", "expected"),
     [
         (calm(), Flag(0)),
-        (calm(left_um=126_999), Flag.BELOW_TARGET),
-        (calm(right_um=None, left_um=None), Flag(0)),  # not tested yet: nothing to flag
-        (calm(left_um=130_000, right_um=145_000), Flag(0)),  # exactly 1.5 cm: not over
-        (calm(left_um=130_000, right_um=145_001), Flag.ASYMMETRY),
+        (calm(left=at(126_999)), Flag.BELOW_TARGET),
+        (calm(right=None, left=None), Flag(0)),  # not tested yet: nothing to flag
+        (calm(left=at(130_000), right=at(145_000)), Flag(0)),  # exactly 1.5 cm: not over
+        (calm(left=at(130_000), right=at(145_001)), Flag.ASYMMETRY),
         (calm(changes=("worse", "no_real_change")), Flag.REGRESSION),
+        # A could-not-reach side is below target whether or not its gap was measured.
+        (calm(left=short_by(25_000)), Flag.BELOW_TARGET | Flag.ASYMMETRY),
+        # Gap not measured, other side at 13 cm: more than 13 cm apart, over 1.5 cm for sure.
+        (calm(left=NOT_MEASURED), Flag.BELOW_TARGET | Flag.ASYMMETRY),
+        # Both short, one by an unknown gap: the difference is unknown, so no asymmetry flag.
+        (calm(left=NOT_MEASURED, right=short_by(25_000)), Flag.BELOW_TARGET),
+        (calm(changes=("not_comparable", "no_real_change")), Flag.NOT_COMPARABLE),
         (calm(changes=("improved", "improved")), Flag(0)),
         (calm(retest_due_on=TODAY), Flag(0)),  # due today is not overdue
         (calm(retest_due_on=TODAY - timedelta(days=1)), Flag.RETEST_OVERDUE),
@@ -58,7 +82,7 @@ def test_every_flag_at_its_boundary(facts, expected):
 def test_urgency_orders_the_serious_flags_first():
     regression = calm(changes=("worse", "worse"))
     overdue = calm(retest_due_on=TODAY - timedelta(days=10))
-    below = calm(left_um=100_000)
+    below = calm(left=at(100_000))
     scores = [urgency_of(flags_for(f), f) for f in (regression, overdue, below)]
     assert scores == sorted(scores, reverse=True)
     longer = calm(retest_due_on=TODAY - timedelta(days=20))
@@ -76,6 +100,37 @@ def test_the_summary_follows_the_services(patient, therapist):
     assert summary.flags & Flag.REGRESSION
     assert summary.flags & Flag.ASYMMETRY
     assert summary.flags & Flag.NO_FOLLOW_UP
+
+
+@pytest.mark.django_db
+def test_a_gap_not_measured_is_not_a_decline_on_the_dashboard(patient, therapist):
+    """Issue 12, item 4: baseline "could not reach, gap not measured", then the same therapist
+    measures a 2.5 cm gap. Today's code counts the first as 0 cm: a 2.5 cm "real decline"."""
+    record_knee_to_wall(patient, therapist, left=None, right="12", days_ago=21)
+    record_knee_to_wall(patient, therapist, left=None, right="12", left_gap="2.5")
+    patient_summaries_refresh(patient_ids=[patient.pk])
+    summary = PatientSummary.objects.get(patient=patient)
+    assert summary.left_change == "not_comparable"
+    assert summary.left_delta_um is None
+    assert not summary.flags & Flag.REGRESSION
+    assert summary.flags & Flag.NOT_COMPARABLE
+    assert summary.flags & Flag.BELOW_TARGET
+    assert (summary.left_um, summary.left_reached) == (-25_000, False)
+    assert summary.right_change == "no_real_change"
+
+
+@pytest.mark.django_db
+def test_a_gap_not_measured_is_stored_as_no_number_and_counted_as_needing_work(
+    patient, therapist, clinic
+):
+    record_knee_to_wall(patient, therapist, left=None, right="13")
+    patient_summaries_refresh(patient_ids=[patient.pk])
+    summary = PatientSummary.objects.get(patient=patient)
+    assert (summary.left_um, summary.left_reached, summary.right_um) == (None, False, 130_000)
+    assert summary.asymmetry_um is None  # only "more than 13 cm" is known: not a number
+    assert summary.flags & Flag.ASYMMETRY  # ...but that bound is over the threshold
+    counts = clinic_summary(clinic=clinic)
+    assert (counts["untested"], counts["needs_work"], counts["at_target"]) == (0, 1, 0)
 
 
 DASHBOARD = {

@@ -197,6 +197,7 @@ def test_the_fhir_bundle_is_valid_r4_and_has_every_section(client_as, history):
         "Communication",
         "Observation",
         "Patient",
+        "Practitioner",
         "QuestionnaireResponse",
     ]
     for kind, allowed in R4_STATUSES.items():

@@ -226,8 +226,44 @@ def test_the_library_searches(client_as, exercise_library):
     assert "Hip stretch" not in html
 
 
+def add_links_appointments_reminders_and_a_routine(patient, therapist, template) -> None:
+    from datetime import time
+
+    from clinic import services as clinic_services
+    from clinic.models import AppointmentKind, ReminderChannel
+    from clinic.scheduling import at_local
+    from tests.clinic.test_scheduling import all_day_hours
+
+    all_day_hours(therapist)
+    clinic_services.patient_update(
+        patient=patient, reminder_consent=True, reminder_channel=ReminderChannel.EMAIL
+    )
+    patient.refresh_from_db()
+    follow_up = {
+        t.kind: t for t in clinic_services.appointment_types_ensure(clinic=patient.clinic)
+    }[AppointmentKind.FOLLOW_UP]
+    today = patient.clinic.local_now().date()
+    for days in (2, 6, 13):
+        clinic_services.appointment_book(
+            patient=patient,
+            therapist=therapist,
+            appointment_type=follow_up,
+            starts_at=at_local(today + timedelta(days=days), time(11), patient.clinic.zone),
+            booked_by=therapist,
+        )
+    for _ in range(3):
+        clinic_services.patient_link_issue(patient=patient, issued_by=therapist)
+    services.routine_assign(
+        patient=patient,
+        prescribed_by=therapist,
+        items=services.template_items(template),
+        title="Evening calf routine",
+    )
+    assert patient.reminders.exists()
+
+
 def test_the_patients_pages_run_a_fixed_number_of_queries_whatever_the_history(
-    client_as, patient, prescribed, therapist
+    client_as, patient, prescribed, therapist, exercise_library
 ):
     """The patient's own pages (home and routine) cost the same with one day of history as
     with weeks of tests and sessions: the figures in bench/ rest on this."""
@@ -251,6 +287,7 @@ def test_the_patients_pages_run_a_fixed_number_of_queries_whatever_the_history(
         )
     for days_ago in range(5):
         record_knee_to_wall(patient, therapist, left="8", right="9", days_ago=days_ago + 1)
+    add_links_appointments_reminders_and_a_routine(patient, therapist, exercise_library)
     after = {path: queries(path) for path in ("/me/", "/me/routine/")}
     assert after == before
     assert before["/me/routine/"] <= 5
