@@ -35,11 +35,16 @@ def _actor_fields(request) -> dict:
     }
     if user is not None and user.is_authenticated:
         kind = user.role if getattr(user, "clinic_id", None) else "superuser"
+        label = user.get_full_name() or user.get_username()
+        # A request signed in with an API token names the token too (clinic.api_auth sets it).
+        credential = getattr(request, "audit_credential", "")
+        if credential:
+            label = f"{label[:110]} · {credential}"
         return {
             **where,
             "actor_kind": kind,
             "actor_user": user,
-            "actor_label": (user.get_full_name() or user.get_username())[:200],
+            "actor_label": label[:200],
             "clinic_id": getattr(user, "clinic_id", None),
         }
     patient = getattr(request, "patient", None)

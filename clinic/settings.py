@@ -162,8 +162,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Not rest_framework.authtoken: its tokens never expire and bypass two-factor. API tokens
+    # are clinic.ApiToken (clinic/api_tokens.py); migration clinic 0009 withdrew the old ones.
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -287,6 +288,15 @@ PATIENT_LINK_FAILURE_LIMIT = env_int("PATIENT_LINK_FAILURE_LIMIT", 10, minimum=1
 PATIENT_LINK_FAILURE_WINDOW = timedelta(
     minutes=env_int("PATIENT_LINK_FAILURE_WINDOW_MINUTES", 10, minimum=1)
 )
+# How long a personal API token lives (the longest a staff member may choose on the Security
+# page). A token outlives any session, so it may not be made to live longer than a year.
+API_TOKEN_MAX_AGE_CAP_DAYS = 365
+API_TOKEN_MAX_AGE = timedelta(days=env_int("API_TOKEN_MAX_AGE_DAYS", 90, minimum=1))
+if API_TOKEN_MAX_AGE.days > API_TOKEN_MAX_AGE_CAP_DAYS:
+    raise ImproperlyConfigured(
+        f"API_TOKEN_MAX_AGE_DAYS must be at most {API_TOKEN_MAX_AGE_CAP_DAYS}, "
+        f"not {API_TOKEN_MAX_AGE.days}."
+    )
 
 # --- Locale and time --------------------------------------------------------------------------
 
@@ -458,9 +468,10 @@ CELERY_BEAT_SCHEDULE = {
 # --- REST API ---------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    # Token first: its WWW-Authenticate header makes anonymous requests 401, not 403.
+    # Token first: its WWW-Authenticate header makes anonymous requests 401, not 403. The
+    # personal, expiring tokens of clinic.api_tokens, issued on the Security page.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "clinic.api_auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         "clinic.api_auth.PatientSessionAuthentication",
     ],

@@ -1,5 +1,6 @@
-"""The pages of staff sign-in security: the two-factor step and set-up, the Security page and
-the lockout page. The rules are in clinic.two_factor; TwoFactorMiddleware sends people here."""
+"""The pages of staff sign-in security: the two-factor step and set-up, the Security page (with
+the staff member's API tokens) and the lockout page. The rules are in clinic.two_factor and
+clinic.api_tokens; TwoFactorMiddleware sends people here."""
 
 from __future__ import annotations
 
@@ -7,32 +8,29 @@ from datetime import timedelta
 
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.db.models import Max
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render, resolve_url
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from audit.services import client_ip
-from clinic import two_factor
+from clinic import api_tokens, two_factor
 from clinic.forms import TwoFactorCodeForm, form_add_service_errors
+from clinic.redirects import next_path
 
 
 def _next_url(request: HttpRequest) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return resolve_url(settings.LOGIN_REDIRECT_URL)
+    return next_path(request) or resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 def _with_next(url_name: str, next_url: str) -> str:
@@ -104,19 +102,68 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     )
 
 
-@never_cache
-@login_required
-def security(request: HttpRequest) -> HttpResponse:
+RECENTLY_ENDED = timedelta(days=30)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=60,
+        help_text="What will use it, e.g. “Lab import”. Shown in the list and the audit trail.",
+    )
+    days = forms.TypedChoiceField(label="Expires after", coerce=int)
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        choices = api_tokens.expiry_choices_days()
+        self.fields["days"].choices = [(days, f"{days} days") for days in choices]
+        self.fields["days"].initial = choices[-1]
+
+
+def _security_page(
+    request: HttpRequest,
+    *,
+    form: TwoFactorCodeForm | None = None,
+    token_form: ApiTokenForm | None = None,
+    new_token: tuple | None = None,
+    status: int = 200,
+) -> HttpResponse:
     user = request.user
+    manageable = api_tokens.tokens_manageable(user=user)
+    now = timezone.now()
     return render(
         request,
         "registration/security.html",
         {
             "device": two_factor.confirmed_device(user),
             "required": two_factor.two_factor_required(user),
-            "form": TwoFactorCodeForm(),
+            "form": form or TwoFactorCodeForm(),
+            "token_refusal": api_tokens.issue_refusal(
+                user=user, second_factor_passed=user.is_verified()
+            ),
+            "token_form": token_form or ApiTokenForm(),
+            # In use, or ended in the last month (so a revoked or expired one is explained).
+            "own_tokens": manageable.filter(user=user).filter(
+                Q(revoked_at__isnull=True, expires_at__gt=now - RECENTLY_ENDED)
+                | Q(revoked_at__gt=now - RECENTLY_ENDED)
+            ),
+            # A clinic admin also sees, and may revoke, the tokens of their clinic's staff.
+            "staff_tokens": manageable.exclude(user=user)
+            .usable(now)
+            .order_by("user__last_name", "user__first_name", "-created_at"),
+            "new_token": new_token,
+            "now": now,
+            "max_tokens": api_tokens.MAX_USABLE_PER_USER,
         },
+        status=status,
     )
+
+
+@never_cache
+@login_required
+def security(request: HttpRequest) -> HttpResponse:
+    return _security_page(request)
 
 
 @never_cache
@@ -132,16 +179,47 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Two-factor sign-in is off.")
             return redirect("security")
-    return render(
-        request,
-        "registration/security.html",
-        {
-            "device": two_factor.confirmed_device(request.user),
-            "required": two_factor.two_factor_required(request.user),
-            "form": form,
-        },
-        status=400,
-    )
+    return _security_page(request, form=form, status=400)
+
+
+@never_cache
+@login_required
+@require_POST
+def api_token_issue(request: HttpRequest) -> HttpResponse:
+    """Issue a token and show its secret on this response only: it is stored nowhere (not in
+    the session, not in a message), so a reload cannot show it again."""
+    user = request.user
+    refusal = api_tokens.issue_refusal(user=user, second_factor_passed=user.is_verified())
+    if refusal:
+        raise PermissionDenied(refusal)
+    form = ApiTokenForm(request.POST)
+    if form.is_valid():
+        try:
+            token, secret = api_tokens.api_token_issue(
+                user=user,
+                name=form.cleaned_data["name"],
+                days=form.cleaned_data["days"],
+                second_factor_passed=user.is_verified(),
+            )
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            return _security_page(request, new_token=(token, secret), status=201)
+    return _security_page(request, token_form=form, status=400)
+
+
+@never_cache
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    # Someone else's token (another clinic's, or a colleague's for anyone but their clinic
+    # admin) does not exist for this user: 404, as for patients outside one's scope.
+    token = get_object_or_404(api_tokens.tokens_manageable(user=request.user), pk=token_id)
+    if api_tokens.api_token_revoke(token=token, revoked_by=request.user):
+        messages.success(request, f"“{token.name}” is revoked: it no longer works.")
+    else:
+        messages.info(request, f"“{token.name}” was already revoked.")
+    return redirect(reverse("security") + "#api-tokens")
 
 
 def locked_out(

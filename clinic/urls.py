@@ -78,6 +78,12 @@ urlpatterns = [
     path("accounts/two-factor/setup/", sign_in_views.two_factor_setup, name="two-factor-setup"),
     path("accounts/two-factor/off/", sign_in_views.two_factor_disable, name="two-factor-disable"),
     path("accounts/security/", sign_in_views.security, name="security"),
+    path("accounts/security/tokens/", sign_in_views.api_token_issue, name="api-token-issue"),
+    path(
+        "accounts/security/tokens/<int:token_id>/revoke/",
+        sign_in_views.api_token_revoke,
+        name="api-token-revoke",
+    ),
     path(
         "accounts/password/done/",
         auth_views.PasswordChangeDoneView.as_view(),

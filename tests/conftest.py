@@ -379,6 +379,20 @@ def verify_second_factor(client: Client, user: User) -> None:
     session.save()
 
 
+def api_token_for(user: User, *, name: str = "Test token", days: int | None = None) -> str:
+    """A usable API token's secret for the user, issued as from a session past two-factor
+    (the Security page's way; tests of the page itself post to it)."""
+    from clinic.api_tokens import api_token_issue
+
+    _, secret = api_token_issue(
+        user=user,
+        name=name,
+        days=days or settings.API_TOKEN_MAX_AGE.days,
+        second_factor_passed=True,
+    )
+    return secret
+
+
 @pytest.fixture(autouse=True)
 def _test_client_sign_in(monkeypatch) -> None:
     """force_login skips the password, so it skips the second factor too: a clinic admin made
@@ -412,3 +426,14 @@ def _own_cache_namespace(settings) -> None:
         alias: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
         for alias, config in settings.CACHES.items()
     }
+
+
+def project_sources() -> list[Path]:
+    """Every Python file of the application (the packages at the top level, not the tests,
+    the virtual environment or the benchmarks): for tests that keep a rule in one home."""
+    return [
+        path
+        for package in sorted(ROOT.iterdir())
+        if (package / "__init__.py").exists() and package.name != "tests"
+        for path in package.rglob("*.py")
+    ]

@@ -24,7 +24,6 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.meta import TestPhase
 from schemathesis.specs.openapi.checks import (
@@ -36,6 +35,7 @@ from schemathesis.specs.openapi.checks import (
 from clinic import services as clinic_services
 from exercises import services as exercise_services
 from exercises.models import Exercise
+from tests.conftest import api_token_for
 from tests.factories import PatientFactory, record_knee_to_wall
 
 MAX_EXAMPLES = 25
@@ -145,8 +145,8 @@ def world(clinic, therapist, clinic_admin, exercise_library, keep_the_test_conne
     shared = Exercise.objects.filter(clinic__isnull=True).order_by("pk").first()
     return World(
         tokens={
-            "therapist": Token.objects.create(user=therapist).key,
-            "clinic_admin": Token.objects.create(user=clinic_admin).key,
+            "therapist": api_token_for(therapist),
+            "clinic_admin": api_token_for(clinic_admin),
         },
         ids={
             "patients": patient.pk,

@@ -23,7 +23,7 @@ import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
-from clinic import reminders, services
+from clinic import api_tokens, reminders, services
 from clinic.scheduling import at_local
 from exercises import services as exercise_services
 from exercises.models import Exercise
@@ -95,6 +95,10 @@ PAGES: dict[tuple[str, str], dict[str, str]] = {
     ("two-factor-setup", "POST"): row(LOGIN, LOGIN, LOGIN, OK, OK, OK, OK),
     ("two-factor-disable", "POST"): row(LOGIN, LOGIN, LOGIN, OK, OK, OK, OK),
     ("security", "GET"): row(LOGIN, LOGIN, LOGIN, OK, OK, OK, OK),
+    # API tokens: staff issue their own; {token_id} is the therapist's, which only they and
+    # their clinic admin may revoke (404 to anyone else, as for a record outside one's scope).
+    ("api-token-issue", "POST"): row(LOGIN, LOGIN, LOGIN, OK, OK, OK, OK),
+    ("api-token-revoke", "POST"): row(LOGIN, LOGIN, LOGIN, HIDE, OK, OK, HIDE),
     # Patients
     ("patient-list", "GET"): STAFF,
     ("patient-create", "GET"): STAFF,
@@ -282,6 +286,7 @@ class World:
     feed: object
     exercise: object
     template: object
+    api_token: object
 
 
 @pytest.fixture
@@ -319,6 +324,9 @@ def world(clinic, therapist, front_desk, patient, prescribed, exercise_library) 
         feed=services.calendar_feed_issue(created_by=therapist, patient=patient),
         exercise=Exercise.objects.filter(clinic__isnull=True).order_by("pk").first(),
         template=exercise_library,
+        api_token=api_tokens.api_token_issue(
+            user=therapist, name="Matrix", days=7, second_factor_passed=True
+        )[0],
     )
 
 
@@ -341,6 +349,7 @@ def page_url(name: str, world: World) -> str:
         "prescription_id": world.prescription.pk,
         "appointment_id": world.appointment.pk,
         "feed_id": world.feed.pk,
+        "token_id": world.api_token.pk,
     }
     if name == "api:not-found":
         return "/api/v1/no-such-thing/"

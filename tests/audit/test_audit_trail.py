@@ -42,11 +42,12 @@ def test_a_staff_read_of_a_patient_is_recorded_with_who_when_and_where(
 
 
 def test_an_api_read_is_recorded_for_the_token_user(client_as, therapist, patient):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from tests.conftest import api_token_for
+
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=therapist).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(therapist)}")
     assert client.get(f"/api/v1/patients/{patient.pk}/").status_code == 200
     [read] = events(action=AuditAction.READ)
     assert (read.actor_user_id, read.patient_id) == (therapist.pk, patient.pk)
@@ -92,6 +93,7 @@ def test_a_change_is_recorded_with_the_fields_changed_never_their_values(
             "phone": patient.phone,
             "reminder_channel": patient.reminder_channel,
             "symptomatic_side": patient.symptomatic_side,
+            "primary_therapist": patient.primary_therapist_id,
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -99,6 +101,32 @@ def test_a_change_is_recorded_with_the_fields_changed_never_their_values(
     assert (change.actor_user_id, change.patient_id) == (therapist.pk, patient.pk)
     assert change.method == "POST"
     assert "Alexandra" not in str(change.fields) + change.note
+    assert change.fields == ["first_name"]
+
+
+def test_a_plain_save_names_exactly_the_fields_whose_value_changed(patient, therapist):
+    services.patient_update(
+        patient=patient,
+        email="alex.new@example.org",
+        phone=patient.phone,  # given again, unchanged: not a change
+        first_name=patient.first_name,
+    )
+    [change] = events(action=AuditAction.UPDATE, object_type="patient")
+    assert change.fields == ["email"]
+    patient.refresh_from_db()
+    patient.symptomatic_side = "right"
+    patient.phone = "+13125550100"
+    patient.save()
+    last = events(action=AuditAction.UPDATE, object_type="patient")[-1]
+    assert last.fields == ["phone", "symptomatic_side"]
+    assert "+13125550100" not in str(last.fields) + last.note
+
+
+def test_update_fields_that_did_not_change_are_not_named(patient):
+    patient.first_name = "Alexandra"
+    patient.save(update_fields=["first_name", "last_name"])
+    [change] = events(action=AuditAction.UPDATE, object_type="patient")
+    assert change.fields == ["first_name"]
 
 
 def test_a_bulk_update_records_every_patient_it_changed(clinic, therapist, patient):

@@ -268,10 +268,9 @@ def test_patient_records_are_never_deleted_through_the_api(client_as, patient, r
 
 
 def test_a_token_authenticates_staff(client, therapist, patient):
-    from rest_framework.authtoken.models import Token
+    from tests.conftest import api_token_for
 
-    token = Token.objects.create(user=therapist)
-    response = client.get(LIST, headers={"Authorization": f"Token {token.key}"})
+    response = client.get(LIST, headers={"Authorization": f"Token {api_token_for(therapist)}"})
     assert response.status_code == 200
     assert response.json()["count"] == 1
 
