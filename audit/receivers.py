@@ -62,6 +62,11 @@ def _patient_id_of(instance, path: str):
 
 
 def record_bulk_update(model, rows: list[tuple], *, fields) -> None:
+    # Named as a save names them: the fields set, less timestamps kept current on every write.
+    named = {field.name for field in _compared_fields(model, None)} | {
+        field.attname for field in _compared_fields(model, None)
+    }
+    fields = [name for name in fields if name in named]
     audit_record(
         AuditAction.UPDATE,
         object_type=model._meta.model_name,

@@ -26,7 +26,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # A plain decimal number, signed or not, with an optional exponent: what a spreadsheet would
 # read as that same number. Anything longer (a function call, a reference, a space) is not.
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 # Excel reads a file as UTF-8 only when it starts with a byte-order mark (accents in names).
 BYTE_ORDER_MARK = "\ufeff"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"

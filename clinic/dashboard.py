@@ -86,13 +86,18 @@ class Facts:
     has_upcoming_appointment: bool
     has_failed_reminder: bool
     today: date
+    # Since the previous clinic test, per side: whether the latest test can be compared at all.
+    previous_changes: tuple[str, ...] = ()
 
 
 def flags_for(facts: Facts) -> Flag:
     flags = Flag(0)
     if "worse" in facts.changes:
         flags |= Flag.REGRESSION
-    if "not_comparable" in facts.changes:
+    # From the latest test, not the baseline: once the gap is measured at two tests running,
+    # the prompt has done its work, even if the baseline itself can never be compared.
+    unmeasured = any(side is not None and not side.measured for side in (facts.left, facts.right))
+    if unmeasured or "not_comparable" in facts.previous_changes:
         flags |= Flag.NOT_COMPARABLE
     if (
         facts.last_pain is not None
@@ -155,9 +160,27 @@ def patient_summaries_refresh(*, patient_ids: list[int] | None = None) -> int:
     return written
 
 
+class _SummaryRefresh:
+    """One refresh after commit for every patient a transaction changed (a discharge that
+    cancels eight appointments refreshes the patient once, not nine times)."""
+
+    def __init__(self, patient_id: int) -> None:
+        self.patient_ids = {patient_id}
+
+    def __call__(self) -> None:
+        patient_summaries_refresh(patient_ids=sorted(self.patient_ids))
+
+
 def summary_refresh_on_commit(patient_id: int) -> None:
-    """Refresh one patient's row once the current transaction commits."""
-    transaction.on_commit(lambda: patient_summaries_refresh(patient_ids=[patient_id]))
+    """Refresh the patient's row once the current transaction commits."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        # A callback still queued belongs to this transaction (rolled-back ones are dropped).
+        for _savepoints, callback, _robust in connection.run_on_commit:
+            if isinstance(callback, _SummaryRefresh):
+                callback.patient_ids.add(patient_id)
+                return
+    transaction.on_commit(_SummaryRefresh(patient_id))
 
 
 def _refresh_batch(patients: list[Patient]) -> int:
@@ -231,7 +254,12 @@ def _refresh_batch(patients: list[Patient]) -> int:
             side.since_baseline.classification.value if side.since_baseline else ""
             for side in (latest.sides if latest else ())
         )
+        previous_changes = tuple(
+            side.since_previous.classification.value if side.since_previous else ""
+            for side in (latest.sides if latest else ())
+        )
         facts = Facts(
+            previous_changes=previous_changes,
             left=latest.left.value if latest else None,
             right=latest.right.value if latest else None,
             changes=changes,

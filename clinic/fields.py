@@ -1,8 +1,8 @@
 """Model fields for the names people read: of patients, staff, clinics, exercises, routines.
 
-A name with Unicode direction controls (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F) is shown
-in another order than it is stored: "Anders\u202eredna" reads as another patient's name in a
-page, a calendar or a CSV. Such a name is refused where it enters, with the reason.
+A name with Unicode direction controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069)
+is shown in another order than it is stored: "Anders\u202eredna" reads as another patient's
+name in a page, a calendar or a CSV. Such a name is refused where it enters, with the reason.
 """
 
 from __future__ import annotations
@@ -10,8 +10,15 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 
+# Unicode's bidirectional formatting characters (UAX #9): ALM, LRM, RLM, LRE..RLO, LRI..PDI.
 DIRECTION_CONTROLS = frozenset(
-    [*map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A)), "\u200e", "\u200f"]
+    [
+        "\u061c",
+        "\u200e",
+        "\u200f",
+        *map(chr, range(0x202A, 0x202F)),
+        *map(chr, range(0x2066, 0x206A)),
+    ]
 )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from clinic.access import Actor, patients_visible_to
@@ -84,6 +84,13 @@ def patient_links(*, patient: Patient) -> list[PatientAccessLink]:
         # not with a query per link.
         link.patient = patient
     return links
+
+
+def future_appointments(*, patient_id: int) -> QuerySet[Appointment]:
+    """The patient's booked appointments still to come."""
+    return Appointment.objects.filter(
+        patient_id=patient_id, status=AppointmentStatus.BOOKED, starts_at__gt=timezone.now()
+    )
 
 
 def health_report() -> dict[str, Any]:

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -40,7 +39,7 @@ from clinic.models import (
 )
 from clinic.reminders import reminders_for_appointment
 from clinic.scheduling import UTC, at_local, series_starts
-from clinic.selectors import clinic_therapist
+from clinic.selectors import clinic_therapist, future_appointments
 
 PATIENT_LINK_SALT = "dorsi.patient-link"
 OLDEST_BIRTH_YEAR = 1900
@@ -250,16 +249,13 @@ def patient_access_revoke(*, patient_id: int, by: User | None, now: datetime) ->
     )
 
 
-def future_appointments(*, patient_id: int) -> QuerySet[Appointment]:
-    return Appointment.objects.filter(
-        patient_id=patient_id, status=AppointmentStatus.BOOKED, starts_at__gt=timezone.now()
-    )
-
-
 def future_appointments_cancel(*, patient_id: int, by: User | None) -> int:
     """Cancel the patient's booked appointments still to come, each the way the front desk
-    would (its reminders cancelled, the slot freed); returns how many."""
-    appointments = list(future_appointments(patient_id=patient_id).order_by("starts_at"))
+    would (its reminders cancelled, the slot freed); returns how many. Locked first, so an
+    appointment the front desk cancels at the same moment is skipped, not an error."""
+    appointments = list(
+        future_appointments(patient_id=patient_id).select_for_update().order_by("starts_at")
+    )
     for appointment in appointments:
         appointment_cancel(appointment=appointment, by=by)
     return len(appointments)

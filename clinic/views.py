@@ -184,7 +184,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             "feed": feed,
             "reminders": patient.reminders.order_by("-due_at")[:10],
             "future_appointments": (
-                services.future_appointments(patient_id=patient.pk).count()
+                selectors.future_appointments(patient_id=patient.pk).count()
                 if patient.is_active and can(actor, Action.DISCHARGE, patient)
                 else 0
             ),

@@ -4,6 +4,8 @@ from assessments.interpretation import (
     CHANGE_LABELS,
     STANDING_LABELS,
     SideValue,
+    Thresholds,
+    asymmetry,
     describe_distance,
     display,
 )
@@ -65,4 +67,23 @@ def summary_side(row, side: str, unit: str) -> str:
     reached, um = getattr(row, f"{side}_reached"), getattr(row, f"{side}_um")
     if um is None and reached:
         return ""  # not tested yet
-    return describe_distance(SideValue(reached=reached, um=um), unit)
+    # Through the one reading of a stored side: a row written before gaps could be "not
+    # measured" holds 0 for one, which must read as no number, not fail.
+    return describe_distance(SideValue.stored(reached=reached, distance_um=um or 0), unit)
+
+
+@register.simple_tag
+def summary_asymmetry(row, unit: str) -> str:
+    """The side-to-side difference of a summary row: exact, a lower bound ("more than"), or
+    nothing known, by the same rule as the test's own page. Only the size is shown here (the
+    row's flags already say whether it is over the clinic's threshold), so the default
+    thresholds do."""
+    if row.last_tested_at is None:
+        return ""
+    left, right = (
+        SideValue.stored(
+            reached=getattr(row, f"{side}_reached"), distance_um=getattr(row, f"{side}_um") or 0
+        )
+        for side in ("left", "right")
+    )
+    return asymmetry_text(asymmetry(left, right, Thresholds()), unit)

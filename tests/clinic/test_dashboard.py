@@ -58,10 +58,16 @@ def calm(**changes) -> Facts:
         # A could-not-reach side is below target whether or not its gap was measured.
         (calm(left=short_by(25_000)), Flag.BELOW_TARGET | Flag.ASYMMETRY),
         # Gap not measured, other side at 13 cm: more than 13 cm apart, over 1.5 cm for sure.
-        (calm(left=NOT_MEASURED), Flag.BELOW_TARGET | Flag.ASYMMETRY),
+        (calm(left=NOT_MEASURED), Flag.BELOW_TARGET | Flag.ASYMMETRY | Flag.NOT_COMPARABLE),
         # Both short, one by an unknown gap: the difference is unknown, so no asymmetry flag.
-        (calm(left=NOT_MEASURED, right=short_by(25_000)), Flag.BELOW_TARGET),
-        (calm(changes=("not_comparable", "no_real_change")), Flag.NOT_COMPARABLE),
+        (
+            calm(left=NOT_MEASURED, right=short_by(25_000)),
+            Flag.BELOW_TARGET | Flag.NOT_COMPARABLE,
+        ),
+        # Measured now, but the test before had no number: not comparable since then.
+        (calm(previous_changes=("not_comparable", "")), Flag.NOT_COMPARABLE),
+        # Measured at the last two tests: the baseline alone does not keep the prompt on.
+        (calm(changes=("not_comparable", "no_real_change")), Flag(0)),
         (calm(changes=("improved", "improved")), Flag(0)),
         (calm(retest_due_on=TODAY), Flag(0)),  # due today is not overdue
         (calm(retest_due_on=TODAY - timedelta(days=1)), Flag.RETEST_OVERDUE),
@@ -117,6 +123,19 @@ def test_a_gap_not_measured_is_not_a_decline_on_the_dashboard(patient, therapist
     assert summary.flags & Flag.BELOW_TARGET
     assert (summary.left_um, summary.left_reached) == (-25_000, False)
     assert summary.right_change == "no_real_change"
+
+
+@pytest.mark.django_db
+def test_the_not_comparable_prompt_ends_once_the_gap_is_measured_twice(patient, therapist):
+    record_knee_to_wall(patient, therapist, left=None, right="12", days_ago=21)
+    record_knee_to_wall(patient, therapist, left=None, right="12", left_gap="2.5", days_ago=7)
+    patient_summaries_refresh(patient_ids=[patient.pk])
+    assert PatientSummary.objects.get(patient=patient).flags & Flag.NOT_COMPARABLE
+    record_knee_to_wall(patient, therapist, left=None, right="12", left_gap="2.0")
+    patient_summaries_refresh(patient_ids=[patient.pk])
+    summary = PatientSummary.objects.get(patient=patient)
+    assert summary.left_change == "not_comparable"  # since the baseline, for good
+    assert not summary.flags & Flag.NOT_COMPARABLE
 
 
 @pytest.mark.django_db
@@ -216,3 +235,51 @@ def test_the_digest_lists_the_dashboards_serious_flags(patient, other_patient, t
     record_knee_to_wall(other_patient, therapist, left="13", right="13")  # only "no follow-up"
     patient_summaries_refresh()
     assert digest_lines(therapist=therapist) == ["Alex Anders: worse beyond the MDC"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_clears_zeros_nobody_measured_and_keeps_the_rest(patient, other_patient):
+    """Summaries written by the previous version: a 0 for a gap not measured (with a change and
+    a difference computed from it) is cleared; a measured row keeps every value."""
+    from django.db.migrations.executor import MigrationExecutor
+    from django.utils import timezone
+
+    before = [("clinic", "0009_api_tokens")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("clinic", "PatientSummary")
+    common = {
+        "clinic_id": patient.clinic_id,
+        "is_active": True,
+        "flags": 0,
+        "urgency": 0,
+        "refreshed_at": timezone.now(),
+    }
+    old.objects.create(
+        patient_id=patient.pk,
+        left_um=0,
+        left_reached=False,
+        left_change="worse",
+        left_delta_um=-25_000,
+        right_um=120_000,
+        right_change="no_real_change",
+        asymmetry_um=120_000,
+        **common,
+    )
+    old.objects.create(
+        patient_id=other_patient.pk,
+        left_um=-30_000,
+        left_reached=False,
+        left_change="improved",
+        right_um=90_000,
+        asymmetry_um=120_000,
+        **common,
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    cleared = PatientSummary.objects.get(patient=patient)
+    assert (cleared.left_um, cleared.left_change, cleared.left_delta_um) == (None, "", None)
+    assert cleared.asymmetry_um is None
+    assert (cleared.right_um, cleared.right_change) == (120_000, "no_real_change")
+    kept = PatientSummary.objects.get(patient=other_patient)
+    assert (kept.left_um, kept.left_change, kept.asymmetry_um) == (-30_000, "improved", 120_000)

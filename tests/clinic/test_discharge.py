@@ -128,10 +128,10 @@ def test_a_failed_cancellation_rolls_the_discharge_back(patient, future, therapi
 
 
 def test_an_anonymised_patient_holds_no_slot(patient, future, therapist, clinic_admin, types):
-    past = Appointment.objects.filter(pk=future[0].pk)
+    booked = Appointment.objects.filter(pk__in=[a.pk for a in future])
     services.patient_discharge(patient=patient, by=therapist)
     data_rights.patient_anonymise(patient=patient, by=clinic_admin)
-    assert set(past.values_list("status", flat=True)) == {AppointmentStatus.CANCELLED}
+    assert set(booked.values_list("status", flat=True)) == {AppointmentStatus.CANCELLED}
     assert not Appointment.objects.filter(patient=patient, status=AppointmentStatus.BOOKED)
 
 
@@ -182,3 +182,20 @@ def test_the_drill_down_runs_the_same_queries_whatever_the_history(
     record_knee_to_wall(patient, therapist, days_ago=1)
     assert patient.reminders.count() > 3
     assert queries() == before
+
+
+def test_a_discharge_refreshes_the_dashboard_once_whatever_it_cancels(patient, future, therapist):
+    """Everything below runs in the test's one transaction: the bookings and the discharge
+    with its two cancellations queue a single refresh of the patient's row."""
+    from django.db import connection
+
+    from clinic.dashboard import _SummaryRefresh
+
+    services.patient_discharge(patient=patient, by=therapist, cancel_future_appointments=True)
+    refreshes = [
+        callback
+        for _savepoints, callback, _robust in connection.run_on_commit
+        if isinstance(callback, _SummaryRefresh)
+    ]
+    assert len(refreshes) == 1
+    assert refreshes[0].patient_ids == {patient.pk}
