@@ -646,6 +646,31 @@ class Reminder(models.Model):
         return self.key
 
 
+class TaskProgress(models.Model):
+    """A periodic task's place in its work, and the last time it ran out of time.
+
+    The reminder planner commits each chunk together with its `cursor`, so a run that a time
+    limit cuts short keeps what it planned and the next run goes on from there. Any task that
+    hits a Celery time limit gets `timed_out_at`; it stays shown (health check, failed
+    deliveries) until the task next completes its work (`completed_at`).
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    cursor = models.JSONField(default=dict, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    timed_out_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def out_of_time(self) -> bool:
+        """It ran out of time and has not completed its work since."""
+        return self.timed_out_at is not None and (
+            self.completed_at is None or self.completed_at < self.timed_out_at
+        )
+
+
 # --- Dashboard --------------------------------------------------------------------------------
 
 

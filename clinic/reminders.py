@@ -3,20 +3,27 @@
 Planning writes rows whose `key` (kind, target, channel, due slot) is unique, so planning twice
 changes nothing. Booking, moving and cancelling an appointment plan, re-time or cancel its rows
 in the same transaction as the change, so a booking and its reminders commit or fail together.
-The sweep, a beat task every minute, claims due rows in small batches with SELECT ... FOR UPDATE
-SKIP LOCKED, marks them sending, sends, and marks them sent; a row left "sending" by a worker
-that died is reconciled with the provider, never blindly sent again. No Celery ETA is used:
-the database holds the schedule.
+The periodic planner works through the patients in chunks, each committed with its cursor, so
+a run cut short by a time limit keeps its work and the next run resumes.
+
+The sweep, a beat task every minute, takes due rows one at a time: it locks the row for this
+worker (see "Sending locks"), marks it sending, sends, and marks it sent. A row left "sending"
+is reconciled with the provider only once its lock is free, that is once the worker that took
+it is gone, never blindly sent again. No Celery ETA is used: the database holds the schedule.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
+import os
 from datetime import date, datetime, time, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +42,7 @@ from clinic.models import (
     ReminderKind,
     ReminderStatus,
     Role,
+    TaskProgress,
     User,
 )
 from clinic.scheduling import UTC, at_local
@@ -48,9 +56,18 @@ RESPONSE_SALT = "dorsi.appointment.response"
 # --- Who gets what ----------------------------------------------------------------------------
 
 
+def patient_not_reachable(patient: Patient) -> str | None:
+    """Why no reminder may go to this patient whatever they agreed to, or None."""
+    if patient.anonymised_at is not None:
+        return "The patient was anonymised."
+    if patient.status != PatientStatus.ACTIVE:
+        return "The patient was discharged."
+    return None
+
+
 def patient_channel(patient: Patient) -> str | None:
     """The channel a patient agreed to, if it can reach them."""
-    if not patient.reminder_consent or patient.status != PatientStatus.ACTIVE:
+    if not patient.reminder_consent or patient_not_reachable(patient):
         return None
     if patient.reminder_channel == ReminderChannel.EMAIL and patient.email:
         return ReminderChannel.EMAIL
@@ -171,16 +188,14 @@ def exercise_reminder_days(*, patient: Patient, first: date, days: int) -> list[
     return moments
 
 
-@transaction.atomic
-def reminders_plan(*, now: datetime | None = None, days_ahead: int = 2) -> int:
-    """Plan the reminders that are not tied to a booking: home exercise, re-test, digest."""
+PLAN_TASK = "clinic.tasks.reminders_plan"
+
+
+def _plan_patients(patients: list[Patient], *, now: datetime, days_ahead: int) -> int:
+    """Home-exercise and re-test reminders of these patients."""
     from exercises.models import PrescriptionVersion
 
-    now = now or timezone.now()
     planned = 0
-    patients = Patient.objects.filter(
-        status=PatientStatus.ACTIVE, reminder_consent=True
-    ).select_related("clinic")
     for patient in patients:
         channel = patient_channel(patient)
         if channel is None:
@@ -221,11 +236,10 @@ def reminders_plan(*, now: datetime | None = None, days_ahead: int = 2) -> int:
                     **common,
                 )
                 planned += 1
-    clinicians = (
-        User.objects.filter(is_active=True, role__in=[Role.THERAPIST, Role.CLINIC_ADMIN])
-        .exclude(email="")
-        .select_related("clinic")
-    )
+    return planned
+
+
+def _plan_digests(clinicians: list[User], *, now: datetime) -> int:
     for person in clinicians:
         today = now.astimezone(person.clinic.zone).date()
         due_at = at_local(today, person.clinic.digest_time, person.clinic.zone)
@@ -242,11 +256,83 @@ def reminders_plan(*, now: datetime | None = None, days_ahead: int = 2) -> int:
             channel=ReminderChannel.EMAIL,
             staff=person,
         )
-        planned += 1
-    return planned
+    return len(clinicians)
 
 
-# --- Sending ----------------------------------------------------------------------------------
+def _plan_chunk(progress: TaskProgress, *, now: datetime, days_ahead: int, size: int) -> int:
+    """Plan the next chunk after the cursor and move the cursor past it."""
+    phase = progress.cursor.get("phase", "patients")
+    after = progress.cursor.get("after", 0)
+    if phase == "patients":
+        patients = list(
+            Patient.objects.filter(
+                pk__gt=after,
+                status=PatientStatus.ACTIVE,
+                anonymised_at__isnull=True,
+                reminder_consent=True,
+            )
+            .select_related("clinic")
+            .order_by("pk")[:size]
+        )
+        if not patients:
+            progress.cursor = {"phase": "digests", "after": 0}
+            return 0
+        progress.cursor = {"phase": "patients", "after": patients[-1].pk}
+        return _plan_patients(patients, now=now, days_ahead=days_ahead)
+    clinicians = list(
+        User.objects.filter(
+            pk__gt=after, is_active=True, role__in=[Role.THERAPIST, Role.CLINIC_ADMIN]
+        )
+        .exclude(email="")
+        .select_related("clinic")
+        .order_by("pk")[:size]
+    )
+    if not clinicians:
+        progress.cursor = {}
+        progress.completed_at = timezone.now()
+        return 0
+    progress.cursor = {"phase": "digests", "after": clinicians[-1].pk}
+    return _plan_digests(clinicians, now=now)
+
+
+def reminders_plan(
+    *, now: datetime | None = None, days_ahead: int = 2, chunk: int | None = None
+) -> int:
+    """Plan the reminders that are not tied to a booking: home exercise, re-test, digest.
+
+    One transaction per chunk of patients (then of clinicians), committed with the cursor: a
+    run stopped by its time limit loses at most the chunk in hand, and the next run resumes
+    after the last committed one instead of starting over (which, with enough patients, would
+    never get past the first ones). Re-planning a chunk is harmless: the keys are unique.
+    Runs that overlap take turns chunk by chunk on the progress row's lock. Returns how many
+    reminders this run planned.
+    """
+    now = now or timezone.now()
+    size = chunk or settings.REMINDER_PLAN_CHUNK
+    planned = 0
+    while True:
+        with transaction.atomic():
+            try:
+                progress, _ = TaskProgress.objects.select_for_update().get_or_create(name=PLAN_TASK)
+                planned += _plan_chunk(progress, now=now, days_ahead=days_ahead, size=size)
+                progress.save(update_fields=["cursor", "completed_at"])
+            except SoftTimeLimitExceeded:
+                _cancel_statement()
+                raise
+        if not progress.cursor:
+            return planned
+
+
+def _cancel_statement() -> None:
+    """Stop the statement the server is still running for this worker: a time limit stops
+    the client only, and the server would hold the chunk's locks (the progress row among
+    them) until the statement ended, however long it waits."""
+    if connection.vendor == "postgresql" and connection.connection is not None:
+        with contextlib.suppress(Exception):
+            connection.connection.cancel_safe(timeout=5)
+
+
+# --- Messages ---------------------------------------------------------------------------------
 
 
 def opt_out_url(patient: Patient) -> str:
@@ -264,6 +350,8 @@ def _why_not(reminder: Reminder, now: datetime) -> str | None:
     from exercises.models import SessionLog
 
     patient = reminder.patient
+    if patient is not None and (reason := patient_not_reachable(patient)):
+        return reason
     if patient is not None and patient_channel(patient) != reminder.channel:
         return "The patient no longer agrees to reminders by this channel."
     if reminder.kind == ReminderKind.APPOINTMENT:
@@ -334,31 +422,128 @@ def _message(reminder: Reminder) -> tuple[str, str, str]:
     )
 
 
-def reminders_claim(*, now: datetime, batch: int) -> list[int]:
-    """Take up to `batch` due rows for this worker; rows other workers hold are skipped."""
-    with transaction.atomic():
-        ids = list(
-            Reminder.objects.select_for_update(skip_locked=True)
-            .filter(status=ReminderStatus.PENDING, next_attempt_at__lte=now)
-            .order_by("next_attempt_at", "id")
-            .values_list("id", flat=True)[:batch]
-        )
-        Reminder.objects.filter(id__in=ids).update(
-            status=ReminderStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
-        )
-    return ids
+# --- Sending locks ----------------------------------------------------------------------------
+#
+# A row is "sending" from the moment a worker takes it until that worker records the outcome.
+# Only when that worker is gone may another settle the row (ask the provider, resend or fail
+# it). A timeout cannot tell: a batch of twenty messages at ten seconds each outlives any
+# sensible one while its worker is alive and well, and then two workers send the same rows.
+# So the worker holds a lock on the row for exactly that span, one the system frees when the
+# worker dies and never while it lives, however slow the provider:
+# - PostgreSQL: a session-level advisory lock, freed when the worker's database connection
+#   ends (the process killed, crashed, or its host gone once TCP keepalive notices). It holds
+#   no transaction open while the provider answers.
+# - SQLite (the demo): processes sharing the file are on one host, so a byte-range lock on a
+#   file beside the database, which the kernel frees when the process exits.
+# The reconciler settles only rows whose lock it can take itself.
 
 
-def reminder_send(*, reminder_id: int, now: datetime | None = None) -> str:
-    """Send one claimed reminder and record the outcome. Returns the final status."""
+class _AdvisoryLocks:
+    # The first key names Dorsi's reminders, so no other use of advisory locks collides; ids
+    # beyond 2**31 share a second key with a smaller id, which can only delay a row, never
+    # let two workers have one.
+    NAMESPACE = 0x446F7273
+
+    def take(self, reminder_id: int) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_try_advisory_lock(%s, %s)", [self.NAMESPACE, reminder_id % 2**31]
+            )
+            return bool(cursor.fetchone()[0])
+
+    def release(self, reminder_id: int) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_unlock(%s, %s)", [self.NAMESPACE, reminder_id % 2**31]
+            )
+
+
+class _FileLocks:
+    """Byte N of one file is reminder N (POSIX record locks belong to the process)."""
+
+    def __init__(self, path: str | None = None) -> None:
+        self.path = path  # None: beside the database file
+        self._file = None
+        self._pid = None
+
+    def _fd(self) -> int:
+        if self._pid != os.getpid():  # a forked worker process takes locks of its own
+            path = self.path or f"{connection.settings_dict['NAME']}.sending-locks"
+            self._file = open(path, "a+b")  # noqa: SIM115 - open for the life of the process
+            self._pid = os.getpid()
+        return self._file.fileno()
+
+    def take(self, reminder_id: int) -> bool:
+        try:
+            fcntl.lockf(self._fd(), fcntl.LOCK_EX | fcntl.LOCK_NB, 1, reminder_id)
+        except OSError:
+            return False
+        return True
+
+    def release(self, reminder_id: int) -> None:
+        fcntl.lockf(self._fd(), fcntl.LOCK_UN, 1, reminder_id)
+
+
+_LOCKS = {"postgresql": _AdvisoryLocks(), "sqlite": _FileLocks()}
+
+
+def _locks():
+    return _LOCKS[connection.vendor]
+
+
+def _release(reminder_id: int) -> None:
+    # A connection that is gone has taken its locks with it.
+    with contextlib.suppress(DatabaseError):
+        _locks().release(reminder_id)
+
+
+# --- Sending ----------------------------------------------------------------------------------
+
+
+def reminders_due(*, now: datetime, batch: int) -> list[int]:
+    """Up to `batch` rows due now, oldest first; reading them takes nothing."""
+    return list(
+        Reminder.objects.filter(status=ReminderStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)[:batch]
+    )
+
+
+def reminder_claim(*, reminder_id: int, now: datetime) -> bool:
+    """Take one due row for this worker: lock it, then mark it sending. False when another
+    worker has it or it is no longer due. The caller releases the lock once it has recorded
+    the outcome. Taken one at a time, just before sending, so a row waits as "pending" (free
+    for any worker) rather than "sending" behind a slow batch."""
+    if not _locks().take(reminder_id):
+        return False
+    taken = Reminder.objects.filter(
+        pk=reminder_id, status=ReminderStatus.PENDING, next_attempt_at__lte=now
+    ).update(status=ReminderStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    if not taken:
+        _release(reminder_id)
+    return bool(taken)
+
+
+def reminder_send(*, reminder_id: int, now: datetime | None = None) -> str | None:
+    """Claim one due reminder, send it and record the outcome. Returns the final status, or
+    None when another worker has it or it is no longer due."""
     now = now or timezone.now()
+    if not reminder_claim(reminder_id=reminder_id, now=now):
+        return None
+    try:
+        return _send_claimed(reminder_id, now)
+    finally:
+        _release(reminder_id)
+
+
+def _send_claimed(reminder_id: int, now: datetime) -> str:
     reminder = (
         Reminder.objects.select_related("clinic", "patient__clinic", "staff", "appointment")
-        .filter(pk=reminder_id, status=ReminderStatus.SENDING)
+        .filter(pk=reminder_id)
         .first()
     )
     if reminder is None:
-        return "gone"  # someone else finished it
+        return "gone"  # deleted with its patient or appointment since it was claimed
     claimed = Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.SENDING)
     reason = _why_not(reminder, now)
     if reason:
@@ -376,6 +561,10 @@ def reminder_send(*, reminder_id: int, now: datetime | None = None) -> str:
         provider_id = channel_for(reminder.channel).send(
             key=reminder.key, to=to, subject=subject, text=text
         )
+    except SoftTimeLimitExceeded:
+        # Stopped mid-send: whether it went out is unknown, so the row stays "sending" and is
+        # reconciled with the provider once this worker lets go of it.
+        raise
     except Exception as exc:  # any provider failure: retry with backoff, then fail visibly
         logger.warning("reminder %s failed: %s", reminder.key, exc)
         if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
@@ -397,44 +586,61 @@ def reminder_send(*, reminder_id: int, now: datetime | None = None) -> str:
 
 
 def reminders_reconcile(*, now: datetime) -> int:
-    """Settle rows left 'sending' by a worker that died: ask the provider what happened."""
-    stale = Reminder.objects.filter(
-        status=ReminderStatus.SENDING, claimed_at__lt=now - settings.REMINDER_SENDING_TIMEOUT
-    )
+    """Settle rows left "sending" by a worker that is gone (their lock is free): ask the
+    provider what happened. Rows a live worker is still sending are skipped, however long ago
+    it took them."""
     settled = 0
-    for reminder in stale:
-        row = Reminder.objects.filter(
-            pk=reminder.pk, status=ReminderStatus.SENDING, claimed_at=reminder.claimed_at
-        )
+    stuck = Reminder.objects.filter(status=ReminderStatus.SENDING).order_by("id")
+    for reminder in stuck:
+        if not _locks().take(reminder.pk):
+            continue  # its worker is alive and sending it
         try:
-            provider_id = channel_for(reminder.channel).lookup(reminder.key)
-        except DeliveryUnknown as exc:
-            settled += row.update(
-                status=ReminderStatus.FAILED,
-                last_error=f"Interrupted while sending; not resent in case it arrived ({exc})",
-            )
-            continue
-        if provider_id:
-            settled += row.update(
-                status=ReminderStatus.SENT, sent_at=now, provider_id=provider_id[:200]
-            )
-        else:
-            settled += row.update(status=ReminderStatus.PENDING, next_attempt_at=now)
+            settled += _reconcile_one(reminder, now)
+        finally:
+            _release(reminder.pk)
     return settled
 
 
+def _reconcile_one(reminder: Reminder, now: datetime) -> int:
+    # The row may have been finished between the query and the lock: every update is
+    # conditional on it still being "sending".
+    row = Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.SENDING)
+    if not row.exists():
+        return 0
+    try:
+        provider_id = channel_for(reminder.channel).lookup(reminder.key)
+    except DeliveryUnknown as exc:
+        return row.update(
+            status=ReminderStatus.FAILED,
+            last_error=f"Interrupted while sending; not resent in case it arrived ({exc})",
+        )
+    if provider_id:
+        return row.update(status=ReminderStatus.SENT, sent_at=now, provider_id=provider_id[:200])
+    return row.update(status=ReminderStatus.PENDING, next_attempt_at=now)
+
+
 def reminders_sweep(*, max_seconds: float = 50, batch: int | None = None) -> dict[str, int]:
-    """One sweep: reconcile, then claim and send due rows in batches until none are left."""
+    """One sweep: reconcile, then send due rows one by one until none are left or the time
+    is up (checked per message, so a slow provider cannot stretch a sweep by a batch)."""
     started = timezone.now()
     counts = {"reconciled": reminders_reconcile(now=started)}
     batch = batch or settings.REMINDER_BATCH
-    while (timezone.now() - started).total_seconds() < max_seconds:
-        ids = reminders_claim(now=timezone.now(), batch=batch)
-        if not ids:
-            break
-        for reminder_id in ids:
+
+    def time_left() -> bool:
+        return (timezone.now() - started).total_seconds() < max_seconds
+
+    while time_left():
+        sent_any = False
+        for reminder_id in reminders_due(now=timezone.now(), batch=batch):
+            if not time_left():
+                break
             status = reminder_send(reminder_id=reminder_id)
+            if status is None:
+                continue  # another worker has it
+            sent_any = True
             counts[status] = counts.get(status, 0) + 1
+        if not sent_any:
+            break  # nothing due, or other workers hold all of it
     Heartbeat.objects.update_or_create(name="reminder-sweep", defaults={"seen_at": timezone.now()})
     return counts
 

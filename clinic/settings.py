@@ -400,8 +400,10 @@ REMINDER_SWEEP_SECONDS = env_int("REMINDER_SWEEP_SECONDS", 60, minimum=1)
 REMINDER_PLAN_SECONDS = env_int("REMINDER_PLAN_SECONDS", 15 * 60, minimum=1)
 REMINDER_BATCH = env_int("REMINDER_BATCH", 20, minimum=1)
 REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5, minimum=1)
-# A reminder still "sending" after this long belonged to a worker that died: reconcile it.
-REMINDER_SENDING_TIMEOUT = timedelta(seconds=env_int("REMINDER_SENDING_TIMEOUT", 120, minimum=1))
+# No timeout decides that a "sending" reminder was abandoned: the sending worker holds a lock
+# on it that only its death frees (clinic/reminders.py, "Sending locks").
+# Patients (then clinicians) the planner plans per transaction; each commits with its cursor.
+REMINDER_PLAN_CHUNK = env_int("REMINDER_PLAN_CHUNK", 500, minimum=1)
 
 # --- Celery -----------------------------------------------------------------------------------
 
@@ -425,7 +427,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # Above the longest task time limit, so Redis never redelivers a task that is still running.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+if urlsplit(CELERY_BROKER_URL).scheme in {"redis", "rediss"}:
+    # kombu's Redis transport with one fix: a worker whose broker goes away mid-task survives
+    # (clinic/celery.py says why).
+    CELERY_BROKER_TRANSPORT = "clinic.celery:RedisTransport"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker waits for its broker however long it is away, instead of exiting after 100 tries.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "dorsi")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -434,8 +442,15 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 5 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
+# A task that reaches its soft limit stops with an error that is logged and recorded (the
+# health check and the failed-reminders page show it); work in chunks keeps what it committed.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 4 * 60, minimum=1)
+if CELERY_TASK_SOFT_TIME_LIMIT > 60 * 60:
+    raise ImproperlyConfigured(
+        "CELERY_TASK_SOFT_TIME_LIMIT must be an hour at most (below the broker's visibility "
+        "timeout, or Redis would hand a running task to a second worker)."
+    )
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -5,9 +5,10 @@ import socket
 from celery import shared_task
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from clinic import services
-from clinic.models import PatientAccessLink
+from clinic.models import PatientAccessLink, TaskProgress
 
 
 @shared_task(name="clinic.tasks.heartbeat")
@@ -52,6 +53,8 @@ def reminders_sweep() -> dict:
 
 @shared_task(name="clinic.tasks.reminders_plan")
 def reminders_plan() -> int:
+    """Scheduled by beat: plans in committed chunks and resumes where a run that ran out of
+    time stopped (see clinic.reminders.reminders_plan)."""
     from clinic import reminders
 
     return reminders.reminders_plan()
@@ -63,3 +66,23 @@ def dashboard_refresh() -> int:
     from clinic.dashboard import patient_summaries_refresh
 
     return patient_summaries_refresh()
+
+
+# --- Tasks that ran out of time (recorded by the signal handlers in clinic/celery.py) ----------
+
+
+def task_out_of_time_record(*, name: str) -> None:
+    TaskProgress.objects.update_or_create(name=name, defaults={"timed_out_at": timezone.now()})
+
+
+def task_completed_record(*, name: str) -> None:
+    # Only a task that once ran out of time has a row to clear; others cost one empty UPDATE.
+    TaskProgress.objects.filter(name=name, timed_out_at__isnull=False).update(
+        completed_at=timezone.now()
+    )
+
+
+def tasks_out_of_time() -> list[TaskProgress]:
+    """Tasks whose last run ran out of time and that have not completed their work since."""
+    rows = TaskProgress.objects.filter(timed_out_at__isnull=False).order_by("name")
+    return [row for row in rows if row.out_of_time]

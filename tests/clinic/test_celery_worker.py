@@ -1,10 +1,17 @@
 """A real Celery worker, started as its own process against the real broker and database."""
 
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from clinic import services
 from clinic.models import Heartbeat
-from tests.conftest import wait_for
+from tests.conftest import ROOT, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,3 +51,63 @@ def test_a_task_enqueued_on_commit_reaches_a_real_worker(
     message = sent[0].read_text()
     assert patient.email in message
     assert services.patient_link_token(link).split(":")[0] in message
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process has just exited
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _procfile_line(name: str) -> str:
+    for line in (ROOT / "Procfile.demo").read_text().splitlines():
+        if line.startswith(f"{name}:"):
+            return line
+    raise AssertionError(f"Procfile.demo has no {name} process")
+
+
+@pytest.mark.skipif(not (ROOT / ".venv" / "bin" / "celery").exists(), reason="needs ./.venv")
+def test_the_demo_process_manager_starts_a_worker_that_exited_again(process_env, tmp_path):
+    """honcho (./dorsi demo) stops every process when one exits; Procfile.demo's worker line
+    must bring the worker back instead."""
+    procfile = tmp_path / "Procfile"
+    procfile.write_text(_procfile_line("worker") + "\n")
+    output = tmp_path / "honcho.log"
+    with output.open("wb") as log:
+        honcho = subprocess.Popen(
+            [sys.executable, "-m", "honcho", "start", "-f", str(procfile), "-d", str(ROOT)],
+            cwd=ROOT,
+            env=process_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    shells = []
+    try:
+
+        def ready(times: int) -> bool:
+            return output.read_text(errors="replace").count(" ready.") >= times
+
+        wait_for(lambda: ready(1), timeout=60, what=f"the worker (log: {output})")
+        shells = [pid for child in _children(honcho.pid) for pid in _children(child)]
+        workers = [pid for shell in shells for pid in _children(shell)]
+        assert len(workers) == 1, (shells, workers)
+        os.kill(workers[0], signal.SIGTERM)  # the worker exits, as after a fatal error
+        wait_for(lambda: ready(2), timeout=60, what=f"the worker back (log: {output})")
+        assert honcho.poll() is None  # and the rest of the demo never stopped
+        assert "starting it again" in output.read_text()
+    finally:
+        honcho.terminate()
+        try:
+            honcho.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            honcho.kill()
+        for shell in shells:  # each in its own process group, honcho's safety net as well
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(shell, signal.SIGKILL)

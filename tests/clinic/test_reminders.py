@@ -1,17 +1,23 @@
 """Reminders: planning, re-timing, quiet hours, DST, retries and reconciliation."""
 
+import subprocess
+import sys
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.db import connection
 from django.utils import timezone
 
 from clinic import reminders, services
+from clinic.data_rights import patient_anonymise
 from clinic.delivery import Ledger
 from clinic.models import (
     AppointmentKind,
+    Patient,
     Reminder,
     ReminderKind,
     ReminderStatus,
@@ -294,3 +300,96 @@ def test_settings_have_the_worker_safety_nets():
         assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > (
             settings.CELERY_TASK_TIME_LIMIT
         )
+
+
+# --- Discharged and anonymised patients -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("leaves", "reason"),
+    [("discharged", "The patient was discharged."), ("anonymised", "The patient was anonymised.")],
+)
+def test_no_reminder_goes_to_a_patient_who_left(
+    consenting, prescribed, no_quiet_hours, clinic_admin, leaves, reason
+):
+    reminders.reminders_plan()
+    planned = Reminder.objects.filter(patient=consenting)
+    assert planned.exists()
+    services.patient_discharge(patient=consenting, by=clinic_admin)
+    if leaves == "anonymised":
+        patient_anonymise(patient=consenting, by=clinic_admin)
+    # Rows planned before they left, all due now: the sweep decides again before sending.
+    planned.update(status=ReminderStatus.PENDING, next_attempt_at=timezone.now())
+    reminders.reminders_sweep()
+    assert mail.outbox == []
+    assert set(planned.values_list("status", "last_error")) == {(ReminderStatus.CANCELLED, reason)}
+    # And the planner plans nothing more for them, even with the consent flag left on.
+    planned.delete()
+    Patient.objects.filter(pk=consenting.pk).update(
+        reminder_consent=True, reminder_consent_at=timezone.now()
+    )
+    reminders.reminders_plan()
+    assert not Reminder.objects.filter(patient=consenting).exists()
+
+
+# --- Sending locks ----------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_a_row_its_worker_is_still_sending_is_never_reconciled_however_old_its_claim(booking):
+    """Another session holds the row's sending lock, as a live worker does while the provider
+    takes its time: the row is left alone until the lock is free."""
+    row = Reminder.objects.get(appointment=booking, key__contains=":24h:")
+    Reminder.objects.exclude(pk=row.pk).delete()
+    Reminder.objects.filter(pk=row.pk).update(
+        status=ReminderStatus.SENDING, claimed_at=timezone.now() - timedelta(days=1), attempts=1
+    )
+    db = connection.settings_dict
+    worker = psycopg.connect(
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        user=db["USER"] or "postgres",
+        password=db["PASSWORD"] or None,
+        dbname=db["NAME"],
+        autocommit=True,
+    )
+    lock = (reminders._AdvisoryLocks.NAMESPACE, row.pk)
+    try:
+        worker.execute("SELECT pg_advisory_lock(%s, %s)", lock)
+        assert reminders.reminders_reconcile(now=timezone.now()) == 0
+        assert reminders.reminders_sweep() == {"reconciled": 0}
+        row.refresh_from_db()
+        assert row.status == ReminderStatus.SENDING
+    finally:
+        worker.close()  # the worker is gone: its lock with it
+    assert reminders.reminders_reconcile(now=timezone.now()) == 1
+    row.refresh_from_db()
+    assert row.status == ReminderStatus.FAILED  # the test mail backend cannot say if it went out
+
+
+def test_the_demos_file_locks_hold_while_their_process_lives(tmp_path):
+    """SQLite's sending locks: a byte of one file per reminder, held by a process (another
+    worker here) and freed by the kernel when it exits."""
+    path = tmp_path / "dorsi.sqlite3.sending-locks"
+    locks = reminders._FileLocks(path=str(path))
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, sys; f = open(sys.argv[1], 'a+b'); "
+            "fcntl.lockf(f, fcntl.LOCK_EX, 1, 7); print('held', flush=True); sys.stdin.read()",
+            str(path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout.readline().strip() == b"held"
+        assert locks.take(7) is False  # another worker is sending reminder 7
+        assert locks.take(8) is True  # and only 7
+        locks.release(8)
+    finally:
+        holder.kill()  # the worker dies
+        holder.wait()
+    assert locks.take(7) is True
+    locks.release(7)
