@@ -279,3 +279,23 @@ def test_the_export_is_csv_and_is_itself_audited(client_as, clinic_admin, patien
     assert rows[0]["patient_id"] == str(patient.pk)
     [export] = events(action=AuditAction.EXPORT, object_type="audit trail")
     assert export.actor_user_id == clinic_admin.pk
+
+
+@pytest.mark.parametrize(
+    ("path", "note"),
+    [("knee-to-wall.csv", "knee-to-wall CSV"), ("knee-to-wall.fhir.json", "knee-to-wall FHIR")],
+)
+def test_a_knee_to_wall_download_is_recorded_as_an_export(
+    client_as, therapist, patient, path, note
+):
+    from tests.factories import record_knee_to_wall
+
+    record_knee_to_wall(patient, therapist)
+    response = client_as("therapist").get(f"/patients/{patient.pk}/{path}")
+    assert response.status_code == 200
+    [export] = events(action=AuditAction.EXPORT)
+    assert (export.actor_user_id, export.patient_id, export.note) == (
+        therapist.pk,
+        patient.pk,
+        note,
+    )
