@@ -187,7 +187,8 @@ def _refresh_batch(patients: list[Patient]) -> int:
     # Imported here: the dashboard reads every app, and the apps' services call back into it.
     from assessments.models import AssessmentKind, AssessmentRevision
     from assessments.selectors import interpret_history
-    from exercises.models import PrescriptionVersion, SessionLog
+    from exercises.models import SessionLog
+    from exercises.retest import retest_due_dates
     from exercises.selectors import adherence_for_patients
 
     ids = [patient.pk for patient in patients]
@@ -216,18 +217,7 @@ def _refresh_batch(patients: list[Patient]) -> int:
         .values_list("patient_id", "starts_at")
     ):
         upcoming.setdefault(patient_id, starts_at)
-    retest: dict[int, date] = {}
-    for patient_id, day in (
-        PrescriptionVersion.objects.filter(
-            prescription__patient_id__in=ids,
-            is_current=True,
-            prescription__ended_on__isnull=True,
-            retest_on__isnull=False,
-        )
-        .order_by("retest_on")
-        .values_list("prescription__patient_id", "retest_on")
-    ):
-        retest.setdefault(patient_id, day)
+    retest = retest_due_dates(patients)
     failed = set(
         Reminder.objects.filter(
             patient_id__in=ids,
@@ -245,9 +235,6 @@ def _refresh_batch(patients: list[Patient]) -> int:
         readings = interpret_history(revisions.get(patient.pk, []), thresholds)
         latest = readings[-1] if readings else None
         due = retest.get(patient.pk)
-        if due is None and latest is not None:
-            tested = latest.revision.measured_at.astimezone(clinic.zone).date()
-            due = tested + timedelta(days=clinic.retest_interval_days)
         recent = _recent_adherence(adherence.get(patient.pk), today)
         last_pain = pain.get(patient.pk)
         changes = tuple(

@@ -193,9 +193,10 @@ PLAN_TASK = "clinic.tasks.reminders_plan"
 
 def _plan_patients(patients: list[Patient], *, now: datetime, days_ahead: int) -> int:
     """Home-exercise and re-test reminders of these patients."""
-    from exercises.models import PrescriptionVersion
+    from exercises.retest import retest_due_dates
 
     planned = 0
+    due_dates = retest_due_dates(patients)
     for patient in patients:
         channel = patient_channel(patient)
         if channel is None:
@@ -214,28 +215,19 @@ def _plan_patients(patients: list[Patient], *, now: datetime, days_ahead: int) -
                 **common,
             )
             planned += 1
-        retest = (
-            PrescriptionVersion.objects.filter(
-                prescription__patient=patient,
-                is_current=True,
-                prescription__ended_on__isnull=True,
-                retest_on__gte=today,
-                retest_on__lte=today + timedelta(days=days_ahead),
+        due_on = due_dates.get(patient.pk)
+        if due_on is not None and due_on <= today + timedelta(days=days_ahead):
+            # One reminder per due date (the key), at 10:00 on the day; a patient already
+            # overdue when planned (no re-test date on their routine, an old last test) is
+            # reminded at the next hour the clinic sends messages, once.
+            moment = max(at_local(max(due_on, today), time(10), patient.clinic.zone), now)
+            _upsert(
+                key=f"retest:{patient.pk}:{due_on.isoformat()}:{channel}",
+                due_at=after_quiet_hours(moment, patient.clinic),
+                kind=ReminderKind.RETEST,
+                **common,
             )
-            .order_by("retest_on")
-            .values_list("retest_on", flat=True)
-            .first()
-        )
-        if retest is not None:
-            due_at = at_local(retest, time(10), patient.clinic.zone)
-            if due_at > now:
-                _upsert(
-                    key=f"retest:{patient.pk}:{retest.isoformat()}:{channel}",
-                    due_at=due_at,
-                    kind=ReminderKind.RETEST,
-                    **common,
-                )
-                planned += 1
+            planned += 1
     return planned
 
 

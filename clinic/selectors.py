@@ -232,8 +232,7 @@ def due_list(*, clinic: Clinic, horizon_days: int = 7) -> list[DueItem]:
     """Patients to book, most urgent first: a re-test due (the prescription's re-test date, or
     the last clinic test plus the clinic's interval) within `horizon_days` with nothing booked,
     and patients whose last appointment was a no-show with nothing booked since."""
-    from assessments.models import AssessmentKind, AssessmentRevision
-    from exercises.models import PrescriptionVersion
+    from exercises.retest import retest_due_dates
 
     today = clinic.local_now().date()
     now = timezone.now()
@@ -245,36 +244,21 @@ def due_list(*, clinic: Clinic, horizon_days: int = 7) -> list[DueItem]:
         .exclude(status=AppointmentStatus.CANCELLED)
         .order_by("-starts_at")
     )
-    retest = PrescriptionVersion.objects.filter(
-        prescription__patient=OuterRef("pk"),
-        is_current=True,
-        prescription__ended_on__isnull=True,
-        retest_on__isnull=False,
-    ).order_by("retest_on")
-    last_test = AssessmentRevision.objects.filter(
-        assessment__patient=OuterRef("pk"),
-        assessment__kind=AssessmentKind.CLINIC,
-        is_current=True,
-    ).order_by("-measured_at")
-    patients = (
+    patients = list(
         Patient.objects.filter(clinic=clinic)
         .active()
         .annotate(
             has_upcoming=Exists(upcoming),
             last_status=Subquery(last_appointment.values("status")[:1]),
             last_appointment_at=Subquery(last_appointment.values("starts_at")[:1]),
-            retest_on=Subquery(retest.values("retest_on")[:1]),
-            last_tested_at=Subquery(last_test.values("measured_at")[:1]),
         )
         .filter(has_upcoming=False)
-        .select_related("primary_therapist")
+        .select_related("primary_therapist", "clinic")
     )
+    due_dates = retest_due_dates(patients)
     items: list[DueItem] = []
-    interval = timedelta(days=clinic.retest_interval_days)
     for patient in patients:
-        due_on = patient.retest_on
-        if due_on is None and patient.last_tested_at is not None:
-            due_on = (patient.last_tested_at.astimezone(clinic.zone) + interval).date()
+        due_on = due_dates.get(patient.pk)
         if patient.last_status == AppointmentStatus.NO_SHOW:
             missed = patient.last_appointment_at.astimezone(clinic.zone).date()
             items.append(DueItem(patient, "no_show", missed, (today - missed).days))
