@@ -16,13 +16,13 @@ RUN pip install .
 # --- runtime ----------------------------------------------------------------------------------
 FROM python:3.11-slim
 
-# PYTHONPATH: settings derive BASE_DIR (templates/, static/, var/) from clinic/settings.py's own
+# PYTHONPATH: settings derive BASE_DIR (templates/, static/, var/) from config/settings.py's own
 # location, so the code must be imported from /app, not from the copy pip put in site-packages.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH=/opt/venv/bin:$PATH \
     PYTHONPATH=/app \
-    DJANGO_SETTINGS_MODULE=clinic.settings
+    DJANGO_SETTINGS_MODULE=config.settings
 
 RUN groupadd --system dorsi \
     && useradd --system --gid dorsi --home-dir /app --no-create-home \
@@ -32,7 +32,9 @@ COPY --from=build /opt/venv /opt/venv
 
 WORKDIR /app
 COPY manage.py ./
+COPY config ./config
 COPY clinic ./clinic
+COPY audit ./audit
 COPY assessments ./assessments
 COPY exercises ./exercises
 COPY templates ./templates
@@ -51,4 +53,4 @@ USER dorsi
 
 EXPOSE 8000
 
-CMD ["gunicorn", "clinic.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]

@@ -14,7 +14,7 @@ export DEBUG=false SECRET_KEY="bench-only-secret-key-not-for-production-00000000
 .venv/bin/python manage.py collectstatic --noinput -v0
 TOKEN=$(.venv/bin/python - <<'PY'
 import django, os
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 from clinic.api_tokens import api_token_issue, api_token_revoke
 from clinic.models import User
@@ -27,13 +27,13 @@ PY
 )
 PATIENT=$(.venv/bin/python - <<'PY'
 import django, os
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 from clinic.models import Patient
 print(Patient.objects.filter(clinic__name="Bench 10000").order_by("pk").values_list("pk", flat=True).first())
 PY
 )
-.venv/bin/gunicorn clinic.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 \
+.venv/bin/gunicorn config.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 \
   --log-level warning >/tmp/dorsi-bench-gunicorn.log 2>&1 &
 GUNICORN=$!
 trap 'kill $GUNICORN 2>/dev/null || true' EXIT

@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 scratch = tempfile.mkdtemp(prefix="dorsi-bench-")
 os.environ.update(
     {
-        "DJANGO_SETTINGS_MODULE": "clinic.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "DEBUG": "true",
         "ENV_FILE": str(Path(scratch) / "none"),
         "VAR_DIR": scratch,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from celery import current_app as current_celery_app
 from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -96,7 +97,9 @@ def future_appointments(*, patient_id: int) -> QuerySet[Appointment]:
 def health_report() -> dict[str, Any]:
     """The state of the database, the broker and the last Celery heartbeat, and the
     periodic tasks that ran out of time."""
-    from clinic.celery import app
+    # The app the project package configured, without importing the project package (it
+    # sits above every app).
+    app = current_celery_app
 
     report: dict[str, Any] = {}
     try:

@@ -68,7 +68,7 @@ def dashboard_refresh() -> int:
     return patient_summaries_refresh()
 
 
-# --- Tasks that ran out of time (recorded by the signal handlers in clinic/celery.py) ----------
+# --- Tasks that ran out of time (recorded by the signal handlers in config/celery.py) ----------
 
 
 def task_out_of_time_record(*, name: str) -> None:

@@ -1,94 +1,10 @@
-"""The project's URLconf: pages, the API under /api/v1/, the schema and the health check."""
+"""The clinic core's pages: patients, personal links, the patient's own page, data rights."""
 
-from django.conf import settings
-from django.contrib import admin
-from django.contrib.auth import views as auth_views
-from django.http import JsonResponse
-from django.urls import include, path, re_path
-from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.routers import DefaultRouter
+from django.urls import path
 
-from assessments import api as assessment_api
-from clinic import api, api_errors, data_rights_views, scheduling_api, sign_in_views, views
-from clinic.forms import StaffLoginForm, StaffPasswordChangeForm
-from exercises import api as exercise_api
-
-router = DefaultRouter()
-router.register("patients", api.PatientViewSet, basename="patient")
-router.register("assessments", assessment_api.AssessmentViewSet, basename="assessment")
-router.register("exercises", exercise_api.ExerciseViewSet, basename="exercise")
-router.register("routines", exercise_api.RoutineTemplateViewSet, basename="routine-template")
-router.register("prescriptions", exercise_api.PrescriptionViewSet, basename="prescription")
-router.register("session-logs", exercise_api.SessionLogViewSet, basename="session-log")
-router.register("appointments", scheduling_api.AppointmentViewSet, basename="appointment")
-router.register(
-    "appointment-types", scheduling_api.AppointmentTypeViewSet, basename="appointment-type"
-)
-
-api_urlpatterns = [
-    path("", include(router.urls)),
-    path(
-        "patients/<int:patient_id>/knee-to-wall/fhir/",
-        assessment_api.KneeToWallFhirView.as_view(),
-        name="patient-knee-to-wall-fhir",
-    ),
-    path(
-        "patients/<int:patient_id>/export/",
-        data_rights_views.PatientExportView.as_view(),
-        name="patient-export",
-    ),
-    path(
-        "patients/<int:patient_id>/anonymise/",
-        data_rights_views.PatientAnonymiseView.as_view(),
-        name="patient-anonymise",
-    ),
-    path("free-slots/", scheduling_api.FreeSlotsView.as_view(), name="free-slots"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    # The split view serves Swagger UI's start-up script as a file: no inline script for the CSP.
-    path(
-        "docs/",
-        SpectacularSwaggerSplitView.as_view(
-            url_name="api:schema", template_name="clinic/api_docs.html"
-        ),
-        name="docs",
-    ),
-    # Last: whatever else ends in a slash under /api/v1/ is a JSON 404 (see api_errors).
-    re_path(r"^[\s\S]+/\Z", api_errors.not_found, name="not-found"),
-]
+from clinic import data_rights_views, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
-    path("favicon.ico", RedirectView.as_view(url="/static/img/dorsi-mark.svg", permanent=True)),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=StaffLoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "accounts/password/",
-        auth_views.PasswordChangeView.as_view(form_class=StaffPasswordChangeForm),
-        name="password_change",
-    ),
-    path("accounts/two-factor/", sign_in_views.two_factor_verify, name="two-factor-verify"),
-    path("accounts/two-factor/setup/", sign_in_views.two_factor_setup, name="two-factor-setup"),
-    path("accounts/two-factor/off/", sign_in_views.two_factor_disable, name="two-factor-disable"),
-    path("accounts/security/", sign_in_views.security, name="security"),
-    path("accounts/security/tokens/", sign_in_views.api_token_issue, name="api-token-issue"),
-    path(
-        "accounts/security/tokens/<int:token_id>/revoke/",
-        sign_in_views.api_token_revoke,
-        name="api-token-revoke",
-    ),
-    path(
-        "accounts/password/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
-        name="password_change_done",
-    ),
     path("patients/", views.patient_list, name="patient-list"),
     path("patients/new/", views.patient_create, name="patient-create"),
     path("patients/<int:patient_id>/", views.patient_detail, name="patient-detail"),
@@ -125,17 +41,4 @@ urlpatterns = [
     path("me/sign-out/", views.patient_sign_out, name="patient-sign-out"),
     path("me/export.fhir.json", data_rights_views.own_export_fhir_page, name="own-export-fhir"),
     path("me/export.zip", data_rights_views.own_export_csv_page, name="own-export-csv"),
-    path("", include("assessments.urls")),
-    path("", include("exercises.urls")),
-    path("", include("clinic.scheduling_urls")),
-    path("", include("audit.urls")),
-    path("api/v1/", include((api_urlpatterns, "api"))),
-    path("admin/", admin.site.urls),
 ]
-
-if settings.BENCH_ENDPOINTS:
-
-    def bare(request):
-        return JsonResponse({"ok": True})
-
-    urlpatterns.append(path("bench/bare/", bare))

@@ -248,7 +248,7 @@ def celery_worker_process(process_env, tmp_path) -> Iterator[Callable[..., subpr
             "-m",
             "celery",
             "-A",
-            "clinic",
+            "config",
             "worker",
             "--loglevel=info",
             "--concurrency=1",

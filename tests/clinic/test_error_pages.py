@@ -19,7 +19,7 @@ def refuse(request):
 urlpatterns = [
     path("test-500/", fail),
     path("test-403/", refuse),
-    path("", include("clinic.urls")),
+    path("", include("config.urls")),
 ]
 
 DEBUG_PAGE_MARKS = (
@@ -27,7 +27,7 @@ DEBUG_PAGE_MARKS = (
     "secret detail",
     "Using the URLconf",
     "DEBUG = True",
-    "clinic.settings",
+    "config.settings",
 )
 
 

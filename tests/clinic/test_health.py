@@ -38,7 +38,7 @@ def test_a_stale_heartbeat_makes_health_503(client, settings):
 
 
 def test_an_unreachable_broker_makes_health_503(client, settings):
-    from clinic.celery import app
+    from config.celery import app
 
     services.heartbeat_record(name="celery")
     original = app.conf.broker_write_url

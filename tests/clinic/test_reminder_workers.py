@@ -82,7 +82,7 @@ class Workers:
                 "-m",
                 "celery",
                 "-A",
-                "clinic",
+                "config",
                 "worker",
                 *beat,
                 "--loglevel=info",
@@ -222,8 +222,8 @@ def test_a_planner_cut_short_by_its_time_limit_keeps_its_chunks_and_the_next_run
     """The planner blocks halfway (another transaction holds the row it is inserting) until
     its soft time limit stops it, as a planner with too many patients is stopped. The chunks
     before that stay planned and the next run plans the rest, each reminder once."""
-    from clinic.celery import app
     from clinic.reminders import PLAN_TASK
+    from config.celery import app
     from exercises import services as exercise_services
 
     patients = PatientFactory.create_batch(
@@ -402,7 +402,7 @@ def test_after_a_broker_outage_everything_due_is_sent_within_two_sweeps_and_once
 @needs_redis_server
 @pytest.mark.parametrize(
     ("transport", "upstream"),
-    [("kombu.transport.redis:Transport", True), ("clinic.celery:RedisTransport", False)],
+    [("kombu.transport.redis:Transport", True), ("config.celery:RedisTransport", False)],
 )
 def test_closing_a_lost_connection_with_a_message_unacknowledged(
     private_redis, transport, upstream
@@ -411,7 +411,7 @@ def test_closing_a_lost_connection_with_a_message_unacknowledged(
     it waits on BRPOP: collect() the connection, then close() it, ignoring connection errors.
     With kombu's own transport the close raises AttributeError, which kills the worker; with
     Dorsi's it is a connection error like any other. Should the upstream case stop raising (it
-    is skipped then), kombu has fixed it and clinic.celery.RedisTransport can go."""
+    is skipped then), kombu has fixed it and config.celery.RedisTransport can go."""
     from kombu import Connection, Queue
     from kombu.common import ignore_errors
 
@@ -442,7 +442,7 @@ def test_closing_a_lost_connection_with_a_message_unacknowledged(
     except AttributeError as exc:
         error = str(exc)
     if error is None:
-        pytest.skip("this kombu closes cleanly: clinic.celery.RedisTransport can go")
+        pytest.skip("this kombu closes cleanly: config.celery.RedisTransport can go")
     assert "'NoneType' object has no attribute 'hostname'" in error
 
 

@@ -20,7 +20,7 @@ def start(tmp_path, **env: str) -> subprocess.CompletedProcess:
         if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
     }
     environment.update(
-        {"DJANGO_SETTINGS_MODULE": "clinic.settings", "ENV_FILE": str(tmp_path / "none")}
+        {"DJANGO_SETTINGS_MODULE": "config.settings", "ENV_FILE": str(tmp_path / "none")}
     )
     environment.update(env)
     return subprocess.run(
@@ -97,7 +97,7 @@ def production_environment(tmp_path, **env: str) -> dict[str, str]:
     }
     environment.update(
         {
-            "DJANGO_SETTINGS_MODULE": "clinic.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "ENV_FILE": str(tmp_path / "none"),
             "VAR_DIR": str(tmp_path / "var"),
             "DEBUG": "false",

@@ -181,7 +181,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
-    "clinic.headers.SecurityHeadersMiddleware",
+    "config.headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -200,8 +200,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "clinic.urls"
-WSGI_APPLICATION = "clinic.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -429,8 +429,8 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 if urlsplit(CELERY_BROKER_URL).scheme in {"redis", "rediss"}:
     # kombu's Redis transport with one fix: a worker whose broker goes away mid-task survives
-    # (clinic/celery.py says why).
-    CELERY_BROKER_TRANSPORT = "clinic.celery:RedisTransport"
+    # (config/celery.py says why).
+    CELERY_BROKER_TRANSPORT = "config.celery:RedisTransport"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A worker waits for its broker however long it is away, instead of exiting after 100 tries.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
@@ -499,7 +499,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "clinic.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
 }
@@ -520,7 +520,7 @@ SPECTACULAR_SETTINGS = {
     # The schema declares the 400/401/403/404 answers too (clinic/api_schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "clinic.api_schema.declare_error_responses",
+        "config.api_schema.declare_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
         "LengthUnitEnum": "clinic.models.LengthUnit",
