@@ -34,6 +34,7 @@ WORKDIR /app
 COPY manage.py ./
 COPY config ./config
 COPY clinic ./clinic
+COPY accounts ./accounts
 COPY audit ./audit
 COPY assessments ./assessments
 COPY exercises ./exercises

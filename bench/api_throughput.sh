@@ -16,7 +16,7 @@ TOKEN=$(.venv/bin/python - <<'PY'
 import django, os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
-from clinic.api_tokens import api_token_issue, api_token_revoke
+from accounts.api_tokens import api_token_issue, api_token_revoke
 from clinic.models import User
 admin = User.objects.get(username="bench10000-admin")
 for old in admin.api_tokens.filter(name="bench", revoked_at__isnull=True):

@@ -1,5 +1,4 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 
 from clinic.models import ReminderChannel, Side, User
@@ -77,41 +76,3 @@ class PatientForm(forms.Form):
             (title, [self[name] for name in names if name in self.fields])
             for title, names in self.SECTIONS
         ]
-
-
-class StaffLoginForm(AuthenticationForm):
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-
-class StaffPasswordChangeForm(PasswordChangeForm):
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-
-class TwoFactorCodeForm(forms.Form):
-    code = forms.CharField(
-        label="6-digit code",
-        max_length=12,
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "inputmode": "numeric",
-                "autofocus": True,
-                "pattern": "[0-9 ]*",
-            }
-        ),
-        help_text="From the authenticator app on your phone.",
-    )
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-    def clean_code(self) -> str:
-        code = self.cleaned_data["code"].replace(" ", "")
-        if not (code.isdigit() and len(code) == 6):
-            raise ValidationError("Enter the 6 digits your authenticator app shows.")
-        return code

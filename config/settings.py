@@ -163,7 +163,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     # Not rest_framework.authtoken: its tokens never expire and bypass two-factor. API tokens
-    # are clinic.ApiToken (clinic/api_tokens.py); migration clinic 0009 withdrew the old ones.
+    # are accounts.ApiToken (accounts/api_tokens.py); migration clinic 0009 withdrew the old ones.
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -172,6 +172,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "clinic",
+    "accounts",
     "assessments",
     "exercises",
     "audit",
@@ -193,8 +194,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After messages (a timed-out session says why) and inside the audit scope (the sign-out
     # is recorded); expiry first, so an expired session never reaches the two-factor check.
-    "clinic.middleware.StaffSessionExpiryMiddleware",
-    "clinic.middleware.TwoFactorMiddleware",
+    "accounts.middleware.StaffSessionExpiryMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -267,7 +268,7 @@ AUTHENTICATION_BACKENDS = [
 # Five wrong passwords or codes for one username from one address lock that pair out for 15
 # minutes. Username and address together, so a colleague on the clinic network and a stranger
 # guessing one account lock out only themselves; a wrong two-factor code counts like a wrong
-# password (clinic.two_factor).
+# password (accounts.two_factor).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -275,7 +276,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # A correct password must not wipe the count of wrong codes that followed earlier passwords.
 AXES_RESET_ON_SUCCESS = False
-AXES_LOCKOUT_CALLABLE = "clinic.sign_in_views.locked_out"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 # The address the audit trail records, which reads X-Forwarded-For only as far as
 # TRUSTED_PROXY_HOPS allows; ipware's default would believe a header any client can send.
 AXES_CLIENT_IP_CALLABLE = "audit.services.client_ip"
@@ -484,9 +485,9 @@ CELERY_BEAT_SCHEDULE = {
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes anonymous requests 401, not 403. The
-    # personal, expiring tokens of clinic.api_tokens, issued on the Security page.
+    # personal, expiring tokens of accounts.api_tokens, issued on the Security page.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "clinic.api_auth.ApiTokenAuthentication",
+        "accounts.api_auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         "clinic.api_auth.PatientSessionAuthentication",
     ],

@@ -3,7 +3,6 @@ and the admin."""
 
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.http import JsonResponse
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
@@ -11,8 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from assessments import api as assessment_api
-from clinic import api, data_rights_views, scheduling_api, sign_in_views, views
-from clinic.forms import StaffLoginForm, StaffPasswordChangeForm
+from clinic import api, data_rights_views, scheduling_api, views
 from config import api_errors
 from exercises import api as exercise_api
 
@@ -63,34 +61,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", RedirectView.as_view(url="/static/img/dorsi-mark.svg", permanent=True)),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=StaffLoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "accounts/password/",
-        auth_views.PasswordChangeView.as_view(form_class=StaffPasswordChangeForm),
-        name="password_change",
-    ),
-    path("accounts/two-factor/", sign_in_views.two_factor_verify, name="two-factor-verify"),
-    path("accounts/two-factor/setup/", sign_in_views.two_factor_setup, name="two-factor-setup"),
-    path("accounts/two-factor/off/", sign_in_views.two_factor_disable, name="two-factor-disable"),
-    path("accounts/security/", sign_in_views.security, name="security"),
-    path("accounts/security/tokens/", sign_in_views.api_token_issue, name="api-token-issue"),
-    path(
-        "accounts/security/tokens/<int:token_id>/revoke/",
-        sign_in_views.api_token_revoke,
-        name="api-token-revoke",
-    ),
-    path(
-        "accounts/password/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
-        name="password_change_done",
-    ),
+    path("accounts/", include("accounts.urls")),
     path("", include("clinic.urls")),
     path("", include("assessments.urls")),
     path("", include("exercises.urls")),

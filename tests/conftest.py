@@ -382,7 +382,7 @@ def verify_second_factor(client: Client, user: User) -> None:
 def api_token_for(user: User, *, name: str = "Test token", days: int | None = None) -> str:
     """A usable API token's secret for the user, issued as from a session past two-factor
     (the Security page's way; tests of the page itself post to it)."""
-    from clinic.api_tokens import api_token_issue
+    from accounts.api_tokens import api_token_issue
 
     _, secret = api_token_issue(
         user=user,
@@ -400,7 +400,7 @@ def _test_client_sign_in(monkeypatch) -> None:
     attempt (Django's test client passes none). Tests of the real flow post to the pages."""
     from django.test import RequestFactory
 
-    from clinic.two_factor import two_factor_needed
+    from accounts.two_factor import two_factor_needed
 
     original_force_login = Client.force_login
     original_login = Client.login

@@ -23,7 +23,8 @@ import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
-from clinic import api_tokens, reminders, services
+from accounts import api_tokens
+from clinic import reminders, services
 from clinic.scheduling import at_local
 from exercises import services as exercise_services
 from exercises.models import Exercise

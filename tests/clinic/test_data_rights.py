@@ -84,7 +84,7 @@ R4_STATUSES = {
 @pytest.fixture
 def client_as(client_as, clinic_admin):
     """The cast's clients; a clinic admin's session has entered its two-factor code, as it must
-    before it reaches any page (clinic.two_factor)."""
+    before it reaches any page (accounts.two_factor)."""
 
     def make(role: str):
         client = client_as(role)

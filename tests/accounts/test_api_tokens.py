@@ -1,4 +1,4 @@
-"""Personal API tokens (clinic.api_tokens): issued only by their owner from a session that passed
+"""Personal API tokens (accounts.api_tokens): issued only by their owner from a session that passed
 two-factor where it is required, expiring, listed and revocable on the Security page, audited;
 and the upgrade that withdrew rest_framework.authtoken's unexpiring tokens.
 
@@ -19,11 +19,11 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.test import Client
 from django.utils import timezone
 
+from accounts import api_tokens
+from accounts.models import ApiToken
 from audit.models import AuditAction, AuditEvent
-from clinic import api_tokens
-from clinic.models import ApiToken
 from tests.clinic.test_settings import PRODUCTION, start
-from tests.clinic.test_sign_in_security import code_for, confirmed_device, sign_in
+from tests.accounts.test_sign_in_security import code_for, confirmed_device, sign_in
 from tests.conftest import api_token_for
 from tests.factories import TEST_PASSWORD, StaffFactory
 
@@ -126,16 +126,16 @@ def test_the_admin_issues_no_token_and_the_old_token_app_is_gone(client, superus
     client.force_login(superuser)
     assert not apps.is_installed("rest_framework.authtoken")
     assert client.get("/admin/authtoken/").status_code == 404
-    assert client.get("/admin/clinic/apitoken/add/").status_code == 403
+    assert client.get("/admin/accounts/apitoken/add/").status_code == 403
     token = api_tokens_issue(therapist)
-    listing = client.get("/admin/clinic/apitoken/").content.decode()
+    listing = client.get("/admin/accounts/apitoken/").content.decode()
     assert "Lab import" in listing
     assert token.digest not in listing
-    change = client.get(f"/admin/clinic/apitoken/{token.pk}/change/").content.decode()
+    change = client.get(f"/admin/accounts/apitoken/{token.pk}/change/").content.decode()
     assert token.digest not in change
     # The operator may revoke any token, e.g. in an incident.
     response = client.post(
-        "/admin/clinic/apitoken/",
+        "/admin/accounts/apitoken/",
         {"action": "revoke", "_selected_action": [token.pk]},
     )
     assert response.status_code == 302
@@ -151,7 +151,7 @@ def test_a_clinic_admin_with_django_admin_access_does_not_see_tokens_there(
     clinic_admin.save()
     api_tokens_issue(therapist)
     client.force_login(clinic_admin)
-    assert client.get("/admin/clinic/apitoken/").status_code == 403
+    assert client.get("/admin/accounts/apitoken/").status_code == 403
 
 
 # --- Two-factor -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ of a session, so it is only ever as strong as a full sign-in:
   admin, never for someone else, and superusers without a clinic hold none (the API shows them
   nothing);
 - from a session that passed two-factor sign-in whenever their role, clinic or own choice asks
-  for a code (clinic.two_factor.two_factor_needed). The token remembers whether it did; one
+  for a code (accounts.two_factor.two_factor_needed). The token remembers whether it did; one
   issued without a code stops working once a code becomes required;
 - it expires (at most settings.API_TOKEN_MAX_AGE), can be revoked by its owner or their clinic's
   admin, and dies with its owner's account (deactivation revokes it);
@@ -32,11 +32,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts import two_factor
+from accounts.models import ApiToken
 from audit.models import AuditAction
 from audit.services import audit_record
-from clinic import two_factor
 from clinic.fields import field_errors
-from clinic.models import ApiToken, Role, User
+from clinic.models import Role, User
 
 SECRET_PREFIX = "dorsi_"  # noqa: S105  (a marker, not a secret)
 # What lists show of a secret: the prefix and six random characters (36 of its 256 bits).

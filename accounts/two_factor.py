@@ -2,10 +2,10 @@
 
 Clinic admins (and superusers) always sign in with a second factor; therapists and the front desk
 when their clinic asks for it (Clinic.staff_two_factor_required); anyone else once they chose to
-set an app up. The rules live here; clinic.middleware.TwoFactorMiddleware enforces them on every
-request and clinic.sign_in_views shows the pages. API tokens follow the same rule: only a session
+set an app up. The rules live here; accounts.middleware.TwoFactorMiddleware enforces them on every
+request and accounts.views shows the pages. API tokens follow the same rule: only a session
 past this step issues one, and a token issued without a code stops working once one is needed
-(clinic.api_tokens).
+(accounts.api_tokens).
 """
 
 from __future__ import annotations

@@ -18,8 +18,9 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import sessions as staff_sessions
 from audit.models import AuditAction, AuditEvent
-from clinic import services, staff_sessions
+from clinic import services
 from clinic.models import PatientAccessLink
 from tests.conftest import api_token_for
 from tests.factories import TEST_PASSWORD, StaffFactory

@@ -1,6 +1,6 @@
 """The pages of staff sign-in security: the two-factor step and set-up, the Security page (with
-the staff member's API tokens) and the lockout page. The rules are in clinic.two_factor and
-clinic.api_tokens; TwoFactorMiddleware sends people here."""
+the staff member's API tokens) and the lockout page. The rules are in accounts.two_factor and
+accounts.api_tokens; TwoFactorMiddleware sends people here."""
 
 from __future__ import annotations
 
@@ -23,9 +23,10 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts import api_tokens, two_factor
+from accounts.forms import TwoFactorCodeForm
 from audit.services import client_ip
-from clinic import api_tokens, two_factor
-from clinic.forms import TwoFactorCodeForm, form_add_service_errors
+from clinic.forms import form_add_service_errors
 from clinic.redirects import next_path
 
 
