@@ -38,6 +38,7 @@ COPY accounts ./accounts
 COPY audit ./audit
 COPY assessments ./assessments
 COPY exercises ./exercises
+COPY records ./records
 COPY templates ./templates
 COPY static ./static
 

@@ -1,8 +1,8 @@
-"""The clinic core's pages: patients, personal links, the patient's own page, data rights."""
+"""The clinic core's pages: patients, personal links, the patient's own page."""
 
 from django.urls import path
 
-from clinic import data_rights_views, views
+from clinic import views
 
 urlpatterns = [
     path("patients/", views.patient_list, name="patient-list"),
@@ -21,24 +21,7 @@ urlpatterns = [
         views.patient_link_revoke,
         name="patient-link-revoke",
     ),
-    path(
-        "patients/<int:patient_id>/export.fhir.json",
-        data_rights_views.patient_export_fhir_page,
-        name="patient-export-fhir",
-    ),
-    path(
-        "patients/<int:patient_id>/export.zip",
-        data_rights_views.patient_export_csv_page,
-        name="patient-export-csv",
-    ),
-    path(
-        "patients/<int:patient_id>/anonymise/",
-        data_rights_views.patient_anonymise_page,
-        name="patient-anonymise",
-    ),
     path("p/<str:token>/", views.patient_link_open, name="patient-link-open"),
     path("me/", views.patient_home, name="patient-home"),
     path("me/sign-out/", views.patient_sign_out, name="patient-sign-out"),
-    path("me/export.fhir.json", data_rights_views.own_export_fhir_page, name="own-export-fhir"),
-    path("me/export.zip", data_rights_views.own_export_csv_page, name="own-export-csv"),
 ]

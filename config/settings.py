@@ -175,6 +175,7 @@ INSTALLED_APPS = [
     "accounts",
     "assessments",
     "exercises",
+    "records",
     "audit",
 ]
 

@@ -10,9 +10,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from assessments import api as assessment_api
-from clinic import api, data_rights_views, scheduling_api, views
+from clinic import api, scheduling_api, views
 from config import api_errors
 from exercises import api as exercise_api
+from records import views as record_views
 
 router = DefaultRouter()
 router.register("patients", api.PatientViewSet, basename="patient")
@@ -35,12 +36,12 @@ api_urlpatterns = [
     ),
     path(
         "patients/<int:patient_id>/export/",
-        data_rights_views.PatientExportView.as_view(),
+        record_views.PatientExportView.as_view(),
         name="patient-export",
     ),
     path(
         "patients/<int:patient_id>/anonymise/",
-        data_rights_views.PatientAnonymiseView.as_view(),
+        record_views.PatientAnonymiseView.as_view(),
         name="patient-anonymise",
     ),
     path("free-slots/", scheduling_api.FreeSlotsView.as_view(), name="free-slots"),
@@ -63,6 +64,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url="/static/img/dorsi-mark.svg", permanent=True)),
     path("accounts/", include("accounts.urls")),
     path("", include("clinic.urls")),
+    path("", include("records.urls")),
     path("", include("assessments.urls")),
     path("", include("exercises.urls")),
     path("", include("clinic.scheduling_urls")),

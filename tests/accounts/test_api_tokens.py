@@ -22,8 +22,8 @@ from django.utils import timezone
 from accounts import api_tokens
 from accounts.models import ApiToken
 from audit.models import AuditAction, AuditEvent
-from tests.clinic.test_settings import PRODUCTION, start
 from tests.accounts.test_sign_in_security import code_for, confirmed_device, sign_in
+from tests.clinic.test_settings import PRODUCTION, start
 from tests.conftest import api_token_for
 from tests.factories import TEST_PASSWORD, StaffFactory
 

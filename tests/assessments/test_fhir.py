@@ -161,7 +161,7 @@ def test_the_validator_catches_a_broken_observation(bundle):
 
 
 def test_the_full_data_export_stands_alone_too(client_as, patient, therapist):
-    """The patient's whole record (clinic.data_rights) names therapists as performers,
+    """The patient's whole record (records.services) names therapists as performers,
     authors and participants: each is a Practitioner in the Bundle."""
     patient.primary_therapist = therapist
     patient.save()

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from clinic import data_rights, services
+from clinic import services
 from clinic.models import (
     Appointment,
     AppointmentKind,
@@ -17,6 +17,7 @@ from clinic.models import (
     ReminderChannel,
 )
 from clinic.scheduling import at_local
+from records import services as data_rights
 from tests.clinic.test_scheduling import all_day_hours
 from tests.conftest import sign_in_patient
 

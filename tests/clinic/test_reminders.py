@@ -13,7 +13,6 @@ from django.db import connection
 from django.utils import timezone
 
 from clinic import reminders, services
-from clinic.data_rights import patient_anonymise
 from clinic.delivery import Ledger
 from clinic.models import (
     AppointmentKind,
@@ -24,6 +23,7 @@ from clinic.models import (
     WorkingHours,
 )
 from clinic.scheduling import at_local
+from records.services import patient_anonymise
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from fhir.resources.bundle import Bundle
 from assessments import services as assessment_services
 from assessments.models import Assessment, AssessmentRevision
 from audit.models import AuditAction, AuditEvent
-from clinic import data_rights, services
+from clinic import services
 from clinic.access import Actor
 from clinic.dashboard import clinic_summary, patient_summaries_refresh
 from clinic.models import (
@@ -36,6 +36,7 @@ from clinic.scheduling import at_local
 from clinic.selectors import patient_list
 from exercises import services as exercise_services
 from exercises.models import PrescriptionVersion, SessionLog
+from records import services as data_rights
 from tests.factories import record_knee_to_wall
 
 pytestmark = pytest.mark.django_db

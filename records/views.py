@@ -23,25 +23,25 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinic import data_rights
 from clinic.access import Action, actor_for, own_patient, patient_for
 from clinic.decorators import patient_required, staff_required
 from clinic.models import Patient
 from clinic.serializers import PatientSerializer
+from records import services as record_services
 
 FHIR_CONTENT_TYPE = "application/fhir+json"
 EXPORT_FORMATS = ("fhir", "csv")
 
 
 def _fhir_download(patient: Patient) -> HttpResponse:
-    bundle = data_rights.patient_export_fhir(patient=patient)
+    bundle = record_services.patient_export_fhir(patient=patient)
     response = HttpResponse(json.dumps(bundle, indent=2), content_type=FHIR_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="patient-{patient.pk}.fhir.json"'
     return response
 
 
 def _csv_download(patient: Patient) -> HttpResponse:
-    archive = data_rights.patient_export_csv(patient=patient)
+    archive = record_services.patient_export_csv(patient=patient)
     response = HttpResponse(archive, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="patient-{patient.pk}.zip"'
     return response
@@ -87,7 +87,7 @@ def patient_anonymise_page(request: HttpRequest, patient_id: int) -> HttpRespons
         messages.error(request, "Tick the box to confirm that the identity is to be removed.")
         return redirect("patient-detail", patient_id=patient.pk)
     try:
-        data_rights.patient_anonymise(patient=patient, by=actor.user)
+        record_services.patient_anonymise(patient=patient, by=actor.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -142,7 +142,7 @@ class PatientExportView(APIView):
         if export_format == "csv":
             return _csv_download(patient)
         return Response(
-            data_rights.patient_export_fhir(patient=patient), content_type=FHIR_CONTENT_TYPE
+            record_services.patient_export_fhir(patient=patient), content_type=FHIR_CONTENT_TYPE
         )
 
 
@@ -166,5 +166,5 @@ class PatientAnonymiseView(APIView):
     def post(self, request: Request, patient_id: int) -> Response:
         actor = actor_for(request)
         patient = patient_for(actor, patient_id, Action.ANONYMISE)
-        patient = data_rights.patient_anonymise(patient=patient, by=actor.user)
+        patient = record_services.patient_anonymise(patient=patient, by=actor.user)
         return Response(PatientSerializer(patient, context={"show_clinical": True}).data)

@@ -1,0 +1,331 @@
+"""The patient's record as CSV files, one per section: each section has its own columns, so one
+file per section opens cleanly in a spreadsheet, where a single wide CSV would be mostly
+empty cells."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from assessments.interpretation import SideValue, from_micrometres
+from assessments.services import COMPENSATION_FIELDS, LUMBAR_FIELDS, NOTE_FIELDS
+from clinic.csv_writer import csv_bytes
+from clinic.models import (
+    User,
+)
+from exercises.adherence import weekdays_of
+from exercises.models import (
+    DOSE_FIELDS,
+)
+from exercises.templatetags.routines import dose_text
+from records.fhir import WEEKDAY_CODES
+from records.record import PatientRecord
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+
+def _name(user: User | None) -> str:
+    return str(user) if user is not None else ""
+
+
+def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
+    """The record as CSV files by section; times are in the clinic's time zone."""
+    patient = record.patient
+    zone = patient.clinic.zone
+    side_columns = ["cm", "reached", "tibia_angle_deg", "heel_down", "pain"]
+    files: dict[str, tuple[list[str], list[list[Any]]]] = {}
+    files["patient.csv"] = (
+        [
+            "patient_id",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "email",
+            "phone",
+            "clinic",
+            "primary_therapist",
+            "status",
+            "discharged_at",
+            "anonymised_at",
+            "symptomatic_side",
+            "reminder_channel",
+            "reminder_consent",
+            "reminder_consent_at",
+            "exercise_reminder_time",
+            "registered_at",
+            "exported_at",
+        ],
+        [
+            [
+                patient.pk,
+                patient.first_name,
+                patient.last_name,
+                patient.date_of_birth,
+                patient.email,
+                patient.phone,
+                patient.clinic.name,
+                _name(patient.primary_therapist),
+                patient.status,
+                patient.discharged_at,
+                patient.anonymised_at,
+                patient.symptomatic_side,
+                patient.reminder_channel,
+                patient.reminder_consent,
+                patient.reminder_consent_at,
+                patient.exercise_reminder_time,
+                patient.created_at,
+                timezone.now(),
+            ]
+        ],
+    )
+    files["assessments.csv"] = (
+        [
+            "assessment_id",
+            "kind",
+            "revision",
+            "is_current",
+            "measured_at",
+            "measured_by",
+            "entry_unit",
+            *(f"left_{column}" for column in side_columns),
+            *(f"right_{column}" for column in side_columns),
+            *COMPENSATION_FIELDS,
+            "symptomatic_side",
+            *LUMBAR_FIELDS,
+            *NOTE_FIELDS,
+            "recorded_by",
+            "recorded_at",
+            "correction_reason",
+        ],
+        [
+            [
+                revision.assessment_id,
+                revision.assessment.kind,
+                revision.number,
+                revision.is_current,
+                revision.measured_at,
+                _name(revision.measured_by),
+                revision.entry_unit,
+                *(
+                    value
+                    for side in ("left", "right")
+                    for values in [revision.side(side)]
+                    for value in (
+                        # No number for a gap that was not measured: an empty cell, not 0.
+                        from_micrometres(SideValue.of(revision, side).um, "cm"),
+                        values["reached"],
+                        values["tibia_angle_deg"],
+                        values["heel_down"],
+                        values["pain"],
+                    )
+                ),
+                *(getattr(revision, field) for field in COMPENSATION_FIELDS),
+                revision.symptomatic_side,
+                *(getattr(revision, field) for field in LUMBAR_FIELDS),
+                *(getattr(revision, field) for field in NOTE_FIELDS),
+                _name(revision.recorded_by) or "patient",
+                revision.recorded_at,
+                revision.correction_reason,
+            ]
+            for revision in record.revisions
+        ],
+    )
+    files["routines.csv"] = (
+        [
+            "prescription_id",
+            "title",
+            "version",
+            "is_current",
+            "effective_from",
+            "ended_on",
+            "times_per_day",
+            "days",
+            "retest_on",
+            "notes",
+            "prescribed_by",
+            "position",
+            "exercise",
+            "dose",
+            *DOSE_FIELDS,
+        ],
+        [
+            [
+                version.prescription_id,
+                version.prescription.title,
+                version.number,
+                version.is_current,
+                version.effective_from,
+                version.prescription.ended_on,
+                version.times_per_day,
+                " ".join(WEEKDAY_CODES[day] for day in weekdays_of(version.days_of_week)),
+                version.retest_on,
+                version.notes,
+                _name(version.created_by),
+                item.position,
+                item.exercise.name,
+                dose_text(item),
+                *(getattr(item, field) for field in DOSE_FIELDS),
+            ]
+            for version in record.versions
+            for item in version.items.all()
+        ],
+    )
+    files["sessions.csv"] = (
+        [
+            "session_id",
+            "session_date",
+            "slot",
+            "prescription_id",
+            "version",
+            "done",
+            "partly",
+            "skipped",
+            "exercises",
+            "pain",
+            "comment",
+            "logged_by",
+            "logged_at",
+        ],
+        [
+            [
+                session.pk,
+                session.session_date,
+                session.slot,
+                session.version.prescription_id,
+                session.version.number,
+                *(
+                    sum(1 for entry in entries if entry.status == status)
+                    for status in ("done", "partly", "skipped")
+                ),
+                "; ".join(f"{entry.item.exercise.name}: {entry.status}" for entry in entries),
+                session.pain,
+                session.comment,
+                _name(session.logged_by) or "patient",
+                session.logged_at,
+            ]
+            for session in record.sessions
+            for entries in [list(session.entries.all())]
+        ],
+    )
+    files["appointments.csv"] = (
+        [
+            "appointment_id",
+            "starts_at",
+            "ends_at",
+            "type",
+            "therapist",
+            "status",
+            "patient_response",
+            "responded_at",
+            "note",
+            "booked_by",
+            "booked_at",
+            "cancelled_at",
+        ],
+        [
+            [
+                appointment.pk,
+                appointment.starts_at,
+                appointment.ends_at,
+                appointment.appointment_type.name,
+                _name(appointment.therapist),
+                appointment.status,
+                appointment.patient_response,
+                appointment.responded_at,
+                appointment.note,
+                _name(appointment.booked_by),
+                appointment.created_at,
+                appointment.cancelled_at,
+            ]
+            for appointment in record.appointments
+        ],
+    )
+    files["waitlist.csv"] = (
+        [
+            "entry_id",
+            "added_at",
+            "type",
+            "therapist",
+            "note",
+            "booked_appointment_id",
+            "removed_at",
+        ],
+        [
+            [
+                entry.pk,
+                entry.created_at,
+                entry.appointment_type.name,
+                _name(entry.therapist) or "any",
+                entry.note,
+                entry.booked_id,
+                entry.removed_at,
+            ]
+            for entry in record.waitlist
+        ],
+    )
+    files["reminders.csv"] = (
+        [
+            "reminder_id",
+            "kind",
+            "channel",
+            "due_at",
+            "status",
+            "attempts",
+            "sent_at",
+            "appointment_id",
+            "last_error",
+        ],
+        [
+            [
+                reminder.pk,
+                reminder.kind,
+                reminder.channel,
+                reminder.due_at,
+                reminder.status,
+                reminder.attempts,
+                reminder.sent_at,
+                reminder.appointment_id,
+                reminder.last_error,
+            ]
+            for reminder in record.reminders
+        ],
+    )
+    # Which sign-in links and calendar addresses exist, never the secret addresses themselves.
+    files["links.csv"] = (
+        ["kind", "created_at", "created_by", "expires_at", "revoked_at", "last_opened_at"],
+        [
+            [
+                "personal link",
+                link.created_at,
+                _name(link.created_by),
+                link.expires_at,
+                link.revoked_at,
+                link.last_opened_at,
+            ]
+            for link in record.links
+        ]
+        + [
+            ["calendar feed", feed.created_at, _name(feed.created_by), None, feed.revoked_at, None]
+            for feed in record.feeds
+        ],
+    )
+    # Who read or changed the record: part of what a patient may ask for. Addresses and browser
+    # strings are the staff's personal data, not the patient's, so they stay out.
+    files["audit.csv"] = (
+        ["at", "who", "role", "action", "what", "object_id", "fields", "note"],
+        [
+            [
+                event.at,
+                event.actor_label,
+                event.actor_kind,
+                event.action,
+                event.object_type,
+                event.object_id,
+                " ".join(event.fields),
+                event.note,
+            ]
+            for event in record.audit_events
+        ],
+    )
+    return {name: csv_bytes(header, rows, zone=zone) for name, (header, rows) in files.items()}

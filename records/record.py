@@ -1,0 +1,110 @@
+"""Everything Dorsi holds about one patient, loaded in a fixed number of queries: what every
+form of the copy is written from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from assessments.models import AssessmentRevision
+from audit.models import AuditEvent
+from clinic.models import (
+    Appointment,
+    CalendarFeed,
+    Patient,
+    PatientAccessLink,
+    Reminder,
+    WaitlistEntry,
+)
+from exercises.models import (
+    ExerciseLog,
+    PrescriptionItem,
+    PrescriptionVersion,
+    SessionLog,
+)
+
+# --- Everything about one patient ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PatientRecord:
+    patient: Patient
+    revisions: list[AssessmentRevision]  # every revision, corrections included
+    versions: list[PrescriptionVersion]
+    sessions: list[SessionLog]
+    appointments: list[Appointment]
+    waitlist: list[WaitlistEntry]
+    reminders: list[Reminder]
+    links: list[PatientAccessLink]
+    feeds: list[CalendarFeed]
+    audit_events: list[AuditEvent]
+
+    @property
+    def current_revisions(self) -> list[AssessmentRevision]:
+        return [revision for revision in self.revisions if revision.is_current]
+
+
+def patient_record(*, patient: Patient) -> PatientRecord:
+    """Everything held about the patient, in a fixed number of queries however long their
+    history (each section is one query, its children one prefetch)."""
+    revisions = list(
+        AssessmentRevision.objects.filter(assessment__patient=patient)
+        .select_related("assessment", "measured_by", "recorded_by")
+        .order_by("measured_at", "assessment_id", "number")
+    )
+    versions = list(
+        PrescriptionVersion.objects.filter(prescription__patient=patient)
+        .select_related("prescription", "created_by")
+        .prefetch_related(
+            Prefetch("items", queryset=PrescriptionItem.objects.select_related("exercise"))
+        )
+        .order_by("prescription__created_at", "prescription_id", "number")
+    )
+    sessions = list(
+        SessionLog.objects.filter(patient=patient)
+        .select_related("version", "logged_by")
+        .prefetch_related(
+            Prefetch(
+                "entries",
+                queryset=ExerciseLog.objects.select_related("item__exercise").order_by(
+                    "item__position"
+                ),
+            )
+        )
+        .order_by("session_date", "slot", "id")
+    )
+    appointments = list(
+        Appointment.objects.filter(patient=patient)
+        .select_related("appointment_type", "therapist", "booked_by")
+        .order_by("starts_at", "id")
+    )
+    waitlist = list(
+        WaitlistEntry.objects.filter(patient=patient)
+        .select_related("appointment_type", "therapist")
+        .order_by("created_at", "id")
+    )
+    reminders = list(Reminder.objects.filter(patient=patient).order_by("due_at", "id"))
+    links = list(
+        PatientAccessLink.objects.filter(patient=patient)
+        .select_related("created_by", "revoked_by")
+        .order_by("created_at")
+    )
+    feeds = list(
+        CalendarFeed.objects.filter(patient=patient)
+        .select_related("created_by")
+        .order_by("created_at")
+    )
+    audit_events = list(AuditEvent.objects.filter(patient_id=patient.pk).order_by("at", "id"))
+    return PatientRecord(
+        patient=patient,
+        revisions=revisions,
+        versions=versions,
+        sessions=sessions,
+        appointments=appointments,
+        waitlist=waitlist,
+        reminders=reminders,
+        links=links,
+        feeds=feeds,
+        audit_events=audit_events,
+    )
