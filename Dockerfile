@@ -39,6 +39,7 @@ COPY audit ./audit
 COPY assessments ./assessments
 COPY exercises ./exercises
 COPY records ./records
+COPY dashboard ./dashboard
 COPY templates ./templates
 COPY static ./static
 

@@ -30,7 +30,7 @@ AUDITED_MODELS = {
 # model with a path to a patient is in neither list.
 AUDIT_EXEMPT = {
     "audit.AuditEvent": "The trail itself: append-only, a row cannot be changed or deleted.",
-    "clinic.PatientSummary": (
+    "dashboard.PatientSummary": (
         "The dashboard's summary, derived from audited rows and recomputed by the system; "
         "it holds nothing a person wrote."
     ),

@@ -28,7 +28,6 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.dashboard import digest_lines, patient_summaries_refresh
 from clinic.delivery import DeliveryUnknown, channel_for
 from clinic.models import (
     Appointment,
@@ -46,6 +45,7 @@ from clinic.models import (
     User,
 )
 from clinic.scheduling import UTC, at_local
+from dashboard.summaries import digest_lines, patient_summaries_refresh
 
 logger = logging.getLogger(__name__)
 

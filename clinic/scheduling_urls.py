@@ -1,10 +1,8 @@
 from django.urls import path
 
-from clinic import dashboard_views
 from clinic import scheduling_views as views
 
 urlpatterns = [
-    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("schedule/", views.schedule, name="schedule"),
     path("schedule/book/", views.book, name="book"),
     path("schedule/due/", views.due, name="due-list"),

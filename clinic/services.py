@@ -18,7 +18,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.dashboard import summary_refresh_on_commit
+from clinic.changes import patient_data_changed
 from clinic.models import (
     Appointment,
     AppointmentKind,
@@ -189,7 +189,7 @@ def patient_create(
     if errors:
         raise ValidationError(errors)
     patient.save()
-    summary_refresh_on_commit(patient.pk)
+    patient_data_changed(patient.pk)
     return patient
 
 
@@ -214,7 +214,7 @@ def patient_update(*, patient: Patient, **fields: Any) -> Patient:
     if errors:
         raise ValidationError(errors)
     locked.save()
-    summary_refresh_on_commit(locked.pk)
+    patient_data_changed(locked.pk)
     return locked
 
 
@@ -234,7 +234,7 @@ def patient_discharge(
     patient_access_revoke(patient_id=patient.pk, by=by, now=now)
     if cancel_future_appointments:
         future_appointments_cancel(patient_id=patient.pk, by=by)
-    summary_refresh_on_commit(patient.pk)
+    patient_data_changed(patient.pk)
     return Patient.objects.select_related("clinic", "primary_therapist").get(pk=patient.pk)
 
 
@@ -271,7 +271,7 @@ def patient_reactivate(*, patient: Patient) -> Patient:
     )
     if not updated:
         raise ValidationError({"status": "This patient is already active."})
-    summary_refresh_on_commit(patient.pk)
+    patient_data_changed(patient.pk)
     return Patient.objects.select_related("clinic", "primary_therapist").get(pk=patient.pk)
 
 
@@ -536,7 +536,7 @@ def appointment_book(
     )
     _save_or_conflict(appointment)
     reminders_for_appointment(appointment, change="booked")
-    summary_refresh_on_commit(patient.pk)
+    patient_data_changed(patient.pk)
     return appointment
 
 
@@ -599,7 +599,7 @@ def appointment_reschedule(
     locked.starts_at, locked.ends_at = starts_at, ends_at
     _save_or_conflict(locked)
     reminders_for_appointment(locked, change="moved")
-    summary_refresh_on_commit(locked.patient_id)
+    patient_data_changed(locked.patient_id)
     return locked
 
 
@@ -614,7 +614,7 @@ def appointment_cancel(*, appointment: Appointment, by: User | None) -> Appointm
         pk=appointment.pk
     )
     reminders_for_appointment(cancelled, change="cancelled")
-    summary_refresh_on_commit(appointment.patient_id)
+    patient_data_changed(appointment.patient_id)
     return cancelled
 
 
@@ -631,7 +631,7 @@ def appointment_mark(*, appointment: Appointment, status: str) -> Appointment:
     if not updated:
         raise ValidationError({"status": ["Only a booked appointment can be marked."]})
     appointment.refresh_from_db()
-    summary_refresh_on_commit(appointment.patient_id)
+    patient_data_changed(appointment.patient_id)
     return appointment
 
 

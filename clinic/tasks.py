@@ -60,14 +60,6 @@ def reminders_plan() -> int:
     return reminders.reminders_plan()
 
 
-@shared_task(name="clinic.tasks.dashboard_refresh")
-def dashboard_refresh() -> int:
-    """Ages the time-based flags (re-test overdue, adherence, pain) of every summary."""
-    from clinic.dashboard import patient_summaries_refresh
-
-    return patient_summaries_refresh()
-
-
 # --- Tasks that ran out of time (recorded by the signal handlers in config/celery.py) ----------
 
 

@@ -176,6 +176,7 @@ INSTALLED_APPS = [
     "assessments",
     "exercises",
     "records",
+    "dashboard",
     "audit",
 ]
 
@@ -472,7 +473,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": float(REMINDER_SWEEP_SECONDS)},
     },
     "dashboard-refresh": {
-        "task": "clinic.tasks.dashboard_refresh",
+        "task": "dashboard.tasks.dashboard_refresh",
         "schedule": float(env_int("DASHBOARD_REFRESH_SECONDS", 60 * 60, minimum=60)),
     },
     "reminders-plan": {

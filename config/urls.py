@@ -65,6 +65,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("clinic.urls")),
     path("", include("records.urls")),
+    path("", include("dashboard.urls")),
     path("", include("assessments.urls")),
     path("", include("exercises.urls")),
     path("", include("clinic.scheduling_urls")),

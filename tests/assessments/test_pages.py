@@ -224,8 +224,8 @@ def test_staff_pages_say_not_comparable_with_the_reason(client_as, patient, gap_
 
 def test_a_dashboard_row_says_could_not_reach_without_a_number(patient, therapist):
     from assessments.templatetags.knee_to_wall import summary_side
-    from clinic.dashboard import patient_summaries_refresh
-    from clinic.models import PatientSummary
+    from dashboard.models import PatientSummary
+    from dashboard.summaries import patient_summaries_refresh
 
     record_knee_to_wall(patient, therapist, left=None, right="12")
     patient_summaries_refresh(patient_ids=[patient.pk])

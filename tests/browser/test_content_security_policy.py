@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from clinic import services
-from clinic.dashboard import patient_summaries_refresh
+from dashboard.summaries import patient_summaries_refresh
 from exercises import services as exercise_services
 from tests.browser.test_patient_journeys import DESKTOP, PHONE, sign_in
 from tests.factories import record_knee_to_wall

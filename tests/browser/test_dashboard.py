@@ -2,7 +2,7 @@
 
 import pytest
 
-from clinic.dashboard import patient_summaries_refresh
+from dashboard.summaries import patient_summaries_refresh
 from tests.browser.test_patient_journeys import sign_in
 from tests.factories import PatientFactory, record_knee_to_wall
 

@@ -1,7 +1,8 @@
 import pytest
 from django.core.management import call_command
 
-from clinic.models import Appointment, Clinic, PatientSummary
+from clinic.models import Appointment, Clinic
+from dashboard.models import PatientSummary
 
 
 @pytest.mark.django_db

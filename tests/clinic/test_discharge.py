@@ -190,7 +190,7 @@ def test_a_discharge_refreshes_the_dashboard_once_whatever_it_cancels(patient, f
     with its two cancellations queue a single refresh of the patient's row."""
     from django.db import connection
 
-    from clinic.dashboard import _SummaryRefresh
+    from clinic.changes import _AfterCommit as _SummaryRefresh
 
     services.patient_discharge(patient=patient, by=therapist, cancel_future_appointments=True)
     refreshes = [

@@ -7,9 +7,11 @@ import pytest
 
 from clinic import reminders
 from clinic import services as clinic_services
-from clinic.dashboard import Flag, patient_summaries_refresh
-from clinic.models import PatientSummary, Reminder, ReminderChannel, ReminderKind
+from clinic.models import Reminder, ReminderChannel, ReminderKind
 from clinic.selectors import due_list
+from dashboard.flags import Flag
+from dashboard.models import PatientSummary
+from dashboard.summaries import patient_summaries_refresh
 from exercises import services
 from exercises.retest import retest_due_dates
 from tests.factories import record_knee_to_wall

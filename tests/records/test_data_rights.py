@@ -21,7 +21,6 @@ from assessments.models import Assessment, AssessmentRevision
 from audit.models import AuditAction, AuditEvent
 from clinic import services
 from clinic.access import Actor
-from clinic.dashboard import clinic_summary, patient_summaries_refresh
 from clinic.models import (
     AppointmentKind,
     CalendarFeed,
@@ -34,6 +33,7 @@ from clinic.models import (
 )
 from clinic.scheduling import at_local
 from clinic.selectors import patient_list
+from dashboard.summaries import clinic_summary, patient_summaries_refresh
 from exercises import services as exercise_services
 from exercises.models import PrescriptionVersion, SessionLog
 from records import services as data_rights

@@ -18,7 +18,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from clinic import services
-from clinic.dashboard import patient_summaries_refresh
 from clinic.models import (
     Appointment,
     AppointmentKind,
@@ -28,6 +27,7 @@ from clinic.models import (
     Role,
     User,
 )
+from dashboard.summaries import patient_summaries_refresh
 
 BATCH = 10_000
 

@@ -153,7 +153,7 @@ class Command(BaseCommand):
         assessed = self._seed_assessments(clinic, therapists, rng)
         sessions = self._seed_routines(clinic, rng)
         booked = self._seed_schedule(clinic, therapists, staff["frontdesk"], rng)
-        from clinic.dashboard import patient_summaries_refresh
+        from dashboard.summaries import patient_summaries_refresh
 
         patient_summaries_refresh(
             patient_ids=list(Patient.objects.filter(clinic=clinic).values_list("pk", flat=True))

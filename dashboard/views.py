@@ -7,9 +7,9 @@ from django.views.decorators.http import require_GET
 from audit.services import note_listed
 from clinic import selectors
 from clinic.access import actor_for, can_view_clinical_data
-from clinic.dashboard import FLAG_LABELS, SORTS, clinic_summary, dashboard_rows
 from clinic.decorators import staff_required
 from clinic.models import Role
+from dashboard.summaries import FLAG_LABELS, SORTS, clinic_summary, dashboard_rows
 
 ROWS_PER_PAGE = 25
 
@@ -55,7 +55,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "unit": actor.user.preferred_unit,
     }
     if request.headers.get("HX-Request"):
-        return render(request, "clinic/_dashboard_rows.html", context)
+        return render(request, "dashboard/_rows.html", context)
     context.update(
         {
             "summary": clinic_summary(clinic=clinic, therapist_id=therapist_id),
@@ -65,4 +65,4 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "is_admin": actor.role == Role.CLINIC_ADMIN,
         }
     )
-    return render(request, "clinic/dashboard.html", context)
+    return render(request, "dashboard/dashboard.html", context)

@@ -1,141 +1,31 @@
-"""The clinician dashboard: flag rules (pure), the summary refresh (bulk), and the reads.
-
-Flags are bits of one integer so that the dashboard can filter on any of them in SQL; the
-urgency is a weighted sum, so "most urgent first" is an ORDER BY on an indexed column.
-"""
+"""The dashboard's summary rows: refreshed in bulk when a patient's data changes (and hourly, as
+time moves flags), and the reads the dashboard, its cards and the staff digest make of them."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import IntFlag
 
-from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from assessments.interpretation import SideValue, Standing, Thresholds, asymmetry, standing
+from assessments.interpretation import Thresholds
+from assessments.models import AssessmentKind, AssessmentRevision
+from assessments.selectors import interpret_history
 from clinic.models import (
     Appointment,
     AppointmentStatus,
     Clinic,
     Patient,
     PatientStatus,
-    PatientSummary,
     Reminder,
     ReminderStatus,
 )
-
-ADHERENCE_DAYS = 14
-ADHERENCE_FLAG_BELOW = 50  # percent
-PAIN_FLAG_FROM = 7
-PAIN_RECENT_DAYS = 14
-
-
-class Flag(IntFlag):
-    REGRESSION = 1
-    HIGH_PAIN = 2
-    FAILED_REMINDER = 4
-    RETEST_OVERDUE = 8
-    LOW_ADHERENCE = 16
-    NO_FOLLOW_UP = 32
-    ASYMMETRY = 64
-    BELOW_TARGET = 128
-    NOT_COMPARABLE = 256
-
-
-FLAG_LABELS = {
-    Flag.REGRESSION: "worse beyond the MDC",
-    Flag.HIGH_PAIN: "pain 7+",
-    Flag.FAILED_REMINDER: "reminder failed",
-    Flag.RETEST_OVERDUE: "re-test overdue",
-    Flag.LOW_ADHERENCE: "adherence < 50%",
-    Flag.NO_FOLLOW_UP: "no follow-up booked",
-    Flag.ASYMMETRY: "asymmetry",
-    Flag.BELOW_TARGET: "below target",
-    Flag.NOT_COMPARABLE: "change not comparable",
-}
-WEIGHTS = {
-    Flag.REGRESSION: 50,
-    Flag.HIGH_PAIN: 40,
-    Flag.FAILED_REMINDER: 25,
-    Flag.RETEST_OVERDUE: 20,
-    Flag.LOW_ADHERENCE: 15,
-    Flag.NO_FOLLOW_UP: 10,
-    Flag.ASYMMETRY: 5,
-    Flag.BELOW_TARGET: 3,
-    # A prompt to measure the gap next time, not a finding: and without it the row would read
-    # "on track" for a patient whose progress nobody can judge.
-    Flag.NOT_COMPARABLE: 2,
-}
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What is known about one patient, as the flag rules read it."""
-
-    left: SideValue | None  # None: not tested yet
-    right: SideValue | None
-    changes: tuple[str, ...]  # since baseline, per side: a ChangeClass value, or ""
-    thresholds: Thresholds
-    adherence_percent: int | None
-    last_pain: int | None
-    last_pain_on: date | None
-    retest_due_on: date | None
-    has_upcoming_appointment: bool
-    has_failed_reminder: bool
-    today: date
-    # Since the previous clinic test, per side: whether the latest test can be compared at all.
-    previous_changes: tuple[str, ...] = ()
-
-
-def flags_for(facts: Facts) -> Flag:
-    flags = Flag(0)
-    if "worse" in facts.changes:
-        flags |= Flag.REGRESSION
-    # From the latest test, not the baseline: once the gap is measured at two tests running,
-    # the prompt has done its work, even if the baseline itself can never be compared.
-    unmeasured = any(side is not None and not side.measured for side in (facts.left, facts.right))
-    if unmeasured or "not_comparable" in facts.previous_changes:
-        flags |= Flag.NOT_COMPARABLE
-    if (
-        facts.last_pain is not None
-        and facts.last_pain >= PAIN_FLAG_FROM
-        and facts.last_pain_on is not None
-        and facts.last_pain_on >= facts.today - timedelta(days=PAIN_RECENT_DAYS)
-    ):
-        flags |= Flag.HIGH_PAIN
-    if facts.has_failed_reminder:
-        flags |= Flag.FAILED_REMINDER
-    if facts.retest_due_on is not None and facts.retest_due_on < facts.today:
-        flags |= Flag.RETEST_OVERDUE
-    if facts.adherence_percent is not None and facts.adherence_percent < ADHERENCE_FLAG_BELOW:
-        flags |= Flag.LOW_ADHERENCE
-    if not facts.has_upcoming_appointment:
-        flags |= Flag.NO_FOLLOW_UP
-    # The interpretation's own rules, so that a side whose gap was not measured is judged here
-    # as everywhere else: below target, and asymmetric only when the bound says so.
-    if (
-        facts.left is not None
-        and facts.right is not None
-        and asymmetry(facts.left, facts.right, facts.thresholds).flagged
-    ):
-        flags |= Flag.ASYMMETRY
-    if any(
-        side is not None and standing(side, facts.thresholds) != Standing.AT_TARGET
-        for side in (facts.left, facts.right)
-    ):
-        flags |= Flag.BELOW_TARGET
-    return flags
-
-
-def urgency_of(flags: Flag, facts: Facts) -> int:
-    score = sum(weight for flag, weight in WEIGHTS.items() if flags & flag)
-    if flags & Flag.RETEST_OVERDUE:
-        score += min((facts.today - facts.retest_due_on).days, 30)  # longer overdue, higher
-    return score
-
+from dashboard.flags import ADHERENCE_DAYS, FLAG_LABELS, Facts, Flag, flags_for, urgency_of
+from dashboard.models import PatientSummary
+from exercises.models import SessionLog
+from exercises.retest import retest_due_dates
+from exercises.selectors import adherence_for_patients
 
 # --- Refresh ----------------------------------------------------------------------------------
 
@@ -160,37 +50,7 @@ def patient_summaries_refresh(*, patient_ids: list[int] | None = None) -> int:
     return written
 
 
-class _SummaryRefresh:
-    """One refresh after commit for every patient a transaction changed (a discharge that
-    cancels eight appointments refreshes the patient once, not nine times)."""
-
-    def __init__(self, patient_id: int) -> None:
-        self.patient_ids = {patient_id}
-
-    def __call__(self) -> None:
-        patient_summaries_refresh(patient_ids=sorted(self.patient_ids))
-
-
-def summary_refresh_on_commit(patient_id: int) -> None:
-    """Refresh the patient's row once the current transaction commits."""
-    connection = transaction.get_connection()
-    if connection.in_atomic_block:
-        # A callback still queued belongs to this transaction (rolled-back ones are dropped).
-        for _savepoints, callback, _robust in connection.run_on_commit:
-            if isinstance(callback, _SummaryRefresh):
-                callback.patient_ids.add(patient_id)
-                return
-    transaction.on_commit(_SummaryRefresh(patient_id))
-
-
 def _refresh_batch(patients: list[Patient]) -> int:
-    # Imported here: the dashboard reads every app, and the apps' services call back into it.
-    from assessments.models import AssessmentKind, AssessmentRevision
-    from assessments.selectors import interpret_history
-    from exercises.models import SessionLog
-    from exercises.retest import retest_due_dates
-    from exercises.selectors import adherence_for_patients
-
     ids = [patient.pk for patient in patients]
     now = timezone.now()
     revisions: dict[int, list[AssessmentRevision]] = defaultdict(list)

@@ -5,15 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from assessments.interpretation import NOT_MEASURED, SideValue, Thresholds
-from clinic.dashboard import (
-    Facts,
-    Flag,
-    clinic_summary,
-    flags_for,
-    patient_summaries_refresh,
-    urgency_of,
-)
-from clinic.models import PatientSummary
+from dashboard.flags import Facts, Flag, flags_for, urgency_of
+from dashboard.models import PatientSummary
+from dashboard.summaries import clinic_summary, patient_summaries_refresh
 from tests.factories import PatientFactory, record_knee_to_wall
 
 TODAY = date(2026, 11, 25)
@@ -228,7 +222,7 @@ def test_the_dashboard_runs_the_same_queries_for_5_and_50_patients(client_as, cl
 
 @pytest.mark.django_db
 def test_the_digest_lists_the_dashboards_serious_flags(patient, other_patient, therapist):
-    from clinic.dashboard import digest_lines
+    from dashboard.summaries import digest_lines
 
     record_knee_to_wall(patient, therapist, left="9.5", right="10", days_ago=21)
     record_knee_to_wall(patient, therapist, left="7.0", right="10", days_ago=0)  # worse

@@ -1,6 +1,6 @@
 from django import template
 
-from clinic.dashboard import FLAG_LABELS
+from dashboard.flags import FLAG_LABELS
 
 register = template.Library()
 

@@ -1,0 +1,46 @@
+"""How the apps say "this patient's data changed" without knowing who keeps data derived from it.
+
+Services call `patient_data_changed(patient_id)` inside the transaction that made the change.
+Whoever keeps derived data (the dashboard's summaries) registers a listener when its app is
+ready; each listener runs once after the transaction commits, with every patient the
+transaction changed (a discharge that cancels eight appointments is one call, not nine), and
+never for a transaction that rolled back. The core knows no listener by name, so the apps that
+report changes never import the dashboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import transaction
+
+PatientsListener = Callable[[list[int]], object]
+_listeners: list[PatientsListener] = []
+
+
+def on_patient_data_changed(listener: PatientsListener) -> None:
+    """Register a listener (from an AppConfig.ready); called with a sorted list of ids."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+class _AfterCommit:
+    def __init__(self, patient_id: int) -> None:
+        self.patient_ids = {patient_id}
+
+    def __call__(self) -> None:
+        ids = sorted(self.patient_ids)
+        for listener in _listeners:
+            listener(ids)
+
+
+def patient_data_changed(patient_id: int) -> None:
+    """Tell the listeners, once the current transaction commits, that the patient changed."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        # A callback still queued belongs to this transaction (rolled-back ones are dropped).
+        for _savepoints, callback, _robust in connection.run_on_commit:
+            if isinstance(callback, _AfterCommit):
+                callback.patient_ids.add(patient_id)
+                return
+    transaction.on_commit(_AfterCommit(patient_id))

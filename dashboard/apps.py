@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class DashboardConfig(AppConfig):
+    name = "dashboard"
+    verbose_name = "Dashboard"
+
+    def ready(self) -> None:
+        # Imported when the apps are ready: the summaries module needs the app registry.
+        from clinic.changes import on_patient_data_changed
+        from dashboard.summaries import patient_summaries_refresh
+
+        # Every app's services report their changes to the core; the dashboard listens.
+        on_patient_data_changed(lambda ids: patient_summaries_refresh(patient_ids=ids))

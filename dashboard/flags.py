@@ -1,0 +1,122 @@
+"""The dashboard's flag rules, pure: what about a patient needs attention, and how urgently.
+
+Flags are bits of one integer so that the dashboard can filter on any of them in SQL; the
+urgency is a weighted sum, so "most urgent first" is an ORDER BY on an indexed column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import IntFlag
+
+from assessments.interpretation import SideValue, Standing, Thresholds, asymmetry, standing
+
+ADHERENCE_DAYS = 14
+ADHERENCE_FLAG_BELOW = 50  # percent
+PAIN_FLAG_FROM = 7
+PAIN_RECENT_DAYS = 14
+
+
+class Flag(IntFlag):
+    REGRESSION = 1
+    HIGH_PAIN = 2
+    FAILED_REMINDER = 4
+    RETEST_OVERDUE = 8
+    LOW_ADHERENCE = 16
+    NO_FOLLOW_UP = 32
+    ASYMMETRY = 64
+    BELOW_TARGET = 128
+    NOT_COMPARABLE = 256
+
+
+FLAG_LABELS = {
+    Flag.REGRESSION: "worse beyond the MDC",
+    Flag.HIGH_PAIN: "pain 7+",
+    Flag.FAILED_REMINDER: "reminder failed",
+    Flag.RETEST_OVERDUE: "re-test overdue",
+    Flag.LOW_ADHERENCE: "adherence < 50%",
+    Flag.NO_FOLLOW_UP: "no follow-up booked",
+    Flag.ASYMMETRY: "asymmetry",
+    Flag.BELOW_TARGET: "below target",
+    Flag.NOT_COMPARABLE: "change not comparable",
+}
+WEIGHTS = {
+    Flag.REGRESSION: 50,
+    Flag.HIGH_PAIN: 40,
+    Flag.FAILED_REMINDER: 25,
+    Flag.RETEST_OVERDUE: 20,
+    Flag.LOW_ADHERENCE: 15,
+    Flag.NO_FOLLOW_UP: 10,
+    Flag.ASYMMETRY: 5,
+    Flag.BELOW_TARGET: 3,
+    # A prompt to measure the gap next time, not a finding: and without it the row would read
+    # "on track" for a patient whose progress nobody can judge.
+    Flag.NOT_COMPARABLE: 2,
+}
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What is known about one patient, as the flag rules read it."""
+
+    left: SideValue | None  # None: not tested yet
+    right: SideValue | None
+    changes: tuple[str, ...]  # since baseline, per side: a ChangeClass value, or ""
+    thresholds: Thresholds
+    adherence_percent: int | None
+    last_pain: int | None
+    last_pain_on: date | None
+    retest_due_on: date | None
+    has_upcoming_appointment: bool
+    has_failed_reminder: bool
+    today: date
+    # Since the previous clinic test, per side: whether the latest test can be compared at all.
+    previous_changes: tuple[str, ...] = ()
+
+
+def flags_for(facts: Facts) -> Flag:
+    flags = Flag(0)
+    if "worse" in facts.changes:
+        flags |= Flag.REGRESSION
+    # From the latest test, not the baseline: once the gap is measured at two tests running,
+    # the prompt has done its work, even if the baseline itself can never be compared.
+    unmeasured = any(side is not None and not side.measured for side in (facts.left, facts.right))
+    if unmeasured or "not_comparable" in facts.previous_changes:
+        flags |= Flag.NOT_COMPARABLE
+    if (
+        facts.last_pain is not None
+        and facts.last_pain >= PAIN_FLAG_FROM
+        and facts.last_pain_on is not None
+        and facts.last_pain_on >= facts.today - timedelta(days=PAIN_RECENT_DAYS)
+    ):
+        flags |= Flag.HIGH_PAIN
+    if facts.has_failed_reminder:
+        flags |= Flag.FAILED_REMINDER
+    if facts.retest_due_on is not None and facts.retest_due_on < facts.today:
+        flags |= Flag.RETEST_OVERDUE
+    if facts.adherence_percent is not None and facts.adherence_percent < ADHERENCE_FLAG_BELOW:
+        flags |= Flag.LOW_ADHERENCE
+    if not facts.has_upcoming_appointment:
+        flags |= Flag.NO_FOLLOW_UP
+    # The interpretation's own rules, so that a side whose gap was not measured is judged here
+    # as everywhere else: below target, and asymmetric only when the bound says so.
+    if (
+        facts.left is not None
+        and facts.right is not None
+        and asymmetry(facts.left, facts.right, facts.thresholds).flagged
+    ):
+        flags |= Flag.ASYMMETRY
+    if any(
+        side is not None and standing(side, facts.thresholds) != Standing.AT_TARGET
+        for side in (facts.left, facts.right)
+    ):
+        flags |= Flag.BELOW_TARGET
+    return flags
+
+
+def urgency_of(flags: Flag, facts: Facts) -> int:
+    score = sum(weight for flag, weight in WEIGHTS.items() if flags & flag)
+    if flags & Flag.RETEST_OVERDUE:
+        score += min((facts.today - facts.retest_due_on).days, 30)  # longer overdue, higher
+    return score
