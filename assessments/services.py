@@ -23,7 +23,7 @@ from assessments.interpretation import (
     to_micrometres,
 )
 from assessments.models import Assessment, AssessmentKind, AssessmentRevision, SpineMotion
-from clinic.dashboard import summary_refresh_on_commit
+from clinic.changes import patient_data_changed
 from clinic.models import LengthUnit, Patient, Side, User
 
 SIDES = ("left", "right")
@@ -226,7 +226,7 @@ def assessment_record(
         **values,
     )
     _remember_unit(recorded_by, unit)
-    summary_refresh_on_commit(patient.pk)
+    patient_data_changed(patient.pk)
     return revision
 
 
@@ -286,5 +286,5 @@ def assessment_correct(
         **values,
     )
     _remember_unit(corrected_by, unit)
-    summary_refresh_on_commit(locked.patient_id)
+    patient_data_changed(locked.patient_id)
     return revision

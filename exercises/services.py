@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from clinic.dashboard import summary_refresh_on_commit
+from clinic.changes import patient_data_changed
 from clinic.fields import field_errors
 from clinic.models import Clinic, Patient, User
 from exercises.models import (
@@ -301,7 +301,7 @@ def routine_assign(
         template=template,
         created_by=prescribed_by,
     )
-    summary_refresh_on_commit(patient.pk)
+    patient_data_changed(patient.pk)
     return _create_version(
         prescription=prescription,
         number=1,
@@ -358,7 +358,7 @@ def prescription_change(
     if errors:
         raise ValidationError(errors)
     PrescriptionVersion.objects.filter(pk=current.pk).update(is_current=False)
-    summary_refresh_on_commit(locked.patient_id)
+    patient_data_changed(locked.patient_id)
     return _create_version(
         prescription=locked,
         number=current.number + 1,
@@ -384,7 +384,7 @@ def prescription_end(*, prescription: Prescription, ended_by: User, ended_on: da
         raise ValidationError({"prescription": ["This prescription has already ended."]})
     locked.ended_on = ended_on or locked.patient.clinic.local_now().date()
     locked.save(update_fields=["ended_on"])
-    summary_refresh_on_commit(locked.patient_id)
+    patient_data_changed(locked.patient_id)
     return locked
 
 
@@ -507,5 +507,5 @@ def session_log_record(
         if existing is None:
             raise ValidationError({"session_date": ["That session was just logged."]}) from None
         return existing, False
-    summary_refresh_on_commit(patient.pk)
+    patient_data_changed(patient.pk)
     return log, True

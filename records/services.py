@@ -24,7 +24,7 @@ from assessments.models import AssessmentRevision
 from audit.models import AuditAction
 from audit.services import audit_record
 from clinic.access import Action, Actor, can
-from clinic.dashboard import summary_refresh_on_commit
+from clinic.changes import patient_data_changed
 from clinic.models import (
     Appointment,
     Patient,
@@ -133,5 +133,5 @@ def patient_anonymise(*, patient: Patient, by: User) -> Patient:
     _anonymise_clinical_text(locked.pk)
     _anonymise_contact(locked.pk, by=by, now=now)
     audit_record(AuditAction.ANONYMISE, patient=locked, object_type="patient")
-    summary_refresh_on_commit(locked.pk)
+    patient_data_changed(locked.pk)
     return Patient.objects.select_related("clinic", "primary_therapist").get(pk=locked.pk)
