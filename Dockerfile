@@ -40,6 +40,7 @@ COPY assessments ./assessments
 COPY exercises ./exercises
 COPY records ./records
 COPY dashboard ./dashboard
+COPY demo ./demo
 COPY templates ./templates
 COPY static ./static
 

@@ -8,7 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Staff accounts"
 
     def ready(self) -> None:
-        # Imported when the apps are ready: the models module needs the app registry.
+        # Imported here: the modules need the app registry, ready only now.
         from accounts.api_tokens import api_tokens_revoke_of_inactive
         from accounts.sessions import staff_session_signed_in
         from clinic.models import User

@@ -6,4 +6,5 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit trail"
 
     def ready(self) -> None:
-        from audit import receivers  # noqa: F401  (connects the signal receivers)
+        # Imported here: importing the receivers connects them, once the models are ready.
+        from audit import receivers  # noqa: F401

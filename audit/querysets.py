@@ -6,6 +6,7 @@ from django.db import connections, models, transaction
 
 class AuditedQuerySet(models.QuerySet):
     def update(self, **kwargs) -> int:
+        # Imported here: the receivers import the models, whose managers use this queryset.
         from audit.receivers import audit_patient_path, record_bulk_update
 
         path = audit_patient_path(self.model)

@@ -168,6 +168,8 @@ def reminders_for_appointment(appointment: Appointment, *, change: str) -> None:
 def exercise_reminder_days(*, patient: Patient, first: date, days: int) -> list[datetime]:
     """When the patient's home-exercise reminders fall: their local reminder time on each
     prescribed day (wall-clock time, so the same hour across DST changes)."""
+    # Imported here: a back-arrow (clinic -> exercises) that leaves with the reminders and
+    # scheduling apps of issue 13; listed in the import-linter contract until then.
     from exercises.adherence import schedules_from_versions
     from exercises.models import PrescriptionVersion
 
@@ -193,6 +195,8 @@ PLAN_TASK = "clinic.tasks.reminders_plan"
 
 def _plan_patients(patients: list[Patient], *, now: datetime, days_ahead: int) -> int:
     """Home-exercise and re-test reminders of these patients."""
+    # Imported here: a back-arrow (clinic -> exercises) that leaves with the reminders and
+    # scheduling apps of issue 13; listed in the import-linter contract until then.
     from exercises.retest import retest_due_dates
 
     planned = 0
@@ -339,6 +343,8 @@ def response_url(appointment: Appointment, answer: str) -> str:
 
 def _why_not(reminder: Reminder, now: datetime) -> str | None:
     """A reason not to send this reminder any more, or None to send it."""
+    # Imported here: a back-arrow (clinic -> exercises) that leaves with the reminders and
+    # scheduling apps of issue 13; listed in the import-linter contract until then.
     from exercises.models import SessionLog
 
     patient = reminder.patient

@@ -26,7 +26,6 @@ from clinic.models import (
 )
 from clinic.redirects import next_path, redirect_to_next
 from clinic.scheduling import at_local
-from clinic.tasks import tasks_out_of_time
 
 DAY_START, DAY_END = time(7), time(20)
 
@@ -481,7 +480,9 @@ def reminders_failed(request: HttpRequest) -> HttpResponse:
     )
     # A planner that ran out of time has not planned every reminder yet: say so where the
     # front desk looks for reminders that did not go out.
-    planner = next((t for t in tasks_out_of_time() if t.name == reminders.PLAN_TASK), None)
+    planner = next(
+        (t for t in selectors.tasks_out_of_time() if t.name == reminders.PLAN_TASK), None
+    )
     return render(
         request, "clinic/reminders_failed.html", {"failed": failed, "planner_late": planner}
     )

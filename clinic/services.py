@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import phonenumbers
+from celery import current_app as current_celery_app
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -60,6 +61,8 @@ PATIENT_CONTACT_FIELDS = frozenset(
     }
 )
 PATIENT_CLINICAL_FIELDS = frozenset({"symptomatic_side"})
+
+PATIENT_LINK_EMAIL_TASK = "clinic.tasks.patient_link_email"
 
 
 def phone_normalize(raw: str, *, region: str) -> str:
@@ -304,9 +307,12 @@ def patient_link_issue(
         expires_at=now + settings.PATIENT_LINK_MAX_AGE,
     )
     if email_to_patient:
-        from clinic.tasks import patient_link_email
-
-        patient_link_email.delay_on_commit(link_id=str(link.pk))
+        # By the task's name: the task module calls these services, so they do not import it.
+        transaction.on_commit(
+            lambda: current_celery_app.send_task(
+                PATIENT_LINK_EMAIL_TASK, kwargs={"link_id": str(link.pk)}
+            )
+        )
     return link
 
 

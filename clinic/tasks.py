@@ -7,7 +7,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from clinic import services
+from clinic import reminders, services
 from clinic.models import PatientAccessLink, TaskProgress
 
 
@@ -46,8 +46,6 @@ def patient_link_email(*, link_id: str) -> None:
 @shared_task(name="clinic.tasks.reminders_sweep")
 def reminders_sweep() -> dict:
     """Scheduled by beat: claim, send and mark due reminders (see clinic.reminders)."""
-    from clinic import reminders
-
     return reminders.reminders_sweep()
 
 
@@ -55,8 +53,6 @@ def reminders_sweep() -> dict:
 def reminders_plan() -> int:
     """Scheduled by beat: plans in committed chunks and resumes where a run that ran out of
     time stopped (see clinic.reminders.reminders_plan)."""
-    from clinic import reminders
-
     return reminders.reminders_plan()
 
 
@@ -72,9 +68,3 @@ def task_completed_record(*, name: str) -> None:
     TaskProgress.objects.filter(name=name, timed_out_at__isnull=False).update(
         completed_at=timezone.now()
     )
-
-
-def tasks_out_of_time() -> list[TaskProgress]:
-    """Tasks whose last run ran out of time and that have not completed their work since."""
-    rows = TaskProgress.objects.filter(timed_out_at__isnull=False).order_by("name")
-    return [row for row in rows if row.out_of_time]

@@ -52,6 +52,7 @@ def _record_time_limit(sender=None, exception=None, **kwargs) -> None:
     # Sent in the worker process for a soft limit and in the main process for a hard one.
     if not isinstance(exception, SoftTimeLimitExceeded | TimeLimitExceeded):
         return
+    # Imported here: the Celery app loads with the settings, before the apps are ready.
     from clinic.tasks import task_out_of_time_record
 
     logger.error(
@@ -64,6 +65,7 @@ def _record_time_limit(sender=None, exception=None, **kwargs) -> None:
 
 @signals.task_success.connect
 def _record_completion(sender=None, **kwargs) -> None:
+    # Imported here: the Celery app loads with the settings, before the apps are ready.
     from clinic.tasks import task_completed_record
 
     task_completed_record(name=sender.name)

@@ -178,6 +178,7 @@ INSTALLED_APPS = [
     "records",
     "dashboard",
     "audit",
+    "demo",
 ]
 
 MIDDLEWARE = [

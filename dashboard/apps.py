@@ -6,7 +6,7 @@ class DashboardConfig(AppConfig):
     verbose_name = "Dashboard"
 
     def ready(self) -> None:
-        # Imported when the apps are ready: the summaries module needs the app registry.
+        # Imported here: the modules need the app registry, ready only now.
         from clinic.changes import on_patient_data_changed
         from dashboard.summaries import patient_summaries_refresh
 

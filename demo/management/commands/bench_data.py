@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone
 
+from assessments.models import Assessment, AssessmentKind, AssessmentRevision
 from clinic import services
 from clinic.models import (
     Appointment,
@@ -28,6 +29,15 @@ from clinic.models import (
     User,
 )
 from dashboard.summaries import patient_summaries_refresh
+from exercises import services as exercise_services
+from exercises.models import (
+    ExerciseLog,
+    Prescription,
+    PrescriptionItem,
+    PrescriptionVersion,
+    RoutineTemplate,
+    SessionLog,
+)
 
 BATCH = 10_000
 
@@ -40,16 +50,6 @@ class Command(BaseCommand):
         parser.add_argument("--therapists", type=int, default=20)
 
     def handle(self, *args, patients: int, therapists: int, **options):
-        from assessments.models import Assessment, AssessmentKind, AssessmentRevision
-        from exercises import services as exercise_services
-        from exercises.models import (
-            ExerciseLog,
-            Prescription,
-            PrescriptionItem,
-            PrescriptionVersion,
-            RoutineTemplate,
-            SessionLog,
-        )
 
         started = timezone.now()
         rng = random.Random(patients)  # noqa: S311 - reproducible benchmark data

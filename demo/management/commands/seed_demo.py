@@ -1,15 +1,21 @@
 """Demo data: one clinic, its staff and thirty patients. Safe to run twice."""
 
 import random
-from datetime import date, timedelta
+import uuid
+from datetime import date, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from assessments import services as assessment_services
+from assessments.models import Assessment
 from clinic import services
 from clinic.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
     Clinic,
     LengthUnit,
     Patient,
@@ -18,7 +24,12 @@ from clinic.models import (
     Role,
     Side,
     User,
+    WorkingHours,
 )
+from clinic.scheduling import at_local
+from dashboard.summaries import patient_summaries_refresh
+from exercises import services as exercise_services
+from exercises.models import Prescription, RoutineTemplate
 
 DEMO_PASSWORD = "dorsi-demo"  # noqa: S105 - printed for the demo, never used in production
 DEMO_CLINIC = "Lakeside Physical Therapy"
@@ -153,7 +164,6 @@ class Command(BaseCommand):
         assessed = self._seed_assessments(clinic, therapists, rng)
         sessions = self._seed_routines(clinic, rng)
         booked = self._seed_schedule(clinic, therapists, staff["frontdesk"], rng)
-        from dashboard.summaries import patient_summaries_refresh
 
         patient_summaries_refresh(
             patient_ids=list(Patient.objects.filter(clinic=clinic).values_list("pk", flat=True))
@@ -182,8 +192,6 @@ class Command(BaseCommand):
 
     def _seed_assessments(self, clinic: Clinic, therapists: list[User], rng: random.Random) -> int:
         """Two to four knee-to-wall tests three weeks apart for patients who have none."""
-        from assessments import services as assessment_services
-        from assessments.models import Assessment
 
         recorded = 0
         now = timezone.now()
@@ -240,10 +248,6 @@ class Command(BaseCommand):
 
     def _seed_routines(self, clinic: Clinic, rng: random.Random) -> int:
         """The starter calf routine, five weeks ago, for patients who have none; some logs."""
-        import uuid
-
-        from exercises import services as exercise_services
-        from exercises.models import Prescription, RoutineTemplate
 
         template = RoutineTemplate.objects.filter(clinic__isnull=True).order_by("id").first()
         if template is None:
@@ -283,10 +287,6 @@ class Command(BaseCommand):
 
     def _seed_schedule(self, clinic: Clinic, therapists: list[User], desk: User, rng) -> int:
         """Weekday hours 8:00-17:00, and a week of follow-ups for a third of the patients."""
-        from datetime import time
-
-        from clinic.models import Appointment, AppointmentKind, AppointmentStatus, WorkingHours
-        from clinic.scheduling import at_local
 
         for therapist in therapists:
             if not WorkingHours.objects.filter(therapist=therapist).exists():
