@@ -35,6 +35,7 @@ COPY manage.py ./
 COPY config ./config
 COPY clinic ./clinic
 COPY accounts ./accounts
+COPY scheduling ./scheduling
 COPY audit ./audit
 COPY assessments ./assessments
 COPY exercises ./exercises

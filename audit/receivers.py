@@ -17,9 +17,9 @@ from audit.services import audit_record
 AUDITED_MODELS = {
     "clinic.Patient": "id",
     "clinic.PatientAccessLink": "patient_id",
-    "clinic.Appointment": "patient_id",
-    "clinic.WaitlistEntry": "patient_id",
-    "clinic.CalendarFeed": "patient_id",
+    "scheduling.Appointment": "patient_id",
+    "scheduling.WaitlistEntry": "patient_id",
+    "scheduling.CalendarFeed": "patient_id",
     "assessments.Assessment": "patient_id",
     "assessments.AssessmentRevision": "assessment__patient_id",
     "exercises.Prescription": "patient_id",

@@ -1,16 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from clinic.models import (
-    AppointmentType,
-    Clinic,
-    Heartbeat,
-    Patient,
-    PatientAccessLink,
-    TimeOff,
-    User,
-    WorkingHours,
-)
+from clinic.models import Clinic, Heartbeat, Patient, PatientAccessLink, User
 
 
 @admin.register(Clinic)
@@ -61,19 +52,3 @@ class PatientAccessLinkAdmin(admin.ModelAdmin):
 
 
 admin.site.register(Heartbeat)
-
-
-@admin.register(WorkingHours)
-class WorkingHoursAdmin(admin.ModelAdmin):
-    list_display = ["therapist", "weekday", "starts", "ends"]
-    list_filter = ["therapist__clinic", "weekday"]
-
-
-@admin.register(TimeOff)
-class TimeOffAdmin(admin.ModelAdmin):
-    list_display = ["therapist", "starts_at", "ends_at", "reason"]
-
-
-@admin.register(AppointmentType)
-class AppointmentTypeAdmin(admin.ModelAdmin):
-    list_display = ["clinic", "name", "kind", "default_minutes"]

@@ -1,4 +1,8 @@
-"""How the apps say "this patient's data changed" without knowing who keeps data derived from it.
+"""How the core tells the apps above it what happened to a patient, without knowing them.
+
+`patient_data_changed`: derived data (the dashboard's summaries) must be refreshed.
+`patient_discharged`: the apps that hold the patient's future (scheduling's appointments) act
+in the discharge's own transaction.
 
 Services call `patient_data_changed(patient_id)` inside the transaction that made the change.
 Whoever keeps derived data (the dashboard's summaries) registers a listener when its app is
@@ -44,3 +48,22 @@ def patient_data_changed(patient_id: int) -> None:
                 callback.patient_ids.add(patient_id)
                 return
     transaction.on_commit(_AfterCommit(patient_id))
+
+
+DischargeListener = Callable[..., object]
+_discharge_listeners: list[DischargeListener] = []
+
+
+def on_patient_discharged(listener: DischargeListener) -> None:
+    """Register a listener (from an AppConfig.ready), called as
+    listener(patient_id=..., by=..., cancel_future_appointments=...)."""
+    if listener not in _discharge_listeners:
+        _discharge_listeners.append(listener)
+
+
+def patient_discharged(*, patient_id: int, by, cancel_future_appointments: bool) -> None:
+    """Called by the discharge inside its transaction: a listener that fails rolls it back."""
+    for listener in _discharge_listeners:
+        listener(
+            patient_id=patient_id, by=by, cancel_future_appointments=cancel_future_appointments
+        )

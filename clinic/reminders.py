@@ -30,8 +30,6 @@ from django.utils import timezone
 
 from clinic.delivery import DeliveryUnknown, channel_for
 from clinic.models import (
-    Appointment,
-    AppointmentStatus,
     Clinic,
     Heartbeat,
     Patient,
@@ -44,8 +42,9 @@ from clinic.models import (
     TaskProgress,
     User,
 )
-from clinic.scheduling import UTC, at_local
 from dashboard.summaries import digest_lines, patient_summaries_refresh
+from scheduling.models import Appointment, AppointmentStatus
+from scheduling.times import UTC, at_local
 
 logger = logging.getLogger(__name__)
 

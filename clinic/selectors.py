@@ -2,35 +2,24 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from celery import current_app as current_celery_app
 from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Q
 from django.utils import timezone
 
 from clinic.access import Actor, patients_visible_to
 from clinic.models import (
-    Appointment,
-    AppointmentStatus,
-    CalendarFeed,
-    Clinic,
     Heartbeat,
     Patient,
     PatientAccessLink,
     PatientQuerySet,
     Role,
     TaskProgress,
-    TimeOff,
     User,
-    WaitlistEntry,
-    WorkingHours,
 )
-from clinic.scheduling import at_local, slot_starts, subtract
 
 
 def patient_list(*, actor: Actor, search: str = "") -> PatientQuerySet:
@@ -88,13 +77,6 @@ def patient_links(*, patient: Patient) -> list[PatientAccessLink]:
     return links
 
 
-def future_appointments(*, patient_id: int) -> QuerySet[Appointment]:
-    """The patient's booked appointments still to come."""
-    return Appointment.objects.filter(
-        patient_id=patient_id, status=AppointmentStatus.BOOKED, starts_at__gt=timezone.now()
-    )
-
-
 def tasks_out_of_time() -> list[TaskProgress]:
     """Tasks whose last run ran out of time and that have not completed their work since."""
     rows = TaskProgress.objects.filter(timed_out_at__isnull=False).order_by("name")
@@ -149,181 +131,3 @@ def health_report() -> dict[str, Any]:
             "out_of_time": [{"task": t.name, "at": t.timed_out_at.isoformat()} for t in late],
         }
     return report
-
-
-# --- Scheduling -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Slot:
-    therapist: User
-    starts_at: datetime
-    ends_at: datetime
-
-
-def free_slots(
-    *,
-    clinic: Clinic,
-    start_date: date,
-    end_date: date,
-    minutes: int,
-    therapist: User | None = None,
-    step_minutes: int = 15,
-    limit: int = 200,
-) -> list[Slot]:
-    """Free slots of `minutes` in the therapists' working hours, from start_date to end_date
-    inclusive, skipping time off, booked appointments and the past; earliest first."""
-    zone = clinic.zone
-    therapists = [therapist] if therapist else clinic_therapists(clinic_id=clinic.pk)
-    ids = [t.pk for t in therapists]
-    window_start = at_local(start_date, time(0), zone)
-    window_end = at_local(end_date + timedelta(days=1), time(0), zone)
-    hours: dict[int, list[WorkingHours]] = defaultdict(list)
-    for row in WorkingHours.objects.filter(therapist_id__in=ids):
-        hours[row.therapist_id].append(row)
-    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for therapist_id, starts, ends in (
-        Appointment.objects.active()
-        .filter(therapist_id__in=ids)
-        .overlapping(window_start, window_end)
-        .values_list("therapist_id", "starts_at", "ends_at")
-    ):
-        busy[therapist_id].append((starts, ends))
-    for therapist_id, starts, ends in TimeOff.objects.filter(
-        therapist_id__in=ids, starts_at__lt=window_end, ends_at__gt=window_start
-    ).values_list("therapist_id", "starts_at", "ends_at"):
-        busy[therapist_id].append((starts, ends))
-
-    now = timezone.now()
-    slots: list[Slot] = []
-    for person in therapists:
-        day = start_date
-        while day <= end_date:
-            windows = [
-                (at_local(day, row.starts, zone), at_local(day, row.ends, zone))
-                for row in hours[person.pk]
-                if row.weekday == day.weekday()
-            ]
-            free = subtract(windows, busy[person.pk])
-            for starts_at in slot_starts(
-                free, minutes=minutes, step_minutes=step_minutes, not_before=now, zone=zone
-            ):
-                slots.append(Slot(person, starts_at, starts_at + timedelta(minutes=minutes)))
-            day += timedelta(days=1)
-    slots.sort(key=lambda slot: (slot.starts_at, slot.therapist.last_name))
-    return slots[:limit]
-
-
-def appointments_between(
-    *, clinic: Clinic, starts: datetime, ends: datetime, therapist: User | None = None
-):
-    appointments = (
-        Appointment.objects.filter(clinic=clinic)
-        .overlapping(starts, ends)
-        .select_related("patient", "therapist", "appointment_type")
-        .order_by("starts_at")
-    )
-    if therapist is not None:
-        appointments = appointments.filter(therapist=therapist)
-    return appointments
-
-
-@dataclass(frozen=True)
-class DueItem:
-    patient: Patient
-    reason: str  # "retest", "no_show" or "reschedule" (asked through a reminder)
-    due_on: date
-    days_overdue: int
-
-
-def due_list(*, clinic: Clinic, horizon_days: int = 7) -> list[DueItem]:
-    """Patients to book, most urgent first: a re-test due (the prescription's re-test date, or
-    the last clinic test plus the clinic's interval) within `horizon_days` with nothing booked,
-    and patients whose last appointment was a no-show with nothing booked since."""
-    # Imported here: a back-arrow (clinic -> exercises) that leaves with the reminders and
-    # scheduling apps of issue 13; listed in the import-linter contract until then.
-    from exercises.retest import retest_due_dates
-
-    today = clinic.local_now().date()
-    now = timezone.now()
-    upcoming = Appointment.objects.filter(
-        patient=OuterRef("pk"), status=AppointmentStatus.BOOKED, starts_at__gte=now
-    )
-    last_appointment = (
-        Appointment.objects.filter(patient=OuterRef("pk"), starts_at__lt=now)
-        .exclude(status=AppointmentStatus.CANCELLED)
-        .order_by("-starts_at")
-    )
-    patients = list(
-        Patient.objects.filter(clinic=clinic)
-        .active()
-        .annotate(
-            has_upcoming=Exists(upcoming),
-            last_status=Subquery(last_appointment.values("status")[:1]),
-            last_appointment_at=Subquery(last_appointment.values("starts_at")[:1]),
-        )
-        .filter(has_upcoming=False)
-        .select_related("primary_therapist", "clinic")
-    )
-    due_dates = retest_due_dates(patients)
-    items: list[DueItem] = []
-    for patient in patients:
-        due_on = due_dates.get(patient.pk)
-        if patient.last_status == AppointmentStatus.NO_SHOW:
-            missed = patient.last_appointment_at.astimezone(clinic.zone).date()
-            items.append(DueItem(patient, "no_show", missed, (today - missed).days))
-        elif due_on is not None and due_on <= today + timedelta(days=horizon_days):
-            items.append(DueItem(patient, "retest", due_on, (today - due_on).days))
-    for appointment in Appointment.objects.filter(
-        clinic=clinic,
-        status=AppointmentStatus.BOOKED,
-        starts_at__gte=now,
-        patient_response="reschedule",
-    ).select_related("patient__primary_therapist"):
-        local = appointment.starts_at.astimezone(clinic.zone).date()
-        items.append(DueItem(appointment.patient, "reschedule", local, 0))
-    # Patients who asked to reschedule first, then the most overdue.
-    items.sort(
-        key=lambda item: (item.reason != "reschedule", -item.days_overdue, item.patient.last_name)
-    )
-    return items
-
-
-def waitlist_matches(*, appointment: Appointment) -> list[WaitlistEntry]:
-    """Who is waiting for a slot like the one this cancelled appointment freed."""
-    return list(
-        WaitlistEntry.objects.filter(
-            clinic_id=appointment.clinic_id, booked__isnull=True, removed_at__isnull=True
-        )
-        .filter(Q(therapist__isnull=True) | Q(therapist_id=appointment.therapist_id))
-        .exclude(patient_id=appointment.patient_id)
-        .select_related("patient", "therapist", "appointment_type")
-        .order_by("created_at")
-    )
-
-
-def waitlist(*, clinic: Clinic) -> list[WaitlistEntry]:
-    return list(
-        WaitlistEntry.objects.filter(clinic=clinic, booked__isnull=True, removed_at__isnull=True)
-        .select_related("patient", "therapist", "appointment_type")
-        .order_by("created_at")
-    )
-
-
-def patient_upcoming_appointments(*, patient: Patient):
-    return (
-        Appointment.objects.filter(
-            patient=patient, status=AppointmentStatus.BOOKED, ends_at__gt=timezone.now()
-        )
-        .select_related("therapist", "appointment_type")
-        .order_by("starts_at")
-    )
-
-
-def calendar_feed_for(*, therapist: User | None = None, patient: Patient | None = None):
-    """The live calendar address of a therapist or a patient, if there is one."""
-    return (
-        CalendarFeed.objects.filter(therapist=therapist, patient=patient, revoked_at__isnull=True)
-        .order_by("-created_at")
-        .first()
-    )

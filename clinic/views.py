@@ -26,6 +26,8 @@ from clinic.link_throttle import link_open_failed, link_opens_blocked
 from clinic.middleware import PATIENT_LINK_SESSION_KEY
 from clinic.models import PatientAccessLink, PatientStatus
 from exercises.selectors import current_versions, patient_adherence
+from scheduling import selectors as scheduling_selectors
+from scheduling import services as scheduling_services
 
 PATIENTS_PER_PAGE = 25
 
@@ -155,7 +157,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         ]
     feed = None
     if can(actor, Action.ISSUE_LINK, patient):
-        feed = selectors.calendar_feed_for(patient=patient)
+        feed = scheduling_selectors.calendar_feed_for(patient=patient)
     latest_reading = adherence = None
     routines: list = []
     if can(actor, Action.VIEW_CLINICAL, patient):
@@ -180,11 +182,11 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             "can_anonymise": can(actor, Action.ANONYMISE, patient),
             "show_clinical": can(actor, Action.VIEW_CLINICAL, patient),
             "link_days": settings.PATIENT_LINK_MAX_AGE.days,
-            "feed_url": services.calendar_feed_url(feed) if feed else "",
+            "feed_url": scheduling_services.calendar_feed_url(feed) if feed else "",
             "feed": feed,
             "reminders": patient.reminders.order_by("-due_at")[:10],
             "future_appointments": (
-                selectors.future_appointments(patient_id=patient.pk).count()
+                scheduling_selectors.future_appointments(patient_id=patient.pk).count()
                 if patient.is_active and can(actor, Action.DISCHARGE, patient)
                 else 0
             ),
@@ -295,7 +297,7 @@ def patient_home(request: HttpRequest) -> HttpResponse:
             "progress": patient_progress_lines(patient=patient, unit=unit),
             "routines": routines,
             "done_today": done_today,
-            "appointments": selectors.patient_upcoming_appointments(patient=patient)[:5],
+            "appointments": scheduling_selectors.patient_upcoming_appointments(patient=patient)[:5],
             "adherence": adherence,
         },
     )

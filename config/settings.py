@@ -173,6 +173,7 @@ INSTALLED_APPS = [
     "axes",
     "clinic",
     "accounts",
+    "scheduling",
     "assessments",
     "exercises",
     "records",

@@ -10,10 +10,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from assessments import api as assessment_api
-from clinic import api, scheduling_api, views
+from clinic import api, views
 from config import api_errors
 from exercises import api as exercise_api
 from records import views as record_views
+from scheduling import api as scheduling_api
 
 router = DefaultRouter()
 router.register("patients", api.PatientViewSet, basename="patient")
@@ -68,7 +69,7 @@ urlpatterns = [
     path("", include("dashboard.urls")),
     path("", include("assessments.urls")),
     path("", include("exercises.urls")),
-    path("", include("clinic.scheduling_urls")),
+    path("", include("scheduling.urls")),
     path("", include("audit.urls")),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("admin/", admin.site.urls),

@@ -11,9 +11,7 @@ from django.utils import timezone
 from assessments.interpretation import SideValue, from_micrometres
 from assessments.services import COMPENSATION_FIELDS, LUMBAR_FIELDS, NOTE_FIELDS
 from clinic.csv_writer import csv_bytes
-from clinic.models import (
-    User,
-)
+from clinic.models import User
 from exercises.adherence import weekdays_of
 from exercises.models import (
     DOSE_FIELDS,

@@ -6,17 +6,7 @@ from datetime import date
 from typing import Any
 
 from assessments.fhir import collection_bundle, observation, patient_resource
-from clinic.models import (
-    Appointment,
-    AppointmentResponse,
-    AppointmentStatus,
-    Patient,
-    Reminder,
-    ReminderChannel,
-    ReminderStatus,
-    User,
-    WaitlistEntry,
-)
+from clinic.models import Patient, Reminder, ReminderChannel, ReminderStatus, User
 from exercises.adherence import weekdays_of
 from exercises.models import (
     PrescriptionVersion,
@@ -24,6 +14,7 @@ from exercises.models import (
 )
 from exercises.templatetags.routines import dose_text
 from records.record import PatientRecord
+from scheduling.models import Appointment, AppointmentResponse, AppointmentStatus, WaitlistEntry
 
 CODE_BASE = "https://dorsi.example.org/fhir/CodeSystem"
 PARTICIPATION_MODE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode"

@@ -9,20 +9,14 @@ from django.db.models import Prefetch
 
 from assessments.models import AssessmentRevision
 from audit.models import AuditEvent
-from clinic.models import (
-    Appointment,
-    CalendarFeed,
-    Patient,
-    PatientAccessLink,
-    Reminder,
-    WaitlistEntry,
-)
+from clinic.models import Patient, PatientAccessLink, Reminder
 from exercises.models import (
     ExerciseLog,
     PrescriptionItem,
     PrescriptionVersion,
     SessionLog,
 )
+from scheduling.models import Appointment, CalendarFeed, WaitlistEntry
 
 # --- Everything about one patient ---------------------------------------------------------------
 

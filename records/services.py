@@ -25,17 +25,8 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from clinic.access import Action, Actor, can
 from clinic.changes import patient_data_changed
-from clinic.models import (
-    Appointment,
-    Patient,
-    PatientStatus,
-    Reminder,
-    ReminderChannel,
-    ReminderStatus,
-    User,
-    WaitlistEntry,
-)
-from clinic.services import future_appointments_cancel, patient_access_revoke
+from clinic.models import Patient, PatientStatus, Reminder, ReminderChannel, ReminderStatus, User
+from clinic.services import patient_access_revoke
 from exercises.models import (
     PrescriptionVersion,
     SessionLog,
@@ -43,6 +34,8 @@ from exercises.models import (
 from records.csv_files import patient_csv_files
 from records.fhir import patient_fhir_bundle
 from records.record import patient_record
+from scheduling.models import Appointment, WaitlistEntry
+from scheduling.services import future_appointments_cancel, patient_calendar_feeds_revoke
 
 ANONYMISED_FIRST_NAME = "Anonymised"
 ANONYMISED_CORRECTION_REASON = "Removed when the patient was anonymised."
@@ -89,6 +82,7 @@ def _anonymise_clinical_text(patient_id: int) -> None:
 def _anonymise_contact(patient_id: int, *, by: User, now: datetime) -> None:
     """Nothing may reach or sign in as the patient any more."""
     patient_access_revoke(patient_id=patient_id, by=by, now=now)
+    patient_calendar_feeds_revoke(patient_id=patient_id, now=now)
     # A person who no longer has a name holds no slot in anyone's calendar.
     future_appointments_cancel(patient_id=patient_id, by=by)
     reminders = Reminder.objects.filter(patient_id=patient_id)

@@ -25,9 +25,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from accounts import api_tokens
 from clinic import reminders, services
-from clinic.scheduling import at_local
 from exercises import services as exercise_services
 from exercises.models import Exercise
+from scheduling import services as scheduling_services
+from scheduling.times import at_local
 from tests.conftest import sign_in_patient
 from tests.factories import record_knee_to_wall
 
@@ -296,11 +297,11 @@ def world(clinic, therapist, front_desk, patient, prescribed, exercise_library) 
         therapist.working_hours.create(weekday=weekday, starts=time(0, 0), ends=time(23, 59))
     (follow_up,) = [
         kind
-        for kind in services.appointment_types_ensure(clinic=clinic)
+        for kind in scheduling_services.appointment_types_ensure(clinic=clinic)
         if kind.kind == "follow_up"
     ]
     starts = at_local(clinic.local_now().date() + timedelta(days=2), time(10), clinic.zone)
-    appointment = services.appointment_book(
+    appointment = scheduling_services.appointment_book(
         patient=patient,
         therapist=therapist,
         appointment_type=follow_up,
@@ -322,7 +323,7 @@ def world(clinic, therapist, front_desk, patient, prescribed, exercise_library) 
         session=session,
         appointment=appointment,
         link=services.patient_link_issue(patient=patient, issued_by=front_desk),
-        feed=services.calendar_feed_issue(created_by=therapist, patient=patient),
+        feed=scheduling_services.calendar_feed_issue(created_by=therapist, patient=patient),
         exercise=Exercise.objects.filter(clinic__isnull=True).order_by("pk").first(),
         template=exercise_library,
         api_token=api_tokens.api_token_issue(
@@ -336,7 +337,7 @@ def page_url(name: str, world: World) -> str:
         return "/favicon.ico"
     tokens = {
         "patient-link-open": lambda: services.patient_link_url(world.link),
-        "calendar-feed": lambda: services.calendar_feed_url(world.feed),
+        "calendar-feed": lambda: scheduling_services.calendar_feed_url(world.feed),
         "reminders-opt-out": lambda: reminders.opt_out_url(world.patient),
         "appointment-respond": lambda: reminders.response_url(world.appointment, "confirmed"),
     }

@@ -4,8 +4,8 @@ from datetime import time
 
 import pytest
 
-from clinic import services
-from clinic.models import Appointment, WorkingHours
+from scheduling import services as scheduling_services
+from scheduling.models import Appointment, WorkingHours
 from tests.browser.test_patient_journeys import sign_in
 from tests.factories import record_knee_to_wall
 
@@ -19,7 +19,7 @@ def test_the_front_desk_books_a_follow_up_from_the_due_list(
         WorkingHours(therapist=therapist, weekday=day, starts=time(7), ends=time(19))
         for day in range(7)
     )
-    services.appointment_types_ensure(clinic=clinic)
+    scheduling_services.appointment_types_ensure(clinic=clinic)
     record_knee_to_wall(patient, therapist, days_ago=30)  # re-test 9 days overdue
     record_knee_to_wall(other_patient, therapist, days_ago=24)
 

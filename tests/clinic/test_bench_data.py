@@ -1,8 +1,9 @@
 import pytest
 from django.core.management import call_command
 
-from clinic.models import Appointment, Clinic
+from clinic.models import Clinic
 from dashboard.models import PatientSummary
+from scheduling.models import Appointment
 
 
 @pytest.mark.django_db

@@ -8,30 +8,25 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clinic import services
-from clinic.models import (
-    Appointment,
-    AppointmentKind,
-    AppointmentStatus,
-    CalendarFeed,
-    PatientStatus,
-    ReminderChannel,
-)
-from clinic.scheduling import at_local
+from clinic.models import PatientStatus, ReminderChannel
 from records import services as data_rights
-from tests.clinic.test_scheduling import all_day_hours
+from scheduling import services as scheduling_services
+from scheduling.models import Appointment, AppointmentKind, AppointmentStatus, CalendarFeed
+from scheduling.times import at_local
 from tests.conftest import sign_in_patient
+from tests.scheduling.test_scheduling import all_day_hours
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def types(clinic):
-    return {t.kind: t for t in services.appointment_types_ensure(clinic=clinic)}
+    return {t.kind: t for t in scheduling_services.appointment_types_ensure(clinic=clinic)}
 
 
 def book(patient, therapist, types, *, days: int, hour: int = 10) -> Appointment:
     clinic = patient.clinic
-    return services.appointment_book(
+    return scheduling_services.appointment_book(
         patient=patient,
         therapist=therapist,
         appointment_type=types[AppointmentKind.FOLLOW_UP],
@@ -52,7 +47,9 @@ def test_a_discharge_revokes_links_for_good_and_reactivation_does_not_bring_them
     client, patient, therapist
 ):
     link = services.patient_link_issue(patient=patient, issued_by=therapist)
-    feed = services.calendar_feed_issue(created_by=therapist, therapist=None, patient=patient)
+    feed = scheduling_services.calendar_feed_issue(
+        created_by=therapist, therapist=None, patient=patient
+    )
     path = services.patient_link_url(link).split("testserver", 1)[1]
     services.patient_discharge(patient=patient, by=therapist)
     link.refresh_from_db()
@@ -120,7 +117,7 @@ def test_a_failed_cancellation_rolls_the_discharge_back(patient, future, therapi
     def fail(**kwargs):
         raise RuntimeError("the database went away mid-step")
 
-    monkeypatch.setattr(services, "appointment_cancel", fail)
+    monkeypatch.setattr(scheduling_services, "appointment_cancel", fail)
     with pytest.raises(RuntimeError):
         services.patient_discharge(patient=patient, by=therapist, cancel_future_appointments=True)
     patient.refresh_from_db()

@@ -6,12 +6,12 @@ from datetime import time, timedelta
 import pytest
 from django.test import RequestFactory
 
-from clinic import services
-from clinic.models import Appointment, AppointmentKind, CalendarFeed
 from clinic.redirects import next_path
-from clinic.scheduling import at_local
-from tests.clinic.test_scheduling import all_day_hours
+from scheduling import services as scheduling_services
+from scheduling.models import Appointment, AppointmentKind, CalendarFeed
+from scheduling.times import at_local
 from tests.conftest import ROOT, project_sources
+from tests.scheduling.test_scheduling import all_day_hours
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def test_nothing_reads_next_but_the_one_helper():
 @pytest.fixture
 def slot_time(clinic, therapist):
     all_day_hours(therapist)
-    services.appointment_types_ensure(clinic=clinic)
+    scheduling_services.appointment_types_ensure(clinic=clinic)
     return at_local(clinic.local_now().date() + timedelta(days=2), time(10), clinic.zone)
 
 

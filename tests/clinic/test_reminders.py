@@ -14,16 +14,11 @@ from django.utils import timezone
 
 from clinic import reminders, services
 from clinic.delivery import Ledger
-from clinic.models import (
-    AppointmentKind,
-    Patient,
-    Reminder,
-    ReminderKind,
-    ReminderStatus,
-    WorkingHours,
-)
-from clinic.scheduling import at_local
+from clinic.models import Patient, Reminder, ReminderKind, ReminderStatus
 from records.services import patient_anonymise
+from scheduling import services as scheduling_services
+from scheduling.models import AppointmentKind, WorkingHours
+from scheduling.times import at_local
 
 pytestmark = pytest.mark.django_db
 
@@ -52,9 +47,9 @@ def booking(consenting, therapist, front_desk, clinic, no_quiet_hours):
         WorkingHours(therapist=therapist, weekday=day, starts=time(0), ends=time(23, 59))
         for day in range(7)
     )
-    types = {t.kind: t for t in services.appointment_types_ensure(clinic=clinic)}
+    types = {t.kind: t for t in scheduling_services.appointment_types_ensure(clinic=clinic)}
     starts = at_local(clinic.local_now().date() + timedelta(days=3), time(10), clinic.zone)
-    return services.appointment_book(
+    return scheduling_services.appointment_book(
         patient=consenting,
         therapist=therapist,
         booked_by=front_desk,
@@ -79,9 +74,9 @@ def test_no_consent_no_reminders(patient, therapist, front_desk, clinic):
         WorkingHours(therapist=therapist, weekday=day, starts=time(0), ends=time(23, 59))
         for day in range(7)
     )
-    types = {t.kind: t for t in services.appointment_types_ensure(clinic=clinic)}
+    types = {t.kind: t for t in scheduling_services.appointment_types_ensure(clinic=clinic)}
     assert not patient.reminder_consent
-    services.appointment_book(
+    scheduling_services.appointment_book(
         patient=patient,
         therapist=therapist,
         booked_by=front_desk,
@@ -92,7 +87,7 @@ def test_no_consent_no_reminders(patient, therapist, front_desk, clinic):
 
 
 def test_moving_an_appointment_re_times_its_pending_reminders(booking, front_desk):
-    moved = services.appointment_reschedule(
+    moved = scheduling_services.appointment_reschedule(
         appointment=booking, starts_at=booking.starts_at + timedelta(days=1), by=front_desk
     )
     day_before = Reminder.objects.get(appointment=booking, key__contains=":24h:")
@@ -102,7 +97,7 @@ def test_moving_an_appointment_re_times_its_pending_reminders(booking, front_des
 
 
 def test_cancelling_cancels_and_nothing_is_sent_for_a_cancelled_appointment(booking, front_desk):
-    services.appointment_cancel(appointment=booking, by=front_desk)
+    scheduling_services.appointment_cancel(appointment=booking, by=front_desk)
     appointment_rows = Reminder.objects.filter(appointment=booking, kind=ReminderKind.APPOINTMENT)
     assert set(appointment_rows.values_list("status", flat=True)) == {ReminderStatus.CANCELLED}
     # Even a row that slipped through stays unsent: the sweep checks again before sending.

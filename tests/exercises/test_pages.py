@@ -230,9 +230,10 @@ def add_links_appointments_reminders_and_a_routine(patient, therapist, template)
     from datetime import time
 
     from clinic import services as clinic_services
-    from clinic.models import AppointmentKind, ReminderChannel
-    from clinic.scheduling import at_local
-    from tests.clinic.test_scheduling import all_day_hours
+    from clinic.models import ReminderChannel
+    from scheduling.models import AppointmentKind
+    from scheduling.times import at_local
+    from tests.scheduling.test_scheduling import all_day_hours
 
     all_day_hours(therapist)
     clinic_services.patient_update(

@@ -8,12 +8,12 @@ import pytest
 from clinic import reminders
 from clinic import services as clinic_services
 from clinic.models import Reminder, ReminderChannel, ReminderKind
-from clinic.selectors import due_list
 from dashboard.flags import Flag
 from dashboard.models import PatientSummary
 from dashboard.summaries import patient_summaries_refresh
 from exercises import services
 from exercises.retest import retest_due_dates
+from scheduling.selectors import due_list
 from tests.factories import record_knee_to_wall
 
 pytestmark = pytest.mark.django_db

@@ -21,22 +21,15 @@ from assessments.models import Assessment, AssessmentRevision
 from audit.models import AuditAction, AuditEvent
 from clinic import services
 from clinic.access import Actor
-from clinic.models import (
-    AppointmentKind,
-    CalendarFeed,
-    Patient,
-    PatientAccessLink,
-    PatientStatus,
-    Reminder,
-    ReminderStatus,
-    WorkingHours,
-)
-from clinic.scheduling import at_local
+from clinic.models import Patient, PatientAccessLink, PatientStatus, Reminder, ReminderStatus
 from clinic.selectors import patient_list
 from dashboard.summaries import clinic_summary, patient_summaries_refresh
 from exercises import services as exercise_services
 from exercises.models import PrescriptionVersion, SessionLog
 from records import services as data_rights
+from scheduling import services as scheduling_services
+from scheduling.models import AppointmentKind, CalendarFeed, WorkingHours
+from scheduling.times import at_local
 from tests.factories import record_knee_to_wall
 
 pytestmark = pytest.mark.django_db
@@ -139,9 +132,9 @@ def history(patient, therapist, front_desk, clinic, prescribed):
         WorkingHours(therapist=therapist, weekday=day, starts=time(0), ends=time(23, 59))
         for day in range(7)
     )
-    types = {t.kind: t for t in services.appointment_types_ensure(clinic=clinic)}
+    types = {t.kind: t for t in scheduling_services.appointment_types_ensure(clinic=clinic)}
     starts = at_local(clinic.local_now().date() + timedelta(days=3), time(10), clinic.zone)
-    services.appointment_book(
+    scheduling_services.appointment_book(
         patient=patient,
         therapist=therapist,
         booked_by=front_desk,
@@ -149,14 +142,14 @@ def history(patient, therapist, front_desk, clinic, prescribed):
         appointment_type=types[AppointmentKind.FOLLOW_UP],
         note="Call her at work, 555-0199",
     )
-    services.waitlist_add(
+    scheduling_services.waitlist_add(
         patient=patient,
         appointment_type=types[AppointmentKind.FOLLOW_UP],
         added_by=front_desk,
         note="Prefers mornings; ask for Alex",
     )
     services.patient_link_issue(patient=patient, issued_by=front_desk)
-    services.calendar_feed_issue(created_by=front_desk, patient=patient)
+    scheduling_services.calendar_feed_issue(created_by=front_desk, patient=patient)
     sent = Reminder.objects.filter(patient=patient).first()
     Reminder.objects.filter(pk=sent.pk).update(
         status=ReminderStatus.SENT, sent_at=timezone.now(), provider_id="x"

@@ -18,16 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentKind, AssessmentRevision
-from clinic import services
-from clinic.models import (
-    Appointment,
-    AppointmentKind,
-    AppointmentStatus,
-    Clinic,
-    Patient,
-    Role,
-    User,
-)
+from clinic.models import Clinic, Patient, Role, User
 from dashboard.summaries import patient_summaries_refresh
 from exercises import services as exercise_services
 from exercises.models import (
@@ -38,6 +29,8 @@ from exercises.models import (
     RoutineTemplate,
     SessionLog,
 )
+from scheduling import services as scheduling_services
+from scheduling.models import Appointment, AppointmentKind, AppointmentStatus
 
 BATCH = 10_000
 
@@ -83,7 +76,7 @@ class Command(BaseCommand):
         User.objects.bulk_create(staff)
         staff = list(User.objects.filter(clinic=clinic, role=Role.THERAPIST).order_by("pk"))
         admin = User.objects.get(clinic=clinic, role=Role.CLINIC_ADMIN)
-        types = {t.kind: t for t in services.appointment_types_ensure(clinic=clinic)}
+        types = {t.kind: t for t in scheduling_services.appointment_types_ensure(clinic=clinic)}
 
         self._say(f"patients ({patients})", started)
         now = timezone.now()

@@ -13,9 +13,6 @@ from assessments import services as assessment_services
 from assessments.models import Assessment
 from clinic import services
 from clinic.models import (
-    Appointment,
-    AppointmentKind,
-    AppointmentStatus,
     Clinic,
     LengthUnit,
     Patient,
@@ -24,12 +21,13 @@ from clinic.models import (
     Role,
     Side,
     User,
-    WorkingHours,
 )
-from clinic.scheduling import at_local
 from dashboard.summaries import patient_summaries_refresh
 from exercises import services as exercise_services
 from exercises.models import Prescription, RoutineTemplate
+from scheduling import services as scheduling_services
+from scheduling.models import Appointment, AppointmentKind, AppointmentStatus, WorkingHours
+from scheduling.times import at_local
 
 DEMO_PASSWORD = "dorsi-demo"  # noqa: S105 - printed for the demo, never used in production
 DEMO_CLINIC = "Lakeside Physical Therapy"
@@ -294,7 +292,7 @@ class Command(BaseCommand):
                     WorkingHours(therapist=therapist, weekday=day, starts=time(8), ends=time(17))
                     for day in range(5)
                 )
-        types = {t.kind: t for t in services.appointment_types_ensure(clinic=clinic)}
+        types = {t.kind: t for t in scheduling_services.appointment_types_ensure(clinic=clinic)}
         if Appointment.objects.filter(clinic=clinic).exists():
             return 0
         today = clinic.local_now().date()
@@ -307,7 +305,7 @@ class Command(BaseCommand):
                 day += timedelta(days=1)
             starts = at_local(day, time(9 + index % 7, 30 * (index % 2)), clinic.zone)
             try:
-                services.appointment_book(
+                scheduling_services.appointment_book(
                     patient=patient,
                     therapist=therapist,
                     appointment_type=types[AppointmentKind.FOLLOW_UP],

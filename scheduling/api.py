@@ -18,17 +18,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinic import selectors, services
+from clinic import selectors as clinic_selectors
 from clinic.access import Action, Actor, actor_for, patient_named_in_body
 from clinic.filters import ApiFilterSet, UtcIsoDateTimeFilter
-from clinic.models import (
-    Appointment,
-    AppointmentKind,
-    AppointmentStatus,
-    AppointmentType,
-    User,
-)
-from clinic.scheduling_serializers import (
+from clinic.models import User
+from scheduling import selectors, services
+from scheduling.models import Appointment, AppointmentKind, AppointmentStatus, AppointmentType
+from scheduling.serializers import (
     AppointmentBookSerializer,
     AppointmentConflictSerializer,
     AppointmentMarkSerializer,
@@ -59,7 +55,7 @@ def _require_staff(request: Request) -> Actor:
 def _therapist(actor: Actor, therapist_id: int) -> User:
     # One message whether the id is unknown or another clinic's: other clinics' staff ids
     # must not be confirmable from here.
-    therapist = selectors.clinic_therapist(
+    therapist = clinic_selectors.clinic_therapist(
         clinic_id=actor.user.clinic_id, therapist_id=therapist_id
     )
     if therapist is None:

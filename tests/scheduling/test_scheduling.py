@@ -10,9 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from clinic import selectors, services
-from clinic.models import Appointment, AppointmentKind, AppointmentStatus, TimeOff, WorkingHours
-from clinic.scheduling import at_local, series_starts, slot_starts, subtract
+from scheduling import selectors as scheduling_selectors
+from scheduling import services as scheduling_services
+from scheduling.models import Appointment, AppointmentKind, AppointmentStatus, TimeOff, WorkingHours
+from scheduling.times import at_local, series_starts, slot_starts, subtract
 from tests.factories import PatientFactory, StaffFactory
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -28,7 +29,7 @@ def all_day_hours(therapist, starts=time(0), ends=time(23, 59)):
 
 @pytest.fixture
 def follow_up(clinic):
-    types = {t.kind: t for t in services.appointment_types_ensure(clinic=clinic)}
+    types = {t.kind: t for t in scheduling_services.appointment_types_ensure(clinic=clinic)}
     return types[AppointmentKind.FOLLOW_UP]
 
 
@@ -39,7 +40,7 @@ def soon(clinic):
 
 
 def book(patient, therapist, appointment_type, starts_at, by, **extra):
-    return services.appointment_book(
+    return scheduling_services.appointment_book(
         patient=patient,
         therapist=therapist,
         appointment_type=appointment_type,
@@ -142,7 +143,9 @@ def test_bad_bookings_name_the_field_and_save_nothing(
     elif case == "naive":
         arguments["starts_at"] = local_soon.replace(tzinfo=None)
     with pytest.raises(ValidationError) as error:
-        services.appointment_book(appointment_type=follow_up, booked_by=front_desk, **arguments)
+        scheduling_services.appointment_book(
+            appointment_type=follow_up, booked_by=front_desk, **arguments
+        )
     assert reason in " ".join(error.value.message_dict[field])
     assert not Appointment.objects.exists()
 
@@ -153,19 +156,19 @@ def test_a_taken_time_names_the_conflicting_appointment(
 ):
     all_day_hours(therapist)
     first = book(patient, therapist, follow_up, soon, front_desk)
-    with pytest.raises(services.AppointmentConflict) as error:
+    with pytest.raises(scheduling_services.AppointmentConflict) as error:
         book(other_patient, therapist, follow_up, soon + timedelta(minutes=15), front_desk)
     assert error.value.conflicting == first
     assert "therapist" in error.value.message_dict
     colleague = StaffFactory(clinic=clinic, role="therapist")
     all_day_hours(colleague)
-    with pytest.raises(services.AppointmentConflict) as error:
+    with pytest.raises(scheduling_services.AppointmentConflict) as error:
         book(patient, colleague, follow_up, soon, front_desk)
     assert "patient" in error.value.message_dict
     # Back to back is fine: intervals are half-open.
     book(other_patient, therapist, follow_up, soon + timedelta(minutes=30), front_desk)
     # A cancelled appointment frees its time.
-    services.appointment_cancel(appointment=first, by=front_desk)
+    scheduling_services.appointment_cancel(appointment=first, by=front_desk)
     book(other_patient, colleague, follow_up, soon, front_desk)
 
 
@@ -176,12 +179,12 @@ def test_rescheduling_checks_the_new_time_and_ignores_itself(
     all_day_hours(therapist)
     moving = book(patient, therapist, follow_up, soon, front_desk)
     other = book(other_patient, therapist, follow_up, soon + timedelta(hours=1), front_desk)
-    moved = services.appointment_reschedule(
+    moved = scheduling_services.appointment_reschedule(
         appointment=moving, starts_at=soon + timedelta(minutes=15), by=front_desk
     )
     assert moved.ends_at - moved.starts_at == timedelta(minutes=30)
-    with pytest.raises(services.AppointmentConflict) as error:
-        services.appointment_reschedule(
+    with pytest.raises(scheduling_services.AppointmentConflict) as error:
+        scheduling_services.appointment_reschedule(
             appointment=moving, starts_at=other.starts_at, by=front_desk
         )
     assert error.value.conflicting == other
@@ -203,7 +206,7 @@ def test_free_slots_skip_bookings_time_off_and_the_past(
         starts_at=at_local(tomorrow, time(10, 30), clinic.zone),
         ends_at=at_local(tomorrow, time(12), clinic.zone),
     )
-    slots = selectors.free_slots(
+    slots = scheduling_selectors.free_slots(
         clinic=clinic, start_date=tomorrow, end_date=tomorrow, minutes=30, therapist=therapist
     )
     assert [s.starts_at.astimezone(clinic.zone).strftime("%H:%M") for s in slots] == [
@@ -220,7 +223,7 @@ def test_a_series_across_the_dst_change_keeps_nine_oclock(
     clinic.save()
     all_day_hours(therapist)
     first = at_local(SPRING_FORWARD - timedelta(days=7), time(9), CHICAGO)
-    series = services.appointment_series_book(
+    series = scheduling_services.appointment_series_book(
         patient=patient,
         therapist=therapist,
         appointment_type=follow_up,
@@ -235,7 +238,7 @@ def test_a_series_across_the_dst_change_keeps_nine_oclock(
         "03-21 09:00",
     ]
     assert len({a.series for a in series}) == 1
-    fall = services.appointment_series_book(
+    fall = scheduling_services.appointment_series_book(
         patient=patient,
         therapist=therapist,
         appointment_type=follow_up,
@@ -253,8 +256,8 @@ def test_a_series_is_booked_whole_or_not_at_all(
 ):
     all_day_hours(therapist)
     book(other_patient, therapist, follow_up, soon + timedelta(days=14), front_desk)
-    with pytest.raises(services.AppointmentConflict):
-        services.appointment_series_book(
+    with pytest.raises(scheduling_services.AppointmentConflict):
+        scheduling_services.appointment_series_book(
             patient=patient,
             therapist=therapist,
             appointment_type=follow_up,
@@ -279,7 +282,7 @@ def race(attempts: int, book_one) -> list[str]:
             barrier.wait()
             book_one(index)
             outcomes.append("booked")
-        except services.AppointmentConflict:
+        except scheduling_services.AppointmentConflict:
             outcomes.append("conflict")
         except Exception as exc:
             outcomes.append(f"error: {exc!r}")

@@ -13,8 +13,9 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from clinic.models import Appointment, AppointmentKind, AppointmentStatus, AppointmentType, Patient
+from clinic.models import Patient
 from clinic.serializers import TherapistSerializer
+from scheduling.models import Appointment, AppointmentKind, AppointmentStatus, AppointmentType
 
 FREE_SLOTS_MAX_DAYS = 31
 

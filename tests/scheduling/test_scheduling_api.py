@@ -3,9 +3,10 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from clinic import services
-from clinic.models import Appointment, AppointmentKind, AppointmentStatus, Role, TimeOff
-from clinic.scheduling import at_local
+from clinic.models import Role
+from scheduling import services as scheduling_services
+from scheduling.models import Appointment, AppointmentKind, AppointmentStatus, TimeOff
+from scheduling.times import at_local
 from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,12 +31,16 @@ def future(clinic, *, days: int = 2, hour: int = 10, minute: int = 0) -> datetim
 
 
 def follow_up(clinic):
-    (kind,) = [t for t in services.appointment_types_ensure(clinic=clinic) if t.kind == "follow_up"]
+    (kind,) = [
+        t
+        for t in scheduling_services.appointment_types_ensure(clinic=clinic)
+        if t.kind == "follow_up"
+    ]
     return kind
 
 
 def book(patient, therapist, starts_at, **extra) -> Appointment:
-    return services.appointment_book(
+    return scheduling_services.appointment_book(
         patient=patient,
         therapist=therapist,
         appointment_type=follow_up(patient.clinic),
@@ -49,7 +54,7 @@ def book(patient, therapist, starts_at, **extra) -> Appointment:
 def scheduling(clinic, therapist):
     """The therapist works around the clock every day; the clinic has its appointment types."""
     always_working(therapist)
-    services.appointment_types_ensure(clinic=clinic)
+    scheduling_services.appointment_types_ensure(clinic=clinic)
     return therapist
 
 
@@ -68,7 +73,7 @@ def booked(scheduling, patient, other_patient, foreign_patient, therapist, other
     alex = book(patient, therapist, future(clinic), note="Bring running shoes")
     bianca = book(other_patient, therapist, future(clinic, hour=11))
     cancelled = book(patient, therapist, future(clinic, days=3))
-    services.appointment_cancel(appointment=cancelled, by=therapist)
+    scheduling_services.appointment_cancel(appointment=cancelled, by=therapist)
     always_working(other_clinic_therapist)
     farid = book(foreign_patient, other_clinic_therapist, future(foreign_patient.clinic))
     return {"alex": alex, "bianca": bianca, "cancelled": cancelled, "farid": farid}
@@ -228,7 +233,9 @@ def test_only_the_clinics_staff_book(
 
 def test_booking_answers_the_appointment(client_as, scheduling, patient, therapist, clinic):
     starts_at = future(clinic)
-    (retest,) = [t for t in services.appointment_types_ensure(clinic=clinic) if t.kind == "retest"]
+    (retest,) = [
+        t for t in scheduling_services.appointment_types_ensure(clinic=clinic) if t.kind == "retest"
+    ]
     data = booking(patient, therapist, starts_at)
     del data["kind"]
     data["appointment_type"] = retest.pk
@@ -591,7 +598,11 @@ def test_free_slots_leave_out_booked_times(client_as, scheduling, clinic, therap
 
 def test_free_slots_take_a_type_or_minutes(client_as, scheduling, clinic, therapist):
     client = client_as("therapist")
-    initial = [t for t in services.appointment_types_ensure(clinic=clinic) if t.kind == "initial"]
+    initial = [
+        t
+        for t in scheduling_services.appointment_types_ensure(clinic=clinic)
+        if t.kind == "initial"
+    ]
     for params, length in (
         ({"appointment_type": initial[0].pk}, 60),
         ({"minutes": 45}, 45),

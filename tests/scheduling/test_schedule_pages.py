@@ -5,18 +5,18 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar
 
-from clinic import services
-from clinic.models import Appointment, AppointmentKind, AppointmentStatus, WaitlistEntry
-from clinic.scheduling import at_local
-from tests.clinic.test_scheduling import all_day_hours
+from scheduling import services as scheduling_services
+from scheduling.models import Appointment, AppointmentKind, AppointmentStatus, WaitlistEntry
+from scheduling.times import at_local
 from tests.factories import record_knee_to_wall
+from tests.scheduling.test_scheduling import all_day_hours
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def types(clinic):
-    return {t.kind: t for t in services.appointment_types_ensure(clinic=clinic)}
+    return {t.kind: t for t in scheduling_services.appointment_types_ensure(clinic=clinic)}
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def soon(clinic):
 @pytest.fixture
 def booked(patient, therapist, front_desk, types, soon):
     all_day_hours(therapist)
-    return services.appointment_book(
+    return scheduling_services.appointment_book(
         patient=patient,
         therapist=therapist,
         appointment_type=types[AppointmentKind.FOLLOW_UP],
@@ -150,7 +150,7 @@ def test_a_conflict_on_the_booking_page_offers_the_next_free_slots(
 def test_a_cancellation_offers_the_waiting_patients_first(
     client_as, booked, other_patient, therapist, types, front_desk
 ):
-    services.waitlist_add(
+    scheduling_services.waitlist_add(
         patient=other_patient,
         appointment_type=types[AppointmentKind.FOLLOW_UP],
         added_by=front_desk,
@@ -180,24 +180,24 @@ def test_a_cancellation_offers_the_waiting_patients_first(
 def test_ics_feeds_contain_exactly_the_booked_appointments(
     client, booked, patient, other_patient, therapist, front_desk, types, soon
 ):
-    services.appointment_book(
+    scheduling_services.appointment_book(
         patient=other_patient,
         therapist=therapist,
         appointment_type=types["retest"],
         starts_at=soon + timedelta(hours=2),
         booked_by=front_desk,
     )
-    cancelled = services.appointment_book(
+    cancelled = scheduling_services.appointment_book(
         patient=patient,
         therapist=therapist,
         appointment_type=types["retest"],
         starts_at=soon + timedelta(hours=4),
         booked_by=front_desk,
     )
-    services.appointment_cancel(appointment=cancelled, by=front_desk)
+    scheduling_services.appointment_cancel(appointment=cancelled, by=front_desk)
 
     def events(feed):
-        path = services.calendar_feed_url(feed).removeprefix(settings.SITE_URL)
+        path = scheduling_services.calendar_feed_url(feed).removeprefix(settings.SITE_URL)
         response = client.get(path)
         assert response["Content-Type"].startswith("text/calendar")
         calendar = Calendar.from_ical(response.content)
@@ -205,8 +205,10 @@ def test_ics_feeds_contain_exactly_the_booked_appointments(
             (event.decoded("dtstart"), event.decoded("dtend")) for event in calendar.walk("VEVENT")
         }
 
-    therapist_feed = services.calendar_feed_issue(created_by=front_desk, therapist=therapist)
-    patient_feed = services.calendar_feed_issue(created_by=front_desk, patient=patient)
+    therapist_feed = scheduling_services.calendar_feed_issue(
+        created_by=front_desk, therapist=therapist
+    )
+    patient_feed = scheduling_services.calendar_feed_issue(created_by=front_desk, patient=patient)
     booked_for_therapist = {
         (a.starts_at, a.ends_at)
         for a in Appointment.objects.filter(therapist=therapist, status="booked")
@@ -217,29 +219,35 @@ def test_ics_feeds_contain_exactly_the_booked_appointments(
 
 
 def test_a_revoked_or_forged_feed_is_gone(client, booked, therapist, front_desk):
-    feed = services.calendar_feed_issue(created_by=front_desk, therapist=therapist)
-    path = services.calendar_feed_url(feed).removeprefix(settings.SITE_URL)
+    feed = scheduling_services.calendar_feed_issue(created_by=front_desk, therapist=therapist)
+    path = scheduling_services.calendar_feed_url(feed).removeprefix(settings.SITE_URL)
     assert client.get(path).status_code == 200
     assert client.get(path.replace(".ics", "x.ics")).status_code == 404
-    replacement = services.calendar_feed_issue(created_by=front_desk, therapist=therapist)
+    replacement = scheduling_services.calendar_feed_issue(
+        created_by=front_desk, therapist=therapist
+    )
     assert client.get(path).status_code == 404  # replaced: the old address stops working
-    services.calendar_feed_revoke(feed=replacement)
-    replacement_path = services.calendar_feed_url(replacement).removeprefix(settings.SITE_URL)
+    scheduling_services.calendar_feed_revoke(feed=replacement)
+    replacement_path = scheduling_services.calendar_feed_url(replacement).removeprefix(
+        settings.SITE_URL
+    )
     assert client.get(replacement_path).status_code == 404
 
 
 def test_a_patient_feed_shows_no_other_patient(
     client, booked, other_patient, therapist, front_desk, types, soon
 ):
-    services.appointment_book(
+    scheduling_services.appointment_book(
         patient=other_patient,
         therapist=therapist,
         appointment_type=types["retest"],
         starts_at=soon + timedelta(hours=2),
         booked_by=front_desk,
     )
-    feed = services.calendar_feed_issue(created_by=front_desk, patient=booked.patient)
-    body = client.get(services.calendar_feed_url(feed).removeprefix(settings.SITE_URL)).content
+    feed = scheduling_services.calendar_feed_issue(created_by=front_desk, patient=booked.patient)
+    body = client.get(
+        scheduling_services.calendar_feed_url(feed).removeprefix(settings.SITE_URL)
+    ).content
     assert b"Bianca" not in body
     assert body.count(b"BEGIN:VEVENT") == 1
 

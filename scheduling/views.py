@@ -12,20 +12,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from icalendar import Calendar, Event
 
-from clinic import reminders, selectors, services
+from clinic import reminders
+from clinic import selectors as clinic_selectors
 from clinic.access import Action, actor_for, patient_for, patients_visible_to
 from clinic.decorators import staff_required
-from clinic.models import (
-    Appointment,
-    AppointmentStatus,
-    CalendarFeed,
-    Reminder,
-    ReminderStatus,
-    User,
-    WaitlistEntry,
-)
+from clinic.models import Reminder, ReminderStatus, User
 from clinic.redirects import next_path, redirect_to_next
-from clinic.scheduling import at_local
+from scheduling import selectors, services
+from scheduling.models import Appointment, AppointmentStatus, CalendarFeed, WaitlistEntry
+from scheduling.times import at_local
 
 DAY_START, DAY_END = time(7), time(20)
 
@@ -35,7 +30,7 @@ def _day_from(request: HttpRequest, clinic) -> date:
 
 
 def _therapist_in(actor, therapist_id) -> User | None:
-    return selectors.clinic_therapist(clinic_id=actor.clinic.pk, therapist_id=therapist_id)
+    return clinic_selectors.clinic_therapist(clinic_id=actor.clinic.pk, therapist_id=therapist_id)
 
 
 @staff_required
@@ -49,7 +44,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
     first = day - timedelta(days=day.weekday()) if week else day
     days = [first + timedelta(days=n) for n in range(7 if week else 1)]
     therapist = _therapist_in(actor, request.GET.get("therapist"))
-    therapists = selectors.clinic_therapists(clinic_id=clinic.pk)
+    therapists = clinic_selectors.clinic_therapists(clinic_id=clinic.pk)
     shown = [therapist] if therapist else therapists
     starts = at_local(days[0], time(0), clinic.zone)
     ends = at_local(days[-1] + timedelta(days=1), time(0), clinic.zone)
@@ -175,7 +170,7 @@ def book(request: HttpRequest) -> HttpResponse:
     context = {
         "patient": patient,
         "therapist": therapist,
-        "therapists": selectors.clinic_therapists(clinic_id=clinic.pk),
+        "therapists": clinic_selectors.clinic_therapists(clinic_id=clinic.pk),
         "types": types,
         "appointment_type": appointment_type,
         "day": day,
@@ -314,7 +309,7 @@ def waitlist(request: HttpRequest) -> HttpResponse:
         {
             "entries": selectors.waitlist(clinic=actor.clinic),
             "patients": patients_visible_to(actor).active().order_by("last_name")[:500],
-            "therapists": selectors.clinic_therapists(clinic_id=actor.clinic.pk),
+            "therapists": clinic_selectors.clinic_therapists(clinic_id=actor.clinic.pk),
             "types": types,
         },
     )
@@ -399,7 +394,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
 def hours(request: HttpRequest) -> HttpResponse:
     """A therapist's weekly hours and time off: their own, or anyone's for a clinic admin."""
     actor = actor_for(request)
-    therapists = selectors.clinic_therapists(clinic_id=actor.clinic.pk)
+    therapists = clinic_selectors.clinic_therapists(clinic_id=actor.clinic.pk)
     therapist = _therapist_in(actor, request.GET.get("therapist") or request.POST.get("therapist"))
     if therapist is None:
         therapist = (
@@ -481,7 +476,7 @@ def reminders_failed(request: HttpRequest) -> HttpResponse:
     # A planner that ran out of time has not planned every reminder yet: say so where the
     # front desk looks for reminders that did not go out.
     planner = next(
-        (t for t in selectors.tasks_out_of_time() if t.name == reminders.PLAN_TASK), None
+        (t for t in clinic_selectors.tasks_out_of_time() if t.name == reminders.PLAN_TASK), None
     )
     return render(
         request, "clinic/reminders_failed.html", {"failed": failed, "planner_late": planner}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clinic import scheduling_views as views
+from scheduling import views
 
 urlpatterns = [
     path("schedule/", views.schedule, name="schedule"),
