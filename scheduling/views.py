@@ -73,7 +73,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
     feed = selectors.calendar_feed_for(therapist=therapist) if therapist else None
     return render(
         request,
-        "clinic/schedule.html",
+        "scheduling/schedule.html",
         {
             "days": days,
             "day": day,
@@ -184,7 +184,7 @@ def book(request: HttpRequest) -> HttpResponse:
     }
     if patient is not None:
         context.update(_book_context(actor, patient, therapist, appointment_type, day))
-    return render(request, "clinic/book.html", context, status=409 if conflict else 200)
+    return render(request, "scheduling/book.html", context, status=409 if conflict else 200)
 
 
 def _appointment_for(actor, appointment_id: int) -> Appointment:
@@ -231,7 +231,7 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
         matches = selectors.waitlist_matches(appointment=appointment)
     return render(
         request,
-        "clinic/appointment_detail.html",
+        "scheduling/appointment_detail.html",
         {
             "appointment": appointment,
             "matches": matches,
@@ -267,7 +267,7 @@ def due(request: HttpRequest) -> HttpResponse:
             )
             next_slot[key] = slots[0] if slots else None
         rows.append({"item": item, "kind": kind, "slot": next_slot[key]})
-    return render(request, "clinic/due.html", {"rows": rows})
+    return render(request, "scheduling/due.html", {"rows": rows})
 
 
 @staff_required
@@ -305,7 +305,7 @@ def waitlist(request: HttpRequest) -> HttpResponse:
         return redirect("waitlist")
     return render(
         request,
-        "clinic/waitlist.html",
+        "scheduling/waitlist.html",
         {
             "entries": selectors.waitlist(clinic=actor.clinic),
             "patients": patients_visible_to(actor).active().order_by("last_name")[:500],
@@ -435,7 +435,7 @@ def hours(request: HttpRequest) -> HttpResponse:
     by_day = {row.weekday: row for row in therapist.working_hours.all()}
     return render(
         request,
-        "clinic/hours.html",
+        "scheduling/hours.html",
         {
             "therapist": therapist,
             "therapists": therapists,
