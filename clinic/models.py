@@ -198,9 +198,6 @@ class PatientQuerySet(AuditedQuerySet):
     def active(self) -> "PatientQuerySet":
         return self.filter(status=PatientStatus.ACTIVE)
 
-    def in_clinic(self, clinic: Clinic) -> "PatientQuerySet":
-        return self.filter(clinic=clinic)
-
 
 class Patient(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")

@@ -60,17 +60,6 @@ def current_versions(*, patient: Patient) -> list[PrescriptionVersion]:
     )
 
 
-def prescription_versions(*, prescription_id: int) -> list[PrescriptionVersion]:
-    return list(
-        PrescriptionVersion.objects.filter(prescription_id=prescription_id)
-        .select_related("created_by")
-        .prefetch_related(
-            Prefetch("items", queryset=PrescriptionItem.objects.select_related("exercise"))
-        )
-        .order_by("-number")
-    )
-
-
 def session_history(*, patient: Patient, limit: int = 60) -> list[SessionLog]:
     return list(
         SessionLog.objects.filter(patient=patient)
