@@ -66,7 +66,7 @@ def _refresh_batch(patients: list[Patient]) -> int:
     for patient in patients:
         clinic = patient.clinic
         thresholds = thresholds_of.setdefault(clinic.pk, Thresholds.for_clinic(clinic))
-        today = now.astimezone(clinic.zone).date()
+        today = clinic.local_today(now)
         rows.append(
             _summary_row(
                 patient,

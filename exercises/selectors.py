@@ -110,7 +110,7 @@ def adherence_for_patients(
         clinic_of = dict(Patient.objects.filter(pk__in=patient_ids).values_list("pk", "clinic_id"))
     if today is None:
         clinics = Clinic.objects.filter(pk__in=set(clinic_of.values()))
-        today = {clinic.pk: clinic.local_now().date() for clinic in clinics}
+        today = {clinic.pk: clinic.local_today() for clinic in clinics}
     earliest = min(today.values()) - timedelta(weeks=weeks, days=7)
 
     rows = PrescriptionVersion.objects.filter(prescription__patient_id__in=patient_ids).values_list(
@@ -158,6 +158,6 @@ def patient_adherence(*, patient: Patient) -> Adherence:
     """One patient's adherence; two queries when `patient.clinic` is already loaded."""
     return adherence_for_patients(
         patient_ids=[patient.pk],
-        today={patient.clinic_id: patient.clinic.local_now().date()},
+        today={patient.clinic_id: patient.clinic.local_today()},
         clinic_of={patient.pk: patient.clinic_id},
     )[patient.pk]

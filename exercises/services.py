@@ -277,7 +277,7 @@ def routine_assign(
         _check_prescriber(patient, prescribed_by)
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    starts = start_date or patient.clinic.local_now().date()
+    starts = start_date or patient.clinic.local_today()
     if retest_on is None and isinstance(starts, date):
         retest_on = starts + timedelta(days=patient.clinic.retest_interval_days)
     errors.update(
@@ -341,7 +341,7 @@ def prescription_change(
         _check_prescriber(locked.patient, changed_by)
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    starts = effective_from or locked.patient.clinic.local_now().date()
+    starts = effective_from or locked.patient.clinic.local_today()
     if retest_on is None and current.retest_on and isinstance(starts, date):
         retest_on = current.retest_on if current.retest_on > starts else None
     if isinstance(starts, date) and starts < current.effective_from:
@@ -382,7 +382,7 @@ def prescription_end(*, prescription: Prescription, ended_by: User, ended_on: da
     _check_prescriber(locked.patient, ended_by)
     if locked.ended_on is not None:
         raise ValidationError({"prescription": ["This prescription has already ended."]})
-    locked.ended_on = ended_on or locked.patient.clinic.local_now().date()
+    locked.ended_on = ended_on or locked.patient.clinic.local_today()
     locked.save(update_fields=["ended_on"])
     patient_data_changed(locked.patient_id)
     return locked
@@ -419,7 +419,7 @@ def session_log_record(
         return existing, False
 
     version = _version_of_patient(version, patient)
-    today = version.prescription.patient.clinic.local_now().date()
+    today = version.prescription.patient.clinic.local_today()
     session_date = session_date or today
     errors = _session_errors(
         version, session_date=session_date, today=today, pain=pain, statuses=statuses
