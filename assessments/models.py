@@ -47,15 +47,6 @@ class AssessmentRevisionQuerySet(AuditedQuerySet):
     def current(self) -> "AssessmentRevisionQuerySet":
         return self.filter(is_current=True)
 
-    def clinical(self) -> "AssessmentRevisionQuerySet":
-        return self.filter(assessment__kind=AssessmentKind.CLINIC)
-
-    def self_tests(self) -> "AssessmentRevisionQuerySet":
-        return self.filter(assessment__kind=AssessmentKind.SELF_TEST)
-
-    def chronological(self) -> "AssessmentRevisionQuerySet":
-        return self.order_by("measured_at", "assessment_id")
-
 
 def _side_constraints(side: str) -> list[models.CheckConstraint]:
     reached = Q(**{f"{side}_reached": True})

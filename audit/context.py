@@ -49,16 +49,6 @@ def set_system_label(label: str) -> None:
     _system_label.set(label)
 
 
-@contextmanager
-def acting_as_system(label: str) -> Iterator[None]:
-    """Label writes made outside a request: `with acting_as_system("task: reminders sweep")`."""
-    token = _system_label.set(label)
-    try:
-        yield
-    finally:
-        _system_label.reset(token)
-
-
 def request_access() -> RequestAccess | None:
     request = _request.get()
     return getattr(request, "audit_access", None) if request is not None else None

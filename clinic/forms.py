@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from clinic.models import ReminderChannel, Side, User
+from clinic.services import PATIENT_CLINICAL_FIELDS
 
 
 def form_add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -69,7 +70,8 @@ class PatientForm(forms.Form):
             pk__in=[therapist.pk for therapist in therapists]
         ).order_by("last_name", "first_name")
         if not show_clinical:
-            del self.fields["symptomatic_side"]
+            for name in PATIENT_CLINICAL_FIELDS:
+                del self.fields[name]
 
     def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
         return [

@@ -1,6 +1,6 @@
 import uuid
 import zoneinfo
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -122,6 +122,14 @@ class Clinic(models.Model):
     def local_now(self) -> datetime:
         return timezone.now().astimezone(self.zone)
 
+    def local_date(self, moment: datetime) -> date:
+        """The clinic's calendar day at this moment: what its staff and patients call the date."""
+        return moment.astimezone(self.zone).date()
+
+    def local_today(self, now: datetime | None = None) -> date:
+        """The clinic's calendar day now (or at `now`, for a caller that holds one moment)."""
+        return self.local_date(now or timezone.now())
+
 
 class Role(models.TextChoices):
     THERAPIST = "therapist", "Therapist"
@@ -197,9 +205,6 @@ class PatientStatus(models.TextChoices):
 class PatientQuerySet(AuditedQuerySet):
     def active(self) -> "PatientQuerySet":
         return self.filter(status=PatientStatus.ACTIVE)
-
-    def in_clinic(self, clinic: Clinic) -> "PatientQuerySet":
-        return self.filter(clinic=clinic)
 
 
 class Patient(models.Model):

@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clinic.models import Patient, ReminderChannel, Side, User
+from clinic.services import PATIENT_CLINICAL_FIELDS
 
 
 class TherapistSerializer(serializers.ModelSerializer):
@@ -30,8 +31,6 @@ class PatientSerializer(serializers.ModelSerializer):
     full_name = serializers.CharField(read_only=True)
     email = OptionalEmailField(read_only=True)
 
-    clinical_fields = ("symptomatic_side",)
-
     class Meta:
         model = Patient
         fields = [
@@ -57,13 +56,15 @@ class PatientSerializer(serializers.ModelSerializer):
     def get_fields(self):
         fields = super().get_fields()
         if not self.context.get("show_clinical", False):
-            for name in self.clinical_fields:
+            for name in PATIENT_CLINICAL_FIELDS:
                 fields.pop(name, None)
         return fields
 
 
 class PatientInputSerializer(serializers.Serializer):
-    """The shape of a patient write; the rules (clinic, dates, therapist) are the service's."""
+    """The shape of a patient write; the rules (clinic, dates, therapist) are the service's, and
+    so is the list of fields a write may name (PATIENT_CONTACT_FIELDS, PATIENT_CLINICAL_FIELDS):
+    these are typed for the API, and a test holds them to the service's lists."""
 
     first_name = serializers.CharField(max_length=100)
     last_name = serializers.CharField(max_length=100)

@@ -94,7 +94,7 @@ def _patient_validate(patient: Patient) -> None:
             errors[field] = ["This field is required."]
     born = patient.date_of_birth
     if isinstance(born, date) and "date_of_birth" not in errors:
-        today = patient.clinic.local_now().date()
+        today = patient.clinic.local_today()
         if born > today:
             errors["date_of_birth"] = ["The date of birth cannot be in the future."]
         elif born.year < OLDEST_BIRTH_YEAR:

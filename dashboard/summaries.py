@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from assessments.interpretation import Thresholds
 from assessments.models import AssessmentKind, AssessmentRevision
-from assessments.selectors import interpret_history
+from assessments.selectors import Reading, interpret_history
 from clinic.models import Clinic, Patient, PatientStatus, Reminder, ReminderStatus
 from dashboard.flags import ADHERENCE_DAYS, FLAG_LABELS, Facts, Flag, flags_for, urgency_of
 from dashboard.models import PatientSummary
@@ -44,8 +44,45 @@ def patient_summaries_refresh(*, patient_ids: list[int] | None = None) -> int:
 
 
 def _refresh_batch(patients: list[Patient]) -> int:
+    """Load each source once for the whole batch, then build and upsert one row per patient."""
     ids = [patient.pk for patient in patients]
     now = timezone.now()
+    revisions = _current_clinic_revisions(ids)
+    adherence = adherence_for_patients(patient_ids=ids, weeks=3)
+    pain = _last_pain(ids)
+    upcoming = _next_appointments(ids, now)
+    retest = retest_due_dates(patients)
+    failed = _recently_failed_reminders(ids, now)
+
+    rows = []
+    thresholds_of: dict[int, Thresholds] = {}
+    for patient in patients:
+        clinic = patient.clinic
+        thresholds = thresholds_of.setdefault(clinic.pk, Thresholds.for_clinic(clinic))
+        today = clinic.local_today(now)
+        rows.append(
+            _summary_row(
+                patient,
+                now=now,
+                today=today,
+                readings=interpret_history(revisions.get(patient.pk, []), thresholds),
+                thresholds=thresholds,
+                adherence_percent=_recent_adherence(adherence.get(patient.pk), today),
+                last_pain=pain.get(patient.pk),
+                next_appointment_at=upcoming.get(patient.pk),
+                retest_due_on=retest.get(patient.pk),
+                has_failed_reminder=patient.pk in failed,
+            )
+        )
+    fields = [f.name for f in PatientSummary._meta.concrete_fields if not f.primary_key]
+    PatientSummary.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["patient"], update_fields=fields
+    )
+    return len(rows)
+
+
+def _current_clinic_revisions(ids: list[int]) -> dict[int, list[AssessmentRevision]]:
+    """The current revision of each clinic test (self-tests do not count), per patient."""
     revisions: dict[int, list[AssessmentRevision]] = defaultdict(list)
     for revision in (
         AssessmentRevision.objects.current()
@@ -53,7 +90,11 @@ def _refresh_batch(patients: list[Patient]) -> int:
         .select_related("assessment")
     ):
         revisions[revision.assessment.patient_id].append(revision)
-    adherence = adherence_for_patients(patient_ids=ids, weeks=3)
+    return revisions
+
+
+def _last_pain(ids: list[int]) -> dict[int, tuple[int, date]]:
+    """The pain of each patient's latest session that rated it, and that session's date."""
     pain: dict[int, tuple[int, date]] = {}
     for patient_id, value, day in (
         SessionLog.objects.filter(patient_id__in=ids, pain__isnull=False)
@@ -61,6 +102,11 @@ def _refresh_batch(patients: list[Patient]) -> int:
         .values_list("patient_id", "pain", "session_date")
     ):
         pain.setdefault(patient_id, (value, day))
+    return pain
+
+
+def _next_appointments(ids: list[int], now: datetime) -> dict[int, datetime]:
+    """When each patient's next booked appointment (or the one under way) starts."""
     upcoming: dict[int, datetime] = {}
     for patient_id, starts_at in (
         Appointment.objects.filter(
@@ -70,8 +116,12 @@ def _refresh_batch(patients: list[Patient]) -> int:
         .values_list("patient_id", "starts_at")
     ):
         upcoming.setdefault(patient_id, starts_at)
-    retest = retest_due_dates(patients)
-    failed = set(
+    return upcoming
+
+
+def _recently_failed_reminders(ids: list[int], now: datetime) -> set[int]:
+    """The patients with a reminder that failed in the last 14 days."""
+    return set(
         Reminder.objects.filter(
             patient_id__in=ids,
             status=ReminderStatus.FAILED,
@@ -79,78 +129,76 @@ def _refresh_batch(patients: list[Patient]) -> int:
         ).values_list("patient_id", flat=True)
     )
 
-    rows = []
-    thresholds_of: dict[int, Thresholds] = {}
-    for patient in patients:
-        clinic = patient.clinic
-        thresholds = thresholds_of.setdefault(clinic.pk, Thresholds.for_clinic(clinic))
-        today = now.astimezone(clinic.zone).date()
-        readings = interpret_history(revisions.get(patient.pk, []), thresholds)
-        latest = readings[-1] if readings else None
-        due = retest.get(patient.pk)
-        recent = _recent_adherence(adherence.get(patient.pk), today)
-        last_pain = pain.get(patient.pk)
-        changes = tuple(
-            side.since_baseline.classification.value if side.since_baseline else ""
-            for side in (latest.sides if latest else ())
-        )
-        previous_changes = tuple(
-            side.since_previous.classification.value if side.since_previous else ""
-            for side in (latest.sides if latest else ())
-        )
-        facts = Facts(
-            previous_changes=previous_changes,
-            left=latest.left.value if latest else None,
-            right=latest.right.value if latest else None,
-            changes=changes,
-            thresholds=thresholds,
-            adherence_percent=recent,
-            last_pain=last_pain[0] if last_pain else None,
-            last_pain_on=last_pain[1] if last_pain else None,
-            retest_due_on=due,
-            has_upcoming_appointment=patient.pk in upcoming,
-            has_failed_reminder=patient.pk in failed,
-            today=today,
-        )
-        flags = flags_for(facts) if patient.status == PatientStatus.ACTIVE else Flag(0)
-        rows.append(
-            PatientSummary(
-                patient=patient,
-                clinic=clinic,
-                primary_therapist_id=patient.primary_therapist_id,
-                is_active=patient.status == PatientStatus.ACTIVE,
-                # None both before any test and for a gap not measured (then `reached` is
-                # false): the row never holds a 0 that nobody measured.
-                left_um=latest.left.distance_um if latest else None,
-                right_um=latest.right.distance_um if latest else None,
-                left_reached=latest.left.reached if latest else True,
-                right_reached=latest.right.reached if latest else True,
-                last_tested_at=latest.revision.measured_at if latest else None,
-                left_change=changes[0] if changes else "",
-                right_change=changes[1] if changes else "",
-                left_delta_um=latest.left.since_baseline.delta_um
-                if latest and latest.left.since_baseline
-                else None,
-                right_delta_um=latest.right.since_baseline.delta_um
-                if latest and latest.right.since_baseline
-                else None,
-                # Only an exact difference: the column cannot say "more than".
-                asymmetry_um=latest.asymmetry.difference_um if latest else None,
-                adherence_percent=recent,
-                last_pain=facts.last_pain,
-                last_pain_on=facts.last_pain_on,
-                next_appointment_at=upcoming.get(patient.pk),
-                retest_due_on=due,
-                flags=int(flags),
-                urgency=urgency_of(flags, facts),
-                refreshed_at=now,
-            )
-        )
-    fields = [f.name for f in PatientSummary._meta.concrete_fields if not f.primary_key]
-    PatientSummary.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=["patient"], update_fields=fields
+
+def _summary_row(
+    patient: Patient,
+    *,
+    now: datetime,
+    today: date,
+    readings: list[Reading],
+    thresholds: Thresholds,
+    adherence_percent: int | None,
+    last_pain: tuple[int, date] | None,
+    next_appointment_at: datetime | None,
+    retest_due_on: date | None,
+    has_failed_reminder: bool,
+) -> PatientSummary:
+    """One patient's row from what the batch loaded: the latest test, its flags and urgency."""
+    latest = readings[-1] if readings else None
+    changes = tuple(
+        side.since_baseline.classification.value if side.since_baseline else ""
+        for side in (latest.sides if latest else ())
     )
-    return len(rows)
+    previous_changes = tuple(
+        side.since_previous.classification.value if side.since_previous else ""
+        for side in (latest.sides if latest else ())
+    )
+    facts = Facts(
+        previous_changes=previous_changes,
+        left=latest.left.value if latest else None,
+        right=latest.right.value if latest else None,
+        changes=changes,
+        thresholds=thresholds,
+        adherence_percent=adherence_percent,
+        last_pain=last_pain[0] if last_pain else None,
+        last_pain_on=last_pain[1] if last_pain else None,
+        retest_due_on=retest_due_on,
+        has_upcoming_appointment=next_appointment_at is not None,
+        has_failed_reminder=has_failed_reminder,
+        today=today,
+    )
+    flags = flags_for(facts) if patient.status == PatientStatus.ACTIVE else Flag(0)
+    return PatientSummary(
+        patient=patient,
+        clinic=patient.clinic,
+        primary_therapist_id=patient.primary_therapist_id,
+        is_active=patient.status == PatientStatus.ACTIVE,
+        # None both before any test and for a gap not measured (then `reached` is
+        # false): the row never holds a 0 that nobody measured.
+        left_um=latest.left.distance_um if latest else None,
+        right_um=latest.right.distance_um if latest else None,
+        left_reached=latest.left.reached if latest else True,
+        right_reached=latest.right.reached if latest else True,
+        last_tested_at=latest.revision.measured_at if latest else None,
+        left_change=changes[0] if changes else "",
+        right_change=changes[1] if changes else "",
+        left_delta_um=latest.left.since_baseline.delta_um
+        if latest and latest.left.since_baseline
+        else None,
+        right_delta_um=latest.right.since_baseline.delta_um
+        if latest and latest.right.since_baseline
+        else None,
+        # Only an exact difference: the column cannot say "more than".
+        asymmetry_um=latest.asymmetry.difference_um if latest else None,
+        adherence_percent=adherence_percent,
+        last_pain=facts.last_pain,
+        last_pain_on=facts.last_pain_on,
+        next_appointment_at=next_appointment_at,
+        retest_due_on=retest_due_on,
+        flags=int(flags),
+        urgency=urgency_of(flags, facts),
+        refreshed_at=now,
+    )
 
 
 def _recent_adherence(adherence, today: date) -> int | None:

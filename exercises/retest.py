@@ -46,6 +46,6 @@ def retest_due_dates(patients: Iterable[Patient]) -> dict[int, date]:
         )
         for patient_id, measured_at in last_tests:
             clinic = by_id[patient_id].clinic
-            tested = measured_at.astimezone(clinic.zone).date()
+            tested = clinic.local_date(measured_at)
             due[patient_id] = tested + timedelta(days=clinic.retest_interval_days)
     return due

@@ -60,17 +60,6 @@ def current_versions(*, patient: Patient) -> list[PrescriptionVersion]:
     )
 
 
-def prescription_versions(*, prescription_id: int) -> list[PrescriptionVersion]:
-    return list(
-        PrescriptionVersion.objects.filter(prescription_id=prescription_id)
-        .select_related("created_by")
-        .prefetch_related(
-            Prefetch("items", queryset=PrescriptionItem.objects.select_related("exercise"))
-        )
-        .order_by("-number")
-    )
-
-
 def session_history(*, patient: Patient, limit: int = 60) -> list[SessionLog]:
     return list(
         SessionLog.objects.filter(patient=patient)
@@ -121,7 +110,7 @@ def adherence_for_patients(
         clinic_of = dict(Patient.objects.filter(pk__in=patient_ids).values_list("pk", "clinic_id"))
     if today is None:
         clinics = Clinic.objects.filter(pk__in=set(clinic_of.values()))
-        today = {clinic.pk: clinic.local_now().date() for clinic in clinics}
+        today = {clinic.pk: clinic.local_today() for clinic in clinics}
     earliest = min(today.values()) - timedelta(weeks=weeks, days=7)
 
     rows = PrescriptionVersion.objects.filter(prescription__patient_id__in=patient_ids).values_list(
@@ -169,6 +158,6 @@ def patient_adherence(*, patient: Patient) -> Adherence:
     """One patient's adherence; two queries when `patient.clinic` is already loaded."""
     return adherence_for_patients(
         patient_ids=[patient.pk],
-        today={patient.clinic_id: patient.clinic.local_now().date()},
+        today={patient.clinic_id: patient.clinic.local_today()},
         clinic_of={patient.pk: patient.clinic_id},
     )[patient.pk]

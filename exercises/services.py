@@ -277,7 +277,7 @@ def routine_assign(
         _check_prescriber(patient, prescribed_by)
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    starts = start_date or patient.clinic.local_now().date()
+    starts = start_date or patient.clinic.local_today()
     if retest_on is None and isinstance(starts, date):
         retest_on = starts + timedelta(days=patient.clinic.retest_interval_days)
     errors.update(
@@ -341,7 +341,7 @@ def prescription_change(
         _check_prescriber(locked.patient, changed_by)
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    starts = effective_from or locked.patient.clinic.local_now().date()
+    starts = effective_from or locked.patient.clinic.local_today()
     if retest_on is None and current.retest_on and isinstance(starts, date):
         retest_on = current.retest_on if current.retest_on > starts else None
     if isinstance(starts, date) and starts < current.effective_from:
@@ -382,13 +382,16 @@ def prescription_end(*, prescription: Prescription, ended_by: User, ended_on: da
     _check_prescriber(locked.patient, ended_by)
     if locked.ended_on is not None:
         raise ValidationError({"prescription": ["This prescription has already ended."]})
-    locked.ended_on = ended_on or locked.patient.clinic.local_now().date()
+    locked.ended_on = ended_on or locked.patient.clinic.local_today()
     locked.save(update_fields=["ended_on"])
     patient_data_changed(locked.patient_id)
     return locked
 
 
 # --- Session logs -----------------------------------------------------------------------------
+
+
+_OUT_OF_DATE_FORM = "This form is out of date; reload it."
 
 
 @transaction.atomic
@@ -408,76 +411,26 @@ def session_log_record(
     The client token comes with the form, so a double tap or a retry after a network error
     returns the session already recorded instead of recording it twice.
     """
-    try:
-        token = uuid.UUID(str(client_token))
-    except ValueError:
-        raise ValidationError({"client_token": ["This form is out of date; reload it."]}) from None
+    token = _client_token_parse(client_token)
     existing = SessionLog.objects.filter(client_token=token).first()
     if existing is not None:
         if existing.patient_id != patient.pk:
-            raise ValidationError({"client_token": ["This form is out of date; reload it."]})
+            raise ValidationError({"client_token": [_OUT_OF_DATE_FORM]})
         return existing, False
 
-    errors: dict[str, list[str]] = {}
-    version = (
-        PrescriptionVersion.objects.select_related("prescription__patient__clinic")
-        .filter(pk=version.pk)
-        .first()
-    )
-    if version is None or version.prescription.patient_id != patient.pk:
-        raise ValidationError({"prescription": ["This is not one of your prescriptions."]})
-    today = version.prescription.patient.clinic.local_now().date()
+    version = _version_of_patient(version, patient)
+    today = version.prescription.patient.clinic.local_today()
     session_date = session_date or today
-    if not isinstance(session_date, date):
-        errors["session_date"] = ["Enter the date of the session."]
-    elif session_date > today:
-        errors["session_date"] = ["A session cannot be logged for a future date."]
-    elif session_date < version.effective_from:
-        errors["session_date"] = ["This routine had not started on that date."]
-    else:
-        # Logs belong to the version the patient followed on that day.
-        replaced_on = (
-            PrescriptionVersion.objects.filter(
-                prescription_id=version.prescription_id, number__gt=version.number
-            )
-            .order_by("number")
-            .values_list("effective_from", flat=True)
-            .first()
-        )
-        ended_on = version.prescription.ended_on
-        if (replaced_on and session_date >= replaced_on) or (ended_on and session_date >= ended_on):
-            errors["session_date"] = ["Your routine had changed or ended by that date."]
-    if pain not in (None, ""):
-        try:
-            pain = int(pain)
-        except (TypeError, ValueError):
-            errors["pain"] = ["Pain is a whole number from 0 to 10."]
-        else:
-            if not 0 <= pain <= 10:
-                errors["pain"] = ["Pain is rated from 0 (none) to 10 (worst imaginable)."]
-    else:
-        pain = None
-    items = {item.pk: item for item in version.items.all()}
-    unknown = set(statuses) - set(items)
-    if unknown:
-        errors["statuses"] = ["Some exercises are not part of this routine."]
-    missing = set(items) - set(statuses)
-    if missing:
-        errors["statuses"] = ["Say for every exercise whether you did it, partly or skipped."]
-    if any(status not in ExerciseStatus.values for status in statuses.values()):
-        errors["statuses"] = ["Each exercise is done, partly or skipped."]
+    errors = _session_errors(
+        version, session_date=session_date, today=today, pain=pain, statuses=statuses
+    )
     if len(comment or "") > 2000:
         errors["comment"] = ["Keep the comment under 2,000 characters."]
     if errors:
         raise ValidationError(errors)
 
-    taken = set(
-        SessionLog.objects.filter(version=version, session_date=session_date).values_list(
-            "slot", flat=True
-        )
-    )
-    free = [slot for slot in range(1, version.times_per_day + 1) if slot not in taken]
-    if not free:
+    slot = _free_slot(version, session_date)
+    if slot is None:
         # A double tap whose first request committed while this one was checking.
         existing = SessionLog.objects.filter(client_token=token, patient=patient).first()
         if existing is not None:
@@ -485,15 +438,138 @@ def session_log_record(
         raise ValidationError(
             {"session_date": [f"All {version.times_per_day} sessions of that day are logged."]}
         )
+    log, created = _session_create(
+        patient=patient,
+        version=version,
+        session_date=session_date,
+        slot=slot,
+        pain=None if pain in (None, "") else int(pain),
+        comment=(comment or "").strip(),
+        token=token,
+        logged_by=logged_by,
+        statuses=statuses,
+    )
+    if created:
+        patient_data_changed(patient.pk)
+    return log, created
+
+
+def _client_token_parse(client_token: uuid.UUID | str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(client_token))
+    except ValueError:
+        raise ValidationError({"client_token": [_OUT_OF_DATE_FORM]}) from None
+
+
+def _version_of_patient(version: PrescriptionVersion, patient: Patient) -> PrescriptionVersion:
+    """The version reloaded with its prescription, refused unless it is the patient's own."""
+    loaded = (
+        PrescriptionVersion.objects.select_related("prescription__patient__clinic")
+        .filter(pk=version.pk)
+        .first()
+    )
+    if loaded is None or loaded.prescription.patient_id != patient.pk:
+        raise ValidationError({"prescription": ["This is not one of your prescriptions."]})
+    return loaded
+
+
+def _session_errors(
+    version: PrescriptionVersion,
+    *,
+    session_date: Any,
+    today: date,
+    pain: Any,
+    statuses: Mapping[int, str],
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if message := _session_date_error(version, session_date, today):
+        errors["session_date"] = [message]
+    if message := _pain_error(pain):
+        errors["pain"] = [message]
+    if message := _statuses_error(version, statuses):
+        errors["statuses"] = [message]
+    return errors
+
+
+def _session_date_error(version: PrescriptionVersion, session_date: Any, today: date) -> str | None:
+    if not isinstance(session_date, date):
+        return "Enter the date of the session."
+    if session_date > today:
+        return "A session cannot be logged for a future date."
+    if session_date < version.effective_from:
+        return "This routine had not started on that date."
+    # Logs belong to the version the patient followed on that day.
+    replaced_on = (
+        PrescriptionVersion.objects.filter(
+            prescription_id=version.prescription_id, number__gt=version.number
+        )
+        .order_by("number")
+        .values_list("effective_from", flat=True)
+        .first()
+    )
+    ended_on = version.prescription.ended_on
+    if (replaced_on and session_date >= replaced_on) or (ended_on and session_date >= ended_on):
+        return "Your routine had changed or ended by that date."
+    return None
+
+
+def _pain_error(pain: Any) -> str | None:
+    if pain in (None, ""):
+        return None
+    try:
+        pain = int(pain)
+    except (TypeError, ValueError):
+        return "Pain is a whole number from 0 to 10."
+    if not 0 <= pain <= 10:
+        return "Pain is rated from 0 (none) to 10 (worst imaginable)."
+    return None
+
+
+def _statuses_error(version: PrescriptionVersion, statuses: Mapping[int, str]) -> str | None:
+    """One status for each exercise of the version, and nothing else."""
+    items = {item.pk for item in version.items.all()}
+    if any(status not in ExerciseStatus.values for status in statuses.values()):
+        return "Each exercise is done, partly or skipped."
+    if items - set(statuses):
+        return "Say for every exercise whether you did it, partly or skipped."
+    if set(statuses) - items:
+        return "Some exercises are not part of this routine."
+    return None
+
+
+def _free_slot(version: PrescriptionVersion, session_date: date) -> int | None:
+    """The first of the day's sessions not yet logged, or None when all are."""
+    taken = set(
+        SessionLog.objects.filter(version=version, session_date=session_date).values_list(
+            "slot", flat=True
+        )
+    )
+    free = [slot for slot in range(1, version.times_per_day + 1) if slot not in taken]
+    return free[0] if free else None
+
+
+def _session_create(
+    *,
+    patient: Patient,
+    version: PrescriptionVersion,
+    session_date: date,
+    slot: int,
+    pain: int | None,
+    comment: str,
+    token: uuid.UUID,
+    logged_by: User | None,
+    statuses: Mapping[int, str],
+) -> tuple[SessionLog, bool]:
+    """The log and its exercises, or the one another request has just recorded with the token."""
     try:
         with transaction.atomic():
             log = SessionLog.objects.create(
                 patient=patient,
                 version=version,
                 session_date=session_date,
-                slot=free[0],
+                slot=slot,
                 pain=pain,
-                comment=(comment or "").strip(),
+                comment=comment,
                 client_token=token,
                 logged_by=logged_by,
             )
@@ -507,5 +583,4 @@ def session_log_record(
         if existing is None:
             raise ValidationError({"session_date": ["That session was just logged."]}) from None
         return existing, False
-    patient_data_changed(patient.pk)
     return log, True

@@ -184,7 +184,7 @@ def prescribe(request: HttpRequest, patient_id: int) -> HttpResponse:
     template_id = request.POST.get("template") or request.GET.get("template")
     if template_id and str(template_id).isdigit():
         template = templates.filter(pk=template_id).first()
-    today = patient.clinic.local_now().date()
+    today = patient.clinic.local_today()
     schedule = ScheduleForm(
         request.POST or None,
         initial={"title": template.name if template else "Calf routine", "start_date": today},
@@ -241,7 +241,7 @@ def prescription_change(request: HttpRequest, prescription_id: int) -> HttpRespo
     prescription = _prescription_for(actor, prescription_id, Action.CHANGE_CLINICAL)
     current = prescription.versions.prefetch_related("items").get(is_current=True)
     library_qs = selectors.exercise_library(clinic_id=actor.clinic.pk)
-    today = prescription.patient.clinic.local_now().date()
+    today = prescription.patient.clinic.local_today()
     schedule = ScheduleForm(
         request.POST or None,
         initial={**ScheduleForm.initial_from(current), "start_date": today},
@@ -326,7 +326,7 @@ def patient_routine_page(request: HttpRequest) -> HttpResponse:
     version = version or (versions[0] if versions else None)
     if version is None:
         return render(request, "exercises/patient_routine_none.html", {"patient": patient})
-    today = patient.clinic.local_now().date()
+    today = patient.clinic.local_today()
     form = SessionLogForm(
         request.POST or None,
         version=version,

@@ -13,14 +13,15 @@ from assessments.services import COMPENSATION_FIELDS, LUMBAR_FIELDS, NOTE_FIELDS
 from clinic.csv_writer import csv_bytes
 from clinic.models import User
 from exercises.adherence import weekdays_of
-from exercises.models import (
-    DOSE_FIELDS,
-)
+from exercises.models import DOSE_FIELDS
 from exercises.templatetags.routines import dose_text
 from records.fhir import WEEKDAY_CODES
 from records.record import PatientRecord
 
-# --- CSV ----------------------------------------------------------------------------------------
+Section = tuple[list[str], list[list[Any]]]
+"""A CSV file's header and rows."""
+
+_SIDE_COLUMNS = ["cm", "reached", "tibia_angle_deg", "heel_down", "pain"]
 
 
 def _name(user: User | None) -> str:
@@ -29,11 +30,24 @@ def _name(user: User | None) -> str:
 
 def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
     """The record as CSV files by section; times are in the clinic's time zone."""
+    sections: dict[str, Section] = {
+        "patient.csv": _patient_section(record),
+        "assessments.csv": _assessments_section(record),
+        "routines.csv": _routines_section(record),
+        "sessions.csv": _sessions_section(record),
+        "appointments.csv": _appointments_section(record),
+        "waitlist.csv": _waitlist_section(record),
+        "reminders.csv": _reminders_section(record),
+        "links.csv": _links_section(record),
+        "audit.csv": _audit_section(record),
+    }
+    zone = record.patient.clinic.zone
+    return {name: csv_bytes(header, rows, zone=zone) for name, (header, rows) in sections.items()}
+
+
+def _patient_section(record: PatientRecord) -> Section:
     patient = record.patient
-    zone = patient.clinic.zone
-    side_columns = ["cm", "reached", "tibia_angle_deg", "heel_down", "pain"]
-    files: dict[str, tuple[list[str], list[list[Any]]]] = {}
-    files["patient.csv"] = (
+    return (
         [
             "patient_id",
             "first_name",
@@ -77,7 +91,10 @@ def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
             ]
         ],
     )
-    files["assessments.csv"] = (
+
+
+def _assessments_section(record: PatientRecord) -> Section:
+    return (
         [
             "assessment_id",
             "kind",
@@ -86,8 +103,8 @@ def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
             "measured_at",
             "measured_by",
             "entry_unit",
-            *(f"left_{column}" for column in side_columns),
-            *(f"right_{column}" for column in side_columns),
+            *(f"left_{column}" for column in _SIDE_COLUMNS),
+            *(f"right_{column}" for column in _SIDE_COLUMNS),
             *COMPENSATION_FIELDS,
             "symptomatic_side",
             *LUMBAR_FIELDS,
@@ -129,7 +146,10 @@ def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
             for revision in record.revisions
         ],
     )
-    files["routines.csv"] = (
+
+
+def _routines_section(record: PatientRecord) -> Section:
+    return (
         [
             "prescription_id",
             "title",
@@ -169,7 +189,10 @@ def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
             for item in version.items.all()
         ],
     )
-    files["sessions.csv"] = (
+
+
+def _sessions_section(record: PatientRecord) -> Section:
+    return (
         [
             "session_id",
             "session_date",
@@ -206,7 +229,10 @@ def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
             for entries in [list(session.entries.all())]
         ],
     )
-    files["appointments.csv"] = (
+
+
+def _appointments_section(record: PatientRecord) -> Section:
+    return (
         [
             "appointment_id",
             "starts_at",
@@ -239,7 +265,10 @@ def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
             for appointment in record.appointments
         ],
     )
-    files["waitlist.csv"] = (
+
+
+def _waitlist_section(record: PatientRecord) -> Section:
+    return (
         [
             "entry_id",
             "added_at",
@@ -262,7 +291,10 @@ def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
             for entry in record.waitlist
         ],
     )
-    files["reminders.csv"] = (
+
+
+def _reminders_section(record: PatientRecord) -> Section:
+    return (
         [
             "reminder_id",
             "kind",
@@ -289,8 +321,11 @@ def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
             for reminder in record.reminders
         ],
     )
-    # Which sign-in links and calendar addresses exist, never the secret addresses themselves.
-    files["links.csv"] = (
+
+
+def _links_section(record: PatientRecord) -> Section:
+    """Which sign-in links and calendar addresses exist, never the secret addresses themselves."""
+    return (
         ["kind", "created_at", "created_by", "expires_at", "revoked_at", "last_opened_at"],
         [
             [
@@ -308,9 +343,12 @@ def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
             for feed in record.feeds
         ],
     )
-    # Who read or changed the record: part of what a patient may ask for. Addresses and browser
-    # strings are the staff's personal data, not the patient's, so they stay out.
-    files["audit.csv"] = (
+
+
+def _audit_section(record: PatientRecord) -> Section:
+    """Who read or changed the record: part of what a patient may ask for. Addresses and browser
+    strings are the staff's personal data, not the patient's, so they stay out."""
+    return (
         ["at", "who", "role", "action", "what", "object_id", "fields", "note"],
         [
             [
@@ -326,4 +364,3 @@ def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
             for event in record.audit_events
         ],
     )
-    return {name: csv_bytes(header, rows, zone=zone) for name, (header, rows) in files.items()}

@@ -29,11 +29,6 @@ def dose_text(dose) -> str:
 
 
 @register.filter
-def duration(seconds: int) -> str:
-    return _duration(seconds)
-
-
-@register.filter
 def percent_class(week) -> str:
     percent = week.percent
     if percent is None:

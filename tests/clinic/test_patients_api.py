@@ -1,6 +1,8 @@
 import pytest
 
 from clinic.models import Patient, PatientStatus
+from clinic.serializers import PatientInputSerializer
+from clinic.services import PATIENT_CLINICAL_FIELDS, PATIENT_CONTACT_FIELDS
 from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -122,6 +124,13 @@ def test_staff_register_patients_in_their_own_clinic(client_as, role, status, cl
         assert patient.clinic.name == expected_clinic
     else:
         assert not created.exists()
+
+
+def test_the_api_writes_only_the_fields_the_service_accepts():
+    # The service's lists are the home of the rule; the serializer only types them. The time of
+    # the exercise reminder is set on the patient's pages, not through the API.
+    accepted = PATIENT_CONTACT_FIELDS | PATIENT_CLINICAL_FIELDS
+    assert set(PatientInputSerializer().fields) == accepted - {"exercise_reminder_time"}
 
 
 def test_the_front_desk_may_not_set_clinical_fields(client_as):

@@ -177,7 +177,7 @@ class Command(BaseCommand):
         self._say("routines and sessions (1,000,000 exercise logs)", started)
         template = RoutineTemplate.objects.filter(clinic__isnull=True).first()
         items = exercise_services.template_items(template)
-        start_day = now.date() - timedelta(days=120)
+        start_day = clinic.local_today(now) - timedelta(days=120)
         Prescription.objects.bulk_create(
             (
                 Prescription(

@@ -250,7 +250,7 @@ class Command(BaseCommand):
         template = RoutineTemplate.objects.filter(clinic__isnull=True).order_by("id").first()
         if template is None:
             return 0
-        today = clinic.local_now().date()
+        today = clinic.local_today()
         logged = 0
         for index, patient in enumerate(Patient.objects.filter(clinic=clinic).order_by("id")):
             if Prescription.objects.filter(patient=patient).exists():
@@ -295,7 +295,7 @@ class Command(BaseCommand):
         types = {t.kind: t for t in scheduling_services.appointment_types_ensure(clinic=clinic)}
         if Appointment.objects.filter(clinic=clinic).exists():
             return 0
-        today = clinic.local_now().date()
+        today = clinic.local_today()
         booked = 0
         patients = list(Patient.objects.filter(clinic=clinic).order_by("id"))
         for index, patient in enumerate(patients[::3]):
