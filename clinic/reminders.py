@@ -204,13 +204,13 @@ def _plan_patients(patients: list[Patient], *, now: datetime, days_ahead: int) -
         channel = patient_channel(patient)
         if channel is None:
             continue
-        today = now.astimezone(patient.clinic.zone).date()
+        today = patient.clinic.local_today(now)
         common = {"clinic_id": patient.clinic_id, "channel": channel, "patient": patient}
         for moment in exercise_reminder_days(patient=patient, first=today, days=days_ahead):
             if moment <= now:
                 continue
             due_at = after_quiet_hours(moment, patient.clinic)
-            local_day = moment.astimezone(patient.clinic.zone).date()
+            local_day = patient.clinic.local_date(moment)
             _upsert(
                 key=f"exercise:{patient.pk}:{local_day.isoformat()}:{channel}",
                 due_at=due_at,
@@ -236,13 +236,13 @@ def _plan_patients(patients: list[Patient], *, now: datetime, days_ahead: int) -
 
 def _plan_digests(clinicians: list[User], *, now: datetime) -> int:
     for person in clinicians:
-        today = now.astimezone(person.clinic.zone).date()
+        today = person.clinic.local_today(now)
         due_at = at_local(today, person.clinic.digest_time, person.clinic.zone)
         if due_at <= now:
             due_at = at_local(
                 today + timedelta(days=1), person.clinic.digest_time, person.clinic.zone
             )
-        local_day = due_at.astimezone(person.clinic.zone).date()
+        local_day = person.clinic.local_date(due_at)
         _upsert(
             key=f"digest:{person.pk}:{local_day.isoformat()}:email",
             due_at=due_at,

@@ -120,7 +120,7 @@ def due_list(*, clinic: Clinic, horizon_days: int = 7) -> list[DueItem]:
     """Patients to book, most urgent first: a re-test due (the prescription's re-test date, or
     the last clinic test plus the clinic's interval) within `horizon_days` with nothing booked,
     and patients whose last appointment was a no-show with nothing booked since."""
-    today = clinic.local_now().date()
+    today = clinic.local_today()
     now = timezone.now()
     upcoming = Appointment.objects.filter(
         patient=OuterRef("pk"), status=AppointmentStatus.BOOKED, starts_at__gte=now
@@ -146,7 +146,7 @@ def due_list(*, clinic: Clinic, horizon_days: int = 7) -> list[DueItem]:
     for patient in patients:
         due_on = due_dates.get(patient.pk)
         if patient.last_status == AppointmentStatus.NO_SHOW:
-            missed = patient.last_appointment_at.astimezone(clinic.zone).date()
+            missed = clinic.local_date(patient.last_appointment_at)
             items.append(DueItem(patient, "no_show", missed, (today - missed).days))
         elif due_on is not None and due_on <= today + timedelta(days=horizon_days):
             items.append(DueItem(patient, "retest", due_on, (today - due_on).days))
@@ -156,7 +156,7 @@ def due_list(*, clinic: Clinic, horizon_days: int = 7) -> list[DueItem]:
         starts_at__gte=now,
         patient_response="reschedule",
     ).select_related("patient__primary_therapist"):
-        local = appointment.starts_at.astimezone(clinic.zone).date()
+        local = clinic.local_date(appointment.starts_at)
         items.append(DueItem(appointment.patient, "reschedule", local, 0))
     # Patients who asked to reschedule first, then the most overdue.
     items.sort(

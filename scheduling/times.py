@@ -28,10 +28,6 @@ def at_local(day: date, wall: time, zone: ZoneInfo) -> datetime:
     return moment
 
 
-def overlaps(a: Interval, b: Interval) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
-
-
 def subtract(intervals: Iterable[Interval], busy: Iterable[Interval]) -> list[Interval]:
     """The parts of `intervals` that no `busy` interval covers."""
     free = sorted(intervals)

@@ -26,7 +26,7 @@ DAY_START, DAY_END = time(7), time(20)
 
 
 def _day_from(request: HttpRequest, clinic) -> date:
-    return parse_date(request.GET.get("date") or "") or clinic.local_now().date()
+    return parse_date(request.GET.get("date") or "") or clinic.local_today()
 
 
 def _therapist_in(actor, therapist_id) -> User | None:
@@ -83,7 +83,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
             "therapists": therapists,
             "previous": (first - step).isoformat(),
             "next": (first + step).isoformat(),
-            "today": clinic.local_now().date(),
+            "today": clinic.local_today(),
             "feed": feed,
             "feed_url": services.calendar_feed_url(feed) if feed else "",
         },
@@ -122,7 +122,7 @@ def book(request: HttpRequest) -> HttpResponse:
         therapist = patient.primary_therapist
     kind = params.get("kind") or "follow_up"
     appointment_type = next((t for t in types if t.kind == kind), types[0])
-    day = parse_date(params.get("date") or "") or clinic.local_now().date()
+    day = parse_date(params.get("date") or "") or clinic.local_today()
     errors: list[str] = []
     conflict = None
     if request.method == "POST":
@@ -247,7 +247,7 @@ def due(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request)
     items = selectors.due_list(clinic=actor.clinic)
     kinds = {t.kind: t for t in services.appointment_types_ensure(clinic=actor.clinic)}
-    today = actor.clinic.local_now().date()
+    today = actor.clinic.local_today()
     # One free-slot search per therapist and length, not one per row: the list can be long.
     next_slot: dict[tuple[int | None, int], object] = {}
     rows = []
