@@ -8,8 +8,9 @@ Services call `patient_data_changed(patient_id)` inside the transaction that mad
 Whoever keeps derived data (the dashboard's summaries) registers a listener when its app is
 ready; each listener runs once after the transaction commits, with every patient the
 transaction changed (a discharge that cancels eight appointments is one call, not nine), and
-never for a transaction that rolled back. The core knows no listener by name, so the apps that
-report changes never import the dashboard.
+never for a transaction that rolled back (a patient named only in a rolled-back savepoint may
+still be refreshed with the rest: a refresh too many, never one too few). The core knows no
+listener by name, so the apps that report changes never import the dashboard.
 """
 
 from __future__ import annotations

@@ -330,7 +330,8 @@ class Heartbeat(models.Model):
         return f"{self.name} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
 
 
-# --- Scheduling -------------------------------------------------------------------------------
+# --- Database helpers for time ranges (the scheduling app's exclusion constraints; old
+# migrations refer to them here) ---------------------------------------------------------
 
 
 class TsTzRange(models.Func):
@@ -465,6 +466,3 @@ class TaskProgress(models.Model):
         return self.timed_out_at is not None and (
             self.completed_at is None or self.completed_at < self.timed_out_at
         )
-
-
-# --- Dashboard --------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
                         a
                         for a in appointments
                         if a.therapist_id == person.pk
-                        and timezone.localtime(a.starts_at).date() == column_day
+                        and clinic.local_date(a.starts_at) == column_day
                     ],
                 }
                 for column_day in days

@@ -32,9 +32,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from clinic import services as clinic_services
 from exercises import services as exercise_services
 from exercises.models import Exercise
+from scheduling import services as scheduling_services
 from tests.conftest import api_token_for
 from tests.factories import PatientFactory, record_knee_to_wall
 
@@ -132,10 +132,10 @@ def world(clinic, therapist, clinic_admin, exercise_library, keep_the_test_conne
             "style": "static",
         },
     )
-    types = clinic_services.appointment_types_ensure(clinic=clinic)
+    types = scheduling_services.appointment_types_ensure(clinic=clinic)
     follow_up = next(t for t in types if t.kind == "follow_up")
     starts_at = clinic.local_now().replace(hour=10, minute=0, second=0, microsecond=0)
-    appointment = clinic_services.appointment_book(
+    appointment = scheduling_services.appointment_book(
         patient=patient,
         therapist=therapist,
         appointment_type=follow_up,

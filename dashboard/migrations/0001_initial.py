@@ -10,18 +10,26 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def _relabel(ContentType, old_label, new_label, models_):
+    # A content type of the new label can exist already if the new code served a request (an
+    # admin log entry) before migrate ran: it holds nothing worth keeping, and the old one
+    # carries the permissions groups were given. Keep the old row, relabelled.
+    for model in models_:
+        if ContentType.objects.filter(app_label=old_label, model=model).exists():
+            ContentType.objects.filter(app_label=new_label, model=model).delete()
+            ContentType.objects.filter(app_label=old_label, model=model).update(
+                app_label=new_label
+            )
+
+
 def content_type_to_dashboard(apps, schema_editor):
     ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="clinic", model="patientsummary").update(
-        app_label="dashboard"
-    )
+    _relabel(ContentType, "clinic", "dashboard", ["patientsummary"])
 
 
 def content_type_to_clinic(apps, schema_editor):
     ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="dashboard", model="patientsummary").update(
-        app_label="clinic"
-    )
+    _relabel(ContentType, "dashboard", "clinic", ["patientsummary"])
 
 
 class Migration(migrations.Migration):

@@ -14,14 +14,26 @@ from django.db import migrations, models
 MOVED = ["workinghours", "timeoff", "appointmenttype", "appointment", "waitlistentry", "calendarfeed"]
 
 
+def _relabel(ContentType, old_label, new_label, models_):
+    # A content type of the new label can exist already if the new code served a request (an
+    # admin log entry) before migrate ran: it holds nothing worth keeping, and the old one
+    # carries the permissions groups were given. Keep the old row, relabelled.
+    for model in models_:
+        if ContentType.objects.filter(app_label=old_label, model=model).exists():
+            ContentType.objects.filter(app_label=new_label, model=model).delete()
+            ContentType.objects.filter(app_label=old_label, model=model).update(
+                app_label=new_label
+            )
+
+
 def content_types_to_scheduling(apps, schema_editor):
     ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="clinic", model__in=MOVED).update(app_label="scheduling")
+    _relabel(ContentType, "clinic", "scheduling", MOVED)
 
 
 def content_types_to_clinic(apps, schema_editor):
     ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="scheduling", model__in=MOVED).update(app_label="clinic")
+    _relabel(ContentType, "scheduling", "clinic", MOVED)
 
 
 class Migration(migrations.Migration):

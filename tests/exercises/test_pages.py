@@ -231,6 +231,7 @@ def add_links_appointments_reminders_and_a_routine(patient, therapist, template)
 
     from clinic import services as clinic_services
     from clinic.models import ReminderChannel
+    from scheduling import services as scheduling_services
     from scheduling.models import AppointmentKind
     from scheduling.times import at_local
     from tests.scheduling.test_scheduling import all_day_hours
@@ -241,11 +242,11 @@ def add_links_appointments_reminders_and_a_routine(patient, therapist, template)
     )
     patient.refresh_from_db()
     follow_up = {
-        t.kind: t for t in clinic_services.appointment_types_ensure(clinic=patient.clinic)
+        t.kind: t for t in scheduling_services.appointment_types_ensure(clinic=patient.clinic)
     }[AppointmentKind.FOLLOW_UP]
     today = patient.clinic.local_now().date()
     for days in (2, 6, 13):
-        clinic_services.appointment_book(
+        scheduling_services.appointment_book(
             patient=patient,
             therapist=therapist,
             appointment_type=follow_up,
