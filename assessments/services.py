@@ -152,7 +152,11 @@ def assessment_values_parse(
         errors["measured_at"] = ["Give a time zone with the time."]
     elif measured_at > timezone.now() + CLOCK_SKEW:
         errors["measured_at"] = ["The test cannot be in the future."]
-    elif patient.clinic.local_date(measured_at) < patient.date_of_birth:
+    # The UTC date first: a moment near year 1 cannot be moved into the clinic's zone.
+    elif (
+        measured_at.date() < patient.date_of_birth
+        or patient.clinic.local_date(measured_at) < patient.date_of_birth
+    ):
         errors["measured_at"] = ["The test cannot be before the patient was born."]
     values["measured_at"] = measured_at
 

@@ -228,3 +228,37 @@ def test_a_self_test_cannot_be_corrected(patient, therapist):
             data=data_with(),
         )
     assert "assessment" in error.value.message_dict
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        # Near year 1: cannot even be moved into the clinic's zone (the fuzz suite's find).
+        "0001-01-01T00:01:00+00:00",
+        # The evening before the birthday in Chicago, already the birthday in UTC.
+        "BIRTHDAY_EVE",
+    ],
+)
+def test_a_test_before_the_patient_was_born_is_refused_in_the_clinics_zone(
+    patient, therapist, moment
+):
+    from datetime import UTC, datetime, time
+
+    if moment == "BIRTHDAY_EVE":
+        eve = datetime.combine(patient.date_of_birth, time(1, 30), tzinfo=UTC)
+        moment = eve.isoformat()
+    with pytest.raises(ValidationError) as caught:
+        services.assessment_record(
+            patient=patient,
+            recorded_by=therapist,
+            measured_by=therapist,
+            unit="cm",
+            data={
+                "measured_at": datetime.fromisoformat(moment),
+                "left_distance": "10",
+                "right_distance": "10",
+            },
+        )
+    assert caught.value.message_dict["measured_at"] == [
+        "The test cannot be before the patient was born."
+    ]
