@@ -57,14 +57,18 @@ _discharge_listeners: list[DischargeListener] = []
 
 def on_patient_discharged(listener: DischargeListener) -> None:
     """Register a listener (from an AppConfig.ready), called as
-    listener(patient_id=..., by=..., cancel_future_appointments=...)."""
+    listener(patient_id=..., by=..., now=..., cancel_future_appointments=...)."""
     if listener not in _discharge_listeners:
         _discharge_listeners.append(listener)
 
 
-def patient_discharged(*, patient_id: int, by, cancel_future_appointments: bool) -> None:
-    """Called by the discharge inside its transaction: a listener that fails rolls it back."""
+def patient_discharged(*, patient_id: int, by, now, cancel_future_appointments: bool) -> None:
+    """Called by the discharge inside its transaction, with its moment (so that everything it
+    revokes carries one time): a listener that fails rolls it back."""
     for listener in _discharge_listeners:
         listener(
-            patient_id=patient_id, by=by, cancel_future_appointments=cancel_future_appointments
+            patient_id=patient_id,
+            by=by,
+            now=now,
+            cancel_future_appointments=cancel_future_appointments,
         )

@@ -227,7 +227,10 @@ def patient_discharge(
     # In this transaction: scheduling revokes the calendar address and, when asked, cancels
     # the future appointments.
     patient_discharged(
-        patient_id=patient.pk, by=by, cancel_future_appointments=cancel_future_appointments
+        patient_id=patient.pk,
+        by=by,
+        now=now,
+        cancel_future_appointments=cancel_future_appointments,
     )
     patient_data_changed(patient.pk)
     return Patient.objects.select_related("clinic", "primary_therapist").get(pk=patient.pk)

@@ -468,7 +468,7 @@ def future_appointments_cancel(*, patient_id: int, by: User | None) -> int:
     return len(appointments)
 
 
-def patient_calendar_feeds_revoke(*, patient_id: int, now=None) -> None:
+def patient_calendar_feeds_revoke(*, patient_id: int, now: datetime | None = None) -> None:
     """The patient's calendar address stops working, for good."""
     CalendarFeed.objects.filter(patient_id=patient_id, revoked_at__isnull=True).update(
         revoked_at=now or timezone.now()
@@ -476,11 +476,11 @@ def patient_calendar_feeds_revoke(*, patient_id: int, now=None) -> None:
 
 
 def scheduling_on_discharge(
-    *, patient_id: int, by: User | None, cancel_future_appointments: bool
+    *, patient_id: int, by: User | None, now: datetime, cancel_future_appointments: bool
 ) -> None:
     """A discharge (clinic.services.patient_discharge, in its transaction): the calendar address
     is revoked; the future appointments are cancelled when the clinic asked for it, otherwise
     they stay booked (and no reminder goes to a discharged patient)."""
-    patient_calendar_feeds_revoke(patient_id=patient_id)
+    patient_calendar_feeds_revoke(patient_id=patient_id, now=now)
     if cancel_future_appointments:
         future_appointments_cancel(patient_id=patient_id, by=by)

@@ -207,16 +207,37 @@ def client_as(request, patient, other_patient, foreign_patient) -> Callable[[str
 
 def test_database_url() -> str:
     """The URL of the test database, for processes started by tests."""
-    db = connection.settings_dict
     if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
+        return f"sqlite:///{connection.settings_dict['NAME']}"
+    return postgres_url(connection.settings_dict["NAME"])
+
+
+def postgres_url(database: str) -> str:
+    """The URL of a database on the test PostgreSQL server."""
+    db = connection.settings_dict
     auth = db["USER"] or "postgres"
     if db.get("PASSWORD"):
         auth += f":{db['PASSWORD']}"
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{database}"
 
 
 test_database_url.__test__ = False  # a helper, not a test
+
+
+def postgres_server(database: str = "postgres"):
+    """An autocommit connection to a database of the test PostgreSQL server (to create, restore
+    and drop databases of a test's own)."""
+    import psycopg
+
+    db = connection.settings_dict
+    return psycopg.connect(
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        user=db["USER"] or "postgres",
+        password=db["PASSWORD"] or None,
+        dbname=database,
+        autocommit=True,
+    )
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from psycopg import sql
 
 from audit.models import AuditEvent
 from exercises.models import SessionLog
-from tests.conftest import ROOT, test_database_url
+from tests.conftest import ROOT, postgres_server, test_database_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -39,18 +39,6 @@ def _counts(cursor, tables: list[str]) -> dict[str, int]:
     return counts
 
 
-def _server(database: str = "postgres") -> psycopg.Connection:
-    settings = connection.settings_dict
-    return psycopg.connect(
-        host=settings["HOST"] or "127.0.0.1",
-        port=settings["PORT"] or 5432,
-        user=settings["USER"] or "postgres",
-        password=settings["PASSWORD"] or None,
-        dbname=database,
-        autocommit=True,
-    )
-
-
 def _run(command: list[str], env: dict[str, str]) -> str:
     done = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
@@ -63,12 +51,12 @@ def _run(command: list[str], env: dict[str, str]) -> str:
 def restored_database():
     """An empty database beside the test database, dropped afterwards whatever happens."""
     name = f"{connection.settings_dict['NAME']}_restore_{uuid.uuid4().hex[:8]}"
-    with _server() as server:
+    with postgres_server() as server:
         server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         yield name
     finally:
-        with _server() as server:
+        with postgres_server() as server:
             server.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
@@ -95,7 +83,7 @@ def test_a_restored_backup_has_every_row_and_the_audit_trigger(
     output = _run(["scripts/restore.sh", str(dump)], {**process_env, "DATABASE_URL": target_url})
     assert "schema matches" in output
 
-    with _server(restored_database) as restored, restored.cursor() as cursor:
+    with postgres_server(restored_database) as restored, restored.cursor() as cursor:
         assert _counts(cursor, tables) == original
         # The trail stays append-only: the trigger came back with the data.
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):

@@ -26,7 +26,7 @@ import pytest
 from django.db import connection
 from psycopg import sql
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, postgres_server, postgres_url
 
 DUMP = ROOT / "tests" / "fixtures" / "premove_schema_dump.sql.gz"
 
@@ -65,27 +65,6 @@ print(json.dumps({
 
 
 # --- Helpers ----------------------------------------------------------------------------------
-
-
-def _server(database: str = "postgres") -> psycopg.Connection:
-    settings = connection.settings_dict
-    return psycopg.connect(
-        host=settings["HOST"] or "127.0.0.1",
-        port=settings["PORT"] or 5432,
-        user=settings["USER"] or "postgres",
-        password=settings["PASSWORD"] or None,
-        dbname=database,
-        autocommit=True,
-    )
-
-
-def _url(database: str) -> str:
-    settings = connection.settings_dict
-    auth = settings["USER"] or "postgres"
-    if settings["PASSWORD"]:
-        auth += f":{settings['PASSWORD']}"
-    host = settings["HOST"] or "127.0.0.1"
-    return f"postgres://{auth}@{host}:{settings['PORT'] or 5432}/{database}"
 
 
 def _restore(database: str) -> None:
@@ -237,13 +216,13 @@ def _copy_row(table: str, columns: list[str], where: str, overrides: dict) -> sq
 def upgraded_database():
     """A fresh database holding the dump, dropped afterwards whatever happens."""
     name = f"{connection.settings_dict['NAME']}_upgrade_{uuid.uuid4().hex[:8]}"
-    with _server() as server:
+    with postgres_server() as server:
         server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         _restore(name)
         yield name
     finally:
-        with _server() as server:
+        with postgres_server() as server:
             server.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
@@ -251,17 +230,17 @@ def upgraded_database():
 
 @pytest.mark.postgres
 def test_migrating_a_premove_database_keeps_every_row(upgraded_database, process_env):
-    with _server(upgraded_database) as db, db.cursor() as cursor:
+    with postgres_server(upgraded_database) as db, db.cursor() as cursor:
         before = _snapshot(cursor)
     # The fixture is what a running clinic holds: no table of it may be empty.
     assert not [table for table, snap in before.items() if not snap.rows]
     assert len(before) == 39  # the tables of the schema at the dump's commit
 
-    env = {**process_env, "DATABASE_URL": _url(upgraded_database)}
+    env = {**process_env, "DATABASE_URL": postgres_url(upgraded_database)}
     migrated = _manage(["migrate", "--noinput"], env)
     assert migrated.returncode == 0, f"migrate failed:\n{migrated.stdout}\n{migrated.stderr}"
 
-    with _server(upgraded_database) as db, db.cursor() as cursor:
+    with postgres_server(upgraded_database) as db, db.cursor() as cursor:
         lost = sorted(set(before) - set(_tables(cursor)))
         assert not lost, f"tables lost by the upgrade: {lost}"
         problems = [p for table, snap in before.items() for p in _differences(table, snap, cursor)]
@@ -285,7 +264,7 @@ def test_migrating_a_premove_database_keeps_every_row(upgraded_database, process
         f"content types naming no installed model: {sorted(unresolved)}"
     )
 
-    with _server(upgraded_database) as db, db.cursor() as cursor:
+    with postgres_server(upgraded_database) as db, db.cursor() as cursor:
         # The trail is still append-only: changes refused, additions accepted.
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
             cursor.execute("UPDATE audit_auditevent SET note = 'rewritten'")

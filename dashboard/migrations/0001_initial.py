@@ -9,27 +9,10 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
-def _relabel(ContentType, old_label, new_label, models_):
-    # A content type of the new label can exist already if the new code served a request (an
-    # admin log entry) before migrate ran: it holds nothing worth keeping, and the old one
-    # carries the permissions groups were given. Keep the old row, relabelled.
-    for model in models_:
-        if ContentType.objects.filter(app_label=old_label, model=model).exists():
-            ContentType.objects.filter(app_label=new_label, model=model).delete()
-            ContentType.objects.filter(app_label=old_label, model=model).update(
-                app_label=new_label
-            )
+from clinic.model_moves import content_types_mover
 
 
-def content_type_to_dashboard(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    _relabel(ContentType, "clinic", "dashboard", ["patientsummary"])
-
-
-def content_type_to_clinic(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    _relabel(ContentType, "dashboard", "clinic", ["patientsummary"])
+content_types_forward, content_types_backward = content_types_mover("clinic", "dashboard", ["patientsummary"])
 
 
 class Migration(migrations.Migration):
@@ -79,5 +62,5 @@ class Migration(migrations.Migration):
             ],
             database_operations=[],
         ),
-        migrations.RunPython(content_type_to_dashboard, content_type_to_clinic),
+        migrations.RunPython(content_types_forward, content_types_backward),
     ]

@@ -10,30 +10,13 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
+from clinic.model_moves import content_types_mover
+
 
 MOVED = ["workinghours", "timeoff", "appointmenttype", "appointment", "waitlistentry", "calendarfeed"]
 
 
-def _relabel(ContentType, old_label, new_label, models_):
-    # A content type of the new label can exist already if the new code served a request (an
-    # admin log entry) before migrate ran: it holds nothing worth keeping, and the old one
-    # carries the permissions groups were given. Keep the old row, relabelled.
-    for model in models_:
-        if ContentType.objects.filter(app_label=old_label, model=model).exists():
-            ContentType.objects.filter(app_label=new_label, model=model).delete()
-            ContentType.objects.filter(app_label=old_label, model=model).update(
-                app_label=new_label
-            )
-
-
-def content_types_to_scheduling(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    _relabel(ContentType, "clinic", "scheduling", MOVED)
-
-
-def content_types_to_clinic(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    _relabel(ContentType, "scheduling", "clinic", MOVED)
+content_types_forward, content_types_backward = content_types_mover("clinic", "scheduling", MOVED)
 
 
 class Migration(migrations.Migration):
@@ -201,5 +184,5 @@ class Migration(migrations.Migration):
             ],
             database_operations=[],
         ),
-        migrations.RunPython(content_types_to_scheduling, content_types_to_clinic),
+        migrations.RunPython(content_types_forward, content_types_backward),
     ]
