@@ -34,7 +34,7 @@ AUDIT_EXEMPT = {
         "The dashboard's summary, derived from audited rows and recomputed by the system; "
         "it holds nothing a person wrote."
     ),
-    "clinic.Reminder": (
+    "reminders.Reminder": (
         "The outbox, written only by the planner and the sender; each row keeps its own "
         "timeline (planned, claimed, sent, cancelled) and the patient's export lists them."
     ),

@@ -7,7 +7,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from clinic import reminders, services
+from clinic import services
 from clinic.models import PatientAccessLink, TaskProgress
 
 
@@ -41,19 +41,6 @@ def patient_link_email(*, link_id: str) -> None:
         from_email=None,
         recipient_list=[link.patient.email],
     )
-
-
-@shared_task(name="clinic.tasks.reminders_sweep")
-def reminders_sweep() -> dict:
-    """Scheduled by beat: claim, send and mark due reminders (see clinic.reminders)."""
-    return reminders.reminders_sweep()
-
-
-@shared_task(name="clinic.tasks.reminders_plan")
-def reminders_plan() -> int:
-    """Scheduled by beat: plans in committed chunks and resumes where a run that ran out of
-    time stopped (see clinic.reminders.reminders_plan)."""
-    return reminders.reminders_plan()
 
 
 # --- Tasks that ran out of time (recorded by the signal handlers in config/celery.py) ----------

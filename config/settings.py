@@ -37,6 +37,19 @@ def env_str(name: str, default: str | None = None) -> str:
     return value.strip()
 
 
+# Backends a deployment's .env may still name by where they lived before the reminders app.
+MOVED_PATHS = {
+    "clinic.delivery.LedgerEmailBackend": "reminders.channels.email.LedgerEmailBackend",
+    "clinic.delivery.FileSmsBackend": "reminders.channels.sms.FileSmsBackend",
+    "clinic.delivery.ConsoleSmsBackend": "reminders.channels.sms.ConsoleSmsBackend",
+    "clinic.delivery.WebhookSmsBackend": "reminders.channels.sms.WebhookSmsBackend",
+}
+
+
+def moved_path(dotted: str) -> str:
+    return MOVED_PATHS.get(dotted, dotted)
+
+
 def env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None:
@@ -173,6 +186,7 @@ INSTALLED_APPS = [
     "axes",
     "clinic",
     "accounts",
+    "reminders",
     "scheduling",
     "assessments",
     "exercises",
@@ -391,14 +405,14 @@ EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
 EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
 EMAIL_TIMEOUT = 15
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Dorsi <dorsi@localhost>")
-# A dotted path overrides EMAIL_URL's backend, e.g. clinic.delivery.LedgerEmailBackend.
+# A dotted path overrides EMAIL_URL's backend, e.g. reminders.channels.email.LedgerEmailBackend.
 if os.environ.get("EMAIL_BACKEND"):
-    EMAIL_BACKEND = env_str("EMAIL_BACKEND")
+    EMAIL_BACKEND = moved_path(env_str("EMAIL_BACKEND"))
 DELIVERY_LEDGER_DIR = env_str("DELIVERY_LEDGER_DIR", str(VAR_DIR / "ledger"))
 
 # --- Reminders --------------------------------------------------------------------------------
 
-SMS_BACKEND = env_str("SMS_BACKEND", "clinic.delivery.FileSmsBackend")
+SMS_BACKEND = moved_path(env_str("SMS_BACKEND", "reminders.channels.sms.FileSmsBackend"))
 SMS_WEBHOOK_URL = env_str("SMS_WEBHOOK_URL", "https://sms.invalid/messages")
 SMS_WEBHOOK_TOKEN = env_str("SMS_WEBHOOK_TOKEN", "unset")
 REMINDER_SWEEP_SECONDS = env_int("REMINDER_SWEEP_SECONDS", 60, minimum=1)
@@ -406,7 +420,7 @@ REMINDER_PLAN_SECONDS = env_int("REMINDER_PLAN_SECONDS", 15 * 60, minimum=1)
 REMINDER_BATCH = env_int("REMINDER_BATCH", 20, minimum=1)
 REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5, minimum=1)
 # No timeout decides that a "sending" reminder was abandoned: the sending worker holds a lock
-# on it that only its death frees (clinic/reminders.py, "Sending locks").
+# on it that only its death frees (reminders/locks.py).
 # Patients (then clinicians) the planner plans per transaction; each commits with its cursor.
 REMINDER_PLAN_CHUNK = env_int("REMINDER_PLAN_CHUNK", 500, minimum=1)
 
@@ -470,7 +484,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Sweeps that expire unrun are harmless: the next one picks up every due row.
     "reminders-sweep": {
-        "task": "clinic.tasks.reminders_sweep",
+        "task": "reminders.tasks.reminders_sweep",
         "schedule": float(REMINDER_SWEEP_SECONDS),
         "options": {"expires": float(REMINDER_SWEEP_SECONDS)},
     },
@@ -479,7 +493,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env_int("DASHBOARD_REFRESH_SECONDS", 60 * 60, minimum=60)),
     },
     "reminders-plan": {
-        "task": "clinic.tasks.reminders_plan",
+        "task": "reminders.tasks.reminders_plan",
         "schedule": float(REMINDER_PLAN_SECONDS),
         "options": {"expires": float(REMINDER_PLAN_SECONDS)},
     },

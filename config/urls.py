@@ -70,6 +70,7 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("exercises.urls")),
     path("", include("scheduling.urls")),
+    path("", include("reminders.urls")),
     path("", include("audit.urls")),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("admin/", admin.site.urls),

@@ -12,12 +12,13 @@ from django.utils import timezone
 from assessments.interpretation import Thresholds
 from assessments.models import AssessmentKind, AssessmentRevision
 from assessments.selectors import Reading, interpret_history
-from clinic.models import Clinic, Patient, PatientStatus, Reminder, ReminderStatus
+from clinic.models import Clinic, Patient, PatientStatus
 from dashboard.flags import ADHERENCE_DAYS, FLAG_LABELS, Facts, Flag, flags_for, urgency_of
 from dashboard.models import PatientSummary
 from exercises.models import SessionLog
 from exercises.retest import retest_due_dates
 from exercises.selectors import adherence_for_patients
+from reminders.models import Reminder, ReminderStatus
 from scheduling.models import Appointment, AppointmentStatus
 
 # --- Refresh ----------------------------------------------------------------------------------

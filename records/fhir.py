@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from assessments.fhir import collection_bundle, observation, patient_resource
-from clinic.models import Patient, Reminder, ReminderChannel, ReminderStatus, User
+from clinic.models import Patient, ReminderChannel, User
 from exercises.adherence import weekdays_of
 from exercises.models import (
     PrescriptionVersion,
@@ -14,6 +14,7 @@ from exercises.models import (
 )
 from exercises.templatetags.routines import dose_text
 from records.record import PatientRecord
+from reminders.models import Reminder, ReminderStatus
 from scheduling.models import Appointment, AppointmentResponse, AppointmentStatus, WaitlistEntry
 
 CODE_BASE = "https://dorsi.example.org/fhir/CodeSystem"

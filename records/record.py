@@ -9,13 +9,14 @@ from django.db.models import Prefetch
 
 from assessments.models import AssessmentRevision
 from audit.models import AuditEvent
-from clinic.models import Patient, PatientAccessLink, Reminder
+from clinic.models import Patient, PatientAccessLink
 from exercises.models import (
     ExerciseLog,
     PrescriptionItem,
     PrescriptionVersion,
     SessionLog,
 )
+from reminders.models import Reminder
 from scheduling.models import Appointment, CalendarFeed, WaitlistEntry
 
 # --- Everything about one patient ---------------------------------------------------------------

@@ -25,7 +25,7 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from clinic.access import Action, Actor, can
 from clinic.changes import patient_data_changed
-from clinic.models import Patient, PatientStatus, Reminder, ReminderChannel, ReminderStatus, User
+from clinic.models import Patient, PatientStatus, ReminderChannel, User
 from clinic.services import patient_access_revoke
 from exercises.models import (
     PrescriptionVersion,
@@ -34,6 +34,7 @@ from exercises.models import (
 from records.csv_files import patient_csv_files
 from records.fhir import patient_fhir_bundle
 from records.record import patient_record
+from reminders.models import Reminder, ReminderStatus
 from scheduling.models import Appointment, WaitlistEntry
 from scheduling.services import future_appointments_cancel, patient_calendar_feeds_revoke
 

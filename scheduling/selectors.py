@@ -15,6 +15,7 @@ from clinic.models import (
     User,
 )
 from clinic.selectors import clinic_therapists
+from clinic.times import at_local
 from exercises.retest import retest_due_dates
 from scheduling.models import (
     Appointment,
@@ -24,7 +25,7 @@ from scheduling.models import (
     WaitlistEntry,
     WorkingHours,
 )
-from scheduling.times import at_local, slot_starts, subtract
+from scheduling.times import slot_starts, subtract
 
 
 def future_appointments(*, patient_id: int) -> QuerySet[Appointment]:

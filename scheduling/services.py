@@ -19,7 +19,7 @@ from clinic.models import (
     Patient,
     User,
 )
-from clinic.reminders import reminders_for_appointment
+from clinic.times import UTC, at_local
 from scheduling.models import (
     Appointment,
     AppointmentKind,
@@ -30,8 +30,9 @@ from scheduling.models import (
     WaitlistEntry,
     WorkingHours,
 )
+from scheduling.reminders import reminders_for_appointment
 from scheduling.selectors import future_appointments
-from scheduling.times import UTC, at_local, series_starts
+from scheduling.times import series_starts
 
 DEFAULT_APPOINTMENT_TYPES = {
     AppointmentKind.INITIAL: ("Initial assessment", 60),

@@ -7,25 +7,12 @@ Working hours are wall-clock times in the clinic's zone; every interval here is 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-UTC = ZoneInfo("UTC")
+from clinic.times import UTC, at_local
 
 Interval = tuple[datetime, datetime]
-
-
-def at_local(day: date, wall: time, zone: ZoneInfo) -> datetime:
-    """The aware moment of a wall-clock time on a day in a zone.
-
-    On a fall-back day an ambiguous wall time means its first occurrence; on a spring-forward
-    day a wall time in the gap is moved forward by the gap, as clocks are.
-    """
-    moment = datetime.combine(day, wall, tzinfo=zone)
-    round_trip = moment.astimezone(UTC).astimezone(zone)
-    if round_trip.replace(tzinfo=None) != moment.replace(tzinfo=None):
-        return round_trip  # did not exist: the wall time after the jump
-    return moment
 
 
 def subtract(intervals: Iterable[Interval], busy: Iterable[Interval]) -> list[Interval]:

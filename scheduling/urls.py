@@ -12,7 +12,5 @@ urlpatterns = [
     path("calendar-feeds/", views.feed_issue, name="calendar-feed-issue"),
     path("calendar-feeds/<uuid:feed_id>/revoke/", views.feed_revoke, name="calendar-feed-revoke"),
     path("calendar/<str:token>.ics", views.feed, name="calendar-feed"),
-    path("schedule/reminders/failed/", views.reminders_failed, name="reminders-failed"),
-    path("r/stop/<str:token>/", views.reminders_opt_out, name="reminders-opt-out"),
     path("r/answer/<str:token>/", views.appointment_respond, name="appointment-respond"),
 ]

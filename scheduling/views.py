@@ -12,15 +12,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from icalendar import Calendar, Event
 
-from clinic import reminders
 from clinic import selectors as clinic_selectors
 from clinic.access import Action, actor_for, patient_for, patients_visible_to
 from clinic.decorators import staff_required
-from clinic.models import Reminder, ReminderStatus, User
+from clinic.models import User
 from clinic.redirects import next_path, redirect_to_next
-from scheduling import selectors, services
+from clinic.times import at_local
+from scheduling import reminders, selectors, services
 from scheduling.models import Appointment, AppointmentStatus, CalendarFeed, WaitlistEntry
-from scheduling.times import at_local
 
 DAY_START, DAY_END = time(7), time(20)
 
@@ -458,43 +457,7 @@ def _local_datetime(value: str | None, clinic):
     return moment
 
 
-# --- Reminders --------------------------------------------------------------------------------
-
-
-@staff_required
-@require_GET
-def reminders_failed(request: HttpRequest) -> HttpResponse:
-    """Deliveries that failed: the front desk follows up by phone."""
-    actor = actor_for(request)
-    failed = (
-        Reminder.objects.filter(
-            clinic=actor.clinic, status=ReminderStatus.FAILED, patient__isnull=False
-        )
-        .select_related("patient", "appointment")
-        .order_by("-due_at")[:200]
-    )
-    # A planner that ran out of time has not planned every reminder yet: say so where the
-    # front desk looks for reminders that did not go out.
-    planner = next(
-        (t for t in clinic_selectors.tasks_out_of_time() if t.name == reminders.PLAN_TASK), None
-    )
-    return render(
-        request, "clinic/reminders_failed.html", {"failed": failed, "planner_late": planner}
-    )
-
-
-@never_cache
-def reminders_opt_out(request: HttpRequest, token: str) -> HttpResponse:
-    """The link at the end of every patient message: one tap stops reminders."""
-    if request.method == "POST":
-        patient = reminders.reminders_opt_out(token=token)
-        return render(
-            request,
-            "clinic/opt_out.html",
-            {"done": patient is not None},
-            status=200 if patient else 404,
-        )
-    return render(request, "clinic/opt_out.html", {"done": False, "token": token})
+# --- The patient's answer to an appointment reminder --------------------------------------
 
 
 @never_cache
@@ -503,6 +466,8 @@ def appointment_respond(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         appointment = reminders.appointment_respond(token=token)
         if appointment is None:
-            return render(request, "clinic/respond.html", {"invalid": True}, status=404)
-        return render(request, "clinic/respond.html", {"appointment": appointment, "done": True})
-    return render(request, "clinic/respond.html", {"token": token})
+            return render(request, "scheduling/respond.html", {"invalid": True}, status=404)
+        return render(
+            request, "scheduling/respond.html", {"appointment": appointment, "done": True}
+        )
+    return render(request, "scheduling/respond.html", {"token": token})

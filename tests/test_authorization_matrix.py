@@ -24,11 +24,13 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from accounts import api_tokens
-from clinic import reminders, services
+from clinic import services
+from clinic.times import at_local
 from exercises import services as exercise_services
 from exercises.models import Exercise
+from reminders.services import opt_out_url
 from scheduling import services as scheduling_services
-from scheduling.times import at_local
+from scheduling.reminders import response_url
 from tests.conftest import sign_in_patient
 from tests.factories import record_knee_to_wall
 
@@ -338,8 +340,8 @@ def page_url(name: str, world: World) -> str:
     tokens = {
         "patient-link-open": lambda: services.patient_link_url(world.link),
         "calendar-feed": lambda: scheduling_services.calendar_feed_url(world.feed),
-        "reminders-opt-out": lambda: reminders.opt_out_url(world.patient),
-        "appointment-respond": lambda: reminders.response_url(world.appointment, "confirmed"),
+        "reminders-opt-out": lambda: opt_out_url(world.patient),
+        "appointment-respond": lambda: response_url(world.appointment, "confirmed"),
     }
     if name in tokens:
         return "/" + tokens[name]().split("://", 1)[-1].split("/", 1)[1]

@@ -8,8 +8,9 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from audit.models import AuditAction, AuditEvent
-from clinic import reminders, services
+from clinic import services
 from clinic.models import Patient, PatientStatus
+from reminders.services import opt_out_url, reminders_opt_out
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -142,8 +143,8 @@ def test_a_bulk_update_records_every_patient_it_changed(clinic, therapist, patie
 
 
 def test_an_opt_out_through_the_reminder_link_is_recorded_as_the_patients_change(patient):
-    token = reminders.opt_out_url(patient).rstrip("/").rsplit("/", 1)[-1]
-    assert reminders.reminders_opt_out(token=token) is not None
+    token = opt_out_url(patient).rstrip("/").rsplit("/", 1)[-1]
+    assert reminders_opt_out(token=token) is not None
     assert events(action=AuditAction.UPDATE, object_type="patient", patient_id=patient.pk)
 
 

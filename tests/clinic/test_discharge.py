@@ -9,10 +9,10 @@ from django.test.utils import CaptureQueriesContext
 
 from clinic import services
 from clinic.models import PatientStatus, ReminderChannel
+from clinic.times import at_local
 from records import services as data_rights
 from scheduling import services as scheduling_services
 from scheduling.models import Appointment, AppointmentKind, AppointmentStatus, CalendarFeed
-from scheduling.times import at_local
 from tests.conftest import sign_in_patient
 from tests.scheduling.test_scheduling import all_day_hours
 

@@ -60,8 +60,8 @@ def test_a_task_that_ran_out_of_time_shows_until_it_completes_without_failing_he
     client, client_as
 ):
     from clinic.models import TaskProgress
-    from clinic.reminders import PLAN_TASK
     from clinic.tasks import task_completed_record, task_out_of_time_record
+    from reminders.planning import PLAN_TASK
 
     services.heartbeat_record(name="celery")
     task_out_of_time_record(name=PLAN_TASK)

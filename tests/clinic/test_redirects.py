@@ -7,9 +7,9 @@ import pytest
 from django.test import RequestFactory
 
 from clinic.redirects import next_path
+from clinic.times import at_local
 from scheduling import services as scheduling_services
 from scheduling.models import Appointment, AppointmentKind, CalendarFeed
-from scheduling.times import at_local
 from tests.conftest import ROOT, project_sources
 from tests.scheduling.test_scheduling import all_day_hours
 

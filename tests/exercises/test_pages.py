@@ -231,9 +231,9 @@ def add_links_appointments_reminders_and_a_routine(patient, therapist, template)
 
     from clinic import services as clinic_services
     from clinic.models import ReminderChannel
+    from clinic.times import at_local
     from scheduling import services as scheduling_services
     from scheduling.models import AppointmentKind
-    from scheduling.times import at_local
     from tests.scheduling.test_scheduling import all_day_hours
 
     all_day_hours(therapist)

@@ -5,14 +5,15 @@ from datetime import timedelta
 
 import pytest
 
-from clinic import reminders
 from clinic import services as clinic_services
-from clinic.models import Reminder, ReminderChannel, ReminderKind
+from clinic.models import ReminderChannel
 from dashboard.flags import Flag
 from dashboard.models import PatientSummary
 from dashboard.summaries import patient_summaries_refresh
 from exercises import services
 from exercises.retest import retest_due_dates
+from reminders.models import Reminder, ReminderKind
+from reminders.planning import reminders_plan
 from scheduling.selectors import due_list
 from tests.factories import record_knee_to_wall
 
@@ -64,7 +65,7 @@ def test_overdue_by_test_date_is_on_the_due_list_flagged_and_reminded_once(
     assert (item.reason, item.days_overdue) == ("retest", 9)
     patient_summaries_refresh(patient_ids=[patient.pk])
     assert PatientSummary.objects.get(patient=patient).flags & Flag.RETEST_OVERDUE
-    reminders.reminders_plan()
-    reminders.reminders_plan()
+    reminders_plan()
+    reminders_plan()
     [reminder] = Reminder.objects.filter(patient=patient, kind=ReminderKind.RETEST)
     assert reminder.key.startswith(f"retest:{patient.pk}:{item.due_on.isoformat()}:")

@@ -21,15 +21,16 @@ from assessments.models import Assessment, AssessmentRevision
 from audit.models import AuditAction, AuditEvent
 from clinic import services
 from clinic.access import Actor
-from clinic.models import Patient, PatientAccessLink, PatientStatus, Reminder, ReminderStatus
+from clinic.models import Patient, PatientAccessLink, PatientStatus
 from clinic.selectors import patient_list
+from clinic.times import at_local
 from dashboard.summaries import clinic_summary, patient_summaries_refresh
 from exercises import services as exercise_services
 from exercises.models import PrescriptionVersion, SessionLog
 from records import services as data_rights
+from reminders.models import Reminder, ReminderStatus
 from scheduling import services as scheduling_services
 from scheduling.models import AppointmentKind, CalendarFeed, WorkingHours
-from scheduling.times import at_local
 from tests.factories import record_knee_to_wall
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,9 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar
 
+from clinic.times import at_local
 from scheduling import services as scheduling_services
 from scheduling.models import Appointment, AppointmentKind, AppointmentStatus, WaitlistEntry
-from scheduling.times import at_local
 from tests.factories import record_knee_to_wall
 from tests.scheduling.test_scheduling import all_day_hours
 

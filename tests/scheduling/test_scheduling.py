@@ -10,10 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from clinic.times import at_local
 from scheduling import selectors as scheduling_selectors
 from scheduling import services as scheduling_services
 from scheduling.models import Appointment, AppointmentKind, AppointmentStatus, TimeOff, WorkingHours
-from scheduling.times import at_local, series_starts, slot_starts, subtract
+from scheduling.times import series_starts, slot_starts, subtract
 from tests.factories import PatientFactory, StaffFactory
 
 CHICAGO = ZoneInfo("America/Chicago")

@@ -4,9 +4,9 @@ import pytest
 from django.utils import timezone
 
 from clinic.models import Role
+from clinic.times import at_local
 from scheduling import services as scheduling_services
 from scheduling.models import Appointment, AppointmentKind, AppointmentStatus, TimeOff
-from scheduling.times import at_local
 from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db

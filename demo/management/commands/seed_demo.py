@@ -22,12 +22,12 @@ from clinic.models import (
     Side,
     User,
 )
+from clinic.times import at_local
 from dashboard.summaries import patient_summaries_refresh
 from exercises import services as exercise_services
 from exercises.models import Prescription, RoutineTemplate
 from scheduling import services as scheduling_services
 from scheduling.models import Appointment, AppointmentKind, AppointmentStatus, WorkingHours
-from scheduling.times import at_local
 
 DEMO_PASSWORD = "dorsi-demo"  # noqa: S105 - printed for the demo, never used in production
 DEMO_CLINIC = "Lakeside Physical Therapy"

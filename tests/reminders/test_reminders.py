@@ -12,13 +12,19 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from clinic import reminders, services
-from clinic.delivery import Ledger
-from clinic.models import Patient, Reminder, ReminderKind, ReminderStatus
+from clinic import services
+from clinic.models import Patient
+from clinic.times import at_local
 from records.services import patient_anonymise
+from reminders.channels.ledger import Ledger
+from reminders.locks import _AdvisoryLocks, _FileLocks
+from reminders.models import Reminder, ReminderKind, ReminderStatus
+from reminders.planning import after_quiet_hours, in_quiet_hours, reminders_plan
+from reminders.sending import reminders_reconcile, reminders_sweep
+from reminders.services import opt_out_url
 from scheduling import services as scheduling_services
 from scheduling.models import AppointmentKind, WorkingHours
-from scheduling.times import at_local
+from scheduling.reminders import response_url
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +108,7 @@ def test_cancelling_cancels_and_nothing_is_sent_for_a_cancelled_appointment(book
     assert set(appointment_rows.values_list("status", flat=True)) == {ReminderStatus.CANCELLED}
     # Even a row that slipped through stays unsent: the sweep checks again before sending.
     appointment_rows.update(status=ReminderStatus.PENDING, next_attempt_at=timezone.now())
-    reminders.reminders_sweep()
+    reminders_sweep()
     subjects = [message.subject for message in mail.outbox]
     assert not any(subject.startswith("Reminder:") for subject in subjects)
     assert any(subject.startswith("Cancelled:") for subject in subjects)
@@ -111,8 +117,8 @@ def test_cancelling_cancels_and_nothing_is_sent_for_a_cancelled_appointment(book
 
 def test_a_sweep_sends_due_rows_once_with_the_links(booking):
     Reminder.objects.filter(appointment=booking).update(next_attempt_at=timezone.now())
-    first = reminders.reminders_sweep()
-    second = reminders.reminders_sweep()
+    first = reminders_sweep()
+    second = reminders_sweep()
     assert first[ReminderStatus.SENT] == 3
     assert second == {"reconciled": 0}
     assert len(mail.outbox) == 3
@@ -123,7 +129,7 @@ def test_a_sweep_sends_due_rows_once_with_the_links(booking):
 
 
 def test_the_patients_answer_shows_on_the_schedule(booking, client, client_as):
-    token = reminders.response_url(booking, "reschedule").split("/r/answer/")[1].rstrip("/")
+    token = response_url(booking, "reschedule").split("/r/answer/")[1].rstrip("/")
     assert client.post(f"/r/answer/{token}/").status_code == 200
     booking.refresh_from_db()
     assert booking.patient_response == "reschedule"
@@ -137,7 +143,7 @@ def test_the_patients_answer_shows_on_the_schedule(booking, client, client_as):
 
 
 def test_the_opt_out_link_stops_reminders(booking, client):
-    token = reminders.opt_out_url(booking.patient).split("/r/stop/")[1].rstrip("/")
+    token = opt_out_url(booking.patient).split("/r/stop/")[1].rstrip("/")
     client.post(f"/r/stop/{token}/")
     booking.patient.refresh_from_db()
     assert booking.patient.reminder_consent is False
@@ -149,8 +155,8 @@ def test_quiet_hours_defer_a_patient_reminder_to_the_morning(booking, clinic):
     clinic.quiet_hours_start, clinic.quiet_hours_end = time(21), time(8)
     clinic.save()
     night = at_local(clinic.local_now().date(), time(23), clinic.zone)
-    assert reminders.in_quiet_hours(night, clinic)
-    morning = reminders.after_quiet_hours(night, clinic)
+    assert in_quiet_hours(night, clinic)
+    morning = after_quiet_hours(night, clinic)
     assert morning.astimezone(clinic.zone).time() == time(8)
     assert morning.astimezone(clinic.zone).date() == night.astimezone(clinic.zone).date() + (
         timedelta(days=1)
@@ -158,18 +164,18 @@ def test_quiet_hours_defer_a_patient_reminder_to_the_morning(booking, clinic):
 
 
 def test_provider_failures_back_off_then_fail_visibly(booking, settings, client_as):
-    settings.EMAIL_BACKEND = "tests.clinic.test_reminders.BrokenBackend"
+    settings.EMAIL_BACKEND = "tests.reminders.test_reminders.BrokenBackend"
     settings.REMINDER_MAX_ATTEMPTS = 2
     row = Reminder.objects.get(appointment=booking, key__contains=":24h:")
     Reminder.objects.exclude(pk=row.pk).delete()
     Reminder.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
-    reminders.reminders_sweep()
+    reminders_sweep()
     row.refresh_from_db()
     assert (row.status, row.attempts) == (ReminderStatus.PENDING, 1)
     assert row.next_attempt_at > timezone.now()
     assert "provider down" in row.last_error
     Reminder.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
-    reminders.reminders_sweep()
+    reminders_sweep()
     row.refresh_from_db()
     assert (row.status, row.attempts) == (ReminderStatus.FAILED, 2)
     html = client_as("front_desk").get("/schedule/reminders/failed/").content.decode()
@@ -197,22 +203,22 @@ def test_a_row_stuck_in_sending_is_reconciled_with_the_provider(
 ):
     settings.DELIVERY_LEDGER_DIR = str(tmp_path)
     if lookup:
-        settings.EMAIL_BACKEND = "clinic.delivery.LedgerEmailBackend"
+        settings.EMAIL_BACKEND = "reminders.channels.email.LedgerEmailBackend"
     row = Reminder.objects.get(appointment=booking, key__contains=":24h:")
     Reminder.objects.filter(pk=row.pk).update(
         status=ReminderStatus.SENDING, claimed_at=timezone.now() - timedelta(hours=1), attempts=1
     )
     if delivered:
         Ledger(tmp_path).record(row.key, "sent before the crash")
-    assert reminders.reminders_reconcile(now=timezone.now()) == 1
+    assert reminders_reconcile(now=timezone.now()) == 1
     row.refresh_from_db()
     assert row.status == expected
 
 
 def test_planning_twice_plans_once(consenting, prescribed, no_quiet_hours):
-    first = reminders.reminders_plan()
+    first = reminders_plan()
     count = Reminder.objects.count()
-    reminders.reminders_plan()
+    reminders_plan()
     assert first > 0
     assert Reminder.objects.count() == count
 
@@ -240,7 +246,7 @@ def test_an_exercise_reminder_is_skipped_once_the_day_is_logged(
         client_token=uuid.uuid4(),
         statuses={item.pk: "done" for item in prescribed.items.all()},
     )
-    reminders.reminders_sweep()
+    reminders_sweep()
     row = Reminder.objects.get(kind=ReminderKind.EXERCISE)
     assert row.status == ReminderStatus.CANCELLED
     assert mail.outbox == []
@@ -269,7 +275,7 @@ def test_daily_exercise_reminders_keep_local_time_across_dst(
     # Plan as the beat task would, every six hours for 28 days.
     start = at_local(first_day, time(0), CHICAGO) - timedelta(hours=1)
     for step in range(28 * 4):
-        reminders.reminders_plan(now=start + timedelta(hours=6 * step))
+        reminders_plan(now=start + timedelta(hours=6 * step))
     window_end = at_local(first_day + timedelta(days=28), time(0), CHICAGO)
     rows = Reminder.objects.filter(kind=ReminderKind.EXERCISE, due_at__lt=window_end).order_by(
         "due_at"
@@ -307,7 +313,7 @@ def test_settings_have_the_worker_safety_nets():
 def test_no_reminder_goes_to_a_patient_who_left(
     consenting, prescribed, no_quiet_hours, clinic_admin, leaves, reason
 ):
-    reminders.reminders_plan()
+    reminders_plan()
     planned = Reminder.objects.filter(patient=consenting)
     assert planned.exists()
     services.patient_discharge(patient=consenting, by=clinic_admin)
@@ -315,7 +321,7 @@ def test_no_reminder_goes_to_a_patient_who_left(
         patient_anonymise(patient=consenting, by=clinic_admin)
     # Rows planned before they left, all due now: the sweep decides again before sending.
     planned.update(status=ReminderStatus.PENDING, next_attempt_at=timezone.now())
-    reminders.reminders_sweep()
+    reminders_sweep()
     assert mail.outbox == []
     assert set(planned.values_list("status", "last_error")) == {(ReminderStatus.CANCELLED, reason)}
     # And the planner plans nothing more for them, even with the consent flag left on.
@@ -323,7 +329,7 @@ def test_no_reminder_goes_to_a_patient_who_left(
     Patient.objects.filter(pk=consenting.pk).update(
         reminder_consent=True, reminder_consent_at=timezone.now()
     )
-    reminders.reminders_plan()
+    reminders_plan()
     assert not Reminder.objects.filter(patient=consenting).exists()
 
 
@@ -348,16 +354,16 @@ def test_a_row_its_worker_is_still_sending_is_never_reconciled_however_old_its_c
         dbname=db["NAME"],
         autocommit=True,
     )
-    lock = (reminders._AdvisoryLocks.NAMESPACE, row.pk)
+    lock = (_AdvisoryLocks.NAMESPACE, row.pk)
     try:
         worker.execute("SELECT pg_advisory_lock(%s, %s)", lock)
-        assert reminders.reminders_reconcile(now=timezone.now()) == 0
-        assert reminders.reminders_sweep() == {"reconciled": 0}
+        assert reminders_reconcile(now=timezone.now()) == 0
+        assert reminders_sweep() == {"reconciled": 0}
         row.refresh_from_db()
         assert row.status == ReminderStatus.SENDING
     finally:
         worker.close()  # the worker is gone: its lock with it
-    assert reminders.reminders_reconcile(now=timezone.now()) == 1
+    assert reminders_reconcile(now=timezone.now()) == 1
     row.refresh_from_db()
     assert row.status == ReminderStatus.FAILED  # the test mail backend cannot say if it went out
 
@@ -366,7 +372,7 @@ def test_the_demos_file_locks_hold_while_their_process_lives(tmp_path):
     """SQLite's sending locks: a byte of one file per reminder, held by a process (another
     worker here) and freed by the kernel when it exits."""
     path = tmp_path / "dorsi.sqlite3.sending-locks"
-    locks = reminders._FileLocks(path=str(path))
+    locks = _FileLocks(path=str(path))
     holder = subprocess.Popen(
         [
             sys.executable,

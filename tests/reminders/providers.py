@@ -3,7 +3,8 @@
 import os
 import time
 
-from clinic.delivery import DeliveryUnknown, Ledger
+from reminders.channels import DeliveryUnknown
+from reminders.channels.ledger import Ledger
 
 
 class SlowBlindSmsBackend:

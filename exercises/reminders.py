@@ -1,0 +1,80 @@
+"""The home-exercise reminder: on each day the patient's routine prescribes, at their own
+reminder time; not sent once the day's session is logged.
+
+Found by the reminders app when Django is ready (reminders/handlers.py), which sends it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.urls import reverse
+
+from clinic.models import Patient
+from clinic.times import at_local
+from exercises.adherence import schedules_from_versions
+from exercises.models import PrescriptionVersion, SessionLog
+from reminders.handlers import Message, ReminderHandler, reminder_handler
+from reminders.models import Reminder, ReminderKind
+from reminders.planning import after_quiet_hours, reminder_upsert
+
+
+def exercise_reminder_days(*, patient: Patient, first: date, days: int) -> list[datetime]:
+    """When the patient's home-exercise reminders fall: their local reminder time on each
+    prescribed day (wall-clock time, so the same hour across DST changes)."""
+    rows = PrescriptionVersion.objects.filter(prescription__patient=patient).values_list(
+        "prescription_id",
+        "effective_from",
+        "times_per_day",
+        "days_of_week",
+        "prescription__ended_on",
+    )
+    ended = {row[0]: row[4] for row in rows}
+    schedules = schedules_from_versions([row[:4] for row in rows], ended)
+    moments = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        if any(schedule.sessions_on(day) for schedule in schedules):
+            moments.append(at_local(day, patient.exercise_reminder_time, patient.clinic.zone))
+    return moments
+
+
+@reminder_handler
+class ExerciseReminders(ReminderHandler):
+    kinds = (ReminderKind.EXERCISE,)
+
+    def plan_for_patients(
+        self, patients: list[tuple[Patient, str]], *, now: datetime, days_ahead: int
+    ) -> int:
+        planned = 0
+        for patient, channel in patients:
+            today = patient.clinic.local_today(now)
+            for moment in exercise_reminder_days(patient=patient, first=today, days=days_ahead):
+                if moment <= now:
+                    continue
+                local_day = patient.clinic.local_date(moment)
+                reminder_upsert(
+                    key=f"exercise:{patient.pk}:{local_day.isoformat()}:{channel}",
+                    due_at=after_quiet_hours(moment, patient.clinic),
+                    kind=ReminderKind.EXERCISE,
+                    clinic_id=patient.clinic_id,
+                    channel=channel,
+                    patient=patient,
+                )
+                planned += 1
+        return planned
+
+    def why_not(self, reminder: Reminder, now: datetime) -> str | None:
+        day = reminder.key.split(":")[2]  # the key names the local day it is for
+        if SessionLog.objects.filter(patient_id=reminder.patient_id, session_date=day).exists():
+            return "Today's session is already logged."
+        return None
+
+    def message(self, reminder: Reminder) -> Message:
+        link = settings.SITE_URL + reverse("patient-home")
+        return Message(
+            "Time for your calf routine",
+            f"About ten minutes: your routine is on your page ({link}; open it with your "
+            f"personal link).",
+        )

@@ -1,0 +1,73 @@
+"""Text messages: SMS_BACKEND names the backend class.
+
+- `FileSmsBackend` (default) files messages under var/sms/ and answers lookups;
+- `ConsoleSmsBackend` prints;
+- `WebhookSmsBackend` is the adapter for a real provider: it POSTs {to, text, idempotency_key}
+  as JSON to SMS_WEBHOOK_URL with a bearer token (SMS_WEBHOOK_TOKEN), the shape most SMS APIs
+  take; point it at the provider or at a small relay that translates.
+"""
+
+import json
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from reminders.channels.base import DeliveryUnknown
+from reminders.channels.ledger import Ledger
+
+
+class FileSmsBackend:
+    def __init__(self) -> None:
+        self.ledger = Ledger(Path(settings.VAR_DIR) / "sms")
+
+    def send(self, *, key: str, to: str, text: str) -> str:
+        return self.ledger.record(key, f"To: {to}\n\n{text}\n")
+
+    def lookup(self, key: str) -> str | None:
+        return self.ledger.lookup(key)
+
+
+class ConsoleSmsBackend:
+    def send(self, *, key: str, to: str, text: str) -> str:
+        print(f"SMS to {to} [{key}]: {text}")
+        return key
+
+    def lookup(self, key: str) -> str | None:
+        raise DeliveryUnknown("The console cannot say what it printed.")
+
+
+class WebhookSmsBackend:
+    def send(self, *, key: str, to: str, text: str) -> str:
+        body = json.dumps({"to": to, "text": text, "idempotency_key": key}).encode()
+        request = urllib.request.Request(  # noqa: S310 - the operator's configured https URL
+            settings.SMS_WEBHOOK_URL,
+            data=body,
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {settings.SMS_WEBHOOK_TOKEN}",
+                "Idempotency-Key": key,
+            },
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            answer = json.loads(response.read() or b"{}")
+        return str(answer.get("id", key))
+
+    def lookup(self, key: str) -> str | None:
+        raise DeliveryUnknown(
+            "The webhook offers no lookup; the provider's idempotency key guards."
+        )
+
+
+class SmsChannel:
+    name = "sms"
+
+    def __init__(self) -> None:
+        self.backend = import_string(settings.SMS_BACKEND)()
+
+    def send(self, *, key: str, to: str, subject: str, text: str, html: str = "") -> str:
+        return self.backend.send(key=key, to=to, text=text)
+
+    def lookup(self, key: str) -> str | None:
+        return self.backend.lookup(key)

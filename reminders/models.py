@@ -1,0 +1,85 @@
+"""The reminder outbox: one row per message to send, once.
+
+What a row is for (its kind) is told by the app that owns that kind (reminders/handlers.py);
+the row itself only knows its recipient, channel, when it is due and what became of it.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from clinic.models import Clinic, Patient, ReminderChannel, User
+
+
+class ReminderKind(models.TextChoices):
+    APPOINTMENT = "appointment", "Appointment reminder"
+    BOOKING = "booking", "Booking confirmation or change"
+    EXERCISE = "exercise", "Home-exercise reminder"
+    RETEST = "retest", "Re-test due"
+    DIGEST = "digest", "Therapist's daily digest"
+
+
+class ReminderStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Reminder(models.Model):
+    """One message to send, once: the outbox row the sweep claims, sends and marks.
+
+    `key` (kind, target, channel, due slot) is unique, so planning the same reminder twice
+    finds the row already there instead of adding a second one.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=ReminderKind.choices)
+    channel = models.CharField(max_length=10, choices=ReminderChannel.choices)
+    key = models.CharField(max_length=200, unique=True)
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
+    staff = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
+    appointment = models.ForeignKey(
+        "scheduling.Appointment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+    )
+    due_at = models.DateTimeField()
+    next_attempt_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=10, choices=ReminderStatus.choices, default=ReminderStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField(max_length=200, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # The table predates the app (it moved from clinic with its rows, state only).
+        db_table = "clinic_reminder"
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["patient", "due_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(patient__isnull=False) | Q(staff__isnull=False),
+                name="reminder_has_recipient",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReminderStatus.SENT) | Q(sent_at__isnull=False),
+                name="reminder_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from reminders import views
+
+urlpatterns = [
+    path("schedule/reminders/failed/", views.reminders_failed, name="reminders-failed"),
+    path("r/stop/<str:token>/", views.reminders_opt_out, name="reminders-opt-out"),
+]
