@@ -319,6 +319,31 @@ def test_migrating_a_premove_database_keeps_every_row(upgraded_database, process
                 )
 
 
+@pytest.mark.postgres
+def test_the_reminder_planners_cursor_follows_its_task_to_the_reminders_app(
+    upgraded_database, process_env
+):
+    env = {**process_env, "DATABASE_URL": postgres_url(upgraded_database)}
+    before_the_move = _manage(["migrate", "--noinput", "clinic", "0016"], env)
+    assert before_the_move.returncode == 0, before_the_move.stderr
+    with postgres_server(upgraded_database) as db, db.cursor() as cursor:
+        # A planner run cut short by its time limit just before the upgrade: its cursor says
+        # where the next run resumes (the phase is still called "digests" then).
+        cursor.execute(
+            "INSERT INTO clinic_taskprogress (name, cursor, timed_out_at) VALUES"
+            ' (\'clinic.tasks.reminders_plan\', \'{"phase": "digests", "after": 7}\', now())'
+        )
+    migrated = _manage(["migrate", "--noinput"], env)
+    assert migrated.returncode == 0, migrated.stderr
+    with postgres_server(upgraded_database) as db, db.cursor() as cursor:
+        cursor.execute("SELECT name, cursor, timed_out_at IS NOT NULL FROM clinic_taskprogress")
+        assert cursor.fetchall() == [
+            ("reminders.tasks.reminders_plan", {"phase": "digests", "after": 7}, True)
+        ]
+        cursor.execute("SELECT app_label FROM django_content_type WHERE model = 'reminder'")
+        assert cursor.fetchall() == [("reminders",)]
+
+
 @pytest.mark.django_db
 def test_the_test_database_is_built_by_migrate():
     """pytest-django creates the test database by running every migration from empty, so each
