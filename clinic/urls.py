@@ -1,4 +1,6 @@
-"""The clinic core's pages: patients, personal links, the patient's own page."""
+"""The clinic core's pages: the patient list, registering, editing and discharging a patient,
+personal links and the patient's sign-out. A patient's record as a whole, the staff page of one
+patient and the patient's own page (/patients/<id>/, /me/), is in records.urls."""
 
 from django.urls import path
 
@@ -7,7 +9,6 @@ from clinic import views
 urlpatterns = [
     path("patients/", views.patient_list, name="patient-list"),
     path("patients/new/", views.patient_create, name="patient-create"),
-    path("patients/<int:patient_id>/", views.patient_detail, name="patient-detail"),
     path("patients/<int:patient_id>/edit/", views.patient_edit, name="patient-edit"),
     path("patients/<int:patient_id>/discharge/", views.patient_discharge, name="patient-discharge"),
     path(
@@ -22,6 +23,5 @@ urlpatterns = [
         name="patient-link-revoke",
     ),
     path("p/<str:token>/", views.patient_link_open, name="patient-link-open"),
-    path("me/", views.patient_home, name="patient-home"),
     path("me/sign-out/", views.patient_sign_out, name="patient-sign-out"),
 ]

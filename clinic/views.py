@@ -1,4 +1,10 @@
-from django.conf import settings
+"""The clinic core's pages: the start page and health check, the patient list, registering,
+editing and discharging a patient, personal links and the patient's link session.
+
+The pages that show a patient's record as a whole (/patients/<id>/, /me/) compose the other
+apps' data and live above them, in records/patient_pages.py.
+"""
+
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from assessments.selectors import patient_progress_lines, patient_readings
 from audit.services import client_ip, note_listed
 from clinic import selectors, services
 from clinic.access import (
@@ -17,17 +22,13 @@ from clinic.access import (
     can,
     can_register_patients,
     can_view_clinical_data,
-    own_patient,
     patient_for,
 )
-from clinic.decorators import patient_required, staff_required
+from clinic.decorators import staff_required
 from clinic.forms import PatientForm, form_add_service_errors
 from clinic.link_throttle import link_open_failed, link_opens_blocked
 from clinic.middleware import PATIENT_LINK_SESSION_KEY
 from clinic.models import PatientAccessLink, PatientStatus
-from exercises.selectors import current_versions, patient_adherence
-from scheduling import selectors as scheduling_selectors
-from scheduling import services as scheduling_services
 
 PATIENTS_PER_PAGE = 25
 
@@ -145,56 +146,6 @@ def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 @staff_required
-@require_GET
-def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
-    actor = actor_for(request)
-    patient = patient_for(actor, patient_id, Action.VIEW)
-    links = []
-    if can(actor, Action.ISSUE_LINK, patient):
-        links = [
-            {"link": link, "url": services.patient_link_url(link) if link.is_usable() else None}
-            for link in selectors.patient_links(patient=patient)
-        ]
-    feed = None
-    if can(actor, Action.ISSUE_LINK, patient):
-        feed = scheduling_selectors.calendar_feed_for(patient=patient)
-    latest_reading = adherence = None
-    routines: list = []
-    if can(actor, Action.VIEW_CLINICAL, patient):
-        readings = [r for r in patient_readings(patient=patient) if not r.is_self_test]
-        latest_reading = readings[-1] if readings else None
-        routines = current_versions(patient=patient)
-        adherence = patient_adherence(patient=patient)
-    return render(
-        request,
-        "clinic/patient_detail.html",
-        {
-            "patient": patient,
-            "latest_reading": latest_reading,
-            "routines": routines,
-            "adherence": adherence,
-            "unit": actor.user.preferred_unit,
-            "links": links,
-            "can_change": can(actor, Action.CHANGE, patient),
-            "can_discharge": can(actor, Action.DISCHARGE, patient),
-            "can_issue_link": can(actor, Action.ISSUE_LINK, patient),
-            "can_export": can(actor, Action.EXPORT, patient),
-            "can_anonymise": can(actor, Action.ANONYMISE, patient),
-            "show_clinical": can(actor, Action.VIEW_CLINICAL, patient),
-            "link_days": settings.PATIENT_LINK_MAX_AGE.days,
-            "feed_url": scheduling_services.calendar_feed_url(feed) if feed else "",
-            "feed": feed,
-            "reminders": patient.reminders.order_by("-due_at")[:10],
-            "future_appointments": (
-                scheduling_selectors.future_appointments(patient_id=patient.pk).count()
-                if patient.is_active and can(actor, Action.DISCHARGE, patient)
-                else 0
-            ),
-        },
-    )
-
-
-@staff_required
 @require_POST
 def patient_discharge(request: HttpRequest, patient_id: int) -> HttpResponse:
     actor = actor_for(request)
@@ -277,30 +228,6 @@ def patient_link_open(request: HttpRequest, token: str) -> HttpResponse:
     services.patient_link_mark_opened(link=link)
     # Redirect so that the token does not stay in the address bar, history or Referer.
     return redirect("patient-home")
-
-
-@never_cache
-@patient_required
-@require_GET
-def patient_home(request: HttpRequest) -> HttpResponse:
-    patient = own_patient(actor_for(request), Action.VIEW_CLINICAL)
-    unit = patient.clinic.display_unit
-    routines = current_versions(patient=patient)
-    adherence = patient_adherence(patient=patient)
-    sessions_due_today = sum(version.times_per_day for version in routines)
-    done_today = bool(routines) and adherence.done_today >= sessions_due_today
-    return render(
-        request,
-        "clinic/patient_home.html",
-        {
-            "patient": patient,
-            "progress": patient_progress_lines(patient=patient, unit=unit),
-            "routines": routines,
-            "done_today": done_today,
-            "appointments": scheduling_selectors.patient_upcoming_appointments(patient=patient)[:5],
-            "adherence": adherence,
-        },
-    )
 
 
 @require_POST

@@ -1,10 +1,13 @@
-"""A patient's data rights: the copy of their record (staff and their own), anonymisation."""
+"""A patient's record as a whole: the staff page of one patient and the patient's own page;
+the patient's data rights, a copy of their record (staff and their own) and anonymisation."""
 
 from django.urls import path
 
-from records import views
+from records import patient_pages, views
 
 urlpatterns = [
+    path("patients/<int:patient_id>/", patient_pages.patient_detail, name="patient-detail"),
+    path("me/", patient_pages.patient_home, name="patient-home"),
     path(
         "patients/<int:patient_id>/export.fhir.json",
         views.patient_export_fhir_page,

@@ -15,10 +15,12 @@ from icalendar import Calendar, Event
 from clinic import selectors as clinic_selectors
 from clinic.access import Action, actor_for, patient_for, patients_visible_to
 from clinic.decorators import staff_required
+from clinic.forms import form_add_service_errors
 from clinic.models import User
 from clinic.redirects import next_path, redirect_to_next
 from clinic.times import at_local
 from scheduling import reminders, selectors, services
+from scheduling.forms import BookingChoice, BookingForm
 from scheduling.models import Appointment, AppointmentStatus, CalendarFeed, WaitlistEntry
 
 DAY_START, DAY_END = time(7), time(20)
@@ -89,101 +91,82 @@ def schedule(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _book_context(actor, patient, therapist, appointment_type, day: date) -> dict:
-    slots = selectors.free_slots(
-        clinic=actor.clinic,
-        start_date=day,
-        end_date=day + timedelta(days=13),
-        minutes=appointment_type.default_minutes,
-        therapist=therapist,
+def _free_slots_for(clinic, choice: BookingChoice) -> list:
+    return selectors.free_slots(
+        clinic=clinic,
+        start_date=choice.day,
+        end_date=choice.day + timedelta(days=13),
+        minutes=choice.appointment_type.default_minutes,
+        therapist=choice.therapist,
         limit=12,
     )
-    return {"slots": slots}
 
 
 @staff_required
 def book(request: HttpRequest) -> HttpResponse:
     """Pick a slot for a patient: the next free slots first, any time on request."""
     actor = actor_for(request)
-    clinic = actor.clinic
-    types = services.appointment_types_ensure(clinic=clinic)
-    params = request.POST if request.method == "POST" else request.GET
-    patient = None
-    if str(params.get("patient", "")).isdigit():
-        patient = patients_visible_to(actor).filter(pk=params["patient"]).first()
-    therapist = _therapist_in(actor, params.get("therapist"))
-    if (
-        therapist is None
-        and patient is not None
-        and request.method == "GET"
-        and "therapist" not in params
-    ):
-        therapist = patient.primary_therapist
-    kind = params.get("kind") or "follow_up"
-    appointment_type = next((t for t in types if t.kind == kind), types[0])
-    day = parse_date(params.get("date") or "") or clinic.local_today()
-    errors: list[str] = []
+    types = services.appointment_types_ensure(clinic=actor.clinic)
+    booking = request.method == "POST"
+    form = BookingForm(
+        request.POST if booking else request.GET, actor=actor, types=types, picking=not booking
+    )
+    choice = form.choice()
     conflict = None
-    if request.method == "POST":
-        starts_at = parse_datetime(params.get("starts_at") or "")
-        if starts_at is not None and timezone.is_naive(starts_at):
-            starts_at = timezone.make_aware(starts_at, clinic.zone)
-        if patient is None:
-            errors.append("Choose a patient of this clinic.")
-        elif starts_at is None:
-            errors.append("Choose a time.")
-        elif therapist is None:
-            errors.append("Choose a therapist.")
+    if booking and form.is_valid():
+        try:
+            appointment = _book(form.cleaned_data, booked_by=actor.user)
+        except services.AppointmentConflict as exc:
+            conflict = exc.conflicting
+            form_add_service_errors(form, exc)
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
         else:
-            try:
-                waiting = params.get("waitlist")
-                if waiting and waiting.isdigit():
-                    entry = WaitlistEntry.objects.filter(pk=waiting, clinic=clinic).first()
-                    if entry is None:
-                        raise Http404("No such waitlist entry.")
-                    appointment = services.waitlist_book(
-                        entry=entry, therapist=therapist, starts_at=starts_at, booked_by=actor.user
-                    )
-                else:
-                    appointment = services.appointment_book(
-                        patient=patient,
-                        therapist=therapist,
-                        appointment_type=appointment_type,
-                        starts_at=starts_at,
-                        booked_by=actor.user,
-                        note=params.get("note", ""),
-                    )
-            except services.AppointmentConflict as exc:
-                conflict = exc.conflicting
-                errors.extend(exc.messages)
-            except ValidationError as exc:
-                errors.extend(exc.messages)
-            else:
-                local = timezone.localtime(appointment.starts_at)
-                messages.success(
-                    request,
-                    f"Booked: {appointment.patient.full_name} with {appointment.therapist} on "
-                    f"{local:%a %-d %b at %H:%M}.",
-                )
-                return redirect_to_next(request, "schedule")
+            local = timezone.localtime(appointment.starts_at)
+            messages.success(
+                request,
+                f"Booked: {appointment.patient.full_name} with {appointment.therapist} on "
+                f"{local:%a %-d %b at %H:%M}.",
+            )
+            return redirect_to_next(request, "schedule")
     context = {
-        "patient": patient,
-        "therapist": therapist,
-        "therapists": clinic_selectors.clinic_therapists(clinic_id=clinic.pk),
+        "patient": choice.patient,
+        "therapist": choice.therapist,
+        "therapists": form.therapists,
         "types": types,
-        "appointment_type": appointment_type,
-        "day": day,
-        "errors": errors,
+        "appointment_type": choice.appointment_type,
+        "day": choice.day,
+        "errors": form.named_errors() if booking else [],
         "conflict": conflict,
         "next": next_path(request),
-        "waitlist": params.get("waitlist", ""),
+        "waitlist": form.data.get("waitlist", ""),
         "patients": list(patients_visible_to(actor).active().order_by("last_name")[:500])
-        if patient is None
+        if choice.patient is None
         else [],
     }
-    if patient is not None:
-        context.update(_book_context(actor, patient, therapist, appointment_type, day))
+    if choice.patient is not None:
+        context["slots"] = _free_slots_for(actor.clinic, choice)
     return render(request, "scheduling/book.html", context, status=409 if conflict else 200)
+
+
+def _book(values: dict, *, booked_by: User) -> Appointment:
+    """A booking form's values booked: for the waiting patient when it names a waitlist entry
+    (their entry is then closed), else as given."""
+    if values["waitlist"] is not None:
+        return services.waitlist_book(
+            entry=values["waitlist"],
+            therapist=values["therapist"],
+            starts_at=values["starts_at"],
+            booked_by=booked_by,
+        )
+    return services.appointment_book(
+        patient=values["patient"],
+        therapist=values["therapist"],
+        appointment_type=values["kind"],
+        starts_at=values["starts_at"],
+        booked_by=booked_by,
+        note=values["note"],
+    )
 
 
 def _appointment_for(actor, appointment_id: int) -> Appointment:

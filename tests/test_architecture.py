@@ -40,4 +40,4 @@ def test_every_project_import_in_a_function_body_says_why():
 
 
 def test_the_count_of_function_body_imports_only_goes_down():
-    assert len(list(_function_body_imports())) <= 15
+    assert len(list(_function_body_imports())) <= 11

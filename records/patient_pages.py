@@ -1,0 +1,101 @@
+"""The two pages that show a patient's record as a whole: the staff page of one patient
+(/patients/<id>/) and the patient's own page (/me/).
+
+They compose every app's data (readings, routines and adherence, appointments and the calendar
+address), so they live here, above those apps, and not in the clinic core they all build on.
+What each viewer sees is the access policy's actions, never a role check here.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from assessments.selectors import patient_progress_lines, patient_readings
+from clinic import selectors as clinic_selectors
+from clinic import services as clinic_services
+from clinic.access import Action, actor_for, can, own_patient, patient_for
+from clinic.decorators import patient_required, staff_required
+from exercises.selectors import current_versions, patient_adherence
+from scheduling import selectors as scheduling_selectors
+from scheduling import services as scheduling_services
+
+
+@staff_required
+@require_GET
+def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
+    actor = actor_for(request)
+    patient = patient_for(actor, patient_id, Action.VIEW)
+    links = []
+    if can(actor, Action.ISSUE_LINK, patient):
+        links = [
+            {
+                "link": link,
+                "url": clinic_services.patient_link_url(link) if link.is_usable() else None,
+            }
+            for link in clinic_selectors.patient_links(patient=patient)
+        ]
+    feed = None
+    if can(actor, Action.ISSUE_LINK, patient):
+        feed = scheduling_selectors.calendar_feed_for(patient=patient)
+    latest_reading = adherence = None
+    routines: list = []
+    if can(actor, Action.VIEW_CLINICAL, patient):
+        readings = [r for r in patient_readings(patient=patient) if not r.is_self_test]
+        latest_reading = readings[-1] if readings else None
+        routines = current_versions(patient=patient)
+        adherence = patient_adherence(patient=patient)
+    return render(
+        request,
+        "records/patient_detail.html",
+        {
+            "patient": patient,
+            "latest_reading": latest_reading,
+            "routines": routines,
+            "adherence": adherence,
+            "unit": actor.user.preferred_unit,
+            "links": links,
+            "can_change": can(actor, Action.CHANGE, patient),
+            "can_discharge": can(actor, Action.DISCHARGE, patient),
+            "can_issue_link": can(actor, Action.ISSUE_LINK, patient),
+            "can_export": can(actor, Action.EXPORT, patient),
+            "can_anonymise": can(actor, Action.ANONYMISE, patient),
+            "show_clinical": can(actor, Action.VIEW_CLINICAL, patient),
+            "link_days": settings.PATIENT_LINK_MAX_AGE.days,
+            "feed_url": scheduling_services.calendar_feed_url(feed) if feed else "",
+            "feed": feed,
+            "reminders": patient.reminders.order_by("-due_at")[:10],
+            "future_appointments": (
+                scheduling_selectors.future_appointments(patient_id=patient.pk).count()
+                if patient.is_active and can(actor, Action.DISCHARGE, patient)
+                else 0
+            ),
+        },
+    )
+
+
+@never_cache
+@patient_required
+@require_GET
+def patient_home(request: HttpRequest) -> HttpResponse:
+    patient = own_patient(actor_for(request), Action.VIEW_CLINICAL)
+    unit = patient.clinic.display_unit
+    routines = current_versions(patient=patient)
+    adherence = patient_adherence(patient=patient)
+    sessions_due_today = sum(version.times_per_day for version in routines)
+    done_today = bool(routines) and adherence.done_today >= sessions_due_today
+    return render(
+        request,
+        "records/patient_home.html",
+        {
+            "patient": patient,
+            "progress": patient_progress_lines(patient=patient, unit=unit),
+            "routines": routines,
+            "done_today": done_today,
+            "appointments": scheduling_selectors.patient_upcoming_appointments(patient=patient)[:5],
+            "adherence": adherence,
+        },
+    )
