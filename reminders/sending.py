@@ -199,7 +199,7 @@ def reminders_sweep(*, max_seconds: float = 50, batch: int | None = None) -> dic
             if status is None:
                 continue  # another worker has it
             sent_any = True
-            counts[status] = counts.get(status, 0) + 1
+            counts[str(status)] = counts.get(str(status), 0) + 1  # plain names in the logs
         if not sent_any:
             break  # nothing due, or other workers hold all of it
     Heartbeat.objects.update_or_create(name="reminder-sweep", defaults={"seen_at": timezone.now()})
