@@ -41,3 +41,32 @@ def test_every_project_import_in_a_function_body_says_why():
 
 def test_the_count_of_function_body_imports_only_goes_down():
     assert len(list(_function_body_imports())) <= 11
+
+
+def _readme_code_map() -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## How the code is organised") :]
+    return section[: section.index("**Where is the rule?**")]
+
+
+def test_the_readme_code_map_names_every_app_and_module():
+    """A newcomer finds every module in the map: each app folder is named, and each module
+    by its file name (or its folder, for a package such as channels/ or templatetags/).
+    Migrations, package markers and AppConfigs need no line."""
+    code_map = _readme_code_map()
+    missing = []
+    for path in project_sources():
+        relative = path.relative_to(ROOT)
+        app = relative.parts[0]
+        if f"{app}/" not in code_map:
+            missing.append(f"{app}/")
+        if "migrations" in relative.parts or path.name in {"__init__.py", "apps.py"}:
+            continue
+        if "management" in relative.parts:
+            continue  # commands are named by what they do (seed_demo, bench_data, ...)
+        names = {path.name, path.stem + ".py"}
+        if len(relative.parts) > 2:
+            names.add(f"{relative.parts[1]}/")  # a package in the app: named as a folder
+        if not any(name in code_map for name in names):
+            missing.append(str(relative))
+    assert sorted(set(missing)) == []
