@@ -17,7 +17,7 @@ from exercises.adherence import schedules_from_versions
 from exercises.models import PrescriptionVersion, SessionLog
 from reminders.handlers import Message, ReminderHandler, reminder_handler
 from reminders.models import Reminder, ReminderKind
-from reminders.planning import after_quiet_hours, reminder_upsert
+from reminders.planning import patient_reminder_plan
 
 
 def exercise_reminder_days(*, patient: Patient, first: date, days: int) -> list[datetime]:
@@ -53,14 +53,12 @@ class ExerciseReminders(ReminderHandler):
             for moment in exercise_reminder_days(patient=patient, first=today, days=days_ahead):
                 if moment <= now:
                     continue
-                local_day = patient.clinic.local_date(moment)
-                reminder_upsert(
-                    key=f"exercise:{patient.pk}:{local_day.isoformat()}:{channel}",
-                    due_at=after_quiet_hours(moment, patient.clinic),
-                    kind=ReminderKind.EXERCISE,
-                    clinic_id=patient.clinic_id,
-                    channel=channel,
+                patient_reminder_plan(
                     patient=patient,
+                    channel=channel,
+                    kind=ReminderKind.EXERCISE,
+                    slot=patient.clinic.local_date(moment).isoformat(),
+                    moment=moment,
                 )
                 planned += 1
         return planned

@@ -93,6 +93,21 @@ def reminder_upsert(*, key: str, due_at: datetime, **fields) -> Reminder:
     return reminder
 
 
+def patient_reminder_plan(
+    *, patient: Patient, channel: str, kind: str, slot: str, moment: datetime
+) -> Reminder:
+    """Plan one reminder of a kind to a patient for a slot (the day or due date it is for):
+    the key names all three and the channel, and the moment moves out of quiet hours."""
+    return reminder_upsert(
+        key=f"{kind}:{patient.pk}:{slot}:{channel}",
+        due_at=after_quiet_hours(moment, patient.clinic),
+        kind=kind,
+        clinic_id=patient.clinic_id,
+        channel=channel,
+        patient=patient,
+    )
+
+
 # --- The periodic planner ---------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from clinic.times import UTC, at_local
 from exercises.retest import retest_due_dates
 from reminders.handlers import Message, ReminderHandler, reminder_handler
 from reminders.models import Reminder, ReminderKind, ReminderStatus
-from reminders.planning import after_quiet_hours, patient_channel, reminder_upsert
+from reminders.planning import patient_channel, patient_reminder_plan, reminder_upsert
 from scheduling.models import Appointment, AppointmentStatus
 
 RESPONSE_SALT = "dorsi.appointment.response"
@@ -171,13 +171,12 @@ class RetestReminders(ReminderHandler):
             # overdue when planned (no re-test date on their routine, an old last test) is
             # reminded at the next hour the clinic sends messages, once.
             moment = max(at_local(max(due_on, today), time(10), patient.clinic.zone), now)
-            reminder_upsert(
-                key=f"retest:{patient.pk}:{due_on.isoformat()}:{channel}",
-                due_at=after_quiet_hours(moment, patient.clinic),
-                kind=ReminderKind.RETEST,
-                clinic_id=patient.clinic_id,
-                channel=channel,
+            patient_reminder_plan(
                 patient=patient,
+                channel=channel,
+                kind=ReminderKind.RETEST,
+                slot=due_on.isoformat(),
+                moment=moment,
             )
             planned += 1
         return planned
