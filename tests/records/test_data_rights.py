@@ -54,6 +54,7 @@ SECTIONS = [
     "reminders.csv",
     "links.csv",
     "audit.csv",
+    "columns.csv",
 ]
 # R4 value sets of the status codes we map to (fhir.resources checks structure, not codes).
 R4_STATUSES = {
