@@ -15,9 +15,10 @@ from tests.fhir_checks import assert_valid_r4
 pytestmark = pytest.mark.django_db
 
 
-def test_the_committed_code_systems_are_what_the_code_defines():
+def test_the_committed_code_systems_are_what_the_code_defines(exercise_library):
     """When this fails, a code was added or renamed: rewrite the documents with
-    `DEBUG=true .venv/bin/python manage.py fhir_code_systems` and commit them."""
+    `DEBUG=true .venv/bin/python manage.py fhir_code_systems` and commit them. (The fixture
+    puts back the library a transactional test may have flushed.)"""
     made = code_systems()
     assert [c["url"] for c in made] == list(DORSI_CODE_SYSTEMS)
     assert sorted(DOCS.glob("CodeSystem-*.json")) == sorted(map(code_system_path, made))
