@@ -84,8 +84,7 @@ def knee_to_wall_export_csv(*, patient: Patient) -> list[list[Any]]:
 @transaction.atomic
 def knee_to_wall_export_fhir(*, patient: Patient) -> dict:
     """The observations as a FHIR R4 Bundle; the export is audited."""
-    revisions = [reading.revision for reading in patient_readings(patient=patient)]
-    bundle = knee_to_wall_bundle(patient=patient, revisions=revisions)
+    bundle = knee_to_wall_bundle(patient=patient, readings=patient_readings(patient=patient))
     audit_record(
         AuditAction.EXPORT, patient=patient, object_type="patient", note="knee-to-wall FHIR"
     )

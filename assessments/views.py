@@ -200,7 +200,6 @@ def history_csv(request: HttpRequest, patient_id: int) -> HttpResponse:
         exports.KNEE_TO_WALL_CSV_COLUMNS,
         rows,
         filename=f"knee-to-wall-patient-{patient.pk}.csv",
-        zone=patient.clinic.zone,
     )
 
 

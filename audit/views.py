@@ -115,6 +115,5 @@ def audit_events_export(request: HttpRequest) -> HttpResponse:
         CSV_COLUMNS,
         rows,
         filename=f"dorsi-audit-{stamp}.csv",
-        zone=actor.clinic.zone,
         stream=True,
     )

@@ -6,6 +6,7 @@ value is missing or malformed, so a typo never turns into a silently wrong defau
 """
 
 import os
+import uuid
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -73,6 +74,16 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     if value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}.")
     return value
+
+
+def env_uuid(name: str, default: uuid.UUID) -> uuid.UUID:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a UUID, not {raw!r}.") from None
 
 
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
@@ -166,6 +177,11 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 # The absolute address patients receive in emailed links; requests are not available in tasks.
 SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
+# FHIR exports name each resource urn:uuid:<uuid5 of this namespace and its type and id>, the
+# same in every export, so a receiving system recognises a resource it already holds. Derived from
+# SITE_URL unless set: set it to the value in use (`manage.py shell -c "from django.conf import
+# settings; print(settings.FHIR_NAMESPACE)"`) before SITE_URL changes.
+FHIR_NAMESPACE = env_uuid("FHIR_NAMESPACE", uuid.uuid5(uuid.NAMESPACE_URL, SITE_URL))
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -15,6 +15,7 @@ from clinic.models import User
 from exercises.adherence import weekdays_of
 from exercises.models import DOSE_FIELDS
 from exercises.templatetags.routines import dose_text
+from records.csv_columns import columns_section
 from records.fhir import WEEKDAY_CODES
 from records.record import PatientRecord
 
@@ -29,7 +30,8 @@ def _name(user: User | None) -> str:
 
 
 def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
-    """The record as CSV files by section; times are in the clinic's time zone."""
+    """The record as CSV files by section, and `columns.csv` saying what each column means
+    (moments in UTC, as in every CSV Dorsi writes)."""
     sections: dict[str, Section] = {
         "patient.csv": _patient_section(record),
         "assessments.csv": _assessments_section(record),
@@ -40,9 +42,9 @@ def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
         "reminders.csv": _reminders_section(record),
         "links.csv": _links_section(record),
         "audit.csv": _audit_section(record),
+        "columns.csv": columns_section(),
     }
-    zone = record.patient.clinic.zone
-    return {name: csv_bytes(header, rows, zone=zone) for name, (header, rows) in sections.items()}
+    return {name: csv_bytes(header, rows) for name, (header, rows) in sections.items()}
 
 
 def _patient_section(record: PatientRecord) -> Section:

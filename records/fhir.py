@@ -6,26 +6,42 @@ from datetime import date
 from typing import Any
 
 from assessments.fhir import collection_bundle, observation, patient_resource
+from assessments.fhir_codes import (
+    APPOINTMENT_KIND,
+    APPOINTMENT_REASON,
+    EXERCISE,
+    EXERCISE_STATUS,
+    PARTICIPATION_MODE,
+    REMINDER_KIND,
+)
+from assessments.interpretation import Thresholds
 from clinic.models import Patient, ReminderChannel, User
+from clinic.times import export_datetime
 from exercises.adherence import weekdays_of
 from exercises.models import (
+    Exercise,
     PrescriptionVersion,
     SessionLog,
 )
 from exercises.templatetags.routines import dose_text
 from records.record import PatientRecord
 from reminders.models import Reminder, ReminderStatus
-from scheduling.models import Appointment, AppointmentResponse, AppointmentStatus, WaitlistEntry
+from scheduling.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentResponse,
+    AppointmentStatus,
+    AppointmentType,
+    WaitlistEntry,
+)
 
-CODE_BASE = "https://dorsi.example.org/fhir/CodeSystem"
-PARTICIPATION_MODE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode"
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 # --- FHIR R4 ------------------------------------------------------------------------------------
 
 
 def _coding(system: str, code: str, display: str) -> dict[str, Any]:
-    return {"coding": [{"system": f"{CODE_BASE}/{system}", "code": code, "display": display}]}
+    return {"coding": [{"system": system, "code": code, "display": display}]}
 
 
 def _patient_reference(patient: Patient) -> dict[str, str]:
@@ -53,7 +69,9 @@ def _patient_resource(patient: Patient) -> dict[str, Any]:
 def _observations(record: PatientRecord) -> list[dict[str, Any]]:
     """The knee-to-wall export's Observations, with the therapist's notes added."""
     resources = []
-    for revision in record.current_revisions:
+    thresholds = Thresholds.for_clinic(record.patient.clinic)
+    for reading in record.current_readings:
+        revision = reading.revision
         notes = [
             text
             for label, text in (
@@ -65,9 +83,11 @@ def _observations(record: PatientRecord) -> list[dict[str, Any]]:
             if text
         ]
         for side in ("left", "right"):
-            resource = observation(revision, side)
-            if notes:
-                resource["note"] = [{"text": text} for text in notes]
+            resource = observation(reading, side, thresholds)
+            # The therapist's own words first, then what Dorsi concluded (observation()).
+            therapist_notes = [{"text": text} for text in notes]
+            if therapist_notes or "note" in resource:
+                resource["note"] = [*therapist_notes, *resource.get("note", [])]
             resources.append(resource)
     return resources
 
@@ -80,6 +100,30 @@ _APPOINTMENT_STATUS = {
 }
 
 
+# HL7 v2 table 0276 (Appointment.appointmentType's preferred codes) where one fits: it has no
+# "initial assessment", whose nearest is its default, ROUTINE; a re-test follows up earlier visits.
+_APPOINTMENT_REASON = {
+    AppointmentKind.INITIAL: ("ROUTINE", "Routine appointment - default if not valued"),
+    AppointmentKind.FOLLOW_UP: ("FOLLOWUP", "A follow up visit from a previous appointment"),
+    AppointmentKind.RETEST: ("FOLLOWUP", "A follow up visit from a previous appointment"),
+}
+
+
+def _appointment_type(appointment_type: AppointmentType) -> dict[str, Any]:
+    code, display = _APPOINTMENT_REASON[appointment_type.kind]
+    return {
+        "coding": [
+            {"system": APPOINTMENT_REASON, "code": code, "display": display},
+            {
+                "system": APPOINTMENT_KIND,
+                "code": appointment_type.kind,
+                "display": appointment_type.get_kind_display(),
+            },
+        ],
+        "text": appointment_type.name,
+    }
+
+
 def _appointment_resource(appointment: Appointment, patient: Patient) -> dict[str, Any]:
     answer = {
         AppointmentResponse.CONFIRMED: "accepted",
@@ -87,20 +131,14 @@ def _appointment_resource(appointment: Appointment, patient: Patient) -> dict[st
     }.get(appointment.patient_response, "needs-action")
     if appointment.status == AppointmentStatus.COMPLETED:
         answer = "accepted"
-    appointment_type = appointment.appointment_type
     resource: dict[str, Any] = {
         "resourceType": "Appointment",
         "id": f"appointment-{appointment.pk}",
         "status": _APPOINTMENT_STATUS[appointment.status],
-        "appointmentType": {
-            **_coding(
-                "appointment-kind", appointment_type.kind, appointment_type.get_kind_display()
-            ),
-            "text": appointment_type.name,
-        },
-        "start": appointment.starts_at.isoformat(),
-        "end": appointment.ends_at.isoformat(),
-        "created": appointment.created_at.date().isoformat(),
+        "appointmentType": _appointment_type(appointment.appointment_type),
+        "start": export_datetime(appointment.starts_at),
+        "end": export_datetime(appointment.ends_at),
+        "created": export_datetime(appointment.created_at),
         "participant": [
             {"actor": _patient_reference(patient), "status": answer},
             {"actor": _practitioner(appointment.therapist), "status": "accepted"},
@@ -120,8 +158,8 @@ def _waitlist_resource(entry: WaitlistEntry, patient: Patient) -> dict[str, Any]
         "status": "waitlist"
         if entry.booked_id is None and entry.removed_at is None
         else "cancelled",
-        "appointmentType": {"text": entry.appointment_type.name},
-        "created": entry.created_at.date().isoformat(),
+        "appointmentType": _appointment_type(entry.appointment_type),
+        "created": export_datetime(entry.created_at),
         "participant": [{"actor": _patient_reference(patient), "status": "accepted"}],
     }
     if entry.therapist_id:
@@ -142,6 +180,14 @@ def _waitlist_resource(entry: WaitlistEntry, patient: Patient) -> dict[str, Any]
 
 def _care_plan_id(version: PrescriptionVersion) -> str:
     return f"routine-{version.prescription_id}-v{version.number}"
+
+
+def _exercise_code(exercise: Exercise) -> dict[str, Any]:
+    """A library exercise is coded by its slug; a clinic's own is named only: its slug is
+    unique within that clinic, so it would mean different exercises in different clinics."""
+    if exercise.clinic_id is None:
+        return {**_coding(EXERCISE, exercise.slug, exercise.name), "text": exercise.name}
+    return {"text": exercise.name}
 
 
 def _care_plan_resource(
@@ -169,15 +215,12 @@ def _care_plan_resource(
         "title": prescription.title,
         "subject": _patient_reference(patient),
         "period": {"start": version.effective_from.isoformat()},
-        "created": version.created_at.isoformat(),
+        "created": export_datetime(version.created_at),
         "author": _practitioner(version.created_by),
         "activity": [
             {
                 "detail": {
-                    "code": {
-                        **_coding("exercise", item.exercise.slug, item.exercise.name),
-                        "text": item.exercise.name,
-                    },
+                    "code": _exercise_code(item.exercise),
                     "status": "scheduled" if in_force else "completed",
                     "description": dose_text(item),
                     "scheduledTiming": timing,
@@ -223,7 +266,7 @@ def _session_resource(session: SessionLog, patient: Patient) -> dict[str, Any]:
                 "answer": [
                     {
                         "valueCoding": {
-                            "system": f"{CODE_BASE}/exercise-status",
+                            "system": EXERCISE_STATUS,
                             "code": entry.status,
                             "display": entry.get_status_display(),
                         }
@@ -253,7 +296,7 @@ def _session_resource(session: SessionLog, patient: Patient) -> dict[str, Any]:
         "basedOn": [{"reference": f"CarePlan/{_care_plan_id(session.version)}"}],
         "status": "completed",
         "subject": _patient_reference(patient),
-        "authored": session.logged_at.isoformat(),
+        "authored": export_datetime(session.logged_at),
         "author": _practitioner(session.logged_by) or _patient_reference(patient),
         "item": items,
     }
@@ -277,7 +320,7 @@ def _communication_resource(reminder: Reminder, patient: Patient) -> dict[str, A
         "resourceType": "Communication",
         "id": f"reminder-{reminder.pk}",
         "status": _COMMUNICATION_STATUS[reminder.status],
-        "category": [_coding("reminder-kind", reminder.kind, reminder.get_kind_display())],
+        "category": [_coding(REMINDER_KIND, reminder.kind, reminder.get_kind_display())],
         "subject": _patient_reference(patient),
         "recipient": [_patient_reference(patient)],
     }
@@ -289,7 +332,7 @@ def _communication_resource(reminder: Reminder, patient: Patient) -> dict[str, A
     if reminder.appointment_id:
         resource["about"] = [{"reference": f"Appointment/appointment-{reminder.appointment_id}"}]
     if reminder.sent_at:
-        resource["sent"] = reminder.sent_at.isoformat()
+        resource["sent"] = export_datetime(reminder.sent_at)
     if reminder.status in (ReminderStatus.FAILED, ReminderStatus.CANCELLED) and reminder.last_error:
         resource["statusReason"] = {"text": reminder.last_error}
     return resource

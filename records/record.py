@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
+from assessments.interpretation import Thresholds
 from assessments.models import AssessmentRevision
+from assessments.selectors import Reading, interpret_history
 from audit.models import AuditEvent
 from clinic.models import Patient, PatientAccessLink
 from exercises.models import (
@@ -38,6 +40,12 @@ class PatientRecord:
     @property
     def current_revisions(self) -> list[AssessmentRevision]:
         return [revision for revision in self.revisions if revision.is_current]
+
+    @property
+    def current_readings(self) -> list[Reading]:
+        """The current revisions interpreted as the knee-to-wall pages show them (standing,
+        change against the MDC), by the one rule that does it; no query."""
+        return interpret_history(self.current_revisions, Thresholds.for_clinic(self.patient.clinic))
 
 
 def patient_record(*, patient: Patient) -> PatientRecord:

@@ -17,6 +17,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from fhir.resources.bundle import Bundle
 
 from assessments import services as assessment_services
+from assessments.fhir import resource_uuid
+from assessments.fhir_codes import DORSI_CODE_SYSTEMS
 from assessments.models import Assessment, AssessmentRevision
 from audit.models import AuditAction, AuditEvent
 from clinic import services
@@ -32,6 +34,13 @@ from reminders.models import Reminder, ReminderStatus
 from scheduling import services as scheduling_services
 from scheduling.models import AppointmentKind, CalendarFeed, WorkingHours
 from tests.factories import record_knee_to_wall
+from tests.fhir_checks import (
+    assert_codes_documented,
+    assert_stands_alone,
+    assert_valid_r4,
+    codings,
+    resolve,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +54,7 @@ SECTIONS = [
     "reminders.csv",
     "links.csv",
     "audit.csv",
+    "columns.csv",
 ]
 # R4 value sets of the status codes we map to (fhir.resources checks structure, not codes).
 R4_STATUSES = {
@@ -182,6 +192,10 @@ def test_the_fhir_bundle_is_valid_r4_and_has_every_section(client_as, history):
     bundle = _bundle(client_as("therapist"), f"/patients/{history.pk}/export.fhir.json")
     parsed = Bundle.parse_obj(bundle)
     assert parsed.type == "collection"
+    assert_valid_r4(bundle)
+    assert_stands_alone(bundle)
+    assert_codes_documented(bundle)
+    assert {c["system"] for c in codings(bundle)} >= set(DORSI_CODE_SYSTEMS)
     resources = [entry["resource"] for entry in bundle["entry"]]
     by_type: dict[str, list[dict]] = {}
     for resource in resources:
@@ -212,10 +226,29 @@ def test_the_fhir_bundle_is_valid_r4_and_has_every_section(client_as, history):
     assert len(by_type["Observation"]) == 4  # two tests, two sides; the correction is current
     corrected = [o for o in by_type["Observation"] if o["status"] == "amended"]
     assert [o["valueQuantity"]["value"] for o in corrected] == [11.5, 10]
-    assert by_type["Observation"][0]["note"] == [{"text": "Sister Clara"}]
+    assert by_type["Observation"][0]["note"] == [
+        {"text": "Sister Clara"},
+        {"text": "Baseline: the first clinic test, which later clinic tests are compared with."},
+    ]
 
     appointments = {a["status"] for a in by_type["Appointment"]}
     assert appointments == {"booked", "waitlist"}
+    for appointment in by_type["Appointment"]:  # follow-ups, in HL7 v2-0276 and Dorsi's codes
+        assert appointment["appointmentType"]["coding"] == [
+            {
+                "system": "http://terminology.hl7.org/CodeSystem/v2-0276",
+                "code": "FOLLOWUP",
+                "display": "A follow up visit from a previous appointment",
+            },
+            {
+                "system": "https://dorsi.dev/fhir/CodeSystem/appointment-kind",
+                "code": "follow_up",
+                "display": "Follow-up",
+            },
+        ]
+    for appointment in by_type["Appointment"]:
+        actors = [resolve(bundle, p["actor"]) for p in appointment["participant"]]
+        assert actors[0] is person
 
     [plan] = by_type["CarePlan"]
     assert plan["status"] == "active"
@@ -227,7 +260,8 @@ def test_the_fhir_bundle_is_valid_r4_and_has_every_section(client_as, history):
         "dayOfWeek": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
     }
     [session] = by_type["QuestionnaireResponse"]
-    assert session["basedOn"] == [{"reference": f"CarePlan/{plan['id']}"}]
+    assert resolve(bundle, session["basedOn"][0]) is plan
+    assert resolve(bundle, plan["author"])["resourceType"] == "Practitioner"
     answers = {item["linkId"]: item["answer"][0] for item in session["item"]}
     assert answers["pain"] == {"valueInteger": 3}
     assert answers["comment"] == {"valueString": "Calf tight after tennis with Bob"}
@@ -342,7 +376,7 @@ def test_a_patient_exports_their_own_record_and_no_one_elses(client_as, patient,
     [person] = [
         e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"
     ]
-    assert person["id"] == str(patient.pk)
+    assert person["id"] == str(resource_uuid(f"Patient/{patient.pk}"))
     files = _zip(client_as("other_patient").get("/me/export.zip").content)
     assert files["patient.csv"][0]["patient_id"] == str(other_patient.pk)
     assert client_as("anonymous").get("/me/export.zip").status_code == 403

@@ -1,0 +1,48 @@
+"""Every code system URL Dorsi's FHIR exports name: Dorsi's own and the external ones.
+
+Dorsi's own code systems live under CODE_SYSTEM_BASE, a canonical URL of the project's (a name,
+not an address anything answers at). Each is documented by a CodeSystem resource committed in
+docs/fhir/ (written by `manage.py fhir_code_systems` from the codes the apps define, and
+checked against them by tests/records/test_fhir_code_systems.py). A receiving system looks a
+code up there.
+
+This module lives in the lowest app whose export needs a code system (assessments); the apps
+above import it from here, so each URL is written once.
+"""
+
+from __future__ import annotations
+
+CODE_SYSTEM_BASE = "https://dorsi.dev/fhir/CodeSystem"
+
+# --- Dorsi's own ---------------------------------------------------------------------------------
+# The knee-to-wall test (no LOINC code exists): its Observation code and components.
+KNEE_TO_WALL = f"{CODE_SYSTEM_BASE}/knee-to-wall"
+# What Dorsi concluded from a knee-to-wall value: standing against the clinic's target, and
+# change against the minimal detectable change (assessments/interpretation.py).
+KNEE_TO_WALL_INTERPRETATION = f"{CODE_SYSTEM_BASE}/knee-to-wall-interpretation"
+APPOINTMENT_KIND = f"{CODE_SYSTEM_BASE}/appointment-kind"
+# The shared exercise library (a clinic's own exercises are named in text, not coded: their
+# slugs are unique within one clinic only).
+EXERCISE = f"{CODE_SYSTEM_BASE}/exercise"
+EXERCISE_STATUS = f"{CODE_SYSTEM_BASE}/exercise-status"
+REMINDER_KIND = f"{CODE_SYSTEM_BASE}/reminder-kind"
+
+DORSI_CODE_SYSTEMS = (
+    KNEE_TO_WALL,
+    KNEE_TO_WALL_INTERPRETATION,
+    APPOINTMENT_KIND,
+    EXERCISE,
+    EXERCISE_STATUS,
+    REMINDER_KIND,
+)
+
+# --- External ------------------------------------------------------------------------------------
+SNOMED = "http://snomed.info/sct"
+UCUM = "http://unitsofmeasure.org"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+OBSERVATION_INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+DATA_ABSENT_REASON = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+PARTICIPATION_MODE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode"
+APPOINTMENT_REASON = "http://terminology.hl7.org/CodeSystem/v2-0276"
+# The identifier system for a value that is itself a URI (here a urn:uuid).
+URI_IDENTIFIER = "urn:ietf:rfc:3986"
