@@ -6,6 +6,7 @@ value is missing or malformed, so a typo never turns into a silently wrong defau
 """
 
 import os
+import re
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -182,6 +183,16 @@ SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
 # SITE_URL unless set: set it to the value in use (`manage.py shell -c "from django.conf import
 # settings; print(settings.FHIR_NAMESPACE)"`) before SITE_URL changes.
 FHIR_NAMESPACE = env_uuid("FHIR_NAMESPACE", uuid.uuid5(uuid.NAMESPACE_URL, SITE_URL))
+# The domain in each calendar event's UID (appointment-42@<domain>), so that two installations
+# never give a subscriber the same UID. It must stay as it is once feeds are subscribed to:
+# every UID changes with it, and calendars that keep what they imported show each appointment
+# twice.
+CALENDAR_UID_DOMAIN = env_str("CALENDAR_UID_DOMAIN", urlsplit(SITE_URL).hostname or "localhost")
+if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", CALENDAR_UID_DOMAIN):
+    raise ImproperlyConfigured(
+        f"CALENDAR_UID_DOMAIN must be a domain name such as dorsi.example.org, "
+        f"not {CALENDAR_UID_DOMAIN!r}."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",

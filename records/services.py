@@ -76,7 +76,9 @@ def _anonymise_clinical_text(patient_id: int) -> None:
     PrescriptionVersion.objects.filter(prescription__patient_id=patient_id).exclude(
         notes=""
     ).update(notes="")
-    Appointment.objects.filter(patient_id=patient_id).exclude(note="").update(note="")
+    Appointment.objects.filter(patient_id=patient_id).exclude(note="").change(
+        significant=False, note=""
+    )
     WaitlistEntry.objects.filter(patient_id=patient_id).exclude(note="").update(note="")
 
 

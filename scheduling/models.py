@@ -7,6 +7,7 @@ from datetime import datetime
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from audit.querysets import AuditedQuerySet
 from clinic.fields import NameField
@@ -105,6 +106,17 @@ class AppointmentQuerySet(AuditedQuerySet):
         """Half-open: one ending at 10:00 does not overlap one starting at 10:00."""
         return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
 
+    def change(self, *, significant: bool, **fields) -> int:
+        """update(**fields) as a change calendar subscribers can see: `updated_at` becomes now
+        (the event's DTSTAMP and LAST-MODIFIED) and, when the change is significant in RFC 5545's
+        sense (the appointment's time, or its status as a calendar shows it: cancelled), the
+        SEQUENCE goes up by one. Every write to an existing appointment goes through here; a new
+        one starts with both from the model's defaults."""
+        stamp: dict[str, object] = {"updated_at": timezone.now()}
+        if significant:
+            stamp["sequence"] = F("sequence") + 1
+        return self.update(**fields, **stamp)
+
 
 class Appointment(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="appointments")
@@ -133,6 +145,11 @@ class Appointment(models.Model):
         help_text="The patient's answer through the reminder link.",
     )
     responded_at = models.DateTimeField(null=True, blank=True)
+    # For calendar feeds (scheduling/calendar_feeds.py); written by AppointmentQuerySet.change.
+    updated_at = models.DateTimeField(auto_now=True, help_text="The last change.")
+    sequence = models.PositiveIntegerField(
+        default=0, help_text="How many times its time or its cancellation changed it (SEQUENCE)."
+    )
 
     objects = AppointmentQuerySet.as_manager()
 

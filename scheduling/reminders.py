@@ -101,8 +101,8 @@ def appointment_respond(*, token: str) -> Appointment | None:
     ).first()
     if appointment is None or answer not in ("confirmed", "reschedule"):
         return None
-    Appointment.objects.filter(pk=appointment.pk).update(
-        patient_response=answer, responded_at=timezone.now()
+    Appointment.objects.filter(pk=appointment.pk).change(
+        significant=False, patient_response=answer, responded_at=timezone.now()
     )
     appointment.refresh_from_db()
     return appointment

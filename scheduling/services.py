@@ -4,6 +4,7 @@ last word), moving, cancelling, marking, the waitlist, calendar feeds, working h
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -149,8 +150,11 @@ def _is_deadlock(error: OperationalError) -> bool:
     return getattr(error.__cause__, "sqlstate", None) == "40P01"
 
 
-def _save_or_conflict(appointment: Appointment, *, attempts: int = 3) -> Appointment:
-    """Save, turning the database's exclusion constraint into a conflict the caller can show.
+def _save_or_conflict(
+    appointment: Appointment, *, write: Callable[[], object] | None = None, attempts: int = 3
+) -> Appointment:
+    """Save (or run `write`, an update of the appointment's row that leaves `appointment` as
+    it will be), turning the database's exclusion constraint into a conflict the caller can show.
 
     The check before the save gives the friendly message; this catches the race in which two
     bookings pass that check at once. Two such bookings can also deadlock while PostgreSQL
@@ -160,7 +164,10 @@ def _save_or_conflict(appointment: Appointment, *, attempts: int = 3) -> Appoint
     for attempt in range(attempts):
         try:
             with transaction.atomic():
-                appointment.save()
+                if write is None:
+                    appointment.save()
+                else:
+                    write()
             return appointment
         except (IntegrityError, OperationalError) as error:
             if isinstance(error, OperationalError) and not _is_deadlock(error):
@@ -274,7 +281,13 @@ def appointment_reschedule(
         exclude_id=locked.pk,
     )
     locked.starts_at, locked.ends_at = starts_at, ends_at
-    _save_or_conflict(locked)
+    _save_or_conflict(
+        locked,
+        write=lambda: Appointment.objects.filter(pk=locked.pk).change(
+            significant=True, starts_at=starts_at, ends_at=ends_at
+        ),
+    )
+    locked.refresh_from_db(fields=["sequence", "updated_at"])
     reminders_for_appointment(locked, change="moved")
     patient_data_changed(locked.patient_id)
     return locked
@@ -282,8 +295,11 @@ def appointment_reschedule(
 
 @transaction.atomic
 def appointment_cancel(*, appointment: Appointment, by: User | None) -> Appointment:
-    updated = Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.BOOKED).update(
-        status=AppointmentStatus.CANCELLED, cancelled_at=timezone.now(), cancelled_by=by
+    updated = Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.BOOKED).change(
+        significant=True,
+        status=AppointmentStatus.CANCELLED,
+        cancelled_at=timezone.now(),
+        cancelled_by=by,
     )
     if not updated:
         raise ValidationError({"status": ["Only a booked appointment can be cancelled."]})
@@ -302,8 +318,9 @@ def appointment_mark(*, appointment: Appointment, status: str) -> Appointment:
         raise ValidationError({"status": ["Mark an appointment completed or a no-show."]})
     if appointment.starts_at > timezone.now():
         raise ValidationError({"status": ["This appointment has not started yet."]})
-    updated = Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.BOOKED).update(
-        status=status
+    # Not significant for calendars: a held appointment stays in the feeds as it was.
+    updated = Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.BOOKED).change(
+        significant=False, status=status
     )
     if not updated:
         raise ValidationError({"status": ["Only a booked appointment can be marked."]})

@@ -7,10 +7,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.http import http_date
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
-from icalendar import Calendar, Event
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from clinic import selectors as clinic_selectors
 from clinic.access import Action, actor_for, patient_for, patients_visible_to
@@ -19,7 +20,7 @@ from clinic.forms import form_add_service_errors
 from clinic.models import User
 from clinic.redirects import next_path, redirect_to_next
 from clinic.times import at_local
-from scheduling import reminders, selectors, services
+from scheduling import calendar_feeds, reminders, selectors, services
 from scheduling.forms import BookingChoice, BookingForm
 from scheduling.models import Appointment, AppointmentStatus, CalendarFeed, WaitlistEntry
 
@@ -328,48 +329,26 @@ def feed_revoke(request: HttpRequest, feed_id: str) -> HttpResponse:
     return redirect_to_next(request, "schedule")
 
 
-@never_cache
-@require_GET
+@require_safe
 def feed(request: HttpRequest, token: str) -> HttpResponse:
-    """The .ics file: no sign-in, the secret address is the key."""
+    """The .ics file: no sign-in, the secret address is the key. HEAD answers as GET does
+    (the server leaves the body out); a conditional request for an unchanged file gets 304,
+    judged by Django's own reading of If-None-Match and If-Modified-Since."""
     calendar_feed = services.calendar_feed_resolve(token)
     if calendar_feed is None:
         raise Http404("No such calendar.")
-    appointments = Appointment.objects.filter(
-        status=AppointmentStatus.BOOKED,
-        ends_at__gte=timezone.now() - timedelta(days=30),
-    ).select_related("patient", "therapist", "appointment_type", "clinic")
-    if calendar_feed.therapist_id:
-        appointments = appointments.filter(therapist_id=calendar_feed.therapist_id)
-        name = f"{calendar_feed.therapist} · {calendar_feed.clinic.name}"
-    else:
-        appointments = appointments.filter(patient_id=calendar_feed.patient_id)
-        name = f"{calendar_feed.clinic.name} appointments"
-    calendar = Calendar()
-    calendar.add("prodid", "-//Dorsi//Appointments//EN")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", name)
-    stamp = timezone.now()
-    for appointment in appointments.order_by("starts_at"):
-        event = Event()
-        event.add("uid", f"appointment-{appointment.pk}@dorsi")
-        event.add("dtstamp", stamp)
-        event.add("dtstart", appointment.starts_at)
-        event.add("dtend", appointment.ends_at)
-        if calendar_feed.therapist_id:
-            # The therapist's own calendar: the patient's name, nothing clinical.
-            event.add("summary", f"{appointment.appointment_type.name}: {appointment.patient}")
-        else:
-            event.add(
-                "summary",
-                f"{appointment.appointment_type.name} with {appointment.therapist} "
-                f"at {appointment.clinic.name}",
-            )
-        event.add("location", appointment.clinic.name)
-        calendar.add_component(event)
-    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    published = calendar_feeds.calendar_feed_publish(calendar_feed)
+    last_modified = int(published.last_modified.timestamp())
+    response = HttpResponse(published.body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="dorsi.ics"'
-    return response
+    response["ETag"] = published.etag
+    response["Last-Modified"] = http_date(last_modified)
+    # private: no shared cache keeps a file whose address is the key; no-cache: the app keeps
+    # it but asks again each time, which is what the ETag is for.
+    patch_cache_control(response, private=True, no_cache=True)
+    return get_conditional_response(
+        request, etag=published.etag, last_modified=last_modified, response=response
+    )
 
 
 @staff_required

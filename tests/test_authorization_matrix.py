@@ -123,6 +123,7 @@ PAGES: dict[tuple[str, str], dict[str, str]] = {
     # Capability addresses: the signed token in the address is the permission.
     ("patient-link-open", "GET"): EVERYONE,
     ("calendar-feed", "GET"): EVERYONE,
+    ("calendar-feed", "HEAD"): EVERYONE,  # calendar apps probe with HEAD
     ("reminders-opt-out", "GET"): EVERYONE,
     ("reminders-opt-out", "POST"): EVERYONE,
     ("appointment-respond", "GET"): EVERYONE,
@@ -424,7 +425,7 @@ def answers(clients, method: str, url: str, *, json: bool) -> dict[str, str]:
         savepoint = transaction.savepoint()
         try:
             send = getattr(clients[role], method.lower())
-            if method == "GET":
+            if method in ("GET", "HEAD"):
                 response = send(url)
             elif json:
                 response = send(url, data={}, content_type="application/json")

@@ -344,6 +344,48 @@ def test_the_reminder_planners_cursor_follows_its_task_to_the_reminders_app(
         assert cursor.fetchall() == [("reminders",)]
 
 
+@pytest.mark.postgres
+def test_appointments_from_before_the_upgrade_get_their_last_known_change(
+    upgraded_database, process_env
+):
+    """scheduling 0002 gives each appointment the calendar feed's DTSTAMP / LAST-MODIFIED
+    (updated_at) and SEQUENCE: the latest of booked, answered and cancelled; 1 for a cancelled
+    one, as the cancel service now counts it, 0 for the rest. Their other values stay (the test
+    above)."""
+    env = {**process_env, "DATABASE_URL": postgres_url(upgraded_database)}
+    before_the_fields = _manage(["migrate", "--noinput", "scheduling", "0001"], env)
+    assert before_the_fields.returncode == 0, before_the_fields.stderr
+    with postgres_server(upgraded_database) as db, db.cursor() as cursor:
+        # A patient who answered the reminder link after the booking: a later change to know.
+        cursor.execute(
+            "UPDATE clinic_appointment SET patient_response = 'confirmed',"
+            " responded_at = created_at + interval '2 hours'"
+            " WHERE id = (SELECT min(id) FROM clinic_appointment WHERE status = 'booked')"
+        )
+        cursor.execute(
+            "SELECT id, status, created_at, cancelled_at, responded_at FROM clinic_appointment"
+            " ORDER BY id"
+        )
+        rows = cursor.fetchall()
+    assert {status for _, status, *_ in rows} >= {"booked", "cancelled", "completed"}
+    assert any(cancelled for *_, cancelled, _ in rows)
+    assert any(responded for *_, responded in rows)
+
+    migrated = _manage(["migrate", "--noinput"], env)
+    assert migrated.returncode == 0, migrated.stderr
+    with postgres_server(upgraded_database) as db, db.cursor() as cursor:
+        cursor.execute("SELECT id, updated_at, sequence FROM clinic_appointment ORDER BY id")
+        stamped = cursor.fetchall()
+    assert stamped == [
+        (
+            id_,
+            max(moment for moment in (created, cancelled, responded) if moment is not None),
+            1 if status == "cancelled" else 0,
+        )
+        for id_, status, created, cancelled, responded in rows
+    ]
+
+
 @pytest.mark.django_db
 def test_the_test_database_is_built_by_migrate():
     """pytest-django creates the test database by running every migration from empty, so each

@@ -25,6 +25,7 @@ from reminders.services import opt_out_url
 from scheduling import services as scheduling_services
 from scheduling.models import AppointmentKind, WorkingHours
 from scheduling.reminders import response_url
+from tests.conftest import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -363,7 +364,13 @@ def test_a_row_its_worker_is_still_sending_is_never_reconciled_however_old_its_c
         assert row.status == ReminderStatus.SENDING
     finally:
         worker.close()  # the worker is gone: its lock with it
-    assert reminders_reconcile(now=timezone.now()) == 1
+    # The server frees the lock once it has seen the connection end, a moment after the close:
+    # the next sweeps reconcile the row then, once.
+    wait_for(
+        lambda: reminders_reconcile(now=timezone.now()) == 1,
+        timeout=10,
+        what="the row reconciled once its worker's lock was freed",
+    )
     row.refresh_from_db()
     assert row.status == ReminderStatus.FAILED  # the test mail backend cannot say if it went out
 

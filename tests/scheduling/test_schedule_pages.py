@@ -177,7 +177,7 @@ def test_a_cancellation_offers_the_waiting_patients_first(
     assert entry.booked == rebooked
 
 
-def test_ics_feeds_contain_exactly_the_booked_appointments(
+def test_ics_feeds_hold_the_booked_appointments_and_the_cancelled_one_as_cancelled(
     client, booked, patient, other_patient, therapist, front_desk, types, soon
 ):
     scheduling_services.appointment_book(
@@ -202,7 +202,8 @@ def test_ics_feeds_contain_exactly_the_booked_appointments(
         assert response["Content-Type"].startswith("text/calendar")
         calendar = Calendar.from_ical(response.content)
         return {
-            (event.decoded("dtstart"), event.decoded("dtend")) for event in calendar.walk("VEVENT")
+            (event.decoded("dtstart"), event.decoded("dtend"), str(event["status"]))
+            for event in calendar.walk("VEVENT")
         }
 
     therapist_feed = scheduling_services.calendar_feed_issue(
@@ -210,12 +211,16 @@ def test_ics_feeds_contain_exactly_the_booked_appointments(
     )
     patient_feed = scheduling_services.calendar_feed_issue(created_by=front_desk, patient=patient)
     booked_for_therapist = {
-        (a.starts_at, a.ends_at)
+        (a.starts_at, a.ends_at, "CONFIRMED")
         for a in Appointment.objects.filter(therapist=therapist, status="booked")
     }
-    assert events(therapist_feed) == booked_for_therapist
     assert len(booked_for_therapist) == 2
-    assert events(patient_feed) == {(booked.starts_at, booked.ends_at)}
+    cancelled_event = (cancelled.starts_at, cancelled.ends_at, "CANCELLED")
+    assert events(therapist_feed) == booked_for_therapist | {cancelled_event}
+    assert events(patient_feed) == {
+        (booked.starts_at, booked.ends_at, "CONFIRMED"),
+        cancelled_event,
+    }
 
 
 def test_a_revoked_or_forged_feed_is_gone(client, booked, therapist, front_desk):
