@@ -205,6 +205,7 @@ INSTALLED_APPS = [
     "reminders",
     "scheduling",
     "assessments",
+    "questionnaires",
     "exercises",
     "records",
     "dashboard",
