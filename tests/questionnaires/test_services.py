@@ -21,6 +21,7 @@ from questionnaires.models import (
     RequestReason,
     RequestStatus,
 )
+from records.services import patient_anonymise
 from tests.factories import LicensedInstrumentFactory
 
 pytestmark = pytest.mark.django_db
@@ -139,8 +140,6 @@ def test_a_discharged_or_anonymised_patient_is_refused(patient, clinic_admin, in
     with pytest.raises(ValidationError) as refused:
         ask(patient, instruments["nprs-leg"], clinic_admin)
     assert "discharged" in messages(refused.value)["patient"][0]
-    from records.services import patient_anonymise
-
     patient_anonymise(patient=patient, by=clinic_admin)
     with pytest.raises(ValidationError) as refused:
         ask(patient, instruments["nprs-leg"], clinic_admin)
