@@ -40,6 +40,8 @@ _OUT_OF_DATE_FORM = "This form is out of date; reload it."
 
 
 # --- Checks shared by the services ----------------------------------------------------------
+# Every write locks the patient's row first, then the request's: one order, no deadlock between
+# a patient submitting and a therapist entering paper answers or asking at the same moment.
 
 
 def _staff_may_change(user: User, patient: Patient, *, doing: str) -> None:
@@ -109,7 +111,7 @@ def _lock_open_request(request: QuestionnaireRequest) -> QuestionnaireRequest:
 
 
 def _request_values_check(
-    patient: Patient, *, reason: Any, due_on: Any, message: Any, today: date
+    *, reason: Any, due_on: Any, message: Any, today: date
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if reason not in RequestReason.values:
@@ -160,9 +162,7 @@ def request_create(
     today = patient.clinic.local_today()
     if due_on is None:
         due_on = today + timedelta(days=DEFAULT_DUE_DAYS)
-    errors = _request_values_check(
-        patient, reason=reason, due_on=due_on, message=message, today=today
-    )
+    errors = _request_values_check(reason=reason, due_on=due_on, message=message, today=today)
     if errors:
         raise ValidationError(errors)
     _open_request_refusal(patient, instrument)
@@ -272,8 +272,8 @@ def response_save_progress(
     """Keep the patient's answers so far, to resume later. Each answer is checked (unknown item,
     value not an option); unanswered items are fine until the answers are submitted."""
     _patient_request(actor, request)
+    _lock_active_patient(request.patient)
     locked = _lock_open_request(request)
-    _lock_active_patient(locked.patient)
     response = _response_for(locked)
     response.answers, response.item_labels = _parsed_answers(
         response.answered_definition(),
@@ -352,10 +352,10 @@ def response_submit(
     existing = _already_submitted(key, patient_id=request.patient_id)
     if existing is not None:
         return existing, False
+    _lock_active_patient(request.patient)
     locked = _lock_open_request_or_answered(request, key)
     if isinstance(locked, QuestionnaireResponse):
         return locked, False
-    _lock_active_patient(locked.patient)
     response = _complete(
         locked,
         answers=answers,
