@@ -25,6 +25,8 @@ AUDITED_MODELS = {
     "exercises.Prescription": "patient_id",
     "exercises.PrescriptionVersion": "prescription__patient_id",
     "exercises.SessionLog": "patient_id",
+    "questionnaires.QuestionnaireRequest": "patient_id",
+    "questionnaires.QuestionnaireResponse": "patient_id",
 }
 # Models that hold patient data but are not audited row by row, and why. A test fails when a
 # model with a path to a patient is in neither list.

@@ -33,21 +33,32 @@ class Action(StrEnum):
     DISCHARGE = "discharge"
     ISSUE_LINK = "issue_link"  # give the patient a personal sign-in link
     RECORD_SELF_TEST = "record_self_test"  # the patient's own knee-to-wall test at home
+    # The patient's own answers to an outcome questionnaire; staff enter paper answers under
+    # CHANGE_CLINICAL instead, so that an answer is always either the patient's or entered.
+    ANSWER_QUESTIONNAIRE = "answer_questionnaire"
     EXPORT = "export"  # a copy of everything held about the patient (FHIR, CSV)
     ANONYMISE = "anonymise"  # remove a discharged patient's identity, keep the statistics
 
 
+# What only the patient does for themselves.
+_PATIENT_ONLY = frozenset({Action.RECORD_SELF_TEST, Action.ANSWER_QUESTIONNAIRE})
 _STAFF_ACTIONS: dict[str, frozenset[Action]] = {
-    Role.CLINIC_ADMIN: frozenset(Action) - {Action.RECORD_SELF_TEST},
+    Role.CLINIC_ADMIN: frozenset(Action) - _PATIENT_ONLY,
     # Anonymising cannot be undone, so it is the clinic admin's decision alone.
-    Role.THERAPIST: frozenset(Action) - {Action.RECORD_SELF_TEST, Action.ANONYMISE},
+    Role.THERAPIST: frozenset(Action) - _PATIENT_ONLY - {Action.ANONYMISE},
     # The front desk registers patients and keeps their contact details, but sees no
     # clinical record.
     Role.FRONT_DESK: frozenset({Action.VIEW, Action.CHANGE, Action.ISSUE_LINK}),
 }
 # A patient may take a copy of their own record: the right of access.
 _PATIENT_ACTIONS = frozenset(
-    {Action.VIEW, Action.VIEW_CLINICAL, Action.RECORD_SELF_TEST, Action.EXPORT}
+    {
+        Action.VIEW,
+        Action.VIEW_CLINICAL,
+        Action.RECORD_SELF_TEST,
+        Action.ANSWER_QUESTIONNAIRE,
+        Action.EXPORT,
+    }
 )
 
 

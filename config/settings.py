@@ -216,6 +216,7 @@ INSTALLED_APPS = [
     "reminders",
     "scheduling",
     "assessments",
+    "questionnaires",
     "exercises",
     "records",
     "dashboard",
