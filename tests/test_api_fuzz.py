@@ -17,6 +17,7 @@ it alone).
 
 from __future__ import annotations
 
+import copy
 import uuid
 from dataclasses import dataclass
 from datetime import time, timedelta
@@ -77,10 +78,12 @@ def _config(*, max_examples: int, coverage: bool) -> schemathesis.Config:
     )
 
 
+# The same schema /api/v1/schema/ serves, generated in-process: collection needs no database.
+DOCUMENT = SchemaGenerator().get_schema(request=None, public=True)
+
+
 def _load_schema(config: schemathesis.Config):
-    # The same schema /api/v1/schema/ serves, generated in-process: collection needs no database.
-    document = SchemaGenerator().get_schema(request=None, public=True)
-    loaded = schemathesis.openapi.from_dict(document, config=config)
+    loaded = schemathesis.openapi.from_dict(copy.deepcopy(DOCUMENT), config=config)
     loaded.app = get_wsgi_application()
     return loaded
 
