@@ -25,13 +25,13 @@ from clinic.access import (
     patient_for,
     patient_named_in_body,
 )
-from clinic.filters import ApiFilterSet, UtcIsoDateTimeFilter
+from clinic.filters import ApiFilterSet, IdFilter, UtcIsoDateTimeFilter
 from clinic.models import User
 from clinic.selectors import clinic_therapist
 
 
 class AssessmentFilter(ApiFilterSet):
-    patient = filters.NumberFilter(field_name="patient_id")
+    patient = IdFilter(field_name="patient_id")
     kind = filters.ChoiceFilter(choices=AssessmentKind.choices)
     measured_after = UtcIsoDateTimeFilter(method="filter_measured_after")
     measured_before = UtcIsoDateTimeFilter(method="filter_measured_before")
@@ -107,7 +107,7 @@ class AssessmentViewSet(
     filterset_class = AssessmentFilter
     search_fields: list[str] = []
     ordering_fields: list[str] = []
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "int"
     queryset = Assessment.objects.none()
     http_method_names = ["get", "post", "put", "head", "options"]
 

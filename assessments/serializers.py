@@ -20,6 +20,19 @@ class InchesField(serializers.Field):
         return str(from_micrometres(micrometres, "in"))
 
 
+SIDES = [(Side.LEFT.value, Side.LEFT.label), (Side.RIGHT.value, Side.RIGHT.label)]
+
+
+@extend_schema_field(
+    {"type": "string", "enum": [value for value, _ in SIDES]}, component_name="ShorterSideEnum"
+)
+class ShorterSideField(serializers.ChoiceField):
+    """Left or right: a side of the body, unlike a symptomatic side (which may be both or none)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(choices=SIDES, **kwargs)
+
+
 class ChangeSerializer(serializers.Serializer):
     delta_cm = CentimetresField(
         source="delta_um",
@@ -75,7 +88,9 @@ class AsymmetrySerializer(serializers.Serializer):
         "difference is larger than this.",
     )
     flagged = serializers.BooleanField(help_text="Over the clinic's threshold: a prompt to look.")
-    shorter_side = serializers.CharField(allow_null=True)
+    shorter_side = ShorterSideField(
+        allow_null=True, help_text="null when the sides are equal, or their order is not known."
+    )
     reason = serializers.CharField(help_text="Why the difference is only a bound or not known.")
 
 

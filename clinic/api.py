@@ -60,7 +60,7 @@ class PatientViewSet(
     ordering_fields = ["last_name", "first_name", "date_of_birth", "created_at", "updated_at"]
     ordering = ["last_name", "first_name", "id"]
     queryset = Patient.objects.none()  # for the schema; get_queryset scopes every request
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "int"
 
     def get_queryset(self):
         return patients_visible_to(actor_for(self.request)).select_related("primary_therapist")
@@ -123,7 +123,7 @@ class PatientViewSet(
         responses=PatientSerializer,
     )
     @action(detail=True, methods=["post"])
-    def discharge(self, request: Request, pk: str) -> Response:
+    def discharge(self, request: Request, pk: int) -> Response:
         actor = actor_for(request)
         patient = patient_for(actor, pk, Action.DISCHARGE)
         options = PatientDischargeSerializer(data=request.data)
@@ -139,7 +139,7 @@ class PatientViewSet(
         summary="Re-activate a discharged patient", request=None, responses=PatientSerializer
     )
     @action(detail=True, methods=["post"])
-    def reactivate(self, request: Request, pk: str) -> Response:
+    def reactivate(self, request: Request, pk: int) -> Response:
         patient = patient_for(actor_for(request), pk, Action.DISCHARGE)
         patient = services.patient_reactivate(patient=patient)
         return Response(self.get_serializer(patient).data)

@@ -4,6 +4,8 @@ import django_filters
 from django import forms
 from django_filters import rest_framework as drf_filters
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
 
@@ -30,9 +32,17 @@ class ApiFilterSet(drf_filters.FilterSet):
         return form.is_valid()
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.NumberFilter):
+    """A record's id: an integer, and typed so in the schema. (NumberFilter reads a decimal and
+    is typed `number`, so generated clients send `?patient=31.0`.)"""
+
+    field_class = forms.IntegerField
+
+
 class PatientFilter(ApiFilterSet):
     status = django_filters.ChoiceFilter(choices=PatientStatus.choices)
-    primary_therapist = django_filters.NumberFilter(field_name="primary_therapist_id")
+    primary_therapist = IdFilter(field_name="primary_therapist_id")
     symptomatic_side = django_filters.ChoiceFilter(choices=Side.choices)
     born_after = django_filters.DateFilter(field_name="date_of_birth", lookup_expr="gte")
     born_before = django_filters.DateFilter(field_name="date_of_birth", lookup_expr="lte")

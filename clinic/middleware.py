@@ -2,6 +2,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from rest_framework.views import APIView
 
 from clinic.models import PatientAccessLink
 
@@ -43,7 +44,8 @@ class PatientSessionMiddleware:
 
 
 class ClinicTimeZoneMiddleware:
-    """Shows times in the clinic's zone: the staff member's clinic, or the patient's."""
+    """Shows times in the clinic's zone: the staff member's clinic, or the patient's. Pages
+    only: the API answers in UTC (see process_view)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -59,3 +61,11 @@ class ClinicTimeZoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> None:
+        # The API gives one representation of an instant, UTC with a Z, whoever asks. A token
+        # is read by DRF after this middleware (so a token request never had a zone), and a
+        # session must not shift the same instant to the clinic's offset.
+        view_class = getattr(view_func, "cls", None)
+        if isinstance(view_class, type) and issubclass(view_class, APIView):
+            timezone.deactivate()

@@ -1,8 +1,52 @@
+from collections.abc import Collection
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clinic.models import Patient, ReminderChannel, Side, User
 from clinic.services import PATIENT_CLINICAL_FIELDS
+
+
+class WithholdsFieldsFromSomeRoles:
+    """A mixin for an answer with fields some roles never receive (the front desk sees no
+    clinical data, a patient not the front desk's note).
+
+    The API publishes one schema, the same for every caller, and every answer must be valid
+    in it: the fields are always declared, the schema marks them optional (below), and
+    to_representation leaves them out for the roles that may not have them.
+    """
+
+    withheld_from_some_roles: tuple[str, ...] = ()
+
+    def withheld_fields(self) -> Collection[str]:
+        """The fields this caller does not receive, from the serializer's context."""
+        raise NotImplementedError
+
+    def to_representation(self, instance) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        for name in self.withheld_fields():
+            data.pop(name, None)
+        return data
+
+
+class WithheldFieldsAreOptional(OpenApiSerializerExtension):
+    """The schema of a WithholdsFieldsFromSomeRoles serializer: its withheld fields are not
+    required (a generated client then reads an answer without them as unset, not an error)."""
+
+    target_class = WithholdsFieldsFromSomeRoles
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        optional = set(self.target.withheld_from_some_roles)
+        required = [name for name in schema.get("required", []) if name not in optional]
+        if required:
+            schema["required"] = required
+        else:
+            schema.pop("required", None)
+        return schema
 
 
 class TherapistSerializer(serializers.ModelSerializer):
@@ -24,8 +68,10 @@ class OptionalEmailField(serializers.CharField):
     an empty string cannot be."""
 
 
-class PatientSerializer(serializers.ModelSerializer):
+class PatientSerializer(WithholdsFieldsFromSomeRoles, serializers.ModelSerializer):
     """A patient as the API shows it; clinical fields only to roles that may see them."""
+
+    withheld_from_some_roles = tuple(sorted(PATIENT_CLINICAL_FIELDS))
 
     primary_therapist = TherapistSerializer(read_only=True, allow_null=True)
     full_name = serializers.CharField(read_only=True)
@@ -52,13 +98,15 @@ class PatientSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "symptomatic_side": {
+                "help_text": "Clinical: absent for the front desk, which sees no clinical data."
+            }
+        }
 
-    def get_fields(self):
-        fields = super().get_fields()
-        if not self.context.get("show_clinical", False):
-            for name in PATIENT_CLINICAL_FIELDS:
-                fields.pop(name, None)
-        return fields
+    def withheld_fields(self) -> Collection[str]:
+        # The view says whether the caller's role sees clinical data (clinic.access).
+        return () if self.context.get("show_clinical", False) else self.withheld_from_some_roles
 
 
 class PatientInputSerializer(serializers.Serializer):

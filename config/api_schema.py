@@ -1,4 +1,9 @@
-"""The API's error answers, declared in the OpenAPI schema for every operation that gives them.
+"""The API's OpenAPI schema: one document for every caller, with the error answers.
+
+The schema is generated as for nobody (SchemaView), so every caller, whatever their role or
+credentials, gets the same bytes; an answer some roles get with fewer fields is described with
+those fields optional (clinic.serializers.WithholdsFieldsFromSomeRoles), never by a schema of
+the caller's own.
 
 drf-spectacular describes only the successful answers; clients (and the API fuzzer in
 tests/test_api_fuzz.py) need the refusals too. They follow from how the API is built, so they
@@ -9,7 +14,8 @@ are added in one place instead of on each view:
 - 404 for an operation with an id in its path (unknown, or another clinic's) and for a list
   asked for a page beyond its last;
 - 400 for an operation that takes a body, query parameters, or changes something (a service
-  refusing, e.g. discharging a discharged patient), naming each offending field.
+  refusing, e.g. discharging a discharged patient), naming each offending field;
+- 415 for an operation that takes a body, sent as anything but JSON.
 
 An operation that declares one of these itself keeps its own.
 """
@@ -17,6 +23,10 @@ An operation that declares one of these itself keeps its own.
 from __future__ import annotations
 
 from typing import Any
+
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 ERROR = "Error"
 VALIDATION_ERROR = "ValidationError"
@@ -51,6 +61,7 @@ DESCRIPTIONS = {
     "401": ("Not signed in: no or an invalid token or session.", ERROR),
     "403": ("Signed in, but the role may not do this.", ERROR),
     "404": ("No such record in your scope, or no such page.", ERROR),
+    "415": ("The body is not JSON (Content-Type: application/json).", ERROR),
 }
 
 WRITES = {"post", "put", "patch", "delete"}
@@ -73,6 +84,8 @@ def _statuses(method: str, operation: dict[str, Any], document: dict[str, Any]) 
         statuses += ["401", "403"]
     if in_path or "page" in in_query:
         statuses.append("404")
+    if "requestBody" in operation:
+        statuses.append("415")
     return statuses
 
 
@@ -99,3 +112,41 @@ def declare_error_responses(result: dict[str, Any], generator, request, public) 
                     },
                 )
     return result
+
+
+def _null_as_a_type(node: Any) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _null_as_a_type(item)
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("nullable") is True and isinstance(node.get("type"), str):
+        del node["nullable"]
+        node["type"] = [node["type"], "null"]
+    for value in node.values():
+        _null_as_a_type(value)
+
+
+def declare_nulls_as_json_schema(result: dict[str, Any], generator, request, public):
+    """A drf-spectacular postprocessing hook: OpenAPI 3.0's `nullable`, which some schemas
+    outside drf-spectacular's control still give (DRF's pagination: `next`, `previous`), as
+    OpenAPI 3.1 says it: "null" among the types. 3.1 has no `nullable`; tools ignore it."""
+    _null_as_a_type(result)
+    return result
+
+
+class SchemaView(SpectacularAPIView):
+    """GET /api/v1/schema/: the schema, the same for every caller."""
+
+    def _get_schema_response(self, request: Request) -> Response:
+        # drf-spectacular's own view generates as the caller (each view builds its serializers
+        # with the caller's context): as nobody, what a client is generated from cannot depend
+        # on who fetched it.
+        generator = self.generator_class(urlconf=self.urlconf, patterns=self.patterns)
+        return Response(
+            data=generator.get_schema(request=None, public=True),
+            headers={
+                "Content-Disposition": f'inline; filename="{self._get_filename(request, None)}"'
+            },
+        )

@@ -545,6 +545,9 @@ REST_FRAMEWORK = {
         "clinic.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
+    # A JSON API: bodies are JSON, and so is every request body the schema offers. (Form
+    # encodings cannot say null or a nested list; nothing here uploads files.)
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
@@ -555,7 +558,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Dorsi API",
     "DESCRIPTION": (
         "Patients, knee-to-wall assessments, calf routines and follow-ups for "
-        "physical-therapy clinics. Every list is scoped to the caller's clinic."
+        "physical-therapy clinics. Every list is scoped to the caller's clinic.\n\n"
+        "Request bodies are JSON. Every instant is answered in UTC with a Z "
+        "(2026-01-15T15:30:00Z), whatever the authentication. Ids are integers. This schema "
+        "is the same for every caller: a field some roles never receive is optional here, "
+        "and absent from their answers."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -563,11 +570,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # The paths carry /api/v1 themselves: the server is the site's root.
+    "SERVERS": [{"url": SITE_URL, "description": "This Dorsi installation"}],
+    # JSON Schema proper: "a Therapist or null" is oneOf [Therapist, null], which OpenAPI 3.0's
+    # `nullable` beside a $ref cannot say.
+    "OAS_VERSION": "3.1.0",
     "COMPONENT_SPLIT_REQUEST": True,
-    # The schema declares the 400/401/403/404 answers too (config/api_schema.py).
+    # The router's `.json` twins of each path are left out, as they were when its paths were
+    # regular expressions (config/urls.py).
+    "PREPROCESSING_HOOKS": ["drf_spectacular.hooks.preprocess_exclude_path_format"],
+    # The schema declares the 400/401/403/404/415 answers too (config/api_schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api_schema.declare_error_responses",
+        "config.api_schema.declare_nulls_as_json_schema",
     ],
     "ENUM_NAME_OVERRIDES": {
         "LengthUnitEnum": "clinic.models.LengthUnit",

@@ -26,7 +26,7 @@ from clinic.access import (
     patient_for,
     patient_named_in_body,
 )
-from clinic.filters import ApiFilterSet
+from clinic.filters import ApiFilterSet, IdFilter
 from exercises import selectors, services
 from exercises.models import (
     Exercise,
@@ -112,7 +112,7 @@ class ExerciseViewSet(
     ordering_fields = ["name", "created_at"]
     ordering = ["name", "id"]
     queryset = Exercise.objects.none()  # for the schema; get_queryset scopes every request
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "int"
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -157,7 +157,7 @@ class ExerciseViewSet(
         responses={201: ExerciseSerializer},
     )
     @action(detail=True, methods=["post"])
-    def adapt(self, request: Request, pk: str) -> Response:
+    def adapt(self, request: Request, pk: int) -> Response:
         exercise = self._exercise()
         actor = self._require_admin()
         fields = self._validated_fields(request, partial=True)
@@ -189,7 +189,7 @@ class RoutineTemplateViewSet(
     ordering_fields = ["name", "created_at"]
     ordering = ["name", "id"]
     queryset = RoutineTemplate.objects.none()
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "int"
 
     def get_queryset(self):
         return selectors.routine_templates(clinic_id=actor_for(self.request).user.clinic_id)
@@ -214,7 +214,7 @@ class RoutineTemplateViewSet(
 
 
 class PrescriptionFilter(ApiFilterSet):
-    patient = filters.NumberFilter(field_name="patient_id")
+    patient = IdFilter(field_name="patient_id")
     active = filters.BooleanFilter(
         field_name="ended_on", lookup_expr="isnull", label="Not ended (true) or ended (false)"
     )
@@ -288,7 +288,7 @@ class PrescriptionViewSet(
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = PrescriptionFilter
     queryset = Prescription.objects.none()
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "int"
     http_method_names = ["get", "post", "put", "head", "options"]
 
     def get_queryset(self):
@@ -364,7 +364,7 @@ class PrescriptionViewSet(
         responses=PrescriptionSerializer,
     )
     @action(detail=True, methods=["post"])
-    def end(self, request: Request, pk: str) -> Response:
+    def end(self, request: Request, pk: int) -> Response:
         prescription = self._prescription(Action.CHANGE_CLINICAL)
         services.prescription_end(prescription=prescription, ended_by=actor_for(request).user)
         return Response(_prescription_body(prescription.pk))
@@ -374,7 +374,7 @@ class PrescriptionViewSet(
 
 
 class SessionLogFilter(ApiFilterSet):
-    patient = filters.NumberFilter(field_name="patient_id")
+    patient = IdFilter(field_name="patient_id")
     date_after = filters.DateFilter(field_name="session_date", lookup_expr="gte")
     date_before = filters.DateFilter(field_name="session_date", lookup_expr="lte")
 
@@ -410,7 +410,7 @@ class SessionLogViewSet(
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = SessionLogFilter
     queryset = SessionLog.objects.none()
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "int"
 
     def get_queryset(self):
         visible = clinical_records_visible_to(

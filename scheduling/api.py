@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from clinic import selectors as clinic_selectors
 from clinic.access import Action, Actor, actor_for, patient_named_in_body
-from clinic.filters import ApiFilterSet, UtcIsoDateTimeFilter
+from clinic.filters import ApiFilterSet, IdFilter, UtcIsoDateTimeFilter
 from clinic.models import User
 from scheduling import selectors, services
 from scheduling.models import Appointment, AppointmentKind, AppointmentStatus, AppointmentType
@@ -84,8 +84,8 @@ def _conflict_body(exc: services.AppointmentConflict) -> dict:
 
 
 class AppointmentFilter(ApiFilterSet):
-    therapist = filters.NumberFilter(field_name="therapist_id")
-    patient = filters.NumberFilter(field_name="patient_id")
+    therapist = IdFilter(field_name="therapist_id")
+    patient = IdFilter(field_name="patient_id")
     status = filters.ChoiceFilter(choices=AppointmentStatus.choices)
     starts_after = UtcIsoDateTimeFilter(
         field_name="starts_at", lookup_expr="gte", label="Starting at or after this moment"
@@ -125,7 +125,7 @@ class AppointmentViewSet(
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = AppointmentFilter
     queryset = Appointment.objects.none()  # for the schema; get_queryset scopes every request
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "int"
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
@@ -186,7 +186,7 @@ class AppointmentViewSet(
         responses={200: AppointmentSerializer, **CONFLICT_RESPONSE},
     )
     @action(detail=True, methods=["post"])
-    def reschedule(self, request: Request, pk: str) -> Response:
+    def reschedule(self, request: Request, pk: int) -> Response:
         actor, appointment = self._staff_appointment(request)
         serializer = AppointmentRescheduleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -205,7 +205,7 @@ class AppointmentViewSet(
         responses=AppointmentSerializer,
     )
     @action(detail=True, methods=["post"])
-    def cancel(self, request: Request, pk: str) -> Response:
+    def cancel(self, request: Request, pk: int) -> Response:
         actor, appointment = self._staff_appointment(request)
         appointment = services.appointment_cancel(appointment=appointment, by=actor.user)
         return Response(self.get_serializer(appointment).data)
@@ -216,7 +216,7 @@ class AppointmentViewSet(
         responses=AppointmentSerializer,
     )
     @action(detail=True, methods=["post"])
-    def mark(self, request: Request, pk: str) -> Response:
+    def mark(self, request: Request, pk: int) -> Response:
         _, appointment = self._staff_appointment(request)
         serializer = AppointmentMarkSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

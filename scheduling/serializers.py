@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clinic.models import Patient
-from clinic.serializers import TherapistSerializer
+from clinic.serializers import TherapistSerializer, WithholdsFieldsFromSomeRoles
 from scheduling.models import Appointment, AppointmentKind, AppointmentStatus, AppointmentType
 
 FREE_SLOTS_MAX_DAYS = 31
@@ -101,19 +101,22 @@ class AppointmentTypeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AppointmentSerializer(serializers.ModelSerializer):
+class AppointmentSerializer(WithholdsFieldsFromSomeRoles, serializers.ModelSerializer):
     """An appointment; a patient sees their own without the front-desk note and booker."""
 
     patient = PatientSummarySerializer(read_only=True)
     therapist = TherapistSerializer(read_only=True)
     appointment_type = AppointmentTypeSerializer(read_only=True)
     status = AppointmentStatusField(read_only=True)
-    note = serializers.CharField(read_only=True, help_text="Front-desk note; staff only.")
+    note = serializers.CharField(
+        read_only=True, help_text="Front-desk note; staff only: absent for a patient."
+    )
     booked_by = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="Id of the staff member who booked it; staff only."
+        read_only=True,
+        help_text="Id of the staff member who booked it; staff only: absent for a patient.",
     )
 
-    staff_only_fields = ("note", "booked_by")
+    withheld_from_some_roles = ("note", "booked_by")
 
     class Meta:
         model = Appointment
@@ -132,12 +135,8 @@ class AppointmentSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_fields(self):
-        fields = super().get_fields()
-        if self.context.get("for_patient", False):
-            for name in self.staff_only_fields:
-                fields.pop(name, None)
-        return fields
+    def withheld_fields(self) -> tuple[str, ...]:
+        return self.withheld_from_some_roles if self.context.get("for_patient", False) else ()
 
 
 class ConflictingAppointmentSerializer(serializers.ModelSerializer):

@@ -1,27 +1,34 @@
 """Fuzzing the API with schemathesis against the schema drf-spectacular generates.
 
-Every operation of /api/v1/ is called with generated requests, valid and invalid (the schema's
-examples, the coverage phase's boundary values, random cases), as a therapist and as a clinic
-admin of a clinic with real data. Every answer must be no server error, a status the schema
-declares, the declared content type and a body the schema describes. Even ids are pointed at
-the seeded records (see aim_at_seeded_records), so cases reach real records, not only 404s.
+Every operation of /api/v1/ is called with generated requests, valid and invalid, as every role
+of a clinic with real data: a therapist and a clinic admin (the schema's examples, the coverage
+phase's boundary values, random cases), the front desk and a patient (the examples and fewer
+random cases: their requests meet the same input rules, and what differs for them is what they
+are refused and the narrower answers they get). Every answer must be no server error, a status
+the schema declares, the declared content type and a body the schema describes: the one
+schema, which holds for every role. Even ids are pointed at the seeded records (see
+aim_at_seeded_records), so cases reach real records, not only 404s.
 
-Bounded for CI: MAX_EXAMPLES random cases per operation and role on top of the examples and
-the coverage phase, derandomized, so every run sends the same requests
-(`./dorsi test tests/test_api_fuzz.py` runs it alone).
+Bounded for CI: per operation and role, the examples plus MAX_EXAMPLES random cases and the
+coverage phase for the clinicians, NARROW_ROLE_EXAMPLES random cases for the others;
+derandomized, so every run sends the same requests (`./dorsi test tests/test_api_fuzz.py` runs
+it alone).
 """
 
 from __future__ import annotations
 
+import copy
 import uuid
 from dataclasses import dataclass
 from datetime import time, timedelta
 
 import pytest
 import schemathesis
+from django.conf import settings as django_settings
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -35,11 +42,17 @@ from schemathesis.specs.openapi.checks import (
 from exercises import services as exercise_services
 from exercises.models import Exercise
 from scheduling import services as scheduling_services
-from tests.conftest import api_token_for
+from tests.conftest import api_token_for, sign_in_patient
 from tests.factories import PatientFactory, record_knee_to_wall
 
 MAX_EXAMPLES = 25
+NARROW_ROLE_EXAMPLES = 5
 SEED = 20261125
+# Roles that may reach every rule behind the API, and roles that are mostly refused.
+CLINICIANS = ["therapist", "clinic_admin"]
+NARROW_ROLES = ["front_desk", "patient"]
+# Any well-formed token will do; the patient's session checks it on writes, as the pages do.
+CSRF_TOKEN = "fuzz" * 8
 
 CHECKS = [
     not_a_server_error,
@@ -48,30 +61,35 @@ CHECKS = [
     response_schema_conformance,
 ]
 
-CONFIG = schemathesis.Config.from_dict(
-    {
-        "seed": SEED,
-        "generation": {
-            "max-examples": MAX_EXAMPLES,
-            "deterministic": True,
-            # The token is sent by the test; generated Authorization headers and session
-            # cookies would only test the 401 path, over and over.
-            "with-security-parameters": False,
-        },
-        "phases": {"stateful": {"enabled": False}},
-    }
-)
+
+def _config(*, max_examples: int, coverage: bool) -> schemathesis.Config:
+    return schemathesis.Config.from_dict(
+        {
+            "seed": SEED,
+            "generation": {
+                "max-examples": max_examples,
+                "deterministic": True,
+                # The credentials are sent by the test; generated Authorization headers and
+                # session cookies would only test the 401 path, over and over.
+                "with-security-parameters": False,
+            },
+            "phases": {"stateful": {"enabled": False}, "coverage": {"enabled": coverage}},
+        }
+    )
 
 
-def _load_schema():
-    # The same schema /api/v1/schema/ serves, generated in-process: collection needs no database.
-    document = SchemaGenerator().get_schema(request=None, public=True)
-    loaded = schemathesis.openapi.from_dict(document, config=CONFIG)
+# The same schema /api/v1/schema/ serves, generated in-process: collection needs no database.
+DOCUMENT = SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _load_schema(config: schemathesis.Config):
+    loaded = schemathesis.openapi.from_dict(copy.deepcopy(DOCUMENT), config=config)
     loaded.app = get_wsgi_application()
     return loaded
 
 
-schema = _load_schema()
+schema = _load_schema(_config(max_examples=MAX_EXAMPLES, coverage=True))
+narrow_schema = _load_schema(_config(max_examples=NARROW_ROLE_EXAMPLES, coverage=False))
 
 
 @pytest.fixture
@@ -93,13 +111,30 @@ def keep_the_test_connection():
 class World:
     """The seeded clinic: one real record behind each kind of path id."""
 
-    tokens: dict[str, str]
+    credentials: dict[str, dict]  # by role: the headers and cookies to send
     ids: dict[str, int]  # by the collection in the path
     references: dict[str, int]  # by the name of a field or query parameter
 
 
+def _patient_session(patient) -> dict:
+    client = Client()
+    sign_in_patient(client, patient)
+    session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    return {
+        "headers": {"X-CSRFToken": CSRF_TOKEN},
+        "cookies": {
+            django_settings.SESSION_COOKIE_NAME: session,
+            django_settings.CSRF_COOKIE_NAME: CSRF_TOKEN,
+        },
+    }
+
+
+def _token(user) -> dict:
+    return {"headers": {"Authorization": f"Token {api_token_for(user)}"}}
+
+
 @pytest.fixture
-def world(clinic, therapist, clinic_admin, exercise_library, keep_the_test_connection) -> World:
+def seeded_world(clinic, therapist, clinic_admin, front_desk, exercise_library) -> World:
     for weekday in range(7):
         therapist.working_hours.create(weekday=weekday, starts=time(7, 0), ends=time(19, 0))
     patient = PatientFactory(clinic=clinic, primary_therapist=therapist, symptomatic_side="left")
@@ -144,9 +179,11 @@ def world(clinic, therapist, clinic_admin, exercise_library, keep_the_test_conne
     )
     shared = Exercise.objects.filter(clinic__isnull=True).order_by("pk").first()
     return World(
-        tokens={
-            "therapist": api_token_for(therapist),
-            "clinic_admin": api_token_for(clinic_admin),
+        credentials={
+            "therapist": _token(therapist),
+            "clinic_admin": _token(clinic_admin),
+            "front_desk": _token(front_desk),
+            "patient": _patient_session(patient),
         },
         ids={
             "patients": patient.pk,
@@ -170,6 +207,13 @@ def world(clinic, therapist, clinic_admin, exercise_library, keep_the_test_conne
             "appointment_type": follow_up.pk,
         },
     )
+
+
+@pytest.fixture
+def world(seeded_world, keep_the_test_connection) -> World:
+    # In this order: the patient signs in through Django's test client, which connects the
+    # signals again after its request.
+    return seeded_world
 
 
 def _is_number(value) -> bool:
@@ -217,14 +261,29 @@ def aim_at_seeded_records(case, world: World) -> None:
     _aim(case.body, world.references, always=always)
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("role", ["therapist", "clinic_admin"])
-@schema.parametrize()
-@settings(
+def call_and_validate_as(role: str, case, world: World) -> None:
+    aim_at_seeded_records(case, world)
+    case.call_and_validate(**world.credentials[role], checks=CHECKS)
+
+
+HYPOTHESIS = settings(
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", CLINICIANS)
+@schema.parametrize()
+@HYPOTHESIS
 def test_the_api_answers_every_request_as_its_schema_says(case, role, world):
-    aim_at_seeded_records(case, world)
-    case.call_and_validate(headers={"Authorization": f"Token {world.tokens[role]}"}, checks=CHECKS)
+    call_and_validate_as(role, case, world)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", NARROW_ROLES)
+@narrow_schema.parametrize()
+@HYPOTHESIS
+def test_the_api_answers_the_front_desk_and_a_patient_as_its_schema_says(case, role, world):
+    call_and_validate_as(role, case, world)

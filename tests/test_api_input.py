@@ -1,5 +1,6 @@
 """Input the API refuses with a 400 naming the field: filters sent with no value, and names
-carrying invisible text-direction characters that would make them display as another name."""
+carrying invisible text-direction characters that would make them display as another name; and
+bodies that are not JSON, with a 415."""
 
 import importlib
 
@@ -43,6 +44,21 @@ def test_a_filter_sent_with_no_value_is_refused_naming_it(client_as, url, parame
 
 def test_a_search_may_be_empty(client_as, patient):
     assert client_as("therapist").get("/api/v1/patients/", {"search": ""}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "encoding", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=BoUnDaRy"]
+)
+def test_a_body_that_is_not_json_is_refused_and_changes_nothing(client_as, patient, encoding):
+    # A form cannot say null or send a nested list: the API is JSON only, as its schema says.
+    body = "first_name=Alexa" if encoding.startswith("application") else "--BoUnDaRy--\r\n"
+    response = client_as("therapist").patch(
+        f"/api/v1/patients/{patient.pk}/", body, content_type=encoding
+    )
+    assert response.status_code == 415
+    assert "Unsupported media type" in response.json()["detail"]
+    patient.refresh_from_db()
+    assert patient.first_name == "Alex"
 
 
 def _api_views():

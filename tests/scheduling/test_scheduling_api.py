@@ -1,12 +1,14 @@
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from clinic.models import Role
 from clinic.times import at_local
 from scheduling import services as scheduling_services
 from scheduling.models import Appointment, AppointmentKind, AppointmentStatus, TimeOff
+from tests.conftest import api_token_for
 from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -151,6 +153,21 @@ def test_staff_see_the_whole_appointment(client_as, booked, patient, therapist):
     assert body["booked_by"] == therapist.pk
     assert body["series"] is None
     assert "symptomatic_side" not in body["patient"]
+
+
+def test_an_instant_comes_back_in_utc_with_a_z_whoever_asks_and_however(
+    client_as, booked, therapist
+):
+    # The clinic's zone (America/Chicago) is for pages; a session once shifted the API's
+    # answers to it, while a token answered in UTC.
+    url = f"{LIST}{booked['alex'].pk}/"
+    token = {"Authorization": f"Token {api_token_for(therapist)}"}
+    expected = booked["alex"].starts_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    by_token = Client().get(url, headers=token).json()
+    assert by_token["starts_at"] == expected
+    for role in ("therapist", "front_desk", "patient"):
+        assert client_as(role).get(url).json()["starts_at"] == expected, role
+    assert client_as("therapist").get(url).json() == by_token
 
 
 def test_a_patient_sees_their_appointment_without_the_note_or_the_booker(client_as, booked):
