@@ -2,7 +2,7 @@
 icalendar library that writes them (vobject and ics), asked with HEAD and with conditional
 GETs, after moves, cancellations and marks."""
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 import ics
 import pytest
@@ -14,7 +14,6 @@ from django.utils.http import http_date
 
 from clinic import services as clinic_services
 from clinic.models import Patient
-from clinic.times import at_local
 from scheduling import calendar_feeds
 from scheduling import reminders as scheduling_reminders
 from scheduling import services as scheduling_services
@@ -32,17 +31,9 @@ def _uid_domain(settings):
 
 
 @pytest.fixture
-def types(clinic):
-    return {t.kind: t for t in scheduling_services.appointment_types_ensure(clinic=clinic)}
-
-
-@pytest.fixture
-def soon(clinic):
-    return at_local(clinic.local_now().date() + timedelta(days=2), time(10), clinic.zone)
-
-
-@pytest.fixture
 def booked(patient, therapist, front_desk, types, soon):
+    """As the shared one (tests/scheduling/conftest.py), with a front-desk note that no
+    patient's feed may show."""
     all_day_hours(therapist)
     return scheduling_services.appointment_book(
         patient=patient,

@@ -14,28 +14,6 @@ from tests.scheduling.test_scheduling import all_day_hours
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def types(clinic):
-    return {t.kind: t for t in scheduling_services.appointment_types_ensure(clinic=clinic)}
-
-
-@pytest.fixture
-def soon(clinic):
-    return at_local(clinic.local_now().date() + timedelta(days=2), time(10), clinic.zone)
-
-
-@pytest.fixture
-def booked(patient, therapist, front_desk, types, soon):
-    all_day_hours(therapist)
-    return scheduling_services.appointment_book(
-        patient=patient,
-        therapist=therapist,
-        appointment_type=types[AppointmentKind.FOLLOW_UP],
-        starts_at=soon,
-        booked_by=front_desk,
-    )
-
-
 def status_of(response) -> int | str:
     if response.status_code == 302 and response.url.startswith("/accounts/login/"):
         return "login"
