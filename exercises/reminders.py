@@ -19,19 +19,32 @@ from reminders.handlers import Message, ReminderHandler, reminder_handler
 from reminders.models import Reminder, ReminderKind
 from reminders.planning import patient_reminder_plan
 
+VersionRow = tuple  # (prescription_id, effective_from, times_per_day, days_of_week, ended_on)
 
-def exercise_reminder_days(*, patient: Patient, first: date, days: int) -> list[datetime]:
-    """When the patient's home-exercise reminders fall: their local reminder time on each
-    prescribed day (wall-clock time, so the same hour across DST changes)."""
-    rows = PrescriptionVersion.objects.filter(prescription__patient=patient).values_list(
+
+def prescription_versions_by_patient(patient_ids: list[int]) -> dict[int, list[VersionRow]]:
+    """Every prescription version of these patients, in one query (the planner's chunk)."""
+    by_patient: dict[int, list[VersionRow]] = {patient_id: [] for patient_id in patient_ids}
+    rows = PrescriptionVersion.objects.filter(prescription__patient_id__in=patient_ids).values_list(
+        "prescription__patient_id",
         "prescription_id",
         "effective_from",
         "times_per_day",
         "days_of_week",
         "prescription__ended_on",
     )
-    ended = {row[0]: row[4] for row in rows}
-    schedules = schedules_from_versions([row[:4] for row in rows], ended)
+    for patient_id, *row in rows:
+        by_patient[patient_id].append(tuple(row))
+    return by_patient
+
+
+def exercise_reminder_days(
+    *, patient: Patient, versions: list[VersionRow], first: date, days: int
+) -> list[datetime]:
+    """When the patient's home-exercise reminders fall: their local reminder time on each
+    prescribed day (wall-clock time, so the same hour across DST changes)."""
+    ended = {row[0]: row[4] for row in versions}
+    schedules = schedules_from_versions([row[:4] for row in versions], ended)
     moments = []
     for offset in range(days):
         day = first + timedelta(days=offset)
@@ -48,9 +61,12 @@ class ExerciseReminders(ReminderHandler):
         self, patients: list[tuple[Patient, str]], *, now: datetime, days_ahead: int
     ) -> int:
         planned = 0
+        versions = prescription_versions_by_patient([patient.pk for patient, _ in patients])
         for patient, channel in patients:
             today = patient.clinic.local_today(now)
-            for moment in exercise_reminder_days(patient=patient, first=today, days=days_ahead):
+            for moment in exercise_reminder_days(
+                patient=patient, versions=versions[patient.pk], first=today, days=days_ahead
+            ):
                 if moment <= now:
                     continue
                 patient_reminder_plan(
