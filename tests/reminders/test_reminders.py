@@ -143,6 +143,14 @@ def test_the_patients_answer_shows_on_the_schedule(booking, client, client_as):
     assert rows[0]["item"].reason == "reschedule"
 
 
+def test_the_answer_page_shows_the_clinics_time_to_a_patient_without_a_session(booking, client):
+    """The link is opened from a message, signed in as nobody: the time is the clinic's
+    (10:00), not the server's UTC."""
+    token = response_url(booking, "confirmed").split("/r/answer/")[1].rstrip("/")
+    page = client.post(f"/r/answer/{token}/").content.decode()
+    assert ", 10:00</p>" in page
+
+
 def test_the_opt_out_link_stops_reminders(booking, client):
     token = opt_out_url(booking.patient).split("/r/stop/")[1].rstrip("/")
     client.post(f"/r/stop/{token}/")
