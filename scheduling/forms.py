@@ -21,6 +21,20 @@ from scheduling.models import AppointmentKind, AppointmentType, WaitlistEntry
 PATIENT_OF_THIS_CLINIC = "Choose a patient of this clinic."
 
 
+def clinic_moment(text: str | None, zone: ZoneInfo) -> dt.datetime | None:
+    """A moment from ISO 8601 text. Without an offset (a datetime-local input sends none) it is
+    a wall time in the clinic's zone, read as `at_local` reads one everywhere else (a time a
+    DST change skips or repeats included); None for text that is empty, malformed or names no
+    such day or hour (2025-02-30T10:00)."""
+    try:
+        moment = parse_datetime((text or "").strip())
+    except ValueError:
+        return None
+    if moment is None or timezone.is_aware(moment):
+        return moment
+    return at_local(moment.date(), moment.time(), zone)
+
+
 class ClinicDateTimeField(forms.DateTimeField):
     """A moment. One given without an offset (a datetime-local input sends none) is a wall time
     in the clinic's zone, whatever zone the server or the request runs in; a wall time that a
@@ -34,17 +48,11 @@ class ClinicDateTimeField(forms.DateTimeField):
         if value in self.empty_values:
             return None
         if isinstance(value, dt.datetime):
-            moment = value
-        else:
-            try:
-                moment = parse_datetime(str(value).strip())
-            except ValueError:  # well formed, but no such day or hour: 2025-02-30T10:00
-                moment = None
-            if moment is None:
-                raise ValidationError(self.error_messages["invalid"], code="invalid")
-        if timezone.is_aware(moment):
-            return moment
-        return at_local(moment.date(), moment.time(), self.zone)
+            value = value.isoformat()
+        moment = clinic_moment(str(value), self.zone)
+        if moment is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return moment
 
 
 @dataclass(frozen=True)

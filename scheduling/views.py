@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_date
 from django.utils.http import http_date
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
@@ -21,7 +21,7 @@ from clinic.models import User
 from clinic.redirects import next_path, redirect_to_next
 from clinic.times import at_local
 from scheduling import calendar_feeds, reminders, selectors, services
-from scheduling.forms import BookingChoice, BookingForm
+from scheduling.forms import BookingChoice, BookingForm, clinic_moment
 from scheduling.models import Appointment, AppointmentStatus, CalendarFeed, WaitlistEntry
 
 DAY_START, DAY_END = time(7), time(20)
@@ -197,9 +197,7 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
                 appointment = services.appointment_mark(appointment=appointment, status=action)
                 messages.success(request, f"Marked {appointment.get_status_display().lower()}.")
             elif action == "reschedule":
-                starts_at = parse_datetime(request.POST.get("starts_at") or "")
-                if starts_at is not None and timezone.is_naive(starts_at):
-                    starts_at = timezone.make_aware(starts_at, actor.clinic.zone)
+                starts_at = clinic_moment(request.POST.get("starts_at"), actor.clinic.zone)
                 appointment = services.appointment_reschedule(
                     appointment=appointment, starts_at=starts_at, by=actor.user
                 )
@@ -382,8 +380,8 @@ def hours(request: HttpRequest) -> HttpResponse:
             elif action == "time_off":
                 services.time_off_add(
                     therapist=therapist,
-                    starts_at=_local_datetime(request.POST.get("starts_at"), actor.clinic),
-                    ends_at=_local_datetime(request.POST.get("ends_at"), actor.clinic),
+                    starts_at=clinic_moment(request.POST.get("starts_at"), actor.clinic.zone),
+                    ends_at=clinic_moment(request.POST.get("ends_at"), actor.clinic.zone),
                     reason=request.POST.get("reason", ""),
                 )
                 messages.success(request, "Time off added.")
@@ -410,13 +408,6 @@ def hours(request: HttpRequest) -> HttpResponse:
             "time_off": therapist.time_off.filter(ends_at__gt=timezone.now()),
         },
     )
-
-
-def _local_datetime(value: str | None, clinic):
-    moment = parse_datetime(value or "")
-    if moment is not None and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, clinic.zone)
-    return moment
 
 
 # --- The patient's answer to an appointment reminder --------------------------------------
