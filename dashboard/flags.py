@@ -28,26 +28,46 @@ class Flag(IntFlag):
     ASYMMETRY = 64
     BELOW_TARGET = 128
     NOT_COMPARABLE = 256
+    # Outcome questionnaires (issue 15), judged against the instrument's MCID.
+    PAIN_WORSE = 512
+    FUNCTION_WORSE = 1024
+    QUESTIONNAIRE_OVERDUE = 2048
 
 
+# In urgency order: the dashboard lists a row's flags in this order.
 FLAG_LABELS = {
     Flag.REGRESSION: "worse beyond the MDC",
+    Flag.PAIN_WORSE: "pain worse beyond the MCID",
+    Flag.FUNCTION_WORSE: "function worse beyond the MCID",
     Flag.HIGH_PAIN: "pain 7+",
     Flag.FAILED_REMINDER: "reminder failed",
     Flag.RETEST_OVERDUE: "re-test overdue",
     Flag.LOW_ADHERENCE: "adherence < 50%",
     Flag.NO_FOLLOW_UP: "no follow-up booked",
+    Flag.QUESTIONNAIRE_OVERDUE: "questionnaire overdue",
     Flag.ASYMMETRY: "asymmetry",
     Flag.BELOW_TARGET: "below target",
     Flag.NOT_COMPARABLE: "change not comparable",
 }
 WEIGHTS = {
     Flag.REGRESSION: 50,
+    # The pain the patient came for (back or leg, NPRS) worse by at least the MCID: as real a
+    # change as the ankle's regression beyond the MDC, and closer to why they came, so the
+    # same weight; with pain 7+ it outranks an ankle regression alone.
+    Flag.PAIN_WORSE: 50,
+    # Disability or function (LEFS, PSFS, a clinic's Oswestry) worse by at least the MCID:
+    # what the patient can no longer do. Just under pain: these are answered less often, so
+    # the worsening they show is older news by the time it is seen.
+    Flag.FUNCTION_WORSE: 45,
     Flag.HIGH_PAIN: 40,
     Flag.FAILED_REMINDER: 25,
     Flag.RETEST_OVERDUE: 20,
     Flag.LOW_ADHERENCE: 15,
     Flag.NO_FOLLOW_UP: 10,
+    # An answer past its due date: the patient has had their reminder, and a nudge at the next
+    # visit (or paper answers) is enough; under no follow-up booked, which loses the patient,
+    # over the prompts that only ask to look (asymmetry, below target).
+    Flag.QUESTIONNAIRE_OVERDUE: 8,
     Flag.ASYMMETRY: 5,
     Flag.BELOW_TARGET: 3,
     # A prompt to measure the gap next time, not a finding: and without it the row would read
@@ -73,6 +93,12 @@ class Facts:
     today: date
     # Since the previous clinic test, per side: whether the latest test can be compared at all.
     previous_changes: tuple[str, ...] = ()
+    # Outcome questionnaires: the latest answers of each pain instrument (NPRS back, leg) and
+    # of each disability or function instrument, since the baseline and since the previous
+    # answers: questionnaires.interpretation.ChangeClass values.
+    pain_changes: tuple[str, ...] = ()
+    function_changes: tuple[str, ...] = ()
+    questionnaire_due_on: date | None = None  # the earliest open request's due date
 
 
 def flags_for(facts: Facts) -> Flag:
@@ -91,6 +117,12 @@ def flags_for(facts: Facts) -> Flag:
         and facts.last_pain_on >= facts.today - timedelta(days=PAIN_RECENT_DAYS)
     ):
         flags |= Flag.HIGH_PAIN
+    if "worse" in facts.pain_changes:
+        flags |= Flag.PAIN_WORSE
+    if "worse" in facts.function_changes:
+        flags |= Flag.FUNCTION_WORSE
+    if facts.questionnaire_due_on is not None and facts.questionnaire_due_on < facts.today:
+        flags |= Flag.QUESTIONNAIRE_OVERDUE
     if facts.has_failed_reminder:
         flags |= Flag.FAILED_REMINDER
     if facts.retest_due_on is not None and facts.retest_due_on < facts.today:

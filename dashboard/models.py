@@ -38,6 +38,10 @@ class PatientSummary(models.Model):
     last_pain_on = models.DateField(null=True, blank=True)
     next_appointment_at = models.DateTimeField(null=True, blank=True)
     retest_due_on = models.DateField(null=True, blank=True)
+    # Outcome questionnaires: which got worse beyond the MCID ('NPRS back 3 → 6'), and when
+    # the oldest open request is (or was) due, in the clinic's time zone.
+    questionnaire_worse = models.CharField(max_length=200, blank=True, default="")
+    questionnaire_due_on = models.DateField(null=True, blank=True)
     flags = models.PositiveIntegerField(default=0)
     urgency = models.PositiveIntegerField(default=0)
     refreshed_at = models.DateTimeField()

@@ -4,6 +4,7 @@ time moves flags), and the reads the dashboard, its cards and the staff digest m
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, F, Q, QuerySet
@@ -18,6 +19,14 @@ from dashboard.models import PatientSummary
 from exercises.models import SessionLog
 from exercises.retest import retest_due_dates
 from exercises.selectors import adherence_for_patients
+from questionnaires.interpretation import ChangeClass
+from questionnaires.scoring import display_total
+from questionnaires.selectors import (
+    Domain,
+    ScoreHistory,
+    oldest_open_due_dates,
+    score_histories,
+)
 from reminders.models import Reminder, ReminderStatus
 from scheduling.models import Appointment, AppointmentStatus
 
@@ -54,6 +63,8 @@ def _refresh_batch(patients: list[Patient]) -> int:
     upcoming = _next_appointments(ids, now)
     retest = retest_due_dates(patients)
     failed = _recently_failed_reminders(ids, now)
+    histories = score_histories(patient_ids=ids)
+    questionnaires_due = oldest_open_due_dates(patient_ids=ids)
 
     rows = []
     thresholds_of: dict[int, Thresholds] = {}
@@ -73,6 +84,8 @@ def _refresh_batch(patients: list[Patient]) -> int:
                 next_appointment_at=upcoming.get(patient.pk),
                 retest_due_on=retest.get(patient.pk),
                 has_failed_reminder=patient.pk in failed,
+                histories=histories.get(patient.pk, []),
+                questionnaire_due_on=questionnaires_due.get(patient.pk),
             )
         )
     fields = [f.name for f in PatientSummary._meta.concrete_fields if not f.primary_key]
@@ -143,6 +156,8 @@ def _summary_row(
     next_appointment_at: datetime | None,
     retest_due_on: date | None,
     has_failed_reminder: bool,
+    histories: Sequence[ScoreHistory] = (),
+    questionnaire_due_on: date | None = None,
 ) -> PatientSummary:
     """One patient's row from what the batch loaded: the latest test, its flags and urgency."""
     latest = readings[-1] if readings else None
@@ -167,6 +182,9 @@ def _summary_row(
         has_upcoming_appointment=next_appointment_at is not None,
         has_failed_reminder=has_failed_reminder,
         today=today,
+        pain_changes=_latest_changes(histories, Domain.PAIN),
+        function_changes=_latest_changes(histories, Domain.FUNCTION),
+        questionnaire_due_on=questionnaire_due_on,
     )
     flags = flags_for(facts) if patient.status == PatientStatus.ACTIVE else Flag(0)
     return PatientSummary(
@@ -196,10 +214,41 @@ def _summary_row(
         last_pain_on=facts.last_pain_on,
         next_appointment_at=next_appointment_at,
         retest_due_on=retest_due_on,
+        questionnaire_worse=_worse_in_words(histories),
+        questionnaire_due_on=questionnaire_due_on,
         flags=int(flags),
         urgency=urgency_of(flags, facts),
         refreshed_at=now,
     )
+
+
+def _latest_changes(histories: Sequence[ScoreHistory], domain: Domain) -> tuple[str, ...]:
+    """The classes of each instrument's latest answers in the domain, since the baseline and
+    since the previous answers, as the interpretation judged them."""
+    changes: list[str] = []
+    for history in histories:
+        if history.domain != domain:
+            continue
+        for change in (history.latest.since_first, history.latest.since_previous):
+            if change is not None:
+                changes.append(change.classification.value)
+    return tuple(changes)
+
+
+def _worse_in_words(histories: Sequence[ScoreHistory]) -> str:
+    """'NPRS back 3 → 6; LEFS 52 → 40': each instrument whose latest answers are worse beyond
+    the MCID, since the baseline (or else since the previous answers), for the row and the
+    digest."""
+    parts = []
+    for history in histories:
+        latest = history.latest
+        for change in (latest.since_first, latest.since_previous):
+            if change is not None and change.classification == ChangeClass.WORSE:
+                before = display_total(change.before.total)
+                after = display_total(change.after.total)
+                parts.append(f"{history.instrument.short_name} {before} → {after}")
+                break
+    return "; ".join(parts)[:200]
 
 
 def _recent_adherence(adherence, today: date) -> int | None:
@@ -286,6 +335,8 @@ def clinic_summary(*, clinic: Clinic, therapist_id: int | None = None) -> dict:
 # What the therapist's daily digest reports (issue brief): a subset of the dashboard's flags.
 DIGEST_FLAGS = (
     Flag.REGRESSION
+    | Flag.PAIN_WORSE
+    | Flag.FUNCTION_WORSE
     | Flag.HIGH_PAIN
     | Flag.RETEST_OVERDUE
     | Flag.LOW_ADHERENCE
@@ -314,5 +365,8 @@ def digest_lines(*, therapist) -> list[str]:
             for flag, label in FLAG_LABELS.items()
             if row.flags & flag & DIGEST_FLAGS
         ]
-        lines.append(f"{row.patient.full_name}: {', '.join(reasons)}")
+        line = f"{row.patient.full_name}: {', '.join(reasons)}"
+        if row.flags & (Flag.PAIN_WORSE | Flag.FUNCTION_WORSE) and row.questionnaire_worse:
+            line += f" ({row.questionnaire_worse})"
+        lines.append(line)
     return lines

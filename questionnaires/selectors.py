@@ -7,15 +7,28 @@ which is also where the read enters the audit trail.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
 from django.db.models import Exists, OuterRef
 
 from clinic.models import Patient
-from questionnaires.interpretation import Interpreted, Mcid, Scale, ScoreValue, interpret_series
+from questionnaires.interpretation import (
+    Change,
+    Interpreted,
+    Mcid,
+    Scale,
+    ScoreValue,
+    interpret_series,
+)
 from questionnaires.models import (
     ClinicInstrumentSetting,
     Instrument,
     InstrumentQuerySet,
+    QuestionnaireRequest,
     QuestionnaireResponse,
+    RequestStatus,
 )
 from questionnaires.scoring import Definition
 
@@ -52,3 +65,141 @@ def score_series(patient: Patient, instrument: Instrument) -> list[Interpreted]:
         for response in responses
     ]
     return interpret_series(values, mcid_for(patient.clinic_id, instrument))
+
+
+# --- Many patients at once: the pages beside the ankle, the dashboard, the outcomes page ------
+
+# The instruments that rate pain, by the part of the body; every other instrument (the LEFS, the
+# PSFS, a clinic's licensed Oswestry or Roland-Morris) measures disability or function.
+PAIN_INSTRUMENTS = {"nprs-back": "back", "nprs-leg": "leg"}
+
+
+class Domain(StrEnum):
+    PAIN = "pain"
+    FUNCTION = "function"
+
+
+def domain_of(instrument: Instrument) -> Domain:
+    """Pain (the NPRS, back or leg, as Dorsi ships them) or disability and function."""
+    if instrument.clinic_id is None and instrument.slug in PAIN_INSTRUMENTS:
+        return Domain.PAIN
+    return Domain.FUNCTION
+
+
+@dataclass(frozen=True)
+class ScoreHistory:
+    """A patient's completed answers to one instrument (every version of it), oldest first,
+    each interpreted against the baseline and the previous answers."""
+
+    instrument: Instrument  # the current version: names, source, terms
+    mcid: Mcid
+    responses: tuple[QuestionnaireResponse, ...]
+    series: tuple[Interpreted, ...]  # one per response, in the same order
+
+    @property
+    def domain(self) -> Domain:
+        return domain_of(self.instrument)
+
+    @property
+    def latest(self) -> Interpreted:
+        return self.series[-1]
+
+    @property
+    def latest_response(self) -> QuestionnaireResponse:
+        return self.responses[-1]
+
+    @property
+    def valid_count(self) -> int:
+        return sum(1 for item in self.series if item.value.valid)
+
+    @property
+    def latest_change_since_first(self) -> Change | None:
+        """The change from the baseline to the latest answers with a valid score: what the
+        outcomes page counts (None with fewer than two valid scores)."""
+        for item in reversed(self.series):
+            if item.value.valid and item.since_first is not None:
+                return item.since_first
+        return None
+
+
+def _instrument_key(instrument: Instrument) -> tuple[str, int | None]:
+    return (instrument.slug, instrument.clinic_id)
+
+
+def score_histories(*, patient_ids: list[int]) -> dict[int, list[ScoreHistory]]:
+    """Every patient's score histories, one per instrument they answered, in three queries
+    whatever the number of patients or answers: the completed responses, the current
+    versions of their instruments, and the clinics' MCID settings. Each is judged by the
+    clinic's MCID for the instrument as it is now (as score_series does)."""
+    responses = list(
+        QuestionnaireResponse.objects.filter(patient_id__in=patient_ids, completed_at__isnull=False)
+        .select_related("instrument", "patient")
+        .order_by("patient_id", "completed_at", "id")
+    )
+    if not responses:
+        return {}
+    keys = {_instrument_key(response.instrument) for response in responses}
+    current: dict[tuple[str, int | None], Instrument] = {}
+    for instrument in Instrument.objects.filter(
+        slug__in={slug for slug, _ in keys}, is_active=True
+    ).order_by("created_at", "id"):
+        current[_instrument_key(instrument)] = instrument
+    for response in responses:  # a retired instrument with no current version: its own
+        current.setdefault(_instrument_key(response.instrument), response.instrument)
+    clinic_ids = {response.patient.clinic_id for response in responses}
+    settings = {
+        (setting.clinic_id, setting.instrument_id): setting
+        for setting in ClinicInstrumentSetting.objects.filter(
+            clinic_id__in=clinic_ids, instrument__in=[i.pk for i in current.values()]
+        )
+    }
+
+    grouped: dict[int, dict[tuple[str, int | None], list[QuestionnaireResponse]]] = {}
+    for response in responses:
+        per_patient = grouped.setdefault(response.patient_id, {})
+        per_patient.setdefault(_instrument_key(response.instrument), []).append(response)
+    histories: dict[int, list[ScoreHistory]] = {}
+    for patient_id, per_instrument in grouped.items():
+        clinic_id = per_instrument[next(iter(per_instrument))][0].patient.clinic_id
+        for key, answered in per_instrument.items():
+            instrument = current[key]
+            mcid = Mcid.for_instrument(instrument, settings.get((clinic_id, instrument.pk)))
+            values = [
+                ScoreValue(response.total, Scale.of(Definition.from_json(response.definition)))
+                for response in answered
+            ]
+            histories.setdefault(patient_id, []).append(
+                ScoreHistory(
+                    instrument=instrument,
+                    mcid=mcid,
+                    responses=tuple(answered),
+                    series=tuple(interpret_series(values, mcid)),
+                )
+            )
+    for patient_histories in histories.values():
+        # Pain first (back, then leg), then disability and function, by name.
+        patient_histories.sort(
+            key=lambda h: (
+                h.domain != Domain.PAIN,
+                list(PAIN_INSTRUMENTS).index(h.instrument.slug) if h.domain == Domain.PAIN else 0,
+                h.instrument.short_name,
+            )
+        )
+    return histories
+
+
+def patient_score_histories(*, patient: Patient) -> list[ScoreHistory]:
+    return score_histories(patient_ids=[patient.pk]).get(patient.pk, [])
+
+
+def oldest_open_due_dates(*, patient_ids: list[int]) -> dict[int, date]:
+    """For each patient with an open questionnaire request, the earliest due date (in the
+    clinic's time zone): one query."""
+    due: dict[int, date] = {}
+    for patient_id, due_on in (
+        QuestionnaireRequest.objects.filter(patient_id__in=patient_ids, status=RequestStatus.OPEN)
+        .order_by("patient_id", "due_on")
+        .values_list("patient_id", "due_on")
+    ):
+        due.setdefault(patient_id, due_on)
+    return due
