@@ -14,6 +14,7 @@ def navigation(request: HttpRequest) -> dict:
     if actor.is_staff_member:
         if can_view_clinical_data(actor):
             items.append(("Dashboard", reverse("dashboard")))
+            items.append(("Outcomes", reverse("clinic-outcomes")))
         items.append(("Patients", reverse("patient-list")))
         items.append(("Schedule", reverse("schedule")))
         items.append(("Due", reverse("due-list")))

@@ -57,7 +57,7 @@ def _refresh_batch(patients: list[Patient]) -> int:
     """Load each source once for the whole batch, then build and upsert one row per patient."""
     ids = [patient.pk for patient in patients]
     now = timezone.now()
-    revisions = _current_clinic_revisions(ids)
+    revisions = current_clinic_revisions(ids)
     adherence = adherence_for_patients(patient_ids=ids, weeks=3)
     pain = _last_pain(ids)
     upcoming = _next_appointments(ids, now)
@@ -95,7 +95,7 @@ def _refresh_batch(patients: list[Patient]) -> int:
     return len(rows)
 
 
-def _current_clinic_revisions(ids: list[int]) -> dict[int, list[AssessmentRevision]]:
+def current_clinic_revisions(ids: list[int]) -> dict[int, list[AssessmentRevision]]:
     """The current revision of each clinic test (self-tests do not count), per patient."""
     revisions: dict[int, list[AssessmentRevision]] = defaultdict(list)
     for revision in (

@@ -2,4 +2,7 @@ from django.urls import path
 
 from dashboard import views
 
-urlpatterns = [path("dashboard/", views.dashboard, name="dashboard")]
+urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("outcomes/", views.outcomes, name="clinic-outcomes"),
+]

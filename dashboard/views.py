@@ -9,6 +9,18 @@ from clinic import selectors
 from clinic.access import actor_for, can_view_clinical_data
 from clinic.decorators import staff_required
 from clinic.models import Role
+from dashboard.forms import OutcomesFilterForm
+from dashboard.outcomes import (
+    CLASS_LABELS,
+    CLASSES,
+    MIN_TESTS,
+    MIN_VALID_ANSWERS,
+    SHARE_FROM,
+    VERSUS,
+    clinic_outcomes,
+    cross_table,
+    outcome_rows,
+)
 from dashboard.summaries import FLAG_LABELS, SORTS, clinic_summary, dashboard_rows
 
 ROWS_PER_PAGE = 25
@@ -66,3 +78,41 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         }
     )
     return render(request, "dashboard/dashboard.html", context)
+
+
+@staff_required
+@require_GET
+def outcomes(request: HttpRequest) -> HttpResponse:
+    """The clinic's outcomes: ankle gains beside back, leg and function gains, counted."""
+    actor = actor_for(request)
+    if not can_view_clinical_data(actor):
+        raise PermissionDenied("The outcomes page shows clinical data.")
+    clinic = actor.clinic
+    therapists = selectors.clinic_therapists(clinic_id=clinic.pk)
+    form = OutcomesFilterForm(request.GET or None, therapists=therapists)
+    filters = form.cleaned_data if form.is_valid() else {}
+    versus = filters.get("versus") or "back"
+    cohort, rows = outcome_rows(
+        clinic_outcomes(clinic=clinic),
+        therapist_id=filters.get("therapist"),
+        since=filters.get("since"),
+        until=filters.get("until"),
+        unit=clinic.display_unit,
+    )
+    # Counts only, no names: the read is noted as a listing of the clinic's outcomes.
+    note_listed("outcomes")
+    table = cross_table(cohort, versus)
+    context = {
+        "form": form,
+        "rows": rows,
+        "cohort_size": len(cohort),
+        "classes": [(key, CLASS_LABELS[key]) for key in CLASSES],
+        "cross": [(key, CLASS_LABELS[key], [table[key][c] for c in CLASSES]) for key in CLASSES],
+        "cross_n": sum(sum(cells.values()) for cells in table.values()),
+        "versus": versus,
+        "versus_label": VERSUS[versus],
+        "share_from": SHARE_FROM,
+        "min_tests": MIN_TESTS,
+        "min_answers": MIN_VALID_ANSWERS,
+    }
+    return render(request, "dashboard/outcomes.html", context, status=400 if form.errors else 200)

@@ -162,6 +162,7 @@ PAGES: dict[tuple[str, str], dict[str, str]] = {
     ("prescription-end", "POST"): CLINICIANS_ON_PATIENT,
     # Dashboard, scheduling, reminders
     ("dashboard", "GET"): CLINICIANS,
+    ("clinic-outcomes", "GET"): CLINICIANS,
     ("schedule", "GET"): STAFF,
     ("book", "GET"): STAFF,
     ("book", "POST"): STAFF,
