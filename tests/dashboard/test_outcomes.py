@@ -119,7 +119,8 @@ def test_ankle_and_back_gains_are_counted_together(client_as, patient, other_pat
     rows = {row.key: row for row in response.context["rows"]}
     assert rows["ankle"].counts == {IMPROVED: 1, NO_CHANGE: 1, WORSE: 0, NOT_COMPARABLE: 0}
     assert rows["back"].counts == {IMPROVED: 1, NO_CHANGE: 0, WORSE: 1, NOT_COMPARABLE: 0}
-    assert rows["back"].n == 2 and rows["back"].shares is None  # 2 patients: no percentages
+    assert rows["back"].n == 2
+    assert rows["back"].shares is None  # 2 patients: no percentages
     cross = {key: cells for key, _label, cells in response.context["cross"]}
     assert cross[IMPROVED] == [1, 0, 0, 0]
     assert cross[NO_CHANGE] == [0, 0, 1, 0]
@@ -175,9 +176,7 @@ def test_bad_filters_are_named(client_as, query, field, message):
     assert message in " ".join(response.context["form"].errors[field])
 
 
-def test_the_cross_table_sets_the_ankle_against_leg_pain_or_function(
-    client_as, patient, therapist
-):
+def test_the_cross_table_sets_the_ankle_against_leg_pain_or_function(client_as, patient, therapist):
     improving(patient, therapist)
     answer_on_paper(patient, therapist, "lefs", 2, days_ago=21)  # 40
     answer_on_paper(patient, therapist, "lefs", 3, days_ago=1)  # 60: 20 points better
