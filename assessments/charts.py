@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.utils import timezone
 
@@ -72,8 +73,15 @@ def _nice_step(span_units: float) -> float:
 
 
 def side_chart(
-    readings: list[Reading], side: str, thresholds: Thresholds, unit: str
+    readings: list[Reading],
+    side: str,
+    thresholds: Thresholds,
+    unit: str,
+    *,
+    time_range: tuple[datetime, datetime] | None = None,
 ) -> SideChart | None:
+    """`time_range`: the x axis's first and last moments, when the chart shares its axis with
+    others (the questionnaires' beside it); by default the readings' own."""
     if not readings:
         return None
     per_unit = UM_PER_UNIT[unit]
@@ -109,7 +117,7 @@ def side_chart(
         return round(chart.plot_bottom - (um - low) / (high - low) * span, 1)
 
     times = [reading.revision.measured_at for reading in readings]
-    start, end = min(times), max(times)
+    start, end = time_range or (min(times), max(times))
     seconds = (end - start).total_seconds()
 
     def x_of(moment) -> float:

@@ -20,6 +20,7 @@ from clinic import services as clinic_services
 from clinic.access import Action, actor_for, can, own_patient, patient_for
 from clinic.decorators import patient_required, staff_required
 from exercises.selectors import current_versions, patient_adherence
+from records.beside_the_ankle import beside_the_ankle
 from scheduling import selectors as scheduling_selectors
 from scheduling import services as scheduling_services
 
@@ -41,11 +42,15 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     feed = None
     if can(actor, Action.ISSUE_LINK, patient):
         feed = scheduling_selectors.calendar_feed_for(patient=patient)
-    latest_reading = adherence = None
+    latest_reading = adherence = beside = None
     routines: list = []
     if can(actor, Action.VIEW_CLINICAL, patient):
-        readings = [r for r in patient_readings(patient=patient) if not r.is_self_test]
+        all_readings = patient_readings(patient=patient)
+        readings = [r for r in all_readings if not r.is_self_test]
         latest_reading = readings[-1] if readings else None
+        beside = beside_the_ankle(
+            patient=patient, readings=all_readings, unit=actor.user.preferred_unit
+        )
         routines = current_versions(patient=patient)
         adherence = patient_adherence(patient=patient)
     return render(
@@ -54,6 +59,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         {
             "patient": patient,
             "latest_reading": latest_reading,
+            "beside": beside,
             "routines": routines,
             "adherence": adherence,
             "unit": actor.user.preferred_unit,
@@ -83,6 +89,9 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
 def patient_home(request: HttpRequest) -> HttpResponse:
     patient = own_patient(actor_for(request), Action.VIEW_CLINICAL)
     unit = patient.clinic.display_unit
+    beside = beside_the_ankle(
+        patient=patient, readings=patient_readings(patient=patient), unit=unit
+    )
     routines = current_versions(patient=patient)
     adherence = patient_adherence(patient=patient)
     sessions_due_today = sum(version.times_per_day for version in routines)
@@ -93,6 +102,7 @@ def patient_home(request: HttpRequest) -> HttpResponse:
         {
             "patient": patient,
             "progress": patient_progress_lines(patient=patient, unit=unit),
+            "beside": beside,
             "routines": routines,
             "done_today": done_today,
             "appointments": scheduling_selectors.patient_upcoming_appointments(patient=patient)[:5],

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments import services as assessment_services
-from assessments.models import Assessment
+from assessments.models import Assessment, AssessmentKind, AssessmentRevision
 from clinic import services
 from clinic.models import (
     Clinic,
@@ -26,6 +26,8 @@ from clinic.times import at_local
 from dashboard.summaries import patient_summaries_refresh
 from exercises import services as exercise_services
 from exercises.models import Prescription, RoutineTemplate
+from questionnaires import services as questionnaire_services
+from questionnaires.models import Instrument, QuestionnaireRequest, QuestionnaireResponse
 from scheduling import services as scheduling_services
 from scheduling.models import Appointment, AppointmentKind, AppointmentStatus, WorkingHours
 
@@ -162,6 +164,7 @@ class Command(BaseCommand):
         assessed = self._seed_assessments(clinic, therapists, rng)
         sessions = self._seed_routines(clinic, rng)
         booked = self._seed_schedule(clinic, therapists, staff["frontdesk"], rng)
+        answered = self._seed_questionnaires(clinic, therapists)
 
         patient_summaries_refresh(
             patient_ids=list(Patient.objects.filter(clinic=clinic).values_list("pk", flat=True))
@@ -181,6 +184,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  {assessed} knee-to-wall tests recorded.")
         self.stdout.write(f"  {sessions} routine sessions logged.")
         self.stdout.write(f"  {booked} appointments booked.")
+        self.stdout.write(f"  {answered} questionnaires answered.")
         self.stdout.write(f"  Staff logins (password for all: {DEMO_PASSWORD}):")
         for username, first, last, role in STAFF:
             self.stdout.write(f"    {username:<12} {first} {last}, {role.label}")
@@ -330,3 +334,116 @@ class Command(BaseCommand):
             )
             booked += 1
         return booked
+
+    def _seed_questionnaires(self, clinic: Clinic, therapists: list[User]) -> int:
+        """Back pain, leg pain (for patients with sciatic symptoms) and the LEFS or the PSFS,
+        answered in the waiting room before each clinic knee-to-wall test (entered from paper,
+        through the service, so every score is the engine's), following the ankle: the
+        patients whose ankle does not loosen (every fifth, as in _seed_assessments) do not get
+        better, some whose ankle does still have their back pain; one open request on the
+        first patient's page, one overdue."""
+
+        rng = random.Random(2015)  # noqa: S311 - reproducible demo data, not security
+        instruments = {
+            instrument.slug: instrument
+            for instrument in Instrument.objects.filter(clinic__isnull=True, is_active=True)
+        }
+        if not {"nprs-back", "nprs-leg", "lefs", "psfs"} <= set(instruments):
+            return 0
+        answered = 0
+        patients = list(Patient.objects.filter(clinic=clinic).order_by("id"))
+        for index, patient in enumerate(patients):
+            if QuestionnaireResponse.objects.filter(patient=patient).exists():
+                continue
+            tests = list(
+                AssessmentRevision.objects.current()
+                .filter(assessment__patient=patient, assessment__kind=AssessmentKind.CLINIC)
+                .order_by("measured_at")
+                .values_list("measured_at", flat=True)
+            )
+            therapist = patient.primary_therapist or therapists[0]
+            if index % 5 == 0:  # the ankle does not loosen: neither does the pain
+                back_step, leg_step, function_step = -0.6, -0.3, -0.5
+            elif index % 4 == 1:  # the ankle loosens, the back pain stays
+                back_step, leg_step, function_step = 0.3, 1.0, 0.6
+            else:
+                back_step, leg_step, function_step = (
+                    rng.uniform(1.0, 2.2),
+                    rng.uniform(0.8, 2.0),
+                    rng.uniform(0.8, 1.6),
+                )
+            back, leg = rng.uniform(5, 8), rng.uniform(3, 7)
+            function = rng.uniform(0.35, 0.6)  # share of the scale: LEFS or PSFS
+            use_psfs = index % 3 == 0
+            for visit, measured_at in enumerate(tests):
+                answers = [("nprs-back", {"worst-24h": _pain(back - visit * back_step)}, {})]
+                if patient.symptomatic_side != Side.NONE:
+                    answers.append(("nprs-leg", {"worst-24h": _pain(leg - visit * leg_step)}, {}))
+                share = min(max(function + visit * function_step * 0.12, 0.05), 0.95)
+                answers.append(_psfs_answers(share) if use_psfs else _lefs_answers(share))
+                for slug, values, labels in answers:
+                    questionnaire_services.response_enter_from_paper(
+                        entered_by=therapist,
+                        patient=patient,
+                        instrument=instruments[slug],
+                        answers=values,
+                        item_labels=labels,
+                        submission_key=uuid.UUID(int=rng.getrandbits(128)),
+                        completed_at=measured_at - timedelta(minutes=30),
+                    )
+                    answered += 1
+        self._seed_open_requests(clinic, patients[:2], instruments)
+        return answered
+
+    def _seed_open_requests(self, clinic: Clinic, patients: list[Patient], instruments) -> None:
+        """The first patient is asked for their back pain before the next re-test; the second
+        was asked for the PSFS ten days ago and it is now three days overdue (the request is
+        made through the service, then dated back: the service refuses a date in the past)."""
+
+        if QuestionnaireRequest.objects.filter(clinic=clinic, status="open").exists():
+            return
+        for patient, slug, overdue in zip(
+            patients, ("nprs-back", "psfs"), (False, True), strict=False
+        ):
+            if not patient.is_active or patient.primary_therapist is None:
+                continue
+            request = questionnaire_services.request_create(
+                patient=patient,
+                instrument=instruments[slug],
+                requested_by=patient.primary_therapist,
+                reason="before_retest" if not overdue else "ad_hoc",
+                message="Before your next knee-to-wall test: it takes a minute.",
+            )
+            if overdue:
+                QuestionnaireRequest.objects.filter(pk=request.pk).update(
+                    requested_at=timezone.now() - timedelta(days=10),
+                    due_on=clinic.local_today() - timedelta(days=3),
+                )
+
+
+def _pain(value: float) -> int:
+    return min(max(round(value), 0), 10)
+
+
+def _lefs_answers(share: float) -> tuple[str, dict[str, int], dict[str, str]]:
+    """Twenty answers (0-4) whose total is `share` of 80."""
+    total = round(share * 80)
+    return (
+        "lefs",
+        {f"lefs-{n}": min(4, total // 20 + (1 if n <= total % 20 else 0)) for n in range(1, 21)},
+        {},
+    )
+
+
+PSFS_ACTIVITIES = ("Walking the dog", "Sitting through a film", "Gardening")
+
+
+def _psfs_answers(share: float) -> tuple[str, dict[str, int], dict[str, str]]:
+    """Three activities the patient named, rated about `share` of 10."""
+    base = share * 10
+    values = [min(10, max(0, round(base + offset))) for offset in (-1, 0, 1)]
+    return (
+        "psfs",
+        {f"activity-{n}": value for n, value in enumerate(values, start=1)},
+        {f"activity-{n}": name for n, name in enumerate(PSFS_ACTIVITIES, start=1)},
+    )

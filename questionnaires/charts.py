@@ -1,0 +1,161 @@
+"""Server-rendered SVG charts of a questionnaire's scores over time: geometry here, drawing in
+templates/questionnaires/_score_chart.html, no chart library and no network.
+
+The time axis is given, not found: the page beside the ankle draws every chart (knee-to-wall
+and questionnaires) on one shared range, with the knee-to-wall chart's width and margins, so
+that a date falls at the same x on each. The band around the baseline is where a change is
+smaller than the MCID (no important change), as the knee-to-wall chart's band is the MDC's.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from questionnaires.interpretation import McidRule
+from questionnaires.scoring import Better, display_total
+from questionnaires.selectors import ScoreHistory
+
+# The knee-to-wall chart's width and side margins (assessments/charts.py): the same x for the
+# same moment when the charts are stacked at the same width.
+WIDTH, HEIGHT = 640, 170
+LEFT, RIGHT, TOP, BOTTOM = 52, 16, 14, 32
+INVALID_DROP = 9  # answers without a valid score: a marker under the plot, off the scale
+
+
+@dataclass
+class ScorePoint:
+    x: float
+    y: float
+    label: str
+    valid: bool
+
+    @property
+    def marker(self) -> str:
+        return f"M{self.x - 5},{self.y - 8} L{self.x + 5},{self.y - 8} L{self.x},{self.y} Z"
+
+
+@dataclass
+class ScoreChart:
+    key: str
+    title: str
+    description: str
+    better_label: str
+    width: int = WIDTH
+    height: int = HEIGHT
+    plot_left: int = LEFT
+    plot_right: int = WIDTH - RIGHT
+    plot_top: int = TOP
+    plot_bottom: int = HEIGHT - BOTTOM
+    plot_width: int = WIDTH - RIGHT - LEFT
+    points: list[ScorePoint] = field(default_factory=list)
+    segments: list[str] = field(default_factory=list)
+    band: tuple[float, float] | None = None  # (top y, height)
+    band_label: str = ""
+    has_invalid: bool = False
+    y_ticks: list[tuple[float, str]] = field(default_factory=list)
+    x_ticks: list[tuple[float, str, str]] = field(default_factory=list)
+
+
+def _step(span: Decimal) -> Decimal:
+    """A round tick step giving four or five ticks over the span: 2 for 0-10, 20 for 0-80."""
+    raw = float(span) / 5
+    magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
+    for multiple in (1, 2, 2.5, 5, 10):
+        if raw <= multiple * magnitude:
+            return Decimal(str(multiple * magnitude))
+    return Decimal(10 * magnitude)
+
+
+def no_important_change_band(history: ScoreHistory) -> tuple[Decimal, Decimal] | None:
+    """The scores around the baseline that would be no important change by the MCID, for the
+    drawing only (the classes come from the interpretation): `either` is reached at the
+    smaller of its two thresholds, `both` at the larger; a percentage of a baseline at the
+    bottom of the scale does not exist, so the points alone."""
+    baseline = next((item.value for item in history.series if item.value.valid), None)
+    if baseline is None:
+        return None
+    mcid = history.mcid
+    base = baseline.total - baseline.scale.score_min
+    by_percent = mcid.percent * base / 100 if mcid.percent is not None and base > 0 else None
+    widths = [width for width in (mcid.points, by_percent) if width is not None]
+    if not widths:
+        return None
+    width = max(widths) if mcid.rule == McidRule.BOTH else min(widths)
+    low = max(baseline.scale.score_min, baseline.total - width)
+    high = min(baseline.scale.score_max, baseline.total + width)
+    return low, high
+
+
+def score_chart(history: ScoreHistory, *, start: datetime, end: datetime) -> ScoreChart:
+    instrument = history.instrument
+    better_lower = instrument.better == Better.LOWER
+    chart = ScoreChart(
+        key=f"{instrument.slug}-{instrument.pk}",
+        title=f"{instrument.short_name} over time",
+        description="",
+        better_label="lower is better" if better_lower else "higher is better",
+    )
+    low, high = instrument.score_min, instrument.score_max
+    seconds = (end - start).total_seconds()
+
+    def y_of(value: Decimal) -> float:
+        value = min(max(value, low), high)  # an older version's wider scale stays on the plot
+        span = chart.plot_bottom - chart.plot_top
+        return round(chart.plot_bottom - float((value - low) / (high - low)) * span, 1)
+
+    def x_of(moment: datetime) -> float:
+        span = chart.plot_right - chart.plot_left
+        if seconds == 0:
+            return round(chart.plot_left + span / 2, 1)
+        return round(chart.plot_left + (moment - start).total_seconds() / seconds * span, 1)
+
+    step = _step(high - low)
+    tick = low
+    while tick <= high:
+        chart.y_ticks.append((y_of(tick), display_total(tick)))
+        tick += step
+    first = timezone.localtime(start).strftime("%-d %b %Y")
+    if seconds:
+        chart.x_ticks = [
+            (x_of(start), first, "start"),
+            (x_of(end), timezone.localtime(end).strftime("%-d %b %Y"), "end"),
+        ]
+    else:
+        chart.x_ticks = [(x_of(start), first, "middle")]
+
+    band = no_important_change_band(history)
+    if band is not None:
+        top, bottom = y_of(band[1]), y_of(band[0])
+        chart.band = (top, round(bottom - top, 1))
+        chart.band_label = f"baseline ± MCID ({history.mcid.describe()}): no important change"
+
+    run: list[ScorePoint] = []
+    runs = [run]
+    for response, item in zip(history.responses, history.series, strict=True):
+        when = timezone.localtime(response.completed_at).strftime("%-d %b %Y")
+        valid = item.value.valid
+        point = ScorePoint(
+            x=x_of(response.completed_at),
+            y=y_of(item.value.total) if valid else chart.plot_bottom + INVALID_DROP,
+            label=f"{when}: {display_total(item.value.total)}",
+            valid=valid,
+        )
+        chart.points.append(point)
+        if valid:
+            runs[-1].append(point)
+        elif runs[-1]:
+            runs.append([])
+        chart.has_invalid = chart.has_invalid or not valid
+    chart.segments = [" ".join(f"{p.x},{p.y}" for p in run) for run in runs if run]
+    valid = [item.value.total for item in history.series if item.value.valid]
+    chart.description = (
+        f"{len(history.series)} answers"
+        + (f", from {display_total(valid[0])} to {display_total(valid[-1])}" if valid else "")
+        + f"; scale {display_total(low)} to {display_total(high)}, {chart.better_label}."
+    )
+    return chart
