@@ -1,0 +1,71 @@
+"""A therapist reads the back and the leg beside the ankle, and the clinic's outcomes page with
+the demo data. Screenshots (phone and desktop) land in test-artifacts/."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+
+from tests.browser.test_patient_journeys import DESKTOP, PHONE, sign_in
+from tests.factories import record_knee_to_wall
+from tests.questionnaire_answers import answer_on_paper, shipped
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.mark.parametrize(("viewport", "name"), [(PHONE, "phone"), (DESKTOP, "desktop")])
+def test_a_therapist_sees_the_back_pain_beside_the_knee_to_wall_chart(
+    browser, live_server, therapist, patient, artifacts_dir, viewport, name
+):
+    record_knee_to_wall(patient, therapist, left="5", right="6", days_ago=28)
+    record_knee_to_wall(patient, therapist, left="8", right="6.5", days_ago=1)
+    answer_on_paper(patient, therapist, "nprs-back", 6, days_ago=28)
+    answer_on_paper(patient, therapist, "nprs-back", 3, days_ago=1)
+
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    sign_in(page, live_server.url, "maya")
+    page.goto(f"{live_server.url}/patients/{patient.pk}/")
+    section = page.get_by_role("region", name="Ankle, back and leg over time")
+    section.wait_for()
+    # The knee-to-wall chart and the score's chart in the one section, on one axis.
+    assert section.get_by_role("img", name="Left knee-to-wall distance over time").is_visible()
+    back = section.locator('[data-instrument="nprs-back"]')
+    assert back.get_by_role("img", name="NPRS back over time").is_visible()
+    assert back.locator(".latest").inner_text().startswith("3")
+    words = back.locator(".change.improved").inner_text()
+    assert words == "6 → 3, an important improvement (MCID 2 points or 30 %)"
+    back.get_by_text("Source and terms").click()
+    assert back.get_by_text("Terms:").is_visible()
+    section.scroll_into_view_if_needed()
+    page.screenshot(path=artifacts_dir / f"beside-the-ankle-{name}.png", full_page=True)
+    context.close()
+
+
+def test_the_outcomes_page_counts_the_demo_clinic(
+    browser, live_server, artifacts_dir, exercise_library
+):
+    shipped("nprs-back")  # the instruments, after an earlier test flushed the tables
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    for viewport, name in ((PHONE, "phone"), (DESKTOP, "desktop")):
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill("maya")
+        page.get_by_label("Password").fill("dorsi-demo")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(re.compile(r"/patients/$"))
+        page.goto(f"{live_server.url}/outcomes/")
+        page.get_by_role("heading", name="Clinic outcomes").wait_for()
+        cross = page.locator("table.cross-table tbody td")
+        counts = [int(text) for text in cross.all_inner_texts()]
+        assert len(counts) == 16
+        assert sum(counts) > 0
+        ankle = page.locator("table.outcome-rows tbody tr").first
+        assert "Ankle (knee-to-wall)" in ankle.inner_text()
+        page.screenshot(path=artifacts_dir / f"outcomes-{name}.png", full_page=True)
+        # Set against leg pain: the table changes in place of the page, and says so.
+        versus = page.get_by_role("navigation", name="Set the ankle against")
+        versus.get_by_role("link", name="leg pain (NPRS leg)").click()
+        page.get_by_role("heading", name="Ankle against leg pain (NPRS leg)").wait_for()
+        context.close()
