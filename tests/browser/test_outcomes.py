@@ -6,6 +6,8 @@ import re
 import pytest
 from django.core.management import call_command
 
+from clinic import services as clinic_services
+from tests.browser.test_content_security_policy import PolicyWatch, visit
 from tests.browser.test_patient_journeys import DESKTOP, PHONE, sign_in
 from tests.factories import record_knee_to_wall
 from tests.questionnaire_answers import answer_on_paper, shipped
@@ -69,3 +71,34 @@ def test_the_outcomes_page_counts_the_demo_clinic(
         versus.get_by_role("link", name="leg pain (NPRS leg)").click()
         page.get_by_role("heading", name="Ankle against leg pain (NPRS leg)").wait_for()
         context.close()
+
+
+def test_the_outcome_pages_work_under_the_content_security_policy(
+    browser, live_server, settings, therapist, patient, artifacts_dir
+):
+    settings.SITE_URL = live_server.url
+    record_knee_to_wall(patient, therapist, left="5", right="6", days_ago=28)
+    record_knee_to_wall(patient, therapist, left="8", right="6.5", days_ago=1)
+    answer_on_paper(patient, therapist, "nprs-leg", 7, days_ago=28)
+    answer_on_paper(patient, therapist, "nprs-leg", 3, days_ago=1)
+    context = browser.new_context(viewport=DESKTOP)
+    watch = PolicyWatch(context)
+    page = context.new_page()
+    sign_in(page, live_server.url, "maya")
+    visit(page, f"{live_server.url}/patients/{patient.pk}/", artifacts_dir, "beside-the-ankle")
+    assert page.locator(".beside-ankle figure.chart svg").count() == 3  # left, right, leg
+    visit(page, f"{live_server.url}/outcomes/", artifacts_dir, "outcomes")
+    context.close()
+
+    link = clinic_services.patient_link_issue(patient=patient, issued_by=therapist)
+    phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    phone_watch = PolicyWatch(phone)
+    page = phone.new_page()
+    page.goto(clinic_services.patient_link_url(link))
+    page.wait_for_url(re.compile(r"/me/$"))
+    section = page.get_by_role("region", name="Your ankle, back and leg over time")
+    assert "7 → 3, an important improvement" in section.inner_text()
+    page.screenshot(path=artifacts_dir / "csp-my-scores-phone.png", full_page=True)
+    phone.close()
+    assert watch.problems == []
+    assert phone_watch.problems == []

@@ -1,6 +1,6 @@
 """The clinic outcomes page: who is counted, how, for whom, in how many queries."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -40,8 +40,6 @@ def test_one_class_from_several(classes, expected):
 
 
 def outcome(pk, ankle, back=None, *, on=None, therapist=1):
-    from datetime import date
-
     return PatientOutcome(
         patient_id=pk,
         therapist_id=therapist,
@@ -72,8 +70,6 @@ def test_the_cross_table_counts_each_patient_once_where_both_are_known():
 
 
 def test_the_period_is_the_day_of_the_last_measurement_bounds_included():
-    from datetime import date
-
     day = date(2026, 11, 1)
     assert in_period(outcome(1, IMPROVED, on=day), day, day)
     assert not in_period(outcome(1, IMPROVED, on=day), day + timedelta(days=1), None)

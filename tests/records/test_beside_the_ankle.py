@@ -14,7 +14,8 @@ from assessments.selectors import patient_readings
 from clinic.access import Actor
 from questionnaires import services
 from questionnaires.charts import no_important_change_band, score_chart
-from questionnaires.interpretation import Mcid, McidRule
+from questionnaires.interpretation import Interpreted, Mcid, McidRule, Scale, ScoreValue
+from questionnaires.scoring import Better, ScoringMethod
 from questionnaires.selectors import patient_score_histories
 from records.beside_the_ankle import beside_the_ankle
 from tests.factories import record_knee_to_wall
@@ -129,9 +130,6 @@ def test_answers_without_a_valid_score_sit_under_the_plot(patient, therapist):
 
 class FakeHistory:
     def __init__(self, total, mcid, *, low="0", high="10"):
-        from questionnaires.interpretation import Interpreted, Scale, ScoreValue
-        from questionnaires.scoring import Better, ScoringMethod
-
         scale = Scale(ScoringMethod.SUM, Decimal(low), Decimal(high), Better.LOWER)
         self.series = (Interpreted(ScoreValue(Decimal(total), scale), is_baseline=True),)
         self.mcid = mcid
