@@ -100,8 +100,13 @@ class AnswerForm(forms.Form):
         return {answer_field(self.item): "answer", label_field(self.item): "label"}
 
 
+class InstrumentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Instrument) -> str:
+        return obj.name if obj.version == "1" else f"{obj.name} (version {obj.version})"
+
+
 class AskForm(forms.Form):
-    instrument = forms.ModelChoiceField(
+    instrument = InstrumentChoiceField(
         queryset=Instrument.objects.none(), label="Questionnaire", empty_label=None
     )
     due_on = forms.DateField(label="Due", widget=forms.DateInput(attrs={"type": "date"}))
@@ -158,6 +163,12 @@ class PaperForm(forms.Form):
             }
             for number, item in enumerate(self.definition.items, start=1)
         ]
+
+    def shared_options(self) -> tuple | None:
+        """The answer options when every question has the same (the LEFS's five): shown once
+        as a key, each question then offering the numbers only."""
+        options = {item.options for item in self.definition.items}
+        return next(iter(options)) if len(options) == 1 and len(self.definition.items) > 1 else None
 
     def answers(self) -> dict[str, str | None]:
         return {
