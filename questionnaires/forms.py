@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from clinic.models import Clinic
 from clinic.times import at_local
 from questionnaires.models import Instrument
-from questionnaires.scoring import Definition, Item
+from questionnaires.scoring import Definition, Item, item_labels_parse
 from questionnaires.selectors import instruments_available
 from questionnaires.services import DEFAULT_DUE_DAYS
 
@@ -46,6 +46,20 @@ def question_number(definition: Definition, key: str) -> int | None:
         if item.id == item_id:
             return number
     return None
+
+
+def error_lines(error: ValidationError, definition: Definition) -> list[str]:
+    """A service's errors as sentences, each naming its question where it has one."""
+    lines = []
+    for key, messages in error.message_dict.items():
+        number = question_number(definition, key) if "." in key else None
+        for message in messages:
+            lines.append(
+                _("Question %(number)s: %(message)s") % {"number": number, "message": message}
+                if number is not None
+                else message
+            )
+    return lines
 
 
 def add_answer_errors(
@@ -79,13 +93,31 @@ class AnswerForm(forms.Form):
         help_text=_("For example: walking to the shops, lifting my child, gardening."),
     )
 
-    def __init__(self, *args, item: Item, **kwargs) -> None:
+    def __init__(self, *args, item: Item, definition: Definition, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.item = item
+        self.definition = definition
         self.fields["answer"].widget.choices = option_choices(item)
         self.fields["answer"].label = item.text
         if not item.asks_for_label:
             del self.fields["label"]
+
+    def clean(self) -> dict:
+        """A PSFS activity rated is named, and one named is rated: the scoring engine's rule
+        for the answers as sent, checked here for this one question so the patient hears of
+        it on its screen, not at the end."""
+        data = super().clean()
+        if self.item.asks_for_label and not self.errors:
+            try:
+                item_labels_parse(
+                    self.definition,
+                    {self.item.id: data.get("label", "").strip() or None},
+                    {self.item.id: 0} if data.get("answer") else {},
+                    final=True,
+                )
+            except ValidationError as exc:
+                add_answer_errors(self, exc, self.definition, self.service_fields())
+        return data
 
     def answers(self) -> dict[str, str | None]:
         """For the services: an empty answer clears a saved one."""

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,7 +24,13 @@ from clinic.access import Action, actor_for, own_patient, patient_for, patients_
 from clinic.decorators import patient_required, staff_required
 from clinic.forms import form_add_service_errors
 from questionnaires import selectors, services, steps
-from questionnaires.forms import AnswerForm, AskForm, PaperForm, add_answer_errors
+from questionnaires.forms import (
+    AnswerForm,
+    AskForm,
+    PaperForm,
+    add_answer_errors,
+    error_lines,
+)
 from questionnaires.models import Instrument, QuestionnaireRequest, RequestStatus
 from questionnaires.scoring import score
 
@@ -71,29 +78,29 @@ def answer(request: HttpRequest, request_id: int) -> HttpResponse:
 
     item = definition.items[screen - 1]
     initial = {"answer": answers.get(item.id, ""), "label": labels.get(item.id, "")}
-    form = AnswerForm(request.POST or None, item=item, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        going = request.POST.get("go", "next")
-        try:
-            services.response_save_progress(
-                actor=actor,
-                request=questionnaire,
-                answers={item.id: None} if going == "skip" else form.answers(),
-                item_labels=(
-                    {item.id: None}
-                    if going == "skip" and item.asks_for_label
-                    else form.item_labels()
-                ),
-            )
-        except ValidationError as exc:
-            if "request" in exc.message_dict:
-                questionnaire.refresh_from_db()
-                return _closed(request, questionnaire)
-            add_answer_errors(form, exc, definition, form.service_fields())
+    form = AnswerForm(request.POST or None, item=item, definition=definition, initial=initial)
+    going = request.POST.get("go", "next")
+    if request.method == "POST" and (going == "skip" or form.is_valid()):
+        if going == "skip":
+            given, named = {item.id: None}, ({item.id: None} if item.asks_for_label else None)
         else:
-            if going == "back":
-                return redirect(_screen_url(questionnaire, steps.before(screen)))
-            return redirect(_screen_url(questionnaire, steps.after(screen, definition)))
+            given, named = form.answers(), form.item_labels()
+        if going == "next" and given[item.id] is None:
+            form.add_error("answer", _("Choose an answer to go on."))
+        else:
+            try:
+                services.response_save_progress(
+                    actor=actor, request=questionnaire, answers=given, item_labels=named
+                )
+            except ValidationError as exc:
+                if "request" in exc.message_dict:
+                    questionnaire.refresh_from_db()
+                    return _closed(request, questionnaire)
+                add_answer_errors(form, exc, definition, form.service_fields())
+            else:
+                if going == "back":
+                    return redirect(_screen_url(questionnaire, steps.before(screen)))
+                return redirect(_screen_url(questionnaire, steps.after(screen, definition)))
     return render(
         request,
         "questionnaires/answer.html",
@@ -113,7 +120,7 @@ def answer(request: HttpRequest, request_id: int) -> HttpResponse:
 
 def _review(request, actor, questionnaire, definition, answers, labels) -> HttpResponse:
     """Every answer, each with a way back to change it, and the button that sends them."""
-    error = ""
+    errors: list[str] = []
     if request.method == "POST":
         try:
             services.response_submit(
@@ -126,7 +133,7 @@ def _review(request, actor, questionnaire, definition, answers, labels) -> HttpR
             if "request" in exc.message_dict:
                 questionnaire.refresh_from_db()
                 return _closed(request, questionnaire)
-            error = " ".join(exc.messages)
+            errors = error_lines(exc, definition)
         else:
             return redirect("questionnaire-done", request_id=questionnaire.pk)
     rows = []
@@ -145,9 +152,9 @@ def _review(request, actor, questionnaire, definition, answers, labels) -> HttpR
             "count": len(definition.items),
             "result": score(definition, answers),
             "submission_key": uuid.uuid4(),
-            "error": error,
+            "errors": errors,
         },
-        status=400 if error else 200,
+        status=400 if errors else 200,
     )
 
 
@@ -155,7 +162,7 @@ def _review(request, actor, questionnaire, definition, answers, labels) -> HttpR
 @patient_required
 @require_http_methods(["GET"])
 def done(request: HttpRequest, request_id: int) -> HttpResponse:
-    _, questionnaire = _own_request(request, request_id)
+    _actor, questionnaire = _own_request(request, request_id)
     if questionnaire.status != RequestStatus.COMPLETED:
         return redirect("questionnaire-answer", request_id=questionnaire.pk)
     return render(
@@ -245,7 +252,7 @@ def paper(request: HttpRequest, patient_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            response, _created = services.response_enter_from_paper(
+            response, _was_new = services.response_enter_from_paper(
                 entered_by=actor.user,
                 patient=patient,
                 instrument=instrument,
