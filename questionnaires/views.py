@@ -34,6 +34,12 @@ from questionnaires.forms import (
 from questionnaires.models import Instrument, QuestionnaireRequest, RequestStatus
 from questionnaires.scoring import score
 
+
+def _posted(request: HttpRequest):
+    """The form's data on a POST, even an empty one (an empty QueryDict is falsy)."""
+    return request.POST if request.method == "POST" else None
+
+
 # --- The patient's pages ----------------------------------------------------------------------
 
 
@@ -78,7 +84,7 @@ def answer(request: HttpRequest, request_id: int) -> HttpResponse:
 
     item = definition.items[screen - 1]
     initial = {"answer": answers.get(item.id, ""), "label": labels.get(item.id, "")}
-    form = AnswerForm(request.POST or None, item=item, definition=definition, initial=initial)
+    form = AnswerForm(_posted(request), item=item, definition=definition, initial=initial)
     going = request.POST.get("go", "next")
     if request.method == "POST" and (going == "skip" or form.is_valid()):
         if going == "skip":
@@ -183,7 +189,7 @@ def done(request: HttpRequest, request_id: int) -> HttpResponse:
 def ask(request: HttpRequest, patient_id: int) -> HttpResponse:
     actor = actor_for(request)
     patient = patient_for(actor, patient_id, Action.CHANGE_CLINICAL)
-    form = AskForm(request.POST or None, clinic=patient.clinic)
+    form = AskForm(_posted(request), clinic=patient.clinic)
     if request.method == "POST" and form.is_valid():
         try:
             questionnaire = services.request_create(
@@ -247,9 +253,7 @@ def paper(request: HttpRequest, patient_id: int) -> HttpResponse:
             {"patient": patient, "instruments": available},
         )
     open_request = selectors.requests_open(patient).filter(instrument=instrument).first()
-    form = PaperForm(
-        request.POST or None, definition=instrument.definition(), clinic=patient.clinic
-    )
+    form = PaperForm(_posted(request), definition=instrument.definition(), clinic=patient.clinic)
     if request.method == "POST" and form.is_valid():
         try:
             response, _was_new = services.response_enter_from_paper(
