@@ -106,6 +106,8 @@ def answer(request: HttpRequest, request_id: int) -> HttpResponse:
             else:
                 if going == "back":
                     return redirect(_screen_url(questionnaire, steps.before(screen)))
+                if request.POST.get("then") == steps.REVIEW:  # a change made from the review
+                    return redirect(_screen_url(questionnaire, steps.REVIEW))
                 return redirect(_screen_url(questionnaire, steps.after(screen, definition)))
     return render(
         request,
@@ -120,6 +122,7 @@ def answer(request: HttpRequest, request_id: int) -> HttpResponse:
             "scale": all(len(option.label) <= 12 for option in item.options[1:-1])
             and len(item.options) > 5,
             "may_skip": definition.missing_items_allowed > 0,
+            "then": request.POST.get("then") or request.GET.get("then", ""),
         },
     )
 

@@ -201,6 +201,20 @@ def test_the_review_lists_every_answer_and_sends_them_once_on_a_double_tap(clien
     assert "Questionnaires to answer" not in client.get("/me/").content.decode()
 
 
+def test_a_change_made_from_the_review_returns_to_the_review(client_as, lefs_request):
+    client = client_as("patient")
+    answer_all(client, lefs_request)
+    html = client.get(answer_url(lefs_request, "review")).content.decode()
+    assert "?q=7&amp;then=review" in html
+    page = client.get(answer_url(lefs_request, 7) + "&then=review").content.decode()
+    assert "Review my answers" in page
+    response = client.post(
+        answer_url(lefs_request, 7), {"answer": "0", "go": "next", "then": "review"}
+    )
+    assert response.url == answer_url(lefs_request, "review")
+    assert saved(lefs_request)["lefs-7"] == 0
+
+
 def test_a_retry_with_another_key_after_sending_records_nothing_more(client_as, lefs_request):
     client = client_as("patient")
     answer_all(client, lefs_request)

@@ -227,3 +227,30 @@ def test_paper_entry_without_an_instrument_offers_the_clinics_choice(
     assert "Hillside's own index" not in html
     url = f"/patients/{patient.pk}/questionnaires/paper/?instrument={theirs.pk}"
     assert client.get(url).status_code == 404
+
+
+def test_psfs_paper_answers_keep_the_activities_named(client_as, patient, instruments):
+    client = client_as("therapist")
+    url = f"/patients/{patient.pk}/questionnaires/paper/?instrument={instruments['psfs'].pk}"
+    data = {
+        "submission_key": str(uuid.uuid4()),
+        "filled_in_on": patient.clinic.local_today().isoformat(),
+        "item_labels.activity-1": "Gardening",
+        "answers.activity-1": "4",
+        "item_labels.activity-2": "Walking the dog",
+        "answers.activity-2": "6",
+        "answers.activity-3": "5",  # rated, not named: refused on its question
+    }
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert "Question 3: Name the activity you rated." in response.content.decode()
+    assert not QuestionnaireResponse.objects.exists()
+    data["item_labels.activity-3"] = "Stairs"
+    assert client.post(url, data).status_code == 302
+    answers = QuestionnaireResponse.objects.get(patient=patient)
+    assert answers.total == 5
+    assert answers.item_labels == {
+        "activity-1": "Gardening",
+        "activity-2": "Walking the dog",
+        "activity-3": "Stairs",
+    }
