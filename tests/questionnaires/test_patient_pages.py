@@ -101,6 +101,7 @@ def test_the_first_screen_says_what_the_questionnaire_is_for(client_as, lefs_req
     assert "What this is for" in html
     assert "whether the problem with your leg makes everyday activities" in html
     assert "Question 1 of 20" in html
+    assert "Binkley JM, Stratford PW" in html  # the source and terms, where it is used
     second = client_as("patient").get(answer_url(lefs_request, 2)).content.decode()
     assert "What this is for" not in second
     assert "Question 2 of 20" in second
