@@ -4,6 +4,8 @@ left off, reviewed and sent once (questionnaires/views.py)."""
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from clinic.access import Actor
 from questionnaires import services
@@ -87,6 +89,25 @@ def test_me_lists_the_questionnaires_to_answer_with_start_then_continue(
     html = client.get("/me/").content.decode()
     assert ">Continue<" in html
     assert "1 answer saved" in html
+
+
+def test_the_card_costs_one_query_however_many_are_open(
+    client_as, lefs_request, therapist, instruments
+):
+    client = client_as("patient")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert client.get("/me/").status_code == 200
+        return len(context)
+
+    one = queries()
+    client.post(answer_url(lefs_request, 1), {"answer": "3", "go": "next"})
+    for slug in ("psfs", "nprs-back", "nprs-leg"):
+        services.request_create(
+            patient=lefs_request.patient, instrument=instruments[slug], requested_by=therapist
+        )
+    assert queries() == one
 
 
 def test_me_shows_no_card_when_nothing_is_to_answer(client_as):
