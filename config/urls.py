@@ -73,6 +73,7 @@ urlpatterns = [
     path("", include("exercises.urls")),
     path("", include("scheduling.urls")),
     path("", include("reminders.urls")),
+    path("", include("questionnaires.settings_urls")),
     path("", include("audit.urls")),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("admin/", admin.site.urls),
