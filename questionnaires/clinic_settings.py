@@ -108,7 +108,7 @@ def _mcid_errors(
         return {"mcid_rule": ["Choose points, per cent, either or both."]}
     needs_points = rule in {McidRule.ABSOLUTE, McidRule.EITHER, McidRule.BOTH}
     needs_percent = rule in {McidRule.RELATIVE, McidRule.EITHER, McidRule.BOTH}
-    span = instrument.score_max - instrument.score_min
+    span = Decimal(instrument.score_max) - Decimal(instrument.score_min)
     if needs_points and points is None:
         errors["mcid_absolute"] = ["Enter the MCID in points."]
     elif not needs_points and points is not None:

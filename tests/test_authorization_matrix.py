@@ -32,7 +32,7 @@ from reminders.services import opt_out_url
 from scheduling import services as scheduling_services
 from scheduling.reminders import response_url
 from tests.conftest import sign_in_patient
-from tests.factories import record_knee_to_wall
+from tests.factories import LicensedInstrumentFactory, record_knee_to_wall
 
 pytestmark = pytest.mark.django_db
 
@@ -175,6 +175,10 @@ PAGES: dict[tuple[str, str], dict[str, str]] = {
     ("calendar-feed-issue", "POST"): STAFF,
     ("calendar-feed-revoke", "POST"): STAFF_ON_PATIENT,
     ("reminders-failed", "GET"): STAFF,
+    # The clinic's questionnaire settings: its clinic admin's alone
+    ("questionnaire-settings", "GET"): ADMINS,
+    ("questionnaire-setting-edit", "GET"): ADMINS,
+    ("questionnaire-setting-edit", "POST"): ADMINS,
     # Audit trail
     ("audit-events", "GET"): ADMINS,
     ("audit-events-export", "GET"): ADMINS,
@@ -292,6 +296,7 @@ class World:
     exercise: object
     template: object
     api_token: object
+    instrument: object
 
 
 @pytest.fixture
@@ -332,6 +337,7 @@ def world(clinic, therapist, front_desk, patient, prescribed, exercise_library) 
         api_token=api_tokens.api_token_issue(
             user=therapist, name="Matrix", days=7, second_factor_passed=True
         )[0],
+        instrument=LicensedInstrumentFactory(clinic=clinic),
     )
 
 
@@ -355,6 +361,7 @@ def page_url(name: str, world: World) -> str:
         "appointment_id": world.appointment.pk,
         "feed_id": world.feed.pk,
         "token_id": world.api_token.pk,
+        "instrument_id": world.instrument.pk,
     }
     if name == "api:not-found":
         return "/api/v1/no-such-thing/"
