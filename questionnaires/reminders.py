@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -85,9 +86,19 @@ class QuestionnaireReminders(ReminderHandler):
         open_ids = {request.pk for request in open_requests}
         reminded: set[int] = set()
         stale: list[int] = []
+        # The pending ones, and those of the open requests by any channel: never the whole
+        # history of a patient's reminders.
+        keys_of_open = [
+            reminder_key(request.patient_id, request.pk, channel)
+            for request in open_requests
+            for channel in (ReminderChannel.EMAIL, ReminderChannel.SMS)
+        ]
         for reminder in Reminder.objects.filter(
-            kind=ReminderKind.QUESTIONNAIRE, patient_id__in=by_id
-        ).exclude(status__in=[ReminderStatus.CANCELLED, ReminderStatus.FAILED]):
+            Q(status=ReminderStatus.PENDING)
+            | Q(key__in=keys_of_open, status__in=[ReminderStatus.SENDING, ReminderStatus.SENT]),
+            kind=ReminderKind.QUESTIONNAIRE,
+            patient_id__in=by_id,
+        ).only("pk", "key", "status"):
             request_id = _request_id(reminder)
             if request_id not in open_ids and reminder.status == ReminderStatus.PENDING:
                 stale.append(reminder.pk)
