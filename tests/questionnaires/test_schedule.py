@@ -5,6 +5,7 @@ for each occasion, however often it runs."""
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -19,8 +20,8 @@ from questionnaires.models import (
     RequestStatus,
 )
 from questionnaires.schedule import INTAKE_WINDOW_DAYS
+from scheduling import questionnaire_schedule, tasks
 from scheduling import services as scheduling_services
-from scheduling import tasks
 from scheduling.models import Appointment, AppointmentKind, AppointmentStatus
 from scheduling.questionnaire_schedule import questionnaires_plan
 from tests.factories import PatientFactory, record_knee_to_wall
@@ -253,3 +254,30 @@ def test_beat_runs_the_planner_as_a_task(clinic, patient, instruments, settings)
     assert entry["task"] == tasks.questionnaires_plan.name
     schedule(clinic, instruments["psfs"], ask_at_intake=True)
     assert tasks.questionnaires_plan.apply().get() == 1
+
+
+def test_a_run_stopped_by_its_time_limit_keeps_its_committed_chunks_and_the_next_goes_on(
+    clinic, instruments, monkeypatch
+):
+    schedule(clinic, instruments["nprs-back"], ask_at_intake=True)
+    patients = [PatientFactory(clinic=clinic) for _ in range(5)]
+    real = questionnaire_schedule.scheduled_requests_create
+    calls = []
+
+    def stopped_on_the_second_chunk(facts, *, now):
+        calls.append(len(facts))
+        if len(calls) == 2:
+            raise SoftTimeLimitExceeded()
+        return real(facts, now=now)
+
+    monkeypatch.setattr(
+        questionnaire_schedule, "scheduled_requests_create", stopped_on_the_second_chunk
+    )
+    with pytest.raises(SoftTimeLimitExceeded):
+        questionnaires_plan(chunk=2)
+    assert QuestionnaireRequest.objects.count() == 2  # the first chunk, committed
+
+    monkeypatch.setattr(questionnaire_schedule, "scheduled_requests_create", real)
+    assert questionnaires_plan(chunk=2) == 3  # the rest, from the cursor
+    assert questionnaires_plan(chunk=2) == 0
+    assert {r.patient_id for r in QuestionnaireRequest.objects.all()} == {p.pk for p in patients}
