@@ -161,7 +161,7 @@ class QuestionnaireReminders(ReminderHandler):
                 % {"clinic": clinic.name, "name": instrument.name, "due": due, "link": link},
             )
         parts = [
-            str(WHY_ASKED[request.reason]),
+            str(WHY_ASKED.get(request.reason, WHY_ASKED[RequestReason.AD_HOC])),
             instrument.instructions,
         ]
         if request.message:
