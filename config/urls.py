@@ -74,6 +74,7 @@ urlpatterns = [
     path("", include("questionnaires.urls")),
     path("", include("scheduling.urls")),
     path("", include("reminders.urls")),
+    path("", include("questionnaires.settings_urls")),
     path("", include("audit.urls")),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("admin/", admin.site.urls),

@@ -34,7 +34,7 @@ from reminders.services import opt_out_url
 from scheduling import services as scheduling_services
 from scheduling.reminders import response_url
 from tests.conftest import sign_in_patient
-from tests.factories import record_knee_to_wall
+from tests.factories import LicensedInstrumentFactory, record_knee_to_wall
 
 pytestmark = pytest.mark.django_db
 
@@ -186,6 +186,10 @@ PAGES: dict[tuple[str, str], dict[str, str]] = {
     ("calendar-feed-issue", "POST"): STAFF,
     ("calendar-feed-revoke", "POST"): STAFF_ON_PATIENT,
     ("reminders-failed", "GET"): STAFF,
+    # The clinic's questionnaire settings: its clinic admin's alone
+    ("questionnaire-settings", "GET"): ADMINS,
+    ("questionnaire-setting-edit", "GET"): ADMINS,
+    ("questionnaire-setting-edit", "POST"): ADMINS,
     # Audit trail
     ("audit-events", "GET"): ADMINS,
     ("audit-events-export", "GET"): ADMINS,
@@ -304,6 +308,7 @@ class World:
     template: object
     api_token: object
     questionnaire_request: object
+    instrument: object
 
 
 @pytest.fixture
@@ -349,6 +354,7 @@ def world(clinic, therapist, front_desk, patient, prescribed, exercise_library) 
             instrument=Instrument.objects.get(clinic=None, slug="lefs"),
             requested_by=therapist,
         ),
+        instrument=LicensedInstrumentFactory(clinic=clinic),
     )
 
 
@@ -373,6 +379,7 @@ def page_url(name: str, world: World) -> str:
         "feed_id": world.feed.pk,
         "token_id": world.api_token.pk,
         "request_id": world.questionnaire_request.pk,
+        "instrument_id": world.instrument.pk,
     }
     if name == "api:not-found":
         return "/api/v1/no-such-thing/"
