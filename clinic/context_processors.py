@@ -21,6 +21,7 @@ def navigation(request: HttpRequest) -> dict:
         items.append(("Exercises", reverse("exercise-library")))
         items.append(("API", reverse("api:docs")))
         if can_manage_clinic(actor):
+            items.append(("Questionnaires", reverse("questionnaire-settings")))
             items.append(("Audit", reverse("audit-events")))
         if can_manage_clinic(actor) and actor.user.is_staff:
             items.append(("Admin", reverse("admin:index")))

@@ -99,8 +99,8 @@ def outcomes(request: HttpRequest) -> HttpResponse:
         until=filters.get("until"),
         unit=clinic.display_unit,
     )
-    # Counts only, no names: the read is noted as a listing of the clinic's outcomes.
-    note_listed("outcomes")
+    # Counts only, no names; the trail still says whose data the counts were made of.
+    note_listed("outcomes", [outcome.patient_id for outcome in cohort])
     table = cross_table(cohort, versus)
     context = {
         "form": form,

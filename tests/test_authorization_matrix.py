@@ -28,11 +28,13 @@ from clinic import services
 from clinic.times import at_local
 from exercises import services as exercise_services
 from exercises.models import Exercise
+from questionnaires import services as questionnaire_services
+from questionnaires.models import Instrument
 from reminders.services import opt_out_url
 from scheduling import services as scheduling_services
 from scheduling.reminders import response_url
 from tests.conftest import sign_in_patient
-from tests.factories import record_knee_to_wall
+from tests.factories import LicensedInstrumentFactory, record_knee_to_wall
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +137,15 @@ PAGES: dict[tuple[str, str], dict[str, str]] = {
     ("patient-self-test", "GET"): PATIENT_PAGES,
     ("patient-self-test", "POST"): PATIENT_PAGES,
     ("patient-sign-out", "POST"): EVERYONE,
+    # Outcome questionnaires: {request_id} is Alex's open request; another patient's is a 404.
+    ("questionnaire-answer", "GET"): row(DENY, OK, HIDE, DENY, DENY, DENY, DENY),
+    ("questionnaire-answer", "POST"): row(DENY, OK, HIDE, DENY, DENY, DENY, DENY),
+    ("questionnaire-done", "GET"): row(DENY, OK, HIDE, DENY, DENY, DENY, DENY),
+    ("questionnaire-ask", "GET"): CLINICIANS_ON_PATIENT,
+    ("questionnaire-ask", "POST"): CLINICIANS_ON_PATIENT,
+    ("questionnaire-paper", "GET"): CLINICIANS_ON_PATIENT,
+    ("questionnaire-paper", "POST"): CLINICIANS_ON_PATIENT,
+    ("questionnaire-cancel", "POST"): CLINICIANS_ON_PATIENT,
     # Knee-to-wall
     ("assessment-history", "GET"): CLINICIANS_ON_PATIENT,
     ("assessment-record", "GET"): CLINICIANS_ON_PATIENT,
@@ -176,6 +187,10 @@ PAGES: dict[tuple[str, str], dict[str, str]] = {
     ("calendar-feed-issue", "POST"): STAFF,
     ("calendar-feed-revoke", "POST"): STAFF_ON_PATIENT,
     ("reminders-failed", "GET"): STAFF,
+    # The clinic's questionnaire settings: its clinic admin's alone
+    ("questionnaire-settings", "GET"): ADMINS,
+    ("questionnaire-setting-edit", "GET"): ADMINS,
+    ("questionnaire-setting-edit", "POST"): ADMINS,
     # Audit trail
     ("audit-events", "GET"): ADMINS,
     ("audit-events-export", "GET"): ADMINS,
@@ -293,6 +308,8 @@ class World:
     exercise: object
     template: object
     api_token: object
+    questionnaire_request: object
+    instrument: object
 
 
 @pytest.fixture
@@ -333,6 +350,12 @@ def world(clinic, therapist, front_desk, patient, prescribed, exercise_library) 
         api_token=api_tokens.api_token_issue(
             user=therapist, name="Matrix", days=7, second_factor_passed=True
         )[0],
+        questionnaire_request=questionnaire_services.request_create(
+            patient=patient,
+            instrument=Instrument.objects.get(clinic=None, slug="lefs"),
+            requested_by=therapist,
+        ),
+        instrument=LicensedInstrumentFactory(clinic=clinic),
     )
 
 
@@ -356,6 +379,8 @@ def page_url(name: str, world: World) -> str:
         "appointment_id": world.appointment.pk,
         "feed_id": world.feed.pk,
         "token_id": world.api_token.pk,
+        "request_id": world.questionnaire_request.pk,
+        "instrument_id": world.instrument.pk,
     }
     if name == "api:not-found":
         return "/api/v1/no-such-thing/"

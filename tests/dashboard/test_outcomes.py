@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from audit.models import AuditAction, AuditEvent
 from dashboard.outcomes import (
     IMPROVED,
     NO_CHANGE,
@@ -135,6 +136,13 @@ def test_one_test_or_one_answer_is_not_an_outcome(client_as, patient, other_pati
     response = client_as("clinic_admin").get("/outcomes/")
     assert response.context["cohort_size"] == 0
     assert "No patient has two clinic tests" in response.content.decode()
+
+
+def test_the_trail_says_whose_data_the_counts_were_made_of(client_as, patient, therapist):
+    improving(patient, therapist)
+    client_as("clinic_admin").get("/outcomes/")
+    event = AuditEvent.objects.filter(action=AuditAction.LIST, object_type="outcomes").get()
+    assert event.patient_ids == [patient.pk]
 
 
 def test_another_clinic_sees_none_of_it(client_as, patient, therapist):
