@@ -171,10 +171,14 @@ def assessment_revisions(*, assessment: Assessment) -> list[AssessmentRevision]:
     )
 
 
-def patient_progress_lines(*, patient: Patient, unit: str) -> list[dict]:
+def patient_progress_lines(
+    *, patient: Patient, unit: str, readings: list[Reading] | None = None
+) -> list[dict]:
     """Plain words for the patient's own page, newest first: each clinic test against the
-    first one ("not comparable", with why, when either has no number for a side)."""
-    readings = patient_readings(patient=patient)
+    first one ("not comparable", with why, when either has no number for a side). `readings`:
+    the patient's, when the page has read them already."""
+    if readings is None:
+        readings = patient_readings(patient=patient)
     lines = []
     for reading in reversed(readings):
         sides = []

@@ -106,9 +106,8 @@ def _questionnaires_for_staff(actor, patient) -> dict:
 def patient_home(request: HttpRequest) -> HttpResponse:
     patient = own_patient(actor_for(request), Action.VIEW_CLINICAL)
     unit = patient.clinic.display_unit
-    beside = beside_the_ankle(
-        patient=patient, readings=patient_readings(patient=patient), unit=unit
-    )
+    readings = patient_readings(patient=patient)
+    beside = beside_the_ankle(patient=patient, readings=readings, unit=unit)
     routines = current_versions(patient=patient)
     adherence = patient_adherence(patient=patient)
     sessions_due_today = sum(version.times_per_day for version in routines)
@@ -118,7 +117,7 @@ def patient_home(request: HttpRequest) -> HttpResponse:
         "records/patient_home.html",
         {
             "patient": patient,
-            "progress": patient_progress_lines(patient=patient, unit=unit),
+            "progress": patient_progress_lines(patient=patient, unit=unit, readings=readings),
             "beside": beside,
             "routines": routines,
             "done_today": done_today,
