@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from clinic.models import Clinic, Patient, Role, User
+from questionnaires.models import QuestionnaireRequest, QuestionnaireResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,14 @@ def test_seed_demo_creates_the_demo_clinic_and_is_safe_to_run_twice(capsys):
         assert "/p/" in output
     assert "30 patients created" in first_output
     assert "0 patients created" in second_output
+    # Questionnaires before each clinic test, scored by the engine, once; one open request
+    # and one overdue (the dashboard's flag, the patient's card).
+    answered = QuestionnaireResponse.objects.filter(patient__clinic=clinic)
+    assert answered.filter(score_valid=True).count() == answered.count() > 100
+    assert "0 questionnaires answered" in second_output
+    open_requests = QuestionnaireRequest.objects.filter(clinic=clinic, status="open")
+    assert open_requests.count() == 2
+    assert open_requests.filter(due_on__lt=clinic.local_today()).count() == 1
 
 
 def test_the_demo_logins_work(client):
