@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from clinic.models import Patient
 from questionnaires.interpretation import (
@@ -176,14 +176,16 @@ def score_histories(*, patient_ids: list[int]) -> dict[int, list[ScoreHistory]]:
     if not responses:
         return {}
     keys = {_instrument_key(response.instrument) for response in responses}
+    clinic_ids = {response.patient.clinic_id for response in responses}
     current: dict[tuple[str, int | None], Instrument] = {}
-    for instrument in Instrument.objects.filter(
-        slug__in={slug for slug, _ in keys}, is_active=True
-    ).order_by("created_at", "id"):
+    for instrument in (
+        Instrument.objects.filter(slug__in={slug for slug, _ in keys}, is_active=True)
+        .filter(Q(clinic__isnull=True) | Q(clinic_id__in=clinic_ids))
+        .order_by("created_at", "id")
+    ):
         current[_instrument_key(instrument)] = instrument
     for response in responses:  # a retired instrument with no current version: its own
         current.setdefault(_instrument_key(response.instrument), response.instrument)
-    clinic_ids = {response.patient.clinic_id for response in responses}
     settings = {
         (setting.clinic_id, setting.instrument_id): setting
         for setting in ClinicInstrumentSetting.objects.filter(
