@@ -151,3 +151,11 @@ def test_the_band_is_where_a_change_is_under_the_mcid(total, mcid, band):
     result = no_important_change_band(FakeHistory(total, mcid))
     expected = None if band is None else tuple(Decimal(value) for value in band)
     assert result == expected
+
+
+def test_answers_before_any_knee_to_wall_test_still_show(client_as, patient, therapist):
+    answer_on_paper(patient, therapist, "nprs-leg", 5, days_ago=3)
+    html = client_as("therapist").get(f"/patients/{patient.pk}/").content.decode()
+    assert "Ankle, back and leg over time" in html
+    assert "Knee-to-wall, left" not in html
+    assert "The first answers: the next ones are compared with them." in html
