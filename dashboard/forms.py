@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from dashboard.outcomes import VERSUS
+from dashboard.outcomes import CELLS, VERSUS
 
 
 class OutcomesFilterForm(forms.Form):
@@ -28,6 +28,13 @@ class OutcomesFilterForm(forms.Form):
         label="Ankle against",
         choices=list(VERSUS.items()),
         error_messages={"invalid_choice": "Choose back pain, leg pain or function."},
+    )
+
+    cell = forms.ChoiceField(
+        required=False,
+        choices=[("", "")] + [(cell, cell) for cell in CELLS],
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Choose a cell of the cross-table."},
     )
 
     def __init__(self, *args, therapists, **kwargs) -> None:

@@ -128,6 +128,18 @@ def cross_table(outcomes: Iterable[PatientOutcome], versus: str) -> dict[str, di
     return table
 
 
+def in_cell(outcomes: Iterable[PatientOutcome], versus: str, ankle: str, other: str) -> list[int]:
+    """The patients of one cell of the cross-table: what a count is made of."""
+    return [
+        outcome.patient_id
+        for outcome in outcomes
+        if outcome.ankle == ankle and outcome.against(versus) == other
+    ]
+
+
+CELLS = [f"{ankle}.{other}" for ankle in CLASSES for other in CLASSES]
+
+
 def in_period(outcome: PatientOutcome, since: date | None, until: date | None) -> bool:
     day = outcome.last_measured_on
     if day is None:

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 
 from audit.services import note_listed
 from clinic import selectors
-from clinic.access import actor_for, can_view_clinical_data
+from clinic.access import actor_for, can_view_clinical_data, patients_visible_to
 from clinic.decorators import staff_required
 from clinic.models import Role
 from dashboard.forms import OutcomesFilterForm
@@ -19,6 +19,7 @@ from dashboard.outcomes import (
     VERSUS,
     clinic_outcomes,
     cross_table,
+    in_cell,
     outcome_rows,
 )
 from dashboard.summaries import FLAG_LABELS, SORTS, clinic_summary, dashboard_rows
@@ -102,12 +103,32 @@ def outcomes(request: HttpRequest) -> HttpResponse:
     # Counts only, no names; the trail still says whose data the counts were made of.
     note_listed("outcomes", [outcome.patient_id for outcome in cohort])
     table = cross_table(cohort, versus)
+    cell_patients = None
+    if filters.get("cell"):
+        ankle, other = filters["cell"].split(".")
+        cell_patients = {
+            "ankle": CLASS_LABELS[ankle],
+            "other": CLASS_LABELS[other],
+            "patients": patients_visible_to(actor)
+            .filter(pk__in=in_cell(cohort, versus, ankle, other))
+            .select_related("primary_therapist")
+            .order_by("last_name", "first_name", "pk"),
+        }
+    query = request.GET.copy()
+    for name in ("cell", "versus"):
+        query.pop(name, None)
     context = {
         "form": form,
         "rows": rows,
         "cohort_size": len(cohort),
         "classes": [(key, CLASS_LABELS[key]) for key in CLASSES],
-        "cross": [(key, CLASS_LABELS[key], [table[key][c] for c in CLASSES]) for key in CLASSES],
+        "cross": [
+            (key, CLASS_LABELS[key], [(other, table[key][other]) for other in CLASSES])
+            for key in CLASSES
+        ],
+        "cell": filters.get("cell", ""),
+        "cell_patients": cell_patients,
+        "query_without_cell": query.urlencode(),
         "cross_n": sum(sum(cells.values()) for cells in table.values()),
         "versus": versus,
         "versus_label": VERSUS[versus],

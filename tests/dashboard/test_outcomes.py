@@ -118,7 +118,7 @@ def test_ankle_and_back_gains_are_counted_together(client_as, patient, other_pat
     assert rows["back"].counts == {IMPROVED: 1, NO_CHANGE: 0, WORSE: 1, NOT_COMPARABLE: 0}
     assert rows["back"].n == 2
     assert rows["back"].shares is None  # 2 patients: no percentages
-    cross = {key: cells for key, _label, cells in response.context["cross"]}
+    cross = {key: [n for _, n in cells] for key, _label, cells in response.context["cross"]}
     assert cross[IMPROVED] == [1, 0, 0, 0]
     assert cross[NO_CHANGE] == [0, 0, 1, 0]
     html = response.content.decode()
@@ -143,6 +143,21 @@ def test_the_trail_says_whose_data_the_counts_were_made_of(client_as, patient, t
     client_as("clinic_admin").get("/outcomes/")
     event = AuditEvent.objects.filter(action=AuditAction.LIST, object_type="outcomes").get()
     assert event.patient_ids == [patient.pk]
+
+
+def test_a_count_opens_the_list_of_its_patients(client_as, patient, other_patient, therapist):
+    improving(patient, therapist)  # ankle improved, back improved
+    improving(other_patient, therapist, back=(4, 7), ankle=("9", "10"))  # no change, worse
+    client = client_as("therapist")
+    page = client.get("/outcomes/")
+    assert "cell=improved.improved#cell-patients" in page.content.decode()
+    cell = client.get("/outcomes/", {"cell": "improved.improved"})
+    assert list(cell.context["cell_patients"]["patients"]) == [patient]
+    html = cell.content.decode()
+    assert f'href="/patients/{patient.pk}/">Anders, Alex</a>' in html
+    assert "Baker" not in html
+    worse = client.get("/outcomes/", {"cell": "no_important_change.worse"})
+    assert list(worse.context["cell_patients"]["patients"]) == [other_patient]
 
 
 def test_another_clinic_sees_none_of_it(client_as, patient, therapist):
@@ -172,6 +187,7 @@ def test_filtered_by_therapist_and_period(client_as, clinic, patient, other_pati
         ({"since": "2026-11-02", "until": "2026-11-01"}, "until", "before its start"),
         ({"therapist": "999999"}, "therapist", "Choose one of your clinic's therapists."),
         ({"versus": "ankle"}, "versus", "Choose back pain, leg pain or function."),
+        ({"cell": "improved.better"}, "cell", "Choose a cell of the cross-table."),
     ],
 )
 def test_bad_filters_are_named(client_as, query, field, message):
@@ -185,7 +201,7 @@ def test_the_cross_table_sets_the_ankle_against_leg_pain_or_function(client_as, 
     answer_on_paper(patient, therapist, "lefs", 2, days_ago=21)  # 40
     answer_on_paper(patient, therapist, "lefs", 3, days_ago=1)  # 60: 20 points better
     response = client_as("therapist").get("/outcomes/", {"versus": "function"})
-    cross = {key: cells for key, _label, cells in response.context["cross"]}
+    cross = {key: [n for _, n in cells] for key, _label, cells in response.context["cross"]}
     assert cross[IMPROVED] == [1, 0, 0, 0]
     rows = {row.key: row for row in response.context["rows"]}
     assert rows["function"].counts[IMPROVED] == 1
