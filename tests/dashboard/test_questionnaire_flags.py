@@ -135,3 +135,31 @@ def test_an_open_request_past_its_due_date_is_overdue(patient, therapist, client
     answer_on_paper(patient, therapist, "psfs", 5)
     patient_summaries_refresh(patient_ids=[patient.pk])
     assert not PatientSummary.objects.get(patient=patient).flags & Flag.QUESTIONNAIRE_OVERDUE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_keeps_every_summary_and_leaves_the_new_columns_empty(patient):
+    """dashboard 0003 on a database holding summaries: the rows stay as they were, the new
+    columns empty (no guess) until their next refresh."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django.utils import timezone
+
+    before = [("dashboard", "0002_forget_the_old_refresh_task_name")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("dashboard", "PatientSummary")
+    old.objects.create(
+        patient_id=patient.pk,
+        clinic_id=patient.clinic_id,
+        is_active=True,
+        left_um=90_000,
+        flags=int(Flag.RETEST_OVERDUE),
+        urgency=25,
+        refreshed_at=timezone.now(),
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    summary = PatientSummary.objects.get(patient=patient)
+    assert (summary.left_um, summary.flags, summary.urgency) == (90_000, 8, 25)
+    assert (summary.questionnaire_worse, summary.questionnaire_due_on) == ("", None)
