@@ -7,6 +7,8 @@ which is also where the read enters the audit trail.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Exists, OuterRef
 
 from clinic.models import Patient
@@ -41,14 +43,48 @@ def score_series(patient: Patient, instrument: Instrument) -> list[Interpreted]:
     """The patient's completed answers to every version of the instrument (same slug and
     owner), oldest first, each compared with the baseline and the previous answers by the
     clinic's MCID for the instrument as it is now."""
-    responses = QuestionnaireResponse.objects.filter(
-        patient=patient,
-        instrument__slug=instrument.slug,
-        instrument__clinic_id=instrument.clinic_id,
-        completed_at__isnull=False,
-    ).order_by("completed_at", "id")
+    return list(interpretations_by_response(patient, instrument).values())
+
+
+@dataclass(frozen=True)
+class ClinicMcid:
+    mcid: Mcid
+    source: str
+    is_clinic_own: bool
+
+
+def mcids_for(clinic_id: int, instruments: list[Instrument]) -> dict[int, ClinicMcid]:
+    """Each instrument's MCID as the clinic judges by it, with its source, in one query: the
+    clinic's own when it set one, else the instrument's."""
+    settings = {
+        setting.instrument_id: setting
+        for setting in ClinicInstrumentSetting.objects.filter(
+            clinic_id=clinic_id, instrument__in=[instrument.pk for instrument in instruments]
+        )
+    }
+    found = {}
+    for instrument in instruments:
+        setting = settings.get(instrument.pk)
+        own = setting is not None and bool(setting.mcid_rule)
+        source = setting.mcid_source if own else instrument.mcid_source
+        found[instrument.pk] = ClinicMcid(Mcid.for_instrument(instrument, setting), source, own)
+    return found
+
+
+def interpretations_by_response(patient: Patient, instrument: Instrument) -> dict[int, Interpreted]:
+    """score_series keyed by the id of each completed response it interprets, oldest first
+    (the API shows each response with its own interpretation)."""
+    responses = list(
+        QuestionnaireResponse.objects.filter(
+            patient=patient,
+            instrument__slug=instrument.slug,
+            instrument__clinic_id=instrument.clinic_id,
+            completed_at__isnull=False,
+        ).order_by("completed_at", "id")
+    )
     values = [
         ScoreValue(response.total, Scale.of(Definition.from_json(response.definition)))
         for response in responses
     ]
-    return interpret_series(values, mcid_for(patient.clinic_id, instrument))
+    interpreted = interpret_series(values, mcid_for(patient.clinic_id, instrument))
+    return {response.pk: item for response, item in zip(responses, interpreted, strict=True)}
