@@ -14,20 +14,25 @@ Each role's request runs in a savepoint that is rolled back, so one role's write
 what the next one sees.
 """
 
+import importlib
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import time, timedelta
 
 import pytest
+from django.apps import apps
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from accounts import api_tokens
 from clinic import services
+from clinic.access import Actor
 from clinic.times import at_local
 from exercises import services as exercise_services
 from exercises.models import Exercise
+from questionnaires import services as questionnaire_services
+from questionnaires.models import Instrument
 from reminders.services import opt_out_url
 from scheduling import services as scheduling_services
 from scheduling.reminders import response_url
@@ -226,6 +231,18 @@ API: dict[tuple[str, str], dict[str, str]] = {
     ("/api/v1/appointments/{id}/reschedule/", "POST"): API_STAFF_CHANGE,
     ("/api/v1/appointment-types/", "GET"): API_STAFF,
     ("/api/v1/free-slots/", "GET"): API_STAFF,
+    # Outcome questionnaires. {id} of an instrument is one Dorsi ships: every clinic's.
+    ("/api/v1/instruments/", "GET"): API_LIST_SCOPED,
+    ("/api/v1/instruments/", "POST"): API_ADMINS,
+    ("/api/v1/instruments/{id}/", "GET"): API_LIST_SCOPED,
+    ("/api/v1/questionnaire-requests/", "GET"): API_CLINICAL_LIST,
+    ("/api/v1/questionnaire-requests/", "POST"): API_CLINICIANS,
+    ("/api/v1/questionnaire-requests/{id}/", "GET"): API_OWN_CLINICAL,
+    ("/api/v1/questionnaire-requests/{id}/cancel/", "POST"): API_CLINICAL_CHANGE,
+    ("/api/v1/questionnaire-responses/", "GET"): API_CLINICAL_LIST,
+    ("/api/v1/questionnaire-responses/", "POST"): API_PATIENTS_OWN,  # the patient's own answers
+    ("/api/v1/questionnaire-responses/{id}/", "GET"): API_OWN_CLINICAL,
+    ("/api/v1/questionnaire-responses/paper/", "POST"): API_CLINICIANS,
 }
 
 
@@ -292,6 +309,9 @@ class World:
     exercise: object
     template: object
     api_token: object
+    instrument: object
+    questionnaire_request: object
+    questionnaire_response: object
 
 
 @pytest.fixture
@@ -319,6 +339,20 @@ def world(clinic, therapist, front_desk, patient, prescribed, exercise_library) 
         pain=3,
     )
     services.heartbeat_record(name="celery")  # /healthz answers 200 once a worker was heard
+    # The shipped instruments, put back if a transactional test flushed them.
+    importlib.import_module("questionnaires.migrations.0002_shipped_instruments").seed(apps, None)
+    nprs_back = Instrument.objects.get(clinic=None, slug="nprs-back")
+    answered = questionnaire_services.request_create(
+        patient=patient,
+        instrument=Instrument.objects.get(clinic=None, slug="nprs-leg"),
+        requested_by=therapist,
+    )
+    questionnaire_response, _ = questionnaire_services.response_submit(
+        actor=Actor(patient=patient),
+        request=answered,
+        answers={"worst-24h": 4},
+        submission_key=uuid.uuid4(),
+    )
     return World(
         patient=patient,
         assessment=record_knee_to_wall(patient, therapist).assessment,
@@ -332,6 +366,11 @@ def world(clinic, therapist, front_desk, patient, prescribed, exercise_library) 
         api_token=api_tokens.api_token_issue(
             user=therapist, name="Matrix", days=7, second_factor_passed=True
         )[0],
+        instrument=nprs_back,
+        questionnaire_request=questionnaire_services.request_create(
+            patient=patient, instrument=nprs_back, requested_by=therapist
+        ),
+        questionnaire_response=questionnaire_response,
     )
 
 
@@ -374,6 +413,9 @@ def api_url(path: str, world: World) -> str:
         "prescriptions": world.prescription.pk,
         "session-logs": world.session.pk,
         "appointments": world.appointment.pk,
+        "instruments": world.instrument.pk,
+        "questionnaire-requests": world.questionnaire_request.pk,
+        "questionnaire-responses": world.questionnaire_response.pk,
     }
     path = path.replace("{patient_id}", str(world.patient.pk))
     if "{id}" in path:
