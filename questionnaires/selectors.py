@@ -82,9 +82,36 @@ def interpretations_by_response(patient: Patient, instrument: Instrument) -> dic
             completed_at__isnull=False,
         ).order_by("completed_at", "id")
     )
+    return _interpret(responses, mcid_for(patient.clinic_id, instrument))
+
+
+def _interpret(responses: list[QuestionnaireResponse], mcid: Mcid) -> dict[int, Interpreted]:
+    """One series (completed, oldest first) interpreted by the one rule."""
     values = [
         ScoreValue(response.total, Scale.of(Definition.from_json(response.definition)))
         for response in responses
     ]
-    interpreted = interpret_series(values, mcid_for(patient.clinic_id, instrument))
+    interpreted = interpret_series(values, mcid)
     return {response.pk: item for response, item in zip(responses, interpreted, strict=True)}
+
+
+def interpretations_of(
+    responses: list[QuestionnaireResponse], clinic_id: int
+) -> dict[int, Interpreted]:
+    """Every completed response of one patient (with their instruments loaded) interpreted in
+    its series, as score_series does, in one query (the clinic's MCIDs) however many series:
+    for a whole record (the data-rights export)."""
+    series: dict[tuple[str, int | None], list[QuestionnaireResponse]] = {}
+    for response in sorted(
+        (response for response in responses if response.is_completed),
+        key=lambda response: (response.completed_at, response.pk),
+    ):
+        key = (response.instrument.slug, response.instrument.clinic_id)
+        series.setdefault(key, []).append(response)
+    # Judged by the MCID of the version answered last, as score_series is by the current one.
+    latest = [answers[-1].instrument for answers in series.values()]
+    mcids = mcids_for(clinic_id, latest)
+    found: dict[int, Interpreted] = {}
+    for answers in series.values():
+        found.update(_interpret(answers, mcids[answers[-1].instrument_id].mcid))
+    return found
