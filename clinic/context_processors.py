@@ -18,6 +18,7 @@ def navigation(request: HttpRequest) -> dict:
         items.append(("Schedule", reverse("schedule")))
         items.append(("Due", reverse("due-list")))
         items.append(("Exercises", reverse("exercise-library")))
+        items.append(("Questionnaires", reverse("instrument-list")))
         items.append(("API", reverse("api:docs")))
         if can_manage_clinic(actor):
             items.append(("Audit", reverse("audit-events")))

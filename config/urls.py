@@ -83,6 +83,7 @@ urlpatterns = [
     path("", include("dashboard.urls")),
     path("", include("assessments.urls")),
     path("", include("exercises.urls")),
+    path("", include("questionnaires.instrument_urls")),
     path("", include("scheduling.urls")),
     path("", include("reminders.urls")),
     path("", include("audit.urls")),

@@ -165,6 +165,12 @@ PAGES: dict[tuple[str, str], dict[str, str]] = {
     ("prescription-change", "GET"): CLINICIANS_ON_PATIENT,
     ("prescription-change", "POST"): CLINICIANS_ON_PATIENT,
     ("prescription-end", "POST"): CLINICIANS_ON_PATIENT,
+    # Outcome questionnaires: the clinic's instruments ({instrument_id} is one Dorsi ships,
+    # every clinic's); a clinic admin adds a licensed one.
+    ("instrument-list", "GET"): STAFF,
+    ("instrument-detail", "GET"): STAFF,
+    ("instrument-new", "GET"): ADMINS,
+    ("instrument-new", "POST"): ADMINS,
     # Dashboard, scheduling, reminders
     ("dashboard", "GET"): CLINICIANS,
     ("schedule", "GET"): STAFF,
@@ -394,6 +400,7 @@ def page_url(name: str, world: World) -> str:
         "appointment_id": world.appointment.pk,
         "feed_id": world.feed.pk,
         "token_id": world.api_token.pk,
+        "instrument_id": world.instrument.pk,
     }
     if name == "api:not-found":
         return "/api/v1/no-such-thing/"
