@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 
-from questionnaires.interpretation import MCID_RULE_LABELS, McidRule
+from questionnaires.interpretation import McidRule
 from questionnaires.scoring import Better, ScoringMethod
 
 ITEMS_EXAMPLE = """[
@@ -21,9 +21,15 @@ ITEMS_EXAMPLE = """[
 ]"""
 
 SCORING_LABELS = {
-    ScoringMethod.SUM: "Sum of the items (prorated when some are missing)",
+    ScoringMethod.SUM: "Sum (prorated when some are missing)",
     ScoringMethod.MEAN: "Mean of the answered items",
-    ScoringMethod.PERCENT_OF_MAX: "Per cent of the points possible on the answered items",
+    ScoringMethod.PERCENT_OF_MAX: "Per cent of the maximum",
+}
+MCID_LABELS = {
+    McidRule.ABSOLUTE: "Points",
+    McidRule.RELATIVE: "Per cent",
+    McidRule.EITHER: "Points or per cent",
+    McidRule.BOTH: "Points and per cent",
 }
 
 
@@ -70,7 +76,9 @@ class InstrumentForm(forms.Form):
         "“asks_for_label”: true where the patient names what they rate.",
     )
     scoring_method = forms.ChoiceField(
-        choices=[(method.value, SCORING_LABELS[method]) for method in ScoringMethod]
+        choices=[(method.value, SCORING_LABELS[method]) for method in ScoringMethod],
+        help_text="Per cent of the maximum: the points scored over the points possible on the "
+        "answered items (the Oswestry's rule).",
     )
     score_min = forms.DecimalField(
         max_digits=7, decimal_places=2, label="Lowest total", help_text="0 for most."
@@ -98,7 +106,8 @@ class InstrumentForm(forms.Form):
     )
     mcid_rule = forms.ChoiceField(
         label="MCID in",
-        choices=[(rule.value, MCID_RULE_LABELS[rule]) for rule in McidRule],
+        choices=[(rule.value, MCID_LABELS[rule]) for rule in McidRule],
+        help_text="Either: whichever is reached first; both: both must be reached.",
     )
     mcid_absolute = forms.DecimalField(
         max_digits=6, decimal_places=2, required=False, label="MCID in points"

@@ -15,7 +15,7 @@ from clinic.access import actor_for, can_manage_clinic
 from clinic.decorators import staff_required
 from clinic.forms import form_add_service_errors
 from questionnaires import selectors
-from questionnaires.instrument_forms import InstrumentForm
+from questionnaires.instrument_forms import SCORING_LABELS, InstrumentForm
 from questionnaires.instrument_services import instrument_create
 from questionnaires.models import Instrument
 from questionnaires.scoring import Definition
@@ -61,6 +61,7 @@ def instrument_detail(request: HttpRequest, instrument_id: int) -> HttpResponse:
             "instrument": instrument,
             "items": definition.items,
             "mcid": selectors.mcids_for(clinic_id, [instrument])[instrument.pk],
+            "method": SCORING_LABELS[definition.scoring_method],
         },
     )
 
