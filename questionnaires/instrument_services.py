@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from clinic.models import Clinic
 from questionnaires.models import Instrument
@@ -41,6 +41,7 @@ INSTRUMENT_FIELDS = (
     "licence_terms",
 )
 _REQUIRED_TEXT = ("source", "licence_terms")
+_ALREADY_THERE = "Your clinic already has this questionnaire in this version: give a new version."
 
 
 def _blank_terms_errors(fields: dict[str, Any]) -> dict[str, list[str]]:
@@ -70,14 +71,25 @@ def instrument_create(*, clinic: Clinic, fields: dict[str, Any]) -> Instrument:
         if values.get(name) == "":
             values[name] = None
     instrument = Instrument(clinic=clinic, is_active=True, **values)
-    terms = _blank_terms_errors(values)
+    errors = _blank_terms_errors(values)
+    if Instrument.objects.filter(
+        clinic=clinic, slug=values.get("slug"), version=values.get("version")
+    ).exists():
+        # Said on the field, rather than the model's "Instrument with this Clinic, Slug and
+        # Version already exists." among the errors of no field.
+        errors["slug"] = [_ALREADY_THERE]
     try:
-        instrument.full_clean()
+        instrument.full_clean(validate_constraints="slug" not in errors)
     except ValidationError as exc:
-        errors = exc.message_dict
-        errors.update(terms)
-        raise ValidationError(errors) from None
-    if terms:
-        raise ValidationError(terms)
-    instrument.save()
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, messages)
+    if errors:
+        raise ValidationError(errors)
+    try:
+        # A savepoint: the same slug and version saved by another admin a moment ago (after
+        # full_clean looked) is a refusal on the field, not a broken transaction.
+        with transaction.atomic():
+            instrument.save()
+    except IntegrityError:
+        raise ValidationError({"slug": [_ALREADY_THERE]}) from None
     return instrument

@@ -173,7 +173,9 @@ def test_the_same_slug_and_version_twice_is_refused(client_as):
     assert post(client, INSTRUMENTS, licensed_body()).status_code == 201
     response = post(client, INSTRUMENTS, licensed_body())
     assert response.status_code == 400
+    assert list(response.json()) == ["slug"]
     assert Instrument.objects.filter(slug="odi").count() == 1
+    assert post(client, INSTRUMENTS, licensed_body(version="2.2")).status_code == 201
 
 
 # --- Requests ---------------------------------------------------------------------------------

@@ -85,6 +85,7 @@ def test_the_same_slug_and_version_again_is_refused(client_as):
     client.post(NEW, form())
     response = client.post(NEW, form())
     assert response.status_code == 200
+    assert "already has this questionnaire" in " ".join(response.context["form"].errors["slug"])
     assert Instrument.objects.filter(slug="odi").count() == 1
 
 
