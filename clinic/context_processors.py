@@ -18,7 +18,12 @@ def navigation(request: HttpRequest) -> dict:
         items.append(("Schedule", reverse("schedule")))
         items.append(("Due", reverse("due-list")))
         items.append(("Exercises", reverse("exercise-library")))
-        items.append(("Questionnaires", reverse("instrument-list")))
+        # A clinic admin's questionnaires are its settings (which to ask, when, the MCID), from
+        # where a licensed one is added; everyone else's, the list with each one's terms.
+        if can_manage_clinic(actor):
+            items.append(("Questionnaires", reverse("questionnaire-settings")))
+        else:
+            items.append(("Questionnaires", reverse("instrument-list")))
         items.append(("API", reverse("api:docs")))
         if can_manage_clinic(actor):
             items.append(("Audit", reverse("audit-events")))

@@ -525,6 +525,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(REMINDER_PLAN_SECONDS),
         "options": {"expires": float(REMINDER_PLAN_SECONDS)},
     },
+    # The clinics' questionnaire schedules (scheduling/questionnaire_schedule.py); the reminder
+    # planner's next run reminds the patients it asked.
+    "questionnaires-plan": {
+        "task": "scheduling.tasks.questionnaires_plan",
+        "schedule": float(REMINDER_PLAN_SECONDS),
+        "options": {"expires": float(REMINDER_PLAN_SECONDS)},
+    },
 }
 
 # --- REST API ---------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ A request asks one patient to answer one instrument; its response holds the answ
 """
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -186,9 +187,16 @@ class Instrument(McidFields):
             raise ValidationError(errors)
 
 
+# "Every N visits": Medicare asks for a progress report at least every 10 visits; a year of
+# weekly visits is the most a schedule could sensibly wait.
+MAX_VISITS_BETWEEN_ASKS = 52
+
+
 class ClinicInstrumentSetting(McidFields):
-    """A clinic's choices for one instrument: whether its therapists may ask for it, and its own
-    MCID (the brief's values are defaults). No row: enabled, with the instrument's MCID."""
+    """A clinic's choices for one instrument: whether its therapists may ask for it, when the
+    clinic's schedule asks for it by itself (questionnaires/schedule.py), and its own MCID (the
+    brief's values are defaults). No row: enabled, never asked automatically, with the
+    instrument's MCID."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
     instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="settings")
@@ -199,6 +207,25 @@ class ClinicInstrumentSetting(McidFields):
         choices=[(rule.value, rule.value) for rule in McidRule],
         help_text="Blank: the instrument's own MCID.",
     )
+    # The clinic's schedule: off by default, so nothing is asked for without a therapist until
+    # a clinic admin says so.
+    ask_at_intake = models.BooleanField(
+        "ask at intake",
+        default=False,
+        help_text="Ask each new patient once, in their first two weeks.",
+    )
+    ask_before_retest = models.BooleanField(
+        "ask before each knee-to-wall re-test",
+        default=False,
+        help_text="Ask in the week before each re-test falls due.",
+    )
+    ask_every_n_visits = models.PositiveSmallIntegerField(
+        "ask every N visits",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_VISITS_BETWEEN_ASKS)],
+        help_text="Ask again after this many attended visits; empty: not by visits.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -206,11 +233,22 @@ class ClinicInstrumentSetting(McidFields):
             models.UniqueConstraint(
                 fields=["clinic", "instrument"], name="clinic_instrument_setting_once"
             ),
+            models.CheckConstraint(
+                condition=Q(ask_every_n_visits__isnull=True)
+                | Q(ask_every_n_visits__gte=1, ask_every_n_visits__lte=MAX_VISITS_BETWEEN_ASKS),
+                name="clinic_instrument_setting_every_n_visits_in_range",
+            ),
             *_mcid_constraints("clinic_instrument_setting", optional=True),
         ]
 
     def __str__(self) -> str:
         return f"{self.instrument} at clinic {self.clinic_id}"
+
+    @property
+    def asks_automatically(self) -> bool:
+        return self.enabled and (
+            self.ask_at_intake or self.ask_before_retest or self.ask_every_n_visits is not None
+        )
 
     def clean(self) -> None:
         errors = self.mcid_errors()

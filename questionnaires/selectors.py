@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 
 from clinic.models import Patient
 from questionnaires.interpretation import Interpreted, Mcid, Scale, ScoreValue, interpret_series
@@ -17,7 +17,9 @@ from questionnaires.models import (
     ClinicInstrumentSetting,
     Instrument,
     InstrumentQuerySet,
+    QuestionnaireRequest,
     QuestionnaireResponse,
+    RequestStatus,
 )
 from questionnaires.scoring import Definition
 
@@ -29,6 +31,43 @@ def instruments_available(clinic_id: int) -> InstrumentQuerySet:
         clinic_id=clinic_id, instrument=OuterRef("pk"), enabled=False
     )
     return Instrument.objects.for_clinic(clinic_id).exclude(Exists(turned_off))
+
+
+def requests_open(patient: Patient) -> QuerySet[QuestionnaireRequest]:
+    """The patient's requests still to answer, soonest due first, each with its instrument and
+    the answers saved so far (`saved_response`), in one query."""
+    return (
+        QuestionnaireRequest.objects.filter(patient=patient, status=RequestStatus.OPEN)
+        .select_related("instrument", "requested_by", "response")
+        .order_by("due_on", "requested_at", "id")
+    )
+
+
+def saved_response(request: QuestionnaireRequest) -> QuestionnaireResponse | None:
+    """The request's response (answers saved so far, or completed), None before the first."""
+    try:
+        return request.response
+    except QuestionnaireResponse.DoesNotExist:
+        return None
+
+
+def request_of_patient(patient: Patient, request_id: int) -> QuestionnaireRequest | None:
+    """One of the patient's own requests, any status; None for anyone else's (the caller
+    answers 404, never whose it is)."""
+    return (
+        QuestionnaireRequest.objects.filter(pk=request_id, patient=patient)
+        .select_related("instrument", "patient__clinic", "response")
+        .first()
+    )
+
+
+def responses_completed(patient: Patient) -> QuerySet[QuestionnaireResponse]:
+    """The patient's completed answers, newest first, with who entered paper ones."""
+    return (
+        QuestionnaireResponse.objects.filter(patient=patient, completed_at__isnull=False)
+        .select_related("instrument", "entered_by")
+        .order_by("-completed_at", "-id")
+    )
 
 
 def mcid_for(clinic_id: int, instrument: Instrument) -> Mcid:

@@ -20,6 +20,8 @@ from clinic import services as clinic_services
 from clinic.access import Action, actor_for, can, own_patient, patient_for
 from clinic.decorators import patient_required, staff_required
 from exercises.selectors import current_versions, patient_adherence
+from questionnaires import selectors as questionnaire_selectors
+from questionnaires.forms import AskForm
 from scheduling import selectors as scheduling_selectors
 from scheduling import services as scheduling_services
 
@@ -41,13 +43,14 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     feed = None
     if can(actor, Action.ISSUE_LINK, patient):
         feed = scheduling_selectors.calendar_feed_for(patient=patient)
-    latest_reading = adherence = None
+    latest_reading = adherence = questionnaires = None
     routines: list = []
     if can(actor, Action.VIEW_CLINICAL, patient):
         readings = [r for r in patient_readings(patient=patient) if not r.is_self_test]
         latest_reading = readings[-1] if readings else None
         routines = current_versions(patient=patient)
         adherence = patient_adherence(patient=patient)
+        questionnaires = _questionnaires_for_staff(actor, patient)
     return render(
         request,
         "records/patient_detail.html",
@@ -64,6 +67,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             "can_export": can(actor, Action.EXPORT, patient),
             "can_anonymise": can(actor, Action.ANONYMISE, patient),
             "show_clinical": can(actor, Action.VIEW_CLINICAL, patient),
+            "questionnaires": questionnaires,
             "link_days": settings.PATIENT_LINK_MAX_AGE.days,
             "feed_url": scheduling_services.calendar_feed_url(feed) if feed else "",
             "feed": feed,
@@ -75,6 +79,19 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             ),
         },
     )
+
+
+def _questionnaires_for_staff(actor, patient) -> dict:
+    """The Questionnaires section: open requests, completed answers, and the ask form for
+    those who may ask (therapists and clinic admins, the patient still in care)."""
+    may_ask = patient.is_active and can(actor, Action.CHANGE_CLINICAL, patient)
+    return {
+        "open": questionnaire_selectors.requests_open(patient),
+        "completed": questionnaire_selectors.responses_completed(patient)[:20],
+        "may_ask": may_ask,
+        "today": patient.clinic.local_today(),
+        "ask_form": AskForm(clinic=patient.clinic) if may_ask else None,
+    }
 
 
 @never_cache
@@ -97,5 +114,6 @@ def patient_home(request: HttpRequest) -> HttpResponse:
             "done_today": done_today,
             "appointments": scheduling_selectors.patient_upcoming_appointments(patient=patient)[:5],
             "adherence": adherence,
+            "questionnaires_open": questionnaire_selectors.requests_open(patient),
         },
     )

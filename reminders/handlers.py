@@ -13,6 +13,7 @@ ready (as the admin finds `admin` modules):
 
     scheduling/reminders.py: appointment, booking, retest
     exercises/reminders.py:  exercise
+    questionnaires/reminders.py:  questionnaire
     dashboard/reminders.py:  digest
 
 so "when does an X reminder go out, and what does it say" lives next to X, and the outbox

@@ -16,6 +16,7 @@ class ReminderKind(models.TextChoices):
     EXERCISE = "exercise", "Home-exercise reminder"
     RETEST = "retest", "Re-test due"
     DIGEST = "digest", "Therapist's daily digest"
+    QUESTIONNAIRE = "questionnaire", "Outcome questionnaire to answer"
 
 
 class ReminderStatus(models.TextChoices):
@@ -34,7 +35,7 @@ class Reminder(models.Model):
     """
 
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=12, choices=ReminderKind.choices)
+    kind = models.CharField(max_length=20, choices=ReminderKind.choices)
     channel = models.CharField(max_length=10, choices=ReminderChannel.choices)
     key = models.CharField(max_length=200, unique=True)
     patient = models.ForeignKey(

@@ -37,7 +37,7 @@ from reminders.services import opt_out_url
 from scheduling import services as scheduling_services
 from scheduling.reminders import response_url
 from tests.conftest import sign_in_patient
-from tests.factories import record_knee_to_wall
+from tests.factories import LicensedInstrumentFactory, record_knee_to_wall
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +140,15 @@ PAGES: dict[tuple[str, str], dict[str, str]] = {
     ("patient-self-test", "GET"): PATIENT_PAGES,
     ("patient-self-test", "POST"): PATIENT_PAGES,
     ("patient-sign-out", "POST"): EVERYONE,
+    # Outcome questionnaires: {request_id} is Alex's open request; another patient's is a 404.
+    ("questionnaire-answer", "GET"): row(DENY, OK, HIDE, DENY, DENY, DENY, DENY),
+    ("questionnaire-answer", "POST"): row(DENY, OK, HIDE, DENY, DENY, DENY, DENY),
+    ("questionnaire-done", "GET"): row(DENY, OK, HIDE, DENY, DENY, DENY, DENY),
+    ("questionnaire-ask", "GET"): CLINICIANS_ON_PATIENT,
+    ("questionnaire-ask", "POST"): CLINICIANS_ON_PATIENT,
+    ("questionnaire-paper", "GET"): CLINICIANS_ON_PATIENT,
+    ("questionnaire-paper", "POST"): CLINICIANS_ON_PATIENT,
+    ("questionnaire-cancel", "POST"): CLINICIANS_ON_PATIENT,
     # Knee-to-wall
     ("assessment-history", "GET"): CLINICIANS_ON_PATIENT,
     ("assessment-record", "GET"): CLINICIANS_ON_PATIENT,
@@ -165,10 +174,10 @@ PAGES: dict[tuple[str, str], dict[str, str]] = {
     ("prescription-change", "GET"): CLINICIANS_ON_PATIENT,
     ("prescription-change", "POST"): CLINICIANS_ON_PATIENT,
     ("prescription-end", "POST"): CLINICIANS_ON_PATIENT,
-    # Outcome questionnaires: the clinic's instruments ({instrument_id} is one Dorsi ships,
-    # every clinic's); a clinic admin adds a licensed one.
+    # Outcome questionnaires: the clinic's instruments ({instrument_id} is the clinic's own
+    # licensed one, which another clinic does not see); a clinic admin adds a licensed one.
     ("instrument-list", "GET"): STAFF,
-    ("instrument-detail", "GET"): STAFF,
+    ("instrument-detail", "GET"): row(LOGIN, DENY, DENY, OK, OK, OK, HIDE),
     ("instrument-new", "GET"): ADMINS,
     ("instrument-new", "POST"): ADMINS,
     # Dashboard, scheduling, reminders
@@ -186,6 +195,10 @@ PAGES: dict[tuple[str, str], dict[str, str]] = {
     ("calendar-feed-issue", "POST"): STAFF,
     ("calendar-feed-revoke", "POST"): STAFF_ON_PATIENT,
     ("reminders-failed", "GET"): STAFF,
+    # The clinic's questionnaire settings: its clinic admin's alone
+    ("questionnaire-settings", "GET"): ADMINS,
+    ("questionnaire-setting-edit", "GET"): ADMINS,
+    ("questionnaire-setting-edit", "POST"): ADMINS,
     # Audit trail
     ("audit-events", "GET"): ADMINS,
     ("audit-events-export", "GET"): ADMINS,
@@ -237,10 +250,11 @@ API: dict[tuple[str, str], dict[str, str]] = {
     ("/api/v1/appointments/{id}/reschedule/", "POST"): API_STAFF_CHANGE,
     ("/api/v1/appointment-types/", "GET"): API_STAFF,
     ("/api/v1/free-slots/", "GET"): API_STAFF,
-    # Outcome questionnaires. {id} of an instrument is one Dorsi ships: every clinic's.
+    # Outcome questionnaires. {id} of an instrument is the clinic's own licensed one: its staff
+    # and patients read it, another clinic does not know it exists.
     ("/api/v1/instruments/", "GET"): API_LIST_SCOPED,
     ("/api/v1/instruments/", "POST"): API_ADMINS,
-    ("/api/v1/instruments/{id}/", "GET"): API_LIST_SCOPED,
+    ("/api/v1/instruments/{id}/", "GET"): row(LOGIN, OK, OK, OK, OK, OK, HIDE),
     ("/api/v1/questionnaire-requests/", "GET"): API_CLINICAL_LIST,
     ("/api/v1/questionnaire-requests/", "POST"): API_CLINICIANS,
     ("/api/v1/questionnaire-requests/{id}/", "GET"): API_OWN_CLINICAL,
@@ -315,8 +329,8 @@ class World:
     exercise: object
     template: object
     api_token: object
-    instrument: object
     questionnaire_request: object
+    instrument: object  # the clinic's own licensed one
     questionnaire_response: object
 
 
@@ -347,7 +361,6 @@ def world(clinic, therapist, front_desk, patient, prescribed, exercise_library) 
     services.heartbeat_record(name="celery")  # /healthz answers 200 once a worker was heard
     # The shipped instruments, put back if a transactional test flushed them.
     importlib.import_module("questionnaires.migrations.0002_shipped_instruments").seed(apps, None)
-    nprs_back = Instrument.objects.get(clinic=None, slug="nprs-back")
     answered = questionnaire_services.request_create(
         patient=patient,
         instrument=Instrument.objects.get(clinic=None, slug="nprs-leg"),
@@ -372,10 +385,12 @@ def world(clinic, therapist, front_desk, patient, prescribed, exercise_library) 
         api_token=api_tokens.api_token_issue(
             user=therapist, name="Matrix", days=7, second_factor_passed=True
         )[0],
-        instrument=nprs_back,
         questionnaire_request=questionnaire_services.request_create(
-            patient=patient, instrument=nprs_back, requested_by=therapist
+            patient=patient,
+            instrument=Instrument.objects.get(clinic=None, slug="lefs"),
+            requested_by=therapist,
         ),
+        instrument=LicensedInstrumentFactory(clinic=clinic),
         questionnaire_response=questionnaire_response,
     )
 
@@ -400,6 +415,7 @@ def page_url(name: str, world: World) -> str:
         "appointment_id": world.appointment.pk,
         "feed_id": world.feed.pk,
         "token_id": world.api_token.pk,
+        "request_id": world.questionnaire_request.pk,
         "instrument_id": world.instrument.pk,
     }
     if name == "api:not-found":

@@ -18,8 +18,9 @@ def test_every_kind_of_reminder_has_one_handler_from_the_app_that_owns_it():
         "retest": "scheduling.reminders",
         "exercise": "exercises.reminders",
         "digest": "dashboard.reminders",
+        "questionnaire": "questionnaires.reminders",
     }
-    assert len(reminder_handlers()) == 4  # each registered once, however often imported
+    assert len(reminder_handlers()) == 5  # each registered once, however often imported
 
 
 def test_a_row_of_a_kind_no_app_handles_is_cancelled_with_the_reason(patient):

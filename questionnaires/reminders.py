@@ -1,0 +1,182 @@
+"""The questionnaire reminder: one message per open request, telling the patient what the
+questionnaire is for and where to answer it (their page, /me/); never sent once the request is
+answered or cancelled.
+
+Found by the reminders app when Django is ready (reminders/handlers.py), which sends it through
+the outbox (consent, channel, quiet hours, the opt-out link are the outbox's).
+
+The key names the request (`questionnaire:<patient>:<request>:<channel>`), so a request is
+reminded once however often the planner runs; a request already reminded by one channel is not
+reminded again by another when the patient changes channel.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from clinic.models import Patient, ReminderChannel
+from clinic.times import at_local
+from questionnaires.models import QuestionnaireRequest, RequestReason, RequestStatus
+from questionnaires.services import instrument_enabled
+from reminders.handlers import Message, ReminderHandler, reminder_handler
+from reminders.models import Reminder, ReminderKind, ReminderStatus
+from reminders.planning import patient_reminder_plan
+
+# A request due within this many days is reminded as soon as it is made; one due later waits
+# until then, at REMIND_AT local time, so the reminder comes when answering is near.
+REMIND_DAYS_BEFORE_DUE = 7
+REMIND_AT = time(10)
+
+
+def reminder_key(patient_id: int, request_id: int, channel: str) -> str:
+    """As reminders.planning.patient_reminder_plan writes it, the request as the slot."""
+    return f"{ReminderKind.QUESTIONNAIRE}:{patient_id}:{request_id}:{channel}"
+
+
+def _request_id(reminder: Reminder) -> int:
+    return int(reminder.key.split(":")[2])
+
+
+def reminder_moment(request: QuestionnaireRequest, patient: Patient) -> datetime:
+    """When the request's reminder is due: when it was made, or REMIND_DAYS_BEFORE_DUE before
+    its due date at REMIND_AT, whichever is later. Fixed by the request, so planning again
+    never re-times it (the outbox then moves it out of quiet hours)."""
+    before_due = at_local(
+        request.due_on - timedelta(days=REMIND_DAYS_BEFORE_DUE), REMIND_AT, patient.clinic.zone
+    )
+    return max(request.requested_at, before_due)
+
+
+WHY_ASKED = {
+    RequestReason.INTAKE: gettext_lazy(
+        "As you start your treatment, your clinic asks you to answer a short questionnaire."
+    ),
+    RequestReason.BEFORE_RETEST: gettext_lazy(
+        "Your knee-to-wall re-test is coming up, and your clinic asks you to answer a short "
+        "questionnaire before it."
+    ),
+    RequestReason.EVERY_N_VISITS: gettext_lazy(
+        "Your clinic asks you to answer a short questionnaire every few visits."
+    ),
+    RequestReason.AD_HOC: gettext_lazy("Your therapist asks you to answer a short questionnaire."),
+}
+
+
+@reminder_handler
+class QuestionnaireReminders(ReminderHandler):
+    kinds = (ReminderKind.QUESTIONNAIRE,)
+
+    def plan_for_patients(
+        self, patients: list[tuple[Patient, str]], *, now: datetime, days_ahead: int
+    ) -> int:
+        """Two queries for the chunk, then one upsert per request to remind."""
+        by_id = {patient.pk: (patient, channel) for patient, channel in patients}
+        open_requests = list(
+            QuestionnaireRequest.objects.filter(
+                patient_id__in=by_id, status=RequestStatus.OPEN
+            ).order_by("pk")
+        )
+        open_ids = {request.pk for request in open_requests}
+        reminded: set[int] = set()
+        stale: list[int] = []
+        # The pending ones, and those of the open requests by any channel: never the whole
+        # history of a patient's reminders.
+        keys_of_open = [
+            reminder_key(request.patient_id, request.pk, channel)
+            for request in open_requests
+            for channel in (ReminderChannel.EMAIL, ReminderChannel.SMS)
+        ]
+        for reminder in Reminder.objects.filter(
+            Q(status=ReminderStatus.PENDING)
+            | Q(key__in=keys_of_open, status__in=[ReminderStatus.SENDING, ReminderStatus.SENT]),
+            kind=ReminderKind.QUESTIONNAIRE,
+            patient_id__in=by_id,
+        ).only("pk", "key", "status"):
+            request_id = _request_id(reminder)
+            if request_id not in open_ids and reminder.status == ReminderStatus.PENDING:
+                stale.append(reminder.pk)
+            elif reminder.status != ReminderStatus.PENDING:
+                reminded.add(request_id)  # sent, or being sent: once is enough
+        if stale:
+            # Answered or cancelled since it was planned: the patient's page shows it so now,
+            # not when it falls due (the sweep would cancel it then anyway).
+            Reminder.objects.filter(pk__in=stale, status=ReminderStatus.PENDING).update(
+                status=ReminderStatus.CANCELLED,
+                last_error="The questionnaire was answered or cancelled.",
+            )
+        planned = 0
+        for request in open_requests:
+            patient, channel = by_id[request.patient_id]
+            moment = reminder_moment(request, patient)
+            if request.pk in reminded or moment > now + timedelta(days=days_ahead):
+                continue
+            patient_reminder_plan(
+                patient=patient,
+                channel=channel,
+                kind=ReminderKind.QUESTIONNAIRE,
+                slot=str(request.pk),
+                moment=moment,
+            )
+            planned += 1
+        return planned
+
+    def why_not(self, reminder: Reminder, now: datetime) -> str | None:
+        request = (
+            QuestionnaireRequest.objects.filter(pk=_request_id(reminder))
+            .select_related("instrument")
+            .first()
+        )
+        if request is None:
+            return "The questionnaire request is gone."
+        if request.status == RequestStatus.COMPLETED:
+            return "The questionnaire was already answered."
+        if request.status == RequestStatus.CANCELLED:
+            return "The questionnaire was cancelled."
+        if not instrument_enabled(request.clinic_id, request.instrument):
+            return "The clinic turned this questionnaire off."
+        return None
+
+    def message(self, reminder: Reminder) -> Message:
+        request = QuestionnaireRequest.objects.select_related("instrument").get(
+            pk=_request_id(reminder)
+        )
+        instrument, clinic = request.instrument, reminder.clinic
+        link = settings.SITE_URL + reverse("patient-home")
+        due = date_format(request.due_on, "l j F")
+        if reminder.channel == ReminderChannel.SMS:
+            # A text message stays short: what, by when, where.
+            return Message(
+                _("A questionnaire from %(clinic)s") % {"clinic": clinic.name},
+                _(
+                    "%(clinic)s asks you to answer the %(name)s by %(due)s. It is on your "
+                    "page: %(link)s (open it with your personal link)."
+                )
+                % {"clinic": clinic.name, "name": instrument.name, "due": due, "link": link},
+            )
+        parts = [
+            str(WHY_ASKED.get(request.reason, WHY_ASKED[RequestReason.AD_HOC])),
+            instrument.instructions,
+        ]
+        if request.message:
+            parts.append(
+                _("A word from your therapist: %(message)s") % {"message": request.message}
+            )
+        parts.append(
+            _(
+                "Please answer by %(due)s. It is on your page: %(link)s (open it with your "
+                "personal link). You can stop and come back to it."
+            )
+            % {"due": due, "link": link}
+        )
+        return Message(
+            _("%(clinic)s: please answer the %(name)s")
+            % {"clinic": clinic.name, "name": instrument.name},
+            "\n\n".join(parts),
+        )
