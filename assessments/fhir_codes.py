@@ -26,6 +26,14 @@ APPOINTMENT_KIND = f"{CODE_SYSTEM_BASE}/appointment-kind"
 EXERCISE = f"{CODE_SYSTEM_BASE}/exercise"
 EXERCISE_STATUS = f"{CODE_SYSTEM_BASE}/exercise-status"
 REMINDER_KIND = f"{CODE_SYSTEM_BASE}/reminder-kind"
+# Outcome questionnaires (exported by records/questionnaire_fhir.py; the questionnaires app, a
+# sibling of this one, cannot import this module): the total score of each instrument Dorsi
+# ships, by slug, where LOINC has no code; and the change against the MCID.
+QUESTIONNAIRE_SCORE = f"{CODE_SYSTEM_BASE}/questionnaire-score"
+QUESTIONNAIRE_CHANGE = f"{CODE_SYSTEM_BASE}/questionnaire-change"
+# Canonical URLs of the Questionnaire resources of the instruments Dorsi ships (names, not
+# addresses anything answers at); a clinic's own are under its installation's SITE_URL.
+QUESTIONNAIRE_BASE = "https://dorsi.dev/fhir/Questionnaire"
 
 DORSI_CODE_SYSTEMS = (
     KNEE_TO_WALL,
@@ -34,10 +42,13 @@ DORSI_CODE_SYSTEMS = (
     EXERCISE,
     EXERCISE_STATUS,
     REMINDER_KIND,
+    QUESTIONNAIRE_SCORE,
+    QUESTIONNAIRE_CHANGE,
 )
 
 # --- External ------------------------------------------------------------------------------------
 SNOMED = "http://snomed.info/sct"
+LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 OBSERVATION_INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"

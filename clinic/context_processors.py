@@ -19,9 +19,15 @@ def navigation(request: HttpRequest) -> dict:
         items.append(("Schedule", reverse("schedule")))
         items.append(("Due", reverse("due-list")))
         items.append(("Exercises", reverse("exercise-library")))
-        items.append(("API", reverse("api:docs")))
+        # A clinic admin's questionnaires are its settings (which to ask, when, the MCID), from
+        # where a licensed one is added; a therapist's, the list with each one's terms. The
+        # front desk asks for none.
         if can_manage_clinic(actor):
             items.append(("Questionnaires", reverse("questionnaire-settings")))
+        elif can_view_clinical_data(actor):
+            items.append(("Questionnaires", reverse("instrument-list")))
+        items.append(("API", reverse("api:docs")))
+        if can_manage_clinic(actor):
             items.append(("Audit", reverse("audit-events")))
         if can_manage_clinic(actor) and actor.user.is_staff:
             items.append(("Admin", reverse("admin:index")))

@@ -598,6 +598,8 @@ SPECTACULAR_SETTINGS = {
         "SideEnum": "clinic.models.Side",
         "StatusEnum": "clinic.models.PatientStatus",
         "ExerciseStatusEnum": "exercises.models.ExerciseStatus",
+        "McidRuleEnum": "questionnaires.serializers.MCID_RULES",
+        "QuestionnaireRequestStatusEnum": "questionnaires.models.RequestStatus",
     },
 }
 

@@ -13,6 +13,7 @@ from assessments import api as assessment_api
 from clinic import api, views
 from config import api_errors, api_schema
 from exercises import api as exercise_api
+from questionnaires import api as questionnaire_api
 from records import views as record_views
 from scheduling import api as scheduling_api
 
@@ -28,6 +29,17 @@ router.register("session-logs", exercise_api.SessionLogViewSet, basename="sessio
 router.register("appointments", scheduling_api.AppointmentViewSet, basename="appointment")
 router.register(
     "appointment-types", scheduling_api.AppointmentTypeViewSet, basename="appointment-type"
+)
+router.register("instruments", questionnaire_api.InstrumentViewSet, basename="instrument")
+router.register(
+    "questionnaire-requests",
+    questionnaire_api.QuestionnaireRequestViewSet,
+    basename="questionnaire-request",
+)
+router.register(
+    "questionnaire-responses",
+    questionnaire_api.QuestionnaireResponseViewSet,
+    basename="questionnaire-response",
 )
 
 api_urlpatterns = [
@@ -72,6 +84,7 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("exercises.urls")),
     path("", include("questionnaires.urls")),
+    path("", include("questionnaires.instrument_urls")),
     path("", include("scheduling.urls")),
     path("", include("reminders.urls")),
     path("", include("questionnaires.settings_urls")),

@@ -91,17 +91,78 @@ def score_series(patient: Patient, instrument: Instrument) -> list[Interpreted]:
     """The patient's completed answers to every version of the instrument (same slug and
     owner), oldest first, each compared with the baseline and the previous answers by the
     clinic's MCID for the instrument as it is now."""
-    responses = QuestionnaireResponse.objects.filter(
-        patient=patient,
-        instrument__slug=instrument.slug,
-        instrument__clinic_id=instrument.clinic_id,
-        completed_at__isnull=False,
-    ).order_by("completed_at", "id")
+    return list(interpretations_by_response(patient, instrument).values())
+
+
+@dataclass(frozen=True)
+class ClinicMcid:
+    mcid: Mcid
+    source: str
+    is_clinic_own: bool
+
+
+def mcids_for(clinic_id: int, instruments: list[Instrument]) -> dict[int, ClinicMcid]:
+    """Each instrument's MCID as the clinic judges by it, with its source, in one query: the
+    clinic's own when it set one, else the instrument's."""
+    settings = {
+        setting.instrument_id: setting
+        for setting in ClinicInstrumentSetting.objects.filter(
+            clinic_id=clinic_id, instrument__in=[instrument.pk for instrument in instruments]
+        )
+    }
+    found = {}
+    for instrument in instruments:
+        setting = settings.get(instrument.pk)
+        own = setting is not None and bool(setting.mcid_rule)
+        source = setting.mcid_source if own else instrument.mcid_source
+        found[instrument.pk] = ClinicMcid(Mcid.for_instrument(instrument, setting), source, own)
+    return found
+
+
+def interpretations_by_response(patient: Patient, instrument: Instrument) -> dict[int, Interpreted]:
+    """score_series keyed by the id of each completed response it interprets, oldest first
+    (the API shows each response with its own interpretation)."""
+    responses = list(
+        QuestionnaireResponse.objects.filter(
+            patient=patient,
+            instrument__slug=instrument.slug,
+            instrument__clinic_id=instrument.clinic_id,
+            completed_at__isnull=False,
+        ).order_by("completed_at", "id")
+    )
+    return _interpret(responses, mcid_for(patient.clinic_id, instrument))
+
+
+def _interpret(responses: list[QuestionnaireResponse], mcid: Mcid) -> dict[int, Interpreted]:
+    """One series (completed, oldest first) interpreted by the one rule."""
     values = [
         ScoreValue(response.total, Scale.of(Definition.from_json(response.definition)))
         for response in responses
     ]
-    return interpret_series(values, mcid_for(patient.clinic_id, instrument))
+    interpreted = interpret_series(values, mcid)
+    return {response.pk: item for response, item in zip(responses, interpreted, strict=True)}
+
+
+def interpretations_of(
+    responses: list[QuestionnaireResponse], clinic_id: int
+) -> dict[int, Interpreted]:
+    """Every completed response of one patient (with their instruments loaded) interpreted in
+    its series, as score_series does, in one query (the clinic's MCIDs) however many series:
+    for a whole record (the data-rights export)."""
+    series: dict[tuple[str, int | None], list[QuestionnaireResponse]] = {}
+    for response in sorted(
+        (response for response in responses if response.is_completed),
+        key=lambda response: (response.completed_at, response.pk),
+    ):
+        key = (response.instrument.slug, response.instrument.clinic_id)
+        series.setdefault(key, []).append(response)
+    # Judged by the MCID of the version answered last, as score_series is by the current one.
+    latest = [answers[-1].instrument for answers in series.values()]
+    mcids = mcids_for(clinic_id, latest)
+    found: dict[int, Interpreted] = {}
+    for answers in series.values():
+        found.update(_interpret(answers, mcids[answers[-1].instrument_id].mcid))
+    return found
 
 
 # --- Many patients at once: the pages beside the ankle, the dashboard, the outcomes page ------

@@ -24,10 +24,15 @@ from assessments.fhir_codes import (
     EXERCISE_STATUS,
     KNEE_TO_WALL,
     KNEE_TO_WALL_INTERPRETATION,
+    QUESTIONNAIRE_CHANGE,
+    QUESTIONNAIRE_SCORE,
     REMINDER_KIND,
 )
 from assessments.interpretation import ChangeClass, Standing
 from exercises.models import Exercise, ExerciseStatus
+from questionnaires.interpretation import ChangeClass as QuestionnaireChange
+from questionnaires.models import Instrument
+from records.questionnaire_fhir import CHANGE_DEFINITIONS, change_display
 from reminders.models import ReminderKind
 from scheduling.models import AppointmentKind
 
@@ -68,6 +73,12 @@ def code_systems() -> list[dict[str, Any]]:
     """Every code system Dorsi's exports use (the shared exercise library is read from the
     database, where its migration put it)."""
     library = Exercise.objects.filter(clinic__isnull=True).order_by("slug")
+    # Every version of an instrument has its slug: the code is the instrument's, the version is
+    # the Questionnaire's. The name of the latest version is the display.
+    instruments = {
+        instrument.slug: instrument
+        for instrument in Instrument.objects.filter(clinic__isnull=True).order_by("slug", "id")
+    }
     return [
         _code_system(
             KNEE_TO_WALL,
@@ -118,6 +129,26 @@ def code_systems() -> list[dict[str, Any]]:
             "Dorsi reminder kind",
             "What a reminder sent to the patient was about (Communication.category).",
             _choices(ReminderKind),
+        ),
+        _code_system(
+            QUESTIONNAIRE_SCORE,
+            "Dorsi outcome questionnaire score",
+            "The total score of an outcome questionnaire Dorsi ships, by the instrument's slug "
+            "(Observation.code), beside LOINC's code where one exists (the 0-10 numeric pain "
+            "rating, 72514-3). A clinic's own licensed instruments are named in text only.",
+            [_concept(slug, i.name, i.measures) for slug, i in instruments.items()],
+        ),
+        _code_system(
+            QUESTIONNAIRE_CHANGE,
+            "Dorsi questionnaire change against the MCID",
+            "How an outcome questionnaire's score changed since the first valid score, judged "
+            "by the minimal clinically important difference (Observation.interpretation). The "
+            "same codes as Dorsi's API and CSV files. Where HL7 ObservationInterpretation has "
+            "the same meaning its code is sent beside this one (B, W).",
+            [
+                _concept(str(code), change_display(code), CHANGE_DEFINITIONS[code])
+                for code in QuestionnaireChange
+            ],
         ),
     ]
 

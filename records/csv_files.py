@@ -15,6 +15,7 @@ from clinic.models import User
 from exercises.adherence import weekdays_of
 from exercises.models import DOSE_FIELDS
 from exercises.templatetags.routines import dose_text
+from questionnaires.interpretation import Change
 from records.csv_columns import columns_section
 from records.fhir import WEEKDAY_CODES
 from records.record import PatientRecord
@@ -41,6 +42,8 @@ def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
         "waitlist.csv": _waitlist_section(record),
         "reminders.csv": _reminders_section(record),
         "links.csv": _links_section(record),
+        "questionnaire_requests.csv": _questionnaire_requests_section(record),
+        "questionnaire_answers.csv": _questionnaire_answers_section(record),
         "audit.csv": _audit_section(record),
         "columns.csv": columns_section(),
     }
@@ -229,6 +232,91 @@ def _sessions_section(record: PatientRecord) -> Section:
             ]
             for session in record.sessions
             for entries in [list(session.entries.all())]
+        ],
+    )
+
+
+def _questionnaire_requests_section(record: PatientRecord) -> Section:
+    return (
+        [
+            "request_id",
+            "questionnaire",
+            "version",
+            "reason",
+            "requested_by",
+            "requested_at",
+            "due_on",
+            "message",
+            "status",
+            "closed_at",
+            "cancelled_by",
+        ],
+        [
+            [
+                request.pk,
+                request.instrument.name,
+                request.instrument.version,
+                request.reason,
+                _name(request.requested_by) or "the clinic's schedule",
+                request.requested_at,
+                request.due_on,
+                request.message,
+                request.status,
+                request.closed_at,
+                _name(request.cancelled_by),
+            ]
+            for request in record.questionnaire_requests
+        ],
+    )
+
+
+def _change(change: Change | None) -> str:
+    return str(change.classification) if change is not None else ""
+
+
+def _questionnaire_answers_section(record: PatientRecord) -> Section:
+    return (
+        [
+            "response_id",
+            "request_id",
+            "questionnaire",
+            "version",
+            "started_at",
+            "completed_at",
+            "entered_by",
+            "total",
+            "score_valid",
+            "missing_items",
+            "score_min",
+            "score_max",
+            "better",
+            "change_since_first",
+            "change_since_previous",
+            "answers",
+            "activities_named",
+        ],
+        [
+            [
+                response.pk,
+                response.request_id,
+                response.instrument.name,
+                response.instrument_version,
+                response.started_at,
+                response.completed_at,
+                _name(response.entered_by) or ("patient" if response.is_completed else ""),
+                response.total,
+                response.score_valid if response.is_completed else None,
+                response.missing_items,
+                response.score_min,
+                response.score_max,
+                response.definition.get("better", ""),
+                _change(interpreted.since_first if interpreted else None),
+                _change(interpreted.since_previous if interpreted else None),
+                "; ".join(f"{item}: {value}" for item, value in response.answers.items()),
+                "; ".join(f"{item}: {name}" for item, name in response.item_labels.items()),
+            ]
+            for response in record.questionnaire_responses
+            for interpreted in [record.questionnaire_interpretations.get(response.pk)]
         ],
     )
 

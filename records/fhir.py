@@ -24,6 +24,7 @@ from exercises.models import (
     SessionLog,
 )
 from exercises.templatetags.routines import dose_text
+from records.questionnaire_fhir import questionnaire_resources
 from records.record import PatientRecord
 from reminders.models import Reminder, ReminderStatus
 from scheduling.models import (
@@ -359,5 +360,8 @@ def patient_fhir_bundle(record: PatientRecord) -> dict[str, Any]:
         *reversed(care_plans),
         *(_session_resource(session, patient) for session in record.sessions),
         *(_communication_resource(reminder, patient) for reminder in record.reminders),
+        *questionnaire_resources(
+            record.questionnaire_responses, patient, record.questionnaire_interpretations
+        ),
     ]
     return collection_bundle(resources)

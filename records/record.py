@@ -18,6 +18,9 @@ from exercises.models import (
     PrescriptionVersion,
     SessionLog,
 )
+from questionnaires.interpretation import Interpreted
+from questionnaires.models import QuestionnaireRequest, QuestionnaireResponse
+from questionnaires.selectors import interpretations_of
 from reminders.models import Reminder
 from scheduling.models import Appointment, CalendarFeed, WaitlistEntry
 
@@ -36,6 +39,11 @@ class PatientRecord:
     links: list[PatientAccessLink]
     feeds: list[CalendarFeed]
     audit_events: list[AuditEvent]
+    questionnaire_requests: list[QuestionnaireRequest]
+    questionnaire_responses: list[QuestionnaireResponse]  # in progress and completed
+    # Each completed response's interpretation (change since the first and the previous
+    # against the MCID), by response id: questionnaires/selectors.py's, never recomputed.
+    questionnaire_interpretations: dict[int, Interpreted]
 
     @property
     def current_revisions(self) -> list[AssessmentRevision]:
@@ -99,6 +107,16 @@ def patient_record(*, patient: Patient) -> PatientRecord:
         .order_by("created_at")
     )
     audit_events = list(AuditEvent.objects.filter(patient_id=patient.pk).order_by("at", "id"))
+    questionnaire_requests = list(
+        QuestionnaireRequest.objects.filter(patient=patient)
+        .select_related("instrument", "requested_by", "cancelled_by")
+        .order_by("requested_at", "id")
+    )
+    questionnaire_responses = list(
+        QuestionnaireResponse.objects.filter(patient=patient)
+        .select_related("instrument", "entered_by")
+        .order_by("started_at", "id")
+    )
     return PatientRecord(
         patient=patient,
         revisions=revisions,
@@ -110,4 +128,9 @@ def patient_record(*, patient: Patient) -> PatientRecord:
         links=links,
         feeds=feeds,
         audit_events=audit_events,
+        questionnaire_requests=questionnaire_requests,
+        questionnaire_responses=questionnaire_responses,
+        questionnaire_interpretations=interpretations_of(
+            questionnaire_responses, patient.clinic_id
+        ),
     )

@@ -5,9 +5,10 @@ files, one per section, is for people: each section has its own columns, so one 
 section opens cleanly in a spreadsheet, where a single wide CSV would be mostly empty cells.
 
 Anonymising keeps what the statistics need (measurements, routines, session logs with their
-dates, counts and pain scores, the year of birth) and removes who the patient is: name, contact
-details, the exact birthday, and the free text in which anyone may have written something that
-identifies them. Only a discharged patient can be anonymised, and only once."""
+dates, counts and pain scores, questionnaire answers and scores, the year of birth) and removes
+who the patient is: name, contact details, the exact birthday, and the free text in which anyone
+may have written something that identifies them (the activities a patient named in a PSFS).
+Only a discharged patient can be anonymised, and only once."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from exercises.models import (
     PrescriptionVersion,
     SessionLog,
 )
+from questionnaires.models import QuestionnaireRequest, QuestionnaireResponse, RequestStatus
 from records.csv_files import patient_csv_files
 from records.fhir import patient_fhir_bundle
 from records.record import patient_record
@@ -80,6 +82,13 @@ def _anonymise_clinical_text(patient_id: int) -> None:
         significant=False, note=""
     )
     WaitlistEntry.objects.filter(patient_id=patient_id).exclude(note="").update(note="")
+    # The activities a patient named (PSFS) are their own words; the ratings and scores stay.
+    QuestionnaireResponse.objects.filter(patient_id=patient_id).exclude(item_labels={}).update(
+        item_labels={}
+    )
+    QuestionnaireRequest.objects.filter(patient_id=patient_id).exclude(message="").update(
+        message=""
+    )
 
 
 def _anonymise_contact(patient_id: int, *, by: User, now: datetime) -> None:
@@ -94,6 +103,10 @@ def _anonymise_contact(patient_id: int, *, by: User, now: datetime) -> None:
     )
     # Messages are not stored, but a provider's error can quote the address it refused.
     reminders.exclude(last_error__in=["", ANONYMISED_REMINDER_NOTE]).update(last_error="")
+    # Nobody is left to answer: open questionnaires are withdrawn (answers saved so far stay).
+    QuestionnaireRequest.objects.filter(patient_id=patient_id, status=RequestStatus.OPEN).update(
+        status=RequestStatus.CANCELLED, closed_at=now, cancelled_by=by
+    )
 
 
 @transaction.atomic

@@ -18,12 +18,14 @@ it alone).
 from __future__ import annotations
 
 import copy
+import importlib
 import uuid
 from dataclasses import dataclass
 from datetime import time, timedelta
 
 import pytest
 import schemathesis
+from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
@@ -39,8 +41,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from clinic.access import Actor
 from exercises import services as exercise_services
 from exercises.models import Exercise
+from questionnaires import services as questionnaire_services
+from questionnaires.models import Instrument
 from scheduling import services as scheduling_services
 from tests.conftest import api_token_for, sign_in_patient
 from tests.factories import PatientFactory, record_knee_to_wall
@@ -178,6 +183,24 @@ def seeded_world(clinic, therapist, clinic_admin, front_desk, exercise_library) 
         booked_by=therapist,
     )
     shared = Exercise.objects.filter(clinic__isnull=True).order_by("pk").first()
+    # The shipped instruments (put back if a transactional test flushed them): one request
+    # answered, one open, so submissions and reads reach real records.
+    importlib.import_module("questionnaires.migrations.0002_shipped_instruments").seed(apps, None)
+    nprs_back = Instrument.objects.get(clinic=None, slug="nprs-back")
+    answered = questionnaire_services.request_create(
+        patient=patient,
+        instrument=Instrument.objects.get(clinic=None, slug="nprs-leg"),
+        requested_by=therapist,
+    )
+    answers, _ = questionnaire_services.response_submit(
+        actor=Actor(patient=patient),
+        request=answered,
+        answers={"worst-24h": 4},
+        submission_key=uuid.uuid4(),
+    )
+    open_request = questionnaire_services.request_create(
+        patient=patient, instrument=nprs_back, requested_by=therapist
+    )
     return World(
         credentials={
             "therapist": _token(therapist),
@@ -194,6 +217,9 @@ def seeded_world(clinic, therapist, clinic_admin, front_desk, exercise_library) 
             "prescriptions": version.prescription_id,
             "session-logs": log.pk,
             "appointments": appointment.pk,
+            "instruments": nprs_back.pk,
+            "questionnaire-requests": open_request.pk,
+            "questionnaire-responses": answers.pk,
         },
         references={
             "patient": patient.pk,
@@ -205,6 +231,8 @@ def seeded_world(clinic, therapist, clinic_admin, front_desk, exercise_library) 
             "version": version.pk,
             "item": version.items.order_by("pk").first().pk,
             "appointment_type": follow_up.pk,
+            "instrument": nprs_back.pk,
+            "request": open_request.pk,
         },
     )
 

@@ -14,17 +14,20 @@ Each role's request runs in a savepoint that is rolled back, so one role's write
 what the next one sees.
 """
 
+import importlib
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import time, timedelta
 
 import pytest
+from django.apps import apps
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from accounts import api_tokens
 from clinic import services
+from clinic.access import Actor
 from clinic.times import at_local
 from exercises import services as exercise_services
 from exercises.models import Exercise
@@ -171,6 +174,12 @@ PAGES: dict[tuple[str, str], dict[str, str]] = {
     ("prescription-change", "GET"): CLINICIANS_ON_PATIENT,
     ("prescription-change", "POST"): CLINICIANS_ON_PATIENT,
     ("prescription-end", "POST"): CLINICIANS_ON_PATIENT,
+    # Outcome questionnaires: the clinic's instruments ({instrument_id} is the clinic's own
+    # licensed one, which another clinic does not see); a clinic admin adds a licensed one.
+    ("instrument-list", "GET"): STAFF,
+    ("instrument-detail", "GET"): row(LOGIN, DENY, DENY, OK, OK, OK, HIDE),
+    ("instrument-new", "GET"): ADMINS,
+    ("instrument-new", "POST"): ADMINS,
     # Dashboard, scheduling, reminders
     ("dashboard", "GET"): CLINICIANS,
     ("clinic-outcomes", "GET"): CLINICIANS,
@@ -242,6 +251,19 @@ API: dict[tuple[str, str], dict[str, str]] = {
     ("/api/v1/appointments/{id}/reschedule/", "POST"): API_STAFF_CHANGE,
     ("/api/v1/appointment-types/", "GET"): API_STAFF,
     ("/api/v1/free-slots/", "GET"): API_STAFF,
+    # Outcome questionnaires. {id} of an instrument is the clinic's own licensed one: its staff
+    # and patients read it, another clinic does not know it exists.
+    ("/api/v1/instruments/", "GET"): API_LIST_SCOPED,
+    ("/api/v1/instruments/", "POST"): API_ADMINS,
+    ("/api/v1/instruments/{id}/", "GET"): row(LOGIN, OK, OK, OK, OK, OK, HIDE),
+    ("/api/v1/questionnaire-requests/", "GET"): API_CLINICAL_LIST,
+    ("/api/v1/questionnaire-requests/", "POST"): API_CLINICIANS,
+    ("/api/v1/questionnaire-requests/{id}/", "GET"): API_OWN_CLINICAL,
+    ("/api/v1/questionnaire-requests/{id}/cancel/", "POST"): API_CLINICAL_CHANGE,
+    ("/api/v1/questionnaire-responses/", "GET"): API_CLINICAL_LIST,
+    ("/api/v1/questionnaire-responses/", "POST"): API_PATIENTS_OWN,  # the patient's own answers
+    ("/api/v1/questionnaire-responses/{id}/", "GET"): API_OWN_CLINICAL,
+    ("/api/v1/questionnaire-responses/paper/", "POST"): API_CLINICIANS,
 }
 
 
@@ -309,7 +331,8 @@ class World:
     template: object
     api_token: object
     questionnaire_request: object
-    instrument: object
+    instrument: object  # the clinic's own licensed one
+    questionnaire_response: object
 
 
 @pytest.fixture
@@ -337,6 +360,19 @@ def world(clinic, therapist, front_desk, patient, prescribed, exercise_library) 
         pain=3,
     )
     services.heartbeat_record(name="celery")  # /healthz answers 200 once a worker was heard
+    # The shipped instruments, put back if a transactional test flushed them.
+    importlib.import_module("questionnaires.migrations.0002_shipped_instruments").seed(apps, None)
+    answered = questionnaire_services.request_create(
+        patient=patient,
+        instrument=Instrument.objects.get(clinic=None, slug="nprs-leg"),
+        requested_by=therapist,
+    )
+    questionnaire_response, _ = questionnaire_services.response_submit(
+        actor=Actor(patient=patient),
+        request=answered,
+        answers={"worst-24h": 4},
+        submission_key=uuid.uuid4(),
+    )
     return World(
         patient=patient,
         assessment=record_knee_to_wall(patient, therapist).assessment,
@@ -356,6 +392,7 @@ def world(clinic, therapist, front_desk, patient, prescribed, exercise_library) 
             requested_by=therapist,
         ),
         instrument=LicensedInstrumentFactory(clinic=clinic),
+        questionnaire_response=questionnaire_response,
     )
 
 
@@ -400,6 +437,9 @@ def api_url(path: str, world: World) -> str:
         "prescriptions": world.prescription.pk,
         "session-logs": world.session.pk,
         "appointments": world.appointment.pk,
+        "instruments": world.instrument.pk,
+        "questionnaire-requests": world.questionnaire_request.pk,
+        "questionnaire-responses": world.questionnaire_response.pk,
     }
     path = path.replace("{patient_id}", str(world.patient.pk))
     if "{id}" in path:

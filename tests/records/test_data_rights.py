@@ -1,6 +1,7 @@
 """A patient's data rights: the whole record exported (FHIR, CSV) and anonymisation."""
 
 import csv
+import importlib
 import io
 import json
 import uuid
@@ -8,6 +9,7 @@ import zipfile
 from datetime import date, time, timedelta
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -29,6 +31,8 @@ from clinic.times import at_local
 from dashboard.summaries import clinic_summary, patient_summaries_refresh
 from exercises import services as exercise_services
 from exercises.models import PrescriptionVersion, SessionLog
+from questionnaires import services as questionnaire_services
+from questionnaires.models import Instrument, QuestionnaireRequest, QuestionnaireResponse
 from records import services as data_rights
 from reminders.models import Reminder, ReminderStatus
 from scheduling import services as scheduling_services
@@ -53,6 +57,8 @@ SECTIONS = [
     "waitlist.csv",
     "reminders.csv",
     "links.csv",
+    "questionnaire_requests.csv",
+    "questionnaire_answers.csv",
     "audit.csv",
     "columns.csv",
 ]
@@ -165,7 +171,49 @@ def history(patient, therapist, front_desk, clinic, prescribed):
     Reminder.objects.filter(pk=sent.pk).update(
         status=ReminderStatus.SENT, sent_at=timezone.now(), provider_id="x"
     )
+    answer_questionnaires(patient, therapist)
     return patient
+
+
+def answer_questionnaires(patient, therapist) -> None:
+    """Back pain 6 then 3 (an important improvement), a PSFS naming an activity, and a leg pain
+    asked with a message and not yet answered."""
+    importlib.import_module("questionnaires.migrations.0002_shipped_instruments").seed(apps, None)
+    shipped = {i.slug: i for i in Instrument.objects.filter(clinic=None)}
+    for value, days_ago in ((6, 14), (3, 0)):
+        asked = questionnaire_services.request_create(
+            patient=patient, instrument=shipped["nprs-back"], requested_by=therapist
+        )
+        response, _ = questionnaire_services.response_submit(
+            actor=Actor(patient=patient),
+            request=asked,
+            answers={"worst-24h": value},
+            submission_key=uuid.uuid4(),
+        )
+        QuestionnaireResponse.objects.filter(pk=response.pk).update(
+            completed_at=timezone.now() - timedelta(days=days_ago, minutes=1)
+        )
+    psfs = questionnaire_services.request_create(
+        patient=patient, instrument=shipped["psfs"], requested_by=therapist
+    )
+    questionnaire_services.response_enter_from_paper(
+        entered_by=therapist,
+        patient=patient,
+        request=psfs,
+        answers={"activity-1": 4, "activity-2": 6, "activity-3": 5},
+        item_labels={
+            "activity-1": "Lifting my grandson Theo",
+            "activity-2": "Walking the dog",
+            "activity-3": "Gardening",
+        },
+        submission_key=uuid.uuid4(),
+    )
+    questionnaire_services.request_create(
+        patient=patient,
+        instrument=shipped["nprs-leg"],
+        requested_by=therapist,
+        message="Alex, please fill this in before Tuesday",
+    )
 
 
 def _bundle(client, url: str) -> dict:
@@ -207,6 +255,7 @@ def test_the_fhir_bundle_is_valid_r4_and_has_every_section(client_as, history):
         "Observation",
         "Patient",
         "Practitioner",
+        "Questionnaire",
         "QuestionnaireResponse",
     ]
     for kind, allowed in R4_STATUSES.items():
@@ -223,10 +272,13 @@ def test_the_fhir_bundle_is_valid_r4_and_has_every_section(client_as, history):
     assert person["gender"] == "unknown"
     assert {t["system"] for t in person["telecom"]} == {"email", "phone"}
 
-    assert len(by_type["Observation"]) == 4  # two tests, two sides; the correction is current
-    corrected = [o for o in by_type["Observation"] if o["status"] == "amended"]
+    knee_to_wall = [
+        o for o in by_type["Observation"] if o["category"][0]["coding"][0]["code"] == "exam"
+    ]
+    assert len(knee_to_wall) == 4  # two tests, two sides; the correction is current
+    corrected = [o for o in knee_to_wall if o["status"] == "amended"]
     assert [o["valueQuantity"]["value"] for o in corrected] == [11.5, 10]
-    assert by_type["Observation"][0]["note"] == [
+    assert knee_to_wall[0]["note"] == [
         {"text": "Sister Clara"},
         {"text": "Baseline: the first clinic test, which later clinic tests are compared with."},
     ]
@@ -259,7 +311,7 @@ def test_the_fhir_bundle_is_valid_r4_and_has_every_section(client_as, history):
         "periodUnit": "d",
         "dayOfWeek": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
     }
-    [session] = by_type["QuestionnaireResponse"]
+    [session] = [r for r in by_type["QuestionnaireResponse"] if "basedOn" in r]
     assert resolve(bundle, session["basedOn"][0]) is plan
     assert resolve(bundle, plan["author"])["resourceType"] == "Practitioner"
     answers = {item["linkId"]: item["answer"][0] for item in session["item"]}
@@ -318,6 +370,10 @@ def test_the_export_reads_a_fixed_number_of_queries_whatever_the_history(
     for days_ago in range(2, 8):
         _log_session(history, prescribed, days_ago=days_ago)
         record_knee_to_wall(history, therapist, days_ago=days_ago)
+        QuestionnaireRequest.objects.filter(patient=history, status="open").update(
+            status="cancelled", closed_at=timezone.now(), cancelled_by=therapist
+        )
+        answer_questionnaires(history, therapist)
     after = (queries(data_rights.patient_export_fhir), queries(data_rights.patient_export_csv))
     assert after == before
 
@@ -518,3 +574,109 @@ def test_nothing_is_half_saved_when_anonymising_fails(discharged, clinic_admin, 
     assert patient.anonymised_at is None
     assert AssessmentRevision.objects.filter(notes="Sister Clara").exists()
     assert not AuditEvent.objects.filter(action=AuditAction.ANONYMISE).exists()
+
+
+# --- Outcome questionnaires in the copy and in anonymisation ------------------------------------
+
+
+def test_the_fhir_bundle_has_each_questionnaire_its_answers_and_each_valid_score(
+    client_as, history, therapist
+):
+    bundle = _bundle(client_as("therapist"), f"/patients/{history.pk}/export.fhir.json")
+    assert_valid_r4(bundle)  # fhir.resources and HL7's schema, entry by entry
+    assert_stands_alone(bundle)
+    assert_codes_documented(bundle)
+    resources = [entry["resource"] for entry in bundle["entry"]]
+    questionnaires = {
+        f"{r['url']}|{r['version']}": r for r in resources if r["resourceType"] == "Questionnaire"
+    }
+    nprs = Instrument.objects.get(clinic=None, slug="nprs-back")
+    assert set(questionnaires) == {
+        "https://dorsi.dev/fhir/Questionnaire/nprs-back|1",
+        "https://dorsi.dev/fhir/Questionnaire/psfs|1",
+    }  # the leg pain was asked, not answered: no answers, no Questionnaire
+    back = questionnaires["https://dorsi.dev/fhir/Questionnaire/nprs-back|1"]
+    assert back["copyright"] == nprs.licence_terms
+    assert back["item"][0]["type"] == "integer"  # a 0-10 rating, anchors in its text
+
+    answers = [
+        r for r in resources if r["resourceType"] == "QuestionnaireResponse" and "basedOn" not in r
+    ]
+    assert len(answers) == 3
+    for response in answers:
+        assert response["questionnaire"] in questionnaires
+        assert response["status"] == "completed"
+        assert resolve(bundle, response["source"])["resourceType"] == "Patient"
+    [paper] = [r for r in answers if r["questionnaire"].endswith("psfs|1")]
+    assert resolve(bundle, paper["author"])["resourceType"] == "Practitioner"
+    assert paper["author"]["display"] == str(therapist)
+    first_activity = paper["item"][0]
+    assert first_activity["item"] == [
+        {
+            "linkId": "activity-1.name",
+            "text": "The activity named",
+            "answer": [{"valueString": "Lifting my grandson Theo"}],
+        },
+        {"linkId": "activity-1.rating", "answer": [{"valueInteger": 4}]},
+    ]
+
+    scores = [
+        r
+        for r in resources
+        if r["resourceType"] == "Observation" and r["category"][0]["coding"][0]["code"] == "survey"
+    ]
+    assert len(scores) == 3
+    back_scores = [s for s in scores if s["code"]["coding"][0]["system"] == "http://loinc.org"]
+    assert [s["valueQuantity"]["value"] for s in back_scores] == [6, 3]
+    assert back_scores[0]["code"]["coding"][0]["code"] == "72514-3"
+    latest = back_scores[1]
+    assert resolve(bundle, latest["derivedFrom"][0])["resourceType"] == "QuestionnaireResponse"
+    codes = {(c["system"], c["code"]) for c in latest["interpretation"][0]["coding"]}
+    assert codes == {
+        ("http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "B"),
+        ("https://dorsi.dev/fhir/CodeSystem/questionnaire-change", "improved"),
+    }
+    assert latest["note"] == [
+        {"text": "Since the first score: 6 → 3, an important improvement (MCID 2 points or 30 %)"}
+    ]
+    assert back_scores[0]["note"][0]["text"].startswith("Baseline")
+    psfs_score = next(s for s in scores if s not in back_scores)
+    assert psfs_score["valueQuantity"]["value"] == 5  # the mean of 4, 6 and 5, as stored
+
+
+def test_the_csv_zip_has_the_requests_and_the_answers_with_their_change(client_as, history):
+    files = _zip(client_as("therapist").get(f"/patients/{history.pk}/export.zip").content)
+    requests = files["questionnaire_requests.csv"]
+    assert len(requests) == 4
+    assert {row["status"] for row in requests} == {"completed", "open"}
+    assert "Alex, please fill this in before Tuesday" in {row["message"] for row in requests}
+    answers = files["questionnaire_answers.csv"]
+    assert len(answers) == 3
+    back = [row for row in answers if row["answers"].startswith("worst-24h")]
+    assert [(row["total"], row["change_since_first"]) for row in back] == [
+        ("6.00", ""),
+        ("3.00", "improved"),
+    ]
+    [psfs] = [row for row in answers if row["activities_named"]]
+    assert "activity-2: Walking the dog" in psfs["activities_named"]
+    assert psfs["entered_by"] != "patient"
+
+
+def test_anonymising_clears_named_activities_and_messages_and_keeps_the_scores(
+    discharged, clinic_admin
+):
+    scores = list(
+        QuestionnaireResponse.objects.filter(patient=discharged)
+        .order_by("id")
+        .values_list("total", "answers", "completed_at")
+    )
+    data_rights.patient_anonymise(patient=discharged, by=clinic_admin)
+    responses = QuestionnaireResponse.objects.filter(patient=discharged).order_by("id")
+    assert list(responses.values_list("total", "answers", "completed_at")) == scores
+    assert all(labels == {} for labels in responses.values_list("item_labels", flat=True))
+    requests = QuestionnaireRequest.objects.filter(patient=discharged)
+    assert set(requests.values_list("message", flat=True)) == {""}
+    assert not requests.filter(status="open").exists()  # nobody is left to answer it
+    files = _zip(data_rights.patient_export_csv(patient=discharged))
+    assert "Theo" not in files["questionnaire_answers.csv"].__repr__()
+    assert "Alex" not in files["questionnaire_requests.csv"].__repr__()

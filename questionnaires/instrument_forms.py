@@ -1,0 +1,150 @@
+"""The form where a clinic admin adds a licensed instrument: the items pasted as one JSON
+document, the rules and the terms in fields. Only the shapes are read here; the instrument is
+checked whole by questionnaires.instrument_services.instrument_create (the model's full_clean),
+whose messages land on these fields."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+
+from questionnaires.interpretation import McidRule
+from questionnaires.scoring import Better, ScoringMethod
+
+ITEMS_EXAMPLE = """[
+  {"id": "section-1", "text": "Pain intensity",
+   "options": [{"value": 0, "label": "..."}, {"value": 1, "label": "..."}]},
+  {"id": "section-2", "text": "Personal care",
+   "options": [{"value": 0, "label": "..."}, {"value": 1, "label": "..."}]}
+]"""
+
+SCORING_LABELS = {
+    ScoringMethod.SUM: "Sum (prorated when some are missing)",
+    ScoringMethod.MEAN: "Mean of the answered items",
+    ScoringMethod.PERCENT_OF_MAX: "Per cent of the maximum",
+}
+MCID_LABELS = {
+    McidRule.ABSOLUTE: "Points",
+    McidRule.RELATIVE: "Per cent",
+    McidRule.EITHER: "Points or per cent",
+    McidRule.BOTH: "Points and per cent",
+}
+
+
+class InstrumentForm(forms.Form):
+    SECTIONS = (
+        ("The questionnaire", ("name", "short_name", "slug", "version", "measures")),
+        ("What the patient sees", ("instructions", "items")),
+        (
+            "Scoring",
+            (
+                "scoring_method",
+                "score_min",
+                "score_max",
+                "better",
+                "missing_items_allowed",
+                "scoring_source",
+            ),
+        ),
+        (
+            "Minimal clinically important difference",
+            ("mcid_rule", "mcid_absolute", "mcid_relative_percent", "mcid_source"),
+        ),
+        ("Source and licence", ("source", "licence_terms")),
+    )
+
+    name = forms.CharField(max_length=200, help_text="As the licence holder names it.")
+    short_name = forms.CharField(max_length=40, help_text="For tables and charts: “ODI”.")
+    slug = forms.SlugField(
+        max_length=60,
+        help_text="A short code, the same for every version: “odi”. Lower case, digits, dashes.",
+    )
+    version = forms.CharField(max_length=20, initial="1", help_text="The licensed version.")
+    measures = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), help_text="What it measures, for staff."
+    )
+    instructions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown to the patient first: what it is for and how to answer.",
+    )
+    items = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 12, "class": "code", "spellcheck": "false"}),
+        help_text="Paste the questions as licensed, as JSON: a list of items, each with an "
+        "“id”, its “text” and its “options” (whole-number “value” and “label”); add "
+        "“asks_for_label”: true where the patient names what they rate.",
+    )
+    scoring_method = forms.ChoiceField(
+        choices=[(method.value, SCORING_LABELS[method]) for method in ScoringMethod],
+        help_text="Per cent of the maximum: the points scored over the points possible on the "
+        "answered items (the Oswestry's rule).",
+    )
+    score_min = forms.DecimalField(
+        max_digits=7, decimal_places=2, label="Lowest total", help_text="0 for most."
+    )
+    score_max = forms.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        label="Highest total",
+        help_text="It must be what the items give under the scoring method (100 for a percentage).",
+    )
+    better = forms.ChoiceField(
+        label="Better is",
+        choices=[(Better.LOWER.value, "Lower (pain, disability)"), (Better.HIGHER.value, "Higher")],
+    )
+    missing_items_allowed = forms.IntegerField(
+        min_value=0,
+        initial=0,
+        label="Items that may be unanswered",
+        help_text="The total is then computed over the answered ones; more missing: no score.",
+    )
+    scoring_source = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Where the scoring and missing-item rules come from (the manual).",
+    )
+    mcid_rule = forms.ChoiceField(
+        label="MCID in",
+        choices=[(rule.value, MCID_LABELS[rule]) for rule in McidRule],
+        help_text="Either: whichever is reached first; both: both must be reached.",
+    )
+    mcid_absolute = forms.DecimalField(
+        max_digits=6, decimal_places=2, required=False, label="MCID in points"
+    )
+    mcid_relative_percent = forms.DecimalField(
+        max_digits=5, decimal_places=2, required=False, label="MCID in per cent"
+    )
+    mcid_source = forms.CharField(
+        required=False, label="Source of the MCID", help_text="“Ostelo 2008”."
+    )
+    source = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The citation of the instrument.",
+        error_messages={"required": "Give the citation of the instrument."},
+    )
+    licence_terms = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The terms under which your clinic uses it. They are shown wherever it is "
+        "used: to staff, with the API's answers and in the patient's questionnaire.",
+        error_messages={
+            "required": "Give the terms under which your clinic uses it: they are shown "
+            "wherever it is used."
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["items"].widget.attrs["placeholder"] = ITEMS_EXAMPLE
+
+    def clean_items(self) -> Any:
+        text = self.cleaned_data["items"]
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(
+                f"This is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+            ) from None
+
+    def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [(title, [self[name] for name in names]) for title, names in self.SECTIONS]

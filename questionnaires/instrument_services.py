@@ -1,0 +1,95 @@
+"""A clinic adds a licensed instrument (the Oswestry Disability Index, say) as data, without
+code: through its page (questionnaires/instrument_views.py) or the API (questionnaires/api.py),
+which both call `instrument_create`.
+
+The instrument is checked whole by the model (Instrument.full_clean: the scoring engine reads
+the items and rules, the range must be the one the items give, the MCID must fit its rule, the
+slug and version are new in the clinic), so each message lands on its field; source and licence
+terms are required, and are shown wherever the instrument is used.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from clinic.models import Clinic
+from questionnaires.models import Instrument
+
+# What a clinic fills in; everything else (the clinic, active, the time) is Dorsi's to set.
+INSTRUMENT_FIELDS = (
+    "slug",
+    "version",
+    "name",
+    "short_name",
+    "measures",
+    "instructions",
+    "items",
+    "scoring_method",
+    "score_min",
+    "score_max",
+    "better",
+    "missing_items_allowed",
+    "scoring_source",
+    "mcid_rule",
+    "mcid_absolute",
+    "mcid_relative_percent",
+    "mcid_source",
+    "source",
+    "licence_terms",
+)
+_REQUIRED_TEXT = ("source", "licence_terms")
+_ALREADY_THERE = "Your clinic already has this questionnaire in this version: give a new version."
+
+
+def _blank_terms_errors(fields: dict[str, Any]) -> dict[str, list[str]]:
+    """full_clean would say "This field cannot be blank."; the terms deserve a reason."""
+    errors: dict[str, list[str]] = {}
+    if not str(fields.get("source") or "").strip():
+        errors["source"] = ["Give the citation of the instrument."]
+    if not str(fields.get("licence_terms") or "").strip():
+        errors["licence_terms"] = [
+            "Give the terms under which your clinic uses it: they are shown wherever it is used."
+        ]
+    return errors
+
+
+@transaction.atomic
+def instrument_create(*, clinic: Clinic, fields: dict[str, Any]) -> Instrument:
+    """A new instrument of the clinic's own, checked whole before it is saved; a
+    ValidationError keyed by field otherwise (nothing saved)."""
+    unknown = set(fields) - set(INSTRUMENT_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["Not a field of an instrument."] for name in unknown})
+    values = {name: fields.get(name) for name in INSTRUMENT_FIELDS if name in fields}
+    for name in _REQUIRED_TEXT:
+        if isinstance(values.get(name), str):
+            values[name] = values[name].strip()
+    for name in ("mcid_absolute", "mcid_relative_percent"):
+        if values.get(name) == "":
+            values[name] = None
+    instrument = Instrument(clinic=clinic, is_active=True, **values)
+    errors = _blank_terms_errors(values)
+    if Instrument.objects.filter(
+        clinic=clinic, slug=values.get("slug"), version=values.get("version")
+    ).exists():
+        # Said on the field, rather than the model's "Instrument with this Clinic, Slug and
+        # Version already exists." among the errors of no field.
+        errors["slug"] = [_ALREADY_THERE]
+    try:
+        instrument.full_clean(validate_constraints="slug" not in errors)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, messages)
+    if errors:
+        raise ValidationError(errors)
+    try:
+        # A savepoint: the same slug and version saved by another admin a moment ago (after
+        # full_clean looked) is a refusal on the field, not a broken transaction.
+        with transaction.atomic():
+            instrument.save()
+    except IntegrityError:
+        raise ValidationError({"slug": [_ALREADY_THERE]}) from None
+    return instrument
