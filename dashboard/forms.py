@@ -38,6 +38,7 @@ class OutcomesFilterForm(forms.Form):
     )
 
     def __init__(self, *args, therapists, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["therapist"].choices = [("", "Everyone")] + [
             (therapist.pk, str(therapist)) for therapist in therapists

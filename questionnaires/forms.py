@@ -94,6 +94,7 @@ class AnswerForm(forms.Form):
     )
 
     def __init__(self, *args, item: Item, definition: Definition, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.item = item
         self.definition = definition
@@ -150,6 +151,7 @@ class AskForm(forms.Form):
     )
 
     def __init__(self, *args, clinic: Clinic, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["instrument"].queryset = instruments_available(clinic.pk)
         self.fields["due_on"].initial = clinic.local_today() + timedelta(days=DEFAULT_DUE_DAYS)
@@ -166,6 +168,7 @@ class PaperForm(forms.Form):
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, definition: Definition, clinic: Clinic, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
         kwargs.setdefault(
             "initial", {"submission_key": uuid.uuid4(), "filled_in_on": clinic.local_today()}
         )

@@ -134,6 +134,7 @@ class InstrumentForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["items"].widget.attrs["placeholder"] = ITEMS_EXAMPLE
 
