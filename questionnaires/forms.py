@@ -167,10 +167,23 @@ class PaperForm(forms.Form):
     )
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, definition: Definition, clinic: Clinic, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        definition: Definition,
+        clinic: Clinic,
+        activities: dict[str, str] | None = None,
+        **kwargs,
+    ) -> None:
         kwargs.setdefault("label_suffix", "")
+        named_before = {
+            label_field(item): (activities or {}).get(item.id, "")
+            for item in definition.items
+            if item.asks_for_label
+        }
         kwargs.setdefault(
-            "initial", {"submission_key": uuid.uuid4(), "filled_in_on": clinic.local_today()}
+            "initial",
+            {"submission_key": uuid.uuid4(), "filled_in_on": clinic.local_today(), **named_before},
         )
         super().__init__(*args, **kwargs)
         self.definition = definition

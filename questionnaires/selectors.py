@@ -79,6 +79,22 @@ def responses_completed(patient: Patient) -> QuerySet[QuestionnaireResponse]:
     )
 
 
+def activities_named_first(patient_id: int, slug: str) -> dict[str, str]:
+    """The activities the patient named at their first answers of an instrument (the PSFS's),
+    by item id: a follow-up rates the same activities, or its mean is not comparable to the
+    baseline's (Stratford 1995). Empty when none was named yet."""
+    first = (
+        QuestionnaireResponse.objects.filter(
+            patient_id=patient_id, instrument__slug=slug, completed_at__isnull=False
+        )
+        .exclude(item_labels={})
+        .order_by("completed_at", "id")
+        .values_list("item_labels", flat=True)
+        .first()
+    )
+    return {item_id: label for item_id, label in (first or {}).items() if label}
+
+
 def mcid_for(clinic_id: int, instrument: Instrument) -> Mcid:
     """The clinic's MCID for the instrument when it set one, else the instrument's."""
     setting = ClinicInstrumentSetting.objects.filter(

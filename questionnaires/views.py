@@ -83,7 +83,13 @@ def answer(request: HttpRequest, request_id: int) -> HttpResponse:
         return _review(request, actor, questionnaire, definition, answers, labels)
 
     item = definition.items[screen - 1]
-    initial = {"answer": answers.get(item.id, ""), "label": labels.get(item.id, "")}
+    label = labels.get(item.id) or ""
+    if item.asks_for_label and not label:
+        # A follow-up rates the activities named at the first answers: offered, not imposed.
+        label = selectors.activities_named_first(
+            questionnaire.patient_id, questionnaire.instrument.slug
+        ).get(item.id, "")
+    initial = {"answer": answers.get(item.id, ""), "label": label}
     form = AnswerForm(_posted(request), item=item, definition=definition, initial=initial)
     going = request.POST.get("go", "next")
     if request.method == "POST" and (going == "skip" or form.is_valid()):
@@ -256,7 +262,12 @@ def paper(request: HttpRequest, patient_id: int) -> HttpResponse:
             {"patient": patient, "instruments": available},
         )
     open_request = selectors.requests_open(patient).filter(instrument=instrument).first()
-    form = PaperForm(_posted(request), definition=instrument.definition(), clinic=patient.clinic)
+    form = PaperForm(
+        _posted(request),
+        definition=instrument.definition(),
+        clinic=patient.clinic,
+        activities=selectors.activities_named_first(patient.pk, instrument.slug),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             response, _was_new = services.response_enter_from_paper(

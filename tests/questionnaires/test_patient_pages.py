@@ -305,3 +305,32 @@ def test_the_patient_services_are_the_ones_used(client_as, lefs_request):
         submission_key=key,
     )
     assert (created, response.total) == (False, 80)
+
+
+def test_a_psfs_follow_up_offers_the_activities_named_at_the_first_answers(
+    client_as, patient, therapist, instruments
+):
+    # The PSFS's mean compares only when the same activities are rated again (Stratford 1995).
+    first = services.request_create(
+        patient=patient, instrument=instruments["psfs"], requested_by=therapist
+    )
+    services.response_enter_from_paper(
+        entered_by=therapist,
+        patient=patient,
+        instrument=instruments["psfs"],
+        answers={"activity-1": 3, "activity-2": 4, "activity-3": 5},
+        item_labels={"activity-1": "Gardening", "activity-2": "Stairs", "activity-3": "Driving"},
+        submission_key=uuid.uuid4(),
+    )
+    first.refresh_from_db()
+    assert first.status == RequestStatus.COMPLETED
+    follow_up = services.request_create(
+        patient=patient, instrument=instruments["psfs"], requested_by=therapist
+    )
+    client = client_as("patient")
+    page = client.get(answer_url(follow_up, 2)).content.decode()
+    assert 'value="Stairs"' in page
+    staff_page = client_as("therapist").get(
+        f"/patients/{patient.pk}/questionnaires/paper/?instrument={instruments['psfs'].pk}"
+    )
+    assert 'value="Gardening"' in staff_page.content.decode()
