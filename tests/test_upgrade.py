@@ -15,7 +15,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import uuid
@@ -26,7 +25,7 @@ import pytest
 from django.db import connection
 from psycopg import sql
 
-from tests.conftest import ROOT, postgres_server, postgres_url
+from tests.conftest import ROOT, postgres_server, postgres_url, sqlite_reader
 
 DUMP = ROOT / "tests" / "fixtures" / "premove_schema_dump.sql.gz"
 
@@ -397,16 +396,10 @@ def test_the_test_database_is_built_by_migrate():
     assert executor.migration_plan(executor.loader.graph.leaf_nodes()) == []
 
 
-def test_migrate_from_an_empty_sqlite_file(process_env, tmp_path):
+def test_migrate_from_an_empty_sqlite_file(migrated_sqlite_file):
     from django.db.migrations.loader import MigrationLoader
 
-    path = tmp_path / "empty.sqlite3"
-    migrated = _manage(
-        ["migrate", "--noinput"], {**process_env, "DATABASE_URL": f"sqlite:///{path}"}
-    )
-    assert migrated.returncode == 0, f"migrate failed:\n{migrated.stdout}\n{migrated.stderr}"
-
-    with sqlite3.connect(path) as db:
+    with sqlite_reader(migrated_sqlite_file) as db:
         applied = set(db.execute("SELECT app, name FROM django_migrations").fetchall())
         triggers = {
             name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
