@@ -211,20 +211,41 @@ def _copy_row(table: str, columns: list[str], where: str, overrides: dict) -> sq
 # --- Tests ------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def upgraded_database():
-    """A fresh database holding the dump, dropped afterwards whatever happens."""
-    name = f"{connection.settings_dict['NAME']}_upgrade_{uuid.uuid4().hex[:8]}"
+def _drop(name: str) -> None:
+    with postgres_server() as server:
+        drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+        server.execute(drop.format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="module")
+def restored_dump():
+    """The dump restored once a module (as an operator restores it), into a database the tests
+    only copy: nobody connects to it, so it stays exactly what psql restored."""
+    name = f"{connection.settings_dict['NAME']}_premove_{uuid.uuid4().hex[:8]}"
     with postgres_server() as server:
         server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         _restore(name)
         yield name
     finally:
-        with postgres_server() as server:
-            server.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        _drop(name)
+
+
+@pytest.fixture
+def upgraded_database(restored_dump):
+    """A fresh database holding the dump (a copy of the restored one), dropped afterwards
+    whatever happens."""
+    name = f"{connection.settings_dict['NAME']}_upgrade_{uuid.uuid4().hex[:8]}"
+    with postgres_server() as server:
+        server.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(restored_dump)
             )
+        )
+    try:
+        yield name
+    finally:
+        _drop(name)
 
 
 @pytest.mark.postgres
