@@ -1,9 +1,10 @@
 """An upgrade keeps every row: a clinic's database as of the schema before the app restructure
 (tests/fixtures/premove_schema_dump.sql.gz, see tests/fixtures/README.md) is restored into a fresh
-PostgreSQL database and `manage.py migrate` runs forward on it with whatever migrations the
-working tree has. Every table must still be there with the same rows and values (new columns
-and new tables are fine), content types must still name installed models, and the database's
-own guards (the append-only audit trail, no double booking) must still hold.
+PostgreSQL database (once a module; each test migrates a copy of its own) and `manage.py migrate`
+runs forward on it with whatever migrations the working tree has. Every table must still be
+there with the same rows and values (new columns and new tables are fine), content types must
+still name installed models, and the database's own guards (the append-only audit trail, no
+double booking) must still hold.
 
 Migrating from empty: on PostgreSQL pytest-django builds the test database with every migration
 (the suite does not use --nomigrations; test_the_test_database_is_built_by_migrate holds that
