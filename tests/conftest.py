@@ -11,6 +11,7 @@ DORSI_REQUIRE_SERVICES=true) a missing service stops the run instead.
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -240,22 +241,52 @@ def postgres_server(database: str = "postgres"):
     )
 
 
-@pytest.fixture
-def process_env(tmp_path) -> dict[str, str]:
-    """The environment for a Dorsi process started by a test: same database, same broker."""
+def dorsi_process_env(directory: Path) -> dict[str, str]:
+    """The environment for a Dorsi process started by a test: same database, same broker;
+    mail and a (missing) env file under `directory`."""
     env = dict(os.environ)
     env.update(
         {
             "DATABASE_URL": test_database_url(),
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
-            "EMAIL_URL": f"filemail://{tmp_path / 'mail'}",
-            "ENV_FILE": str(tmp_path / "no.env"),
+            "EMAIL_URL": f"filemail://{directory / 'mail'}",
+            "ENV_FILE": str(directory / "no.env"),
             "DEBUG": "true",
             "PYTHONUNBUFFERED": "1",
         }
     )
     return env
+
+
+@pytest.fixture
+def process_env(tmp_path) -> dict[str, str]:
+    """The environment for a Dorsi process started by a test: same database, same broker."""
+    return dorsi_process_env(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory) -> Path:
+    """An empty SQLite file after `manage.py migrate`, as an operator runs it: migrated once a
+    run (about 12 s) for the tests that read what it holds. Open it read-only (sqlite_reader)."""
+    directory = tmp_path_factory.mktemp("sqlite")
+    path = directory / "empty.sqlite3"
+    migrated = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT,
+        env={**dorsi_process_env(directory), "DATABASE_URL": f"sqlite:///{path}"},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert migrated.returncode == 0, f"migrate failed:\n{migrated.stdout}\n{migrated.stderr}"
+    return path
+
+
+def sqlite_reader(path: Path) -> sqlite3.Connection:
+    """A read-only connection, so no test changes a file other tests read."""
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 
 
 @pytest.fixture

@@ -12,13 +12,16 @@ aim_at_seeded_records), so cases reach real records, not only 404s.
 Bounded for CI: per operation and role, the examples plus MAX_EXAMPLES random cases and the
 coverage phase for the clinicians, NARROW_ROLE_EXAMPLES random cases for the others;
 derandomized, so every run sends the same requests (`./dorsi test tests/test_api_fuzz.py` runs
-it alone).
+it alone). DORSI_FUZZ_EXAMPLES sets MAX_EXAMPLES for a deeper run
+(`DORSI_FUZZ_EXAMPLES=100 ./dorsi test tests/test_api_fuzz.py`); the narrow roles get a fifth
+of it, and never fewer than CI gives them.
 """
 
 from __future__ import annotations
 
 import copy
 import importlib
+import os
 import uuid
 from dataclasses import dataclass
 from datetime import time, timedelta
@@ -50,8 +53,20 @@ from scheduling import services as scheduling_services
 from tests.conftest import api_token_for, sign_in_patient
 from tests.factories import PatientFactory, record_knee_to_wall
 
-MAX_EXAMPLES = 25
-NARROW_ROLE_EXAMPLES = 5
+
+def _fuzz_examples(default: int) -> int:
+    value = os.environ.get("DORSI_FUZZ_EXAMPLES", "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"DORSI_FUZZ_EXAMPLES must be a whole number above 0, not {value!r}")
+    return int(value)
+
+
+# CI's size: each random case is a request through the whole stack (about 10-20 ms), and the
+# coverage phase's boundary cases, run whatever the size, are most of the requests.
+MAX_EXAMPLES = _fuzz_examples(10)
+NARROW_ROLE_EXAMPLES = max(5, MAX_EXAMPLES // 5)
 SEED = 20261125
 # Roles that may reach every rule behind the API, and roles that are mostly refused.
 CLINICIANS = ["therapist", "clinic_admin"]

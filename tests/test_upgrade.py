@@ -1,9 +1,10 @@
 """An upgrade keeps every row: a clinic's database as of the schema before the app restructure
 (tests/fixtures/premove_schema_dump.sql.gz, see tests/fixtures/README.md) is restored into a fresh
-PostgreSQL database and `manage.py migrate` runs forward on it with whatever migrations the
-working tree has. Every table must still be there with the same rows and values (new columns
-and new tables are fine), content types must still name installed models, and the database's
-own guards (the append-only audit trail, no double booking) must still hold.
+PostgreSQL database (once a module; each test migrates a copy of its own) and `manage.py migrate`
+runs forward on it with whatever migrations the working tree has. Every table must still be
+there with the same rows and values (new columns and new tables are fine), content types must
+still name installed models, and the database's own guards (the append-only audit trail, no
+double booking) must still hold.
 
 Migrating from empty: on PostgreSQL pytest-django builds the test database with every migration
 (the suite does not use --nomigrations; test_the_test_database_is_built_by_migrate holds that
@@ -15,7 +16,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import uuid
@@ -26,7 +26,7 @@ import pytest
 from django.db import connection
 from psycopg import sql
 
-from tests.conftest import ROOT, postgres_server, postgres_url
+from tests.conftest import ROOT, postgres_server, postgres_url, sqlite_reader
 
 DUMP = ROOT / "tests" / "fixtures" / "premove_schema_dump.sql.gz"
 
@@ -212,20 +212,41 @@ def _copy_row(table: str, columns: list[str], where: str, overrides: dict) -> sq
 # --- Tests ------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def upgraded_database():
-    """A fresh database holding the dump, dropped afterwards whatever happens."""
-    name = f"{connection.settings_dict['NAME']}_upgrade_{uuid.uuid4().hex[:8]}"
+def _drop(name: str) -> None:
+    with postgres_server() as server:
+        drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+        server.execute(drop.format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="module")
+def restored_dump():
+    """The dump restored once a module (as an operator restores it), into a database the tests
+    only copy: nobody connects to it, so it stays exactly what psql restored."""
+    name = f"{connection.settings_dict['NAME']}_premove_{uuid.uuid4().hex[:8]}"
     with postgres_server() as server:
         server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         _restore(name)
         yield name
     finally:
-        with postgres_server() as server:
-            server.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        _drop(name)
+
+
+@pytest.fixture
+def upgraded_database(restored_dump):
+    """A fresh database holding the dump (a copy of the restored one), dropped afterwards
+    whatever happens."""
+    name = f"{connection.settings_dict['NAME']}_upgrade_{uuid.uuid4().hex[:8]}"
+    with postgres_server() as server:
+        server.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(restored_dump)
             )
+        )
+    try:
+        yield name
+    finally:
+        _drop(name)
 
 
 @pytest.mark.postgres
@@ -397,16 +418,10 @@ def test_the_test_database_is_built_by_migrate():
     assert executor.migration_plan(executor.loader.graph.leaf_nodes()) == []
 
 
-def test_migrate_from_an_empty_sqlite_file(process_env, tmp_path):
+def test_migrate_from_an_empty_sqlite_file(migrated_sqlite_file):
     from django.db.migrations.loader import MigrationLoader
 
-    path = tmp_path / "empty.sqlite3"
-    migrated = _manage(
-        ["migrate", "--noinput"], {**process_env, "DATABASE_URL": f"sqlite:///{path}"}
-    )
-    assert migrated.returncode == 0, f"migrate failed:\n{migrated.stdout}\n{migrated.stderr}"
-
-    with sqlite3.connect(path) as db:
+    with sqlite_reader(migrated_sqlite_file) as db:
         applied = set(db.execute("SELECT app, name FROM django_migrations").fetchall())
         triggers = {
             name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")

@@ -1,9 +1,6 @@
 """What the database holds: the shipped instruments, the invariants it enforces itself, a clinic's
 licensed instrument entered as data, and migrating from empty."""
 
-import sqlite3
-import subprocess
-import sys
 import threading
 import uuid
 from decimal import Decimal
@@ -23,7 +20,7 @@ from questionnaires.models import (
     QuestionnaireRequest,
     QuestionnaireResponse,
 )
-from tests.conftest import ROOT
+from tests.conftest import sqlite_reader
 from tests.factories import LicensedInstrumentFactory, licensed_items
 
 SHIPPED = {"nprs-back", "nprs-leg", "psfs", "lefs"}
@@ -93,19 +90,8 @@ def test_the_shipped_values_are_the_briefs(instruments):
     assert summary("lefs") == (20, "sum", 0, 80, "higher", "absolute", 9, None)
 
 
-def test_migrating_an_empty_sqlite_file_loads_the_instruments(process_env, tmp_path):
-    path = tmp_path / "empty.sqlite3"
-    migrated = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=ROOT,
-        env={**process_env, "DATABASE_URL": f"sqlite:///{path}"},
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert migrated.returncode == 0, f"migrate failed:\n{migrated.stdout}\n{migrated.stderr}"
-    with sqlite3.connect(path) as db:
+def test_migrating_an_empty_sqlite_file_loads_the_instruments(migrated_sqlite_file):
+    with sqlite_reader(migrated_sqlite_file) as db:
         rows = db.execute(
             "SELECT slug, version, score_max FROM questionnaires_instrument WHERE clinic_id IS NULL"
         ).fetchall()

@@ -399,7 +399,12 @@ def test_after_a_broker_outage_everything_due_is_sent_within_two_sweeps_and_once
         )
         private_redis.stop()
         keys = due_reminders(consenting, 50, prefix="outage")  # they fall due while it is down
-        clock.sleep(5)
+        # A sweep fell due meanwhile and beat could not send it.
+        wait_for(
+            lambda: "Couldn't apply scheduled task reminders-sweep" in workers.log(),
+            timeout=60,
+            what="beat failing to send a sweep while the broker is down",
+        )
         assert Reminder.objects.filter(key__in=keys, status=ReminderStatus.PENDING).count() == 50
         private_redis.start()
         back = timezone.now()
@@ -476,9 +481,13 @@ def test_closing_a_lost_connection_with_a_message_unacknowledged(
 def test_a_worker_outlives_redis_going_away_mid_sweep_and_reminders_flow_again(
     consenting, worker_env, tmp_path, private_redis
 ):
-    """Redis stops for 30 s while a sweep is sending and the worker's other process waits on
-    the broker for work: the upstream bug's exact moment. The worker must stay up, reconnect
-    by itself, and send what fell due meanwhile, each reminder once."""
+    """Redis stops while a sweep is sending and the worker's other process waits on the broker
+    for work: the upstream bug's exact moment. The worker must stay up, reconnect by itself,
+    and send what fell due meanwhile, each reminder once.
+
+    Redis stays away until the worker has failed to reconnect twice (it came through the
+    moment the bug kills it and keeps trying), or 30 s as it always did should the worker not
+    notice sooner, and until the sweep in flight has finished, however long that takes."""
     before = due_reminders(consenting, 6, prefix="before")
     worker_env.update(
         {
@@ -494,12 +503,21 @@ def test_a_worker_outlives_redis_going_away_mid_sweep_and_reminders_flow_again(
         workers.start()
         wait_for(lambda: sum(ledger.deliveries().values()) >= 2, timeout=60, what="a sweep")
         private_redis.stop()
-        # Due once the sweep in flight has finished: only a sweep after the outage sends them.
+        # Not due until the sweep in flight has finished: only a sweep after the outage can
+        # send them.
         during = due_reminders(consenting, 3, prefix="during")
         Reminder.objects.filter(key__in=during).update(
-            next_attempt_at=timezone.now() + timedelta(seconds=15)
+            next_attempt_at=timezone.now() + timedelta(hours=1)
         )
-        clock.sleep(30)
+        outage_ends = clock.monotonic() + 30
+        while clock.monotonic() < outage_ends and workers.process.poll() is None:
+            if failed_reconnects(workers.log()) >= 2:
+                break
+            clock.sleep(0.2)
+        assert workers.process.poll() is None, "the worker exited while Redis was away"
+        # Finished as a task, not only its rows: a sweep goes on while rows are due.
+        wait_for(lambda: no_sweep_running(workers.log()), timeout=60, what="the sweep in flight")
+        Reminder.objects.filter(key__in=during).update(next_attempt_at=timezone.now())
         assert workers.process.poll() is None, "the worker exited while Redis was away"
         private_redis.start()
         back = timezone.now()
@@ -511,7 +529,8 @@ def test_a_worker_outlives_redis_going_away_mid_sweep_and_reminders_flow_again(
     log = workers.log()
     assert "Unrecoverable error" not in log
     assert "Connection to broker lost" in log  # it did see the outage
-    assert first_after - back < timedelta(seconds=60)
+    # Sent by a sweep after the outage (not by the one in flight), and soon.
+    assert timedelta(0) < first_after - back < timedelta(seconds=60)
     print(f"first reminder after Redis came back: {(first_after - back).total_seconds():.1f} s")
     statuses = set(
         Reminder.objects.filter(key__in=before + during).values_list("status", flat=True)
@@ -519,6 +538,18 @@ def test_a_worker_outlives_redis_going_away_mid_sweep_and_reminders_flow_again(
     assert statuses == {ReminderStatus.SENT}
     counts = ledger.deliveries()
     assert all(counts.get(key.replace(":", "_")) == 1 for key in before + during)
+
+
+def failed_reconnects(log: str) -> int:
+    """How often the worker has tried, and failed, to reach the broker since it lost it."""
+    _, lost, after = log.partition("Connection to broker lost")
+    return after.count("Cannot connect to") if lost else 0
+
+
+def no_sweep_running(log: str) -> bool:
+    """Every sweep the worker received has finished (and it received one)."""
+    received = len(re.findall(r"reminders_sweep\[[^\]]*\] received", log))
+    return received > 0 and received == len(re.findall(r"reminders_sweep\[[^\]]*\] succeeded", log))
 
 
 def _answers(port: int) -> bool:
