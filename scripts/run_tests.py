@@ -105,6 +105,9 @@ def main(argv: list[str]) -> int:
     env["SITE_URL"] = "http://testserver"
     env["CELERY_TASK_DEFAULT_QUEUE"] = f"dorsi-test-{socket.gethostname()}-{os.getpid()}"
     env["DORSI_REQUIRE_SERVICES"] = "true" if ci else "false"
+    # The suite starts Celery workers, beat and manage.py as subprocesses: with bytecode caching
+    # off (some machines set PYTHONDONTWRITEBYTECODE) each one compiles the whole project again.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
 
     print("Dorsi tests\n  " + "\n  ".join(lines), flush=True)
     if ci and problems:
