@@ -66,3 +66,12 @@ def test_three_queries_however_many_patients(clinic, therapist):
 
     few = queries(add(2))
     assert queries(add(20)) == few == 3
+
+
+def test_the_histories_load_no_answers_and_no_definitions(patient, therapist):
+    """What the outcomes page and the dashboard read for every patient: the totals and the
+    scales, not the answers, the named activities or the copied definitions."""
+    answer_on_paper(patient, therapist, "psfs", 5, days_ago=9)
+    (psfs,) = score_histories(patient_ids=[patient.pk])[patient.pk]
+    assert {"answers", "item_labels", "definition"} <= psfs.latest_response.get_deferred_fields()
+    assert psfs.latest.value.scale.better == "higher"
