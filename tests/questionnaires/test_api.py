@@ -370,8 +370,8 @@ def test_the_list_reads_a_bounded_number_of_queries(
         if slug != "psfs":
             submit_as_patient(patient, asked, 4)
     client = client_as("therapist")
-    # Per page: the session, the patient's scope, the page, its count, and two queries per
-    # series shown (its answers, the clinic's MCID), whatever each series holds.
+    # Per page: the session, the patient's scope, the page, its count, and the score
+    # histories of the page's patients (two queries), whatever each series holds.
     with django_assert_max_num_queries(20):
         assert client.get(RESPONSES).status_code == 200
 
