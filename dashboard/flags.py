@@ -93,9 +93,10 @@ class Facts:
     today: date
     # Since the previous clinic test, per side: whether the latest test can be compared at all.
     previous_changes: tuple[str, ...] = ()
-    # Outcome questionnaires: the latest answers of each pain instrument (NPRS back, leg) and
-    # of each disability or function instrument, since the baseline and since the previous
-    # answers: questionnaires.interpretation.ChangeClass values.
+    # Outcome questionnaires: the change since the baseline of each pain instrument (NPRS
+    # back, leg) and of each disability or function instrument (the latest answers with a
+    # valid score against the first, as the ankle's regression is the latest test against its
+    # baseline): questionnaires.interpretation.ChangeClass values.
     pain_changes: tuple[str, ...] = ()
     function_changes: tuple[str, ...] = ()
     questionnaire_due_on: date | None = None  # the earliest open request's due date

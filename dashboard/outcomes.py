@@ -175,9 +175,9 @@ class Outcomes:
 
 
 def clinic_outcomes(*, clinic: Clinic) -> Outcomes:
-    """Every patient of the clinic with at least two clinic tests, classed, in five queries
-    whatever their number: the patients, their current clinic revisions, and their score
-    histories (three)."""
+    """Every patient of the clinic with at least two clinic tests, classed, in four queries
+    whatever their number: the patients (ids only), their current clinic revisions, and
+    their score histories (two, without the answers or the definitions)."""
     patients = list(Patient.objects.filter(clinic=clinic).values_list("pk", "primary_therapist_id"))
     ids = [pk for pk, _ in patients]
     revisions = current_clinic_revisions(ids)
@@ -198,7 +198,7 @@ def clinic_outcomes(*, clinic: Clinic) -> Outcomes:
         classes: dict[str, str] = {}
         function: list[str] = []
         for history in histories.get(pk, []):
-            change = history.latest_change_since_first
+            change = history.change_since_baseline
             if history.valid_count < MIN_VALID_ANSWERS or change is None:
                 continue
             key = _row_key(history)

@@ -223,31 +223,26 @@ def _summary_row(
 
 
 def _latest_changes(histories: Sequence[ScoreHistory], domain: Domain) -> tuple[str, ...]:
-    """The classes of each instrument's latest answers in the domain, since the baseline and
-    since the previous answers, as the interpretation judged them."""
-    changes: list[str] = []
-    for history in histories:
-        if history.domain != domain:
-            continue
-        for change in (history.latest.since_first, history.latest.since_previous):
-            if change is not None:
-                changes.append(change.classification.value)
-    return tuple(changes)
+    """The class of each instrument's change since the baseline in the domain (the latest
+    answers with a valid score against the first: ScoreHistory.change_since_baseline, the one
+    rule), as the interpretation judged it."""
+    return tuple(
+        history.change_since_baseline.classification.value
+        for history in histories
+        if history.domain == domain and history.change_since_baseline is not None
+    )
 
 
 def _worse_in_words(histories: Sequence[ScoreHistory]) -> str:
-    """'NPRS back 3 → 6; LEFS 52 → 40': each instrument whose latest answers are worse beyond
-    the MCID, since the baseline (or else since the previous answers), for the row and the
-    digest."""
+    """'NPRS back 3 → 6; LEFS 52 → 40': each instrument whose change since the baseline is
+    worse beyond the MCID (the flags' rule), for the row and the digest."""
     parts = []
     for history in histories:
-        latest = history.latest
-        for change in (latest.since_first, latest.since_previous):
-            if change is not None and change.classification == ChangeClass.WORSE:
-                before = display_total(change.before.total)
-                after = display_total(change.after.total)
-                parts.append(f"{history.instrument.short_name} {before} → {after}")
-                break
+        change = history.change_since_baseline
+        if change is not None and change.classification == ChangeClass.WORSE:
+            before = display_total(change.before.total)
+            after = display_total(change.after.total)
+            parts.append(f"{history.instrument.short_name} {before} → {after}")
     return "; ".join(parts)[:200]
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
@@ -28,6 +28,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from audit.services import note_listed
 from clinic.access import (
     Action,
     Actor,
@@ -76,11 +77,7 @@ def _require_clinical_role(actor: Actor) -> None:
 def _instrument_for_clinic(clinic_id: int, instrument_id: int | None) -> Instrument:
     """An instrument named in a body: Dorsi's or the clinic's own (the service then refuses a
     retired or turned-off one, naming why); another clinic's does not exist."""
-    instrument = (
-        Instrument.objects.filter(Q(clinic__isnull=True) | Q(clinic_id=clinic_id))
-        .filter(pk=instrument_id)
-        .first()
-    )
+    instrument = selectors.instruments_readable(clinic_id).filter(pk=instrument_id).first()
     if instrument is None:
         raise ValidationError({"instrument": ["No such questionnaire in your clinic."]})
     return instrument
@@ -178,11 +175,7 @@ class InstrumentViewSet(
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         clinic_id = self._clinic_id()
-        instrument = (
-            Instrument.objects.filter(Q(clinic__isnull=True) | Q(clinic_id=clinic_id))
-            .filter(pk=self.kwargs["pk"])
-            .first()
-        )
+        instrument = selectors.instruments_readable(clinic_id).filter(pk=self.kwargs["pk"]).first()
         if instrument is None:
             raise Http404("No such questionnaire.")
         (row,) = _instrument_rows(clinic_id, [instrument])
@@ -266,7 +259,10 @@ class QuestionnaireRequestViewSet(
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         _require_clinical_role(actor_for(request))
-        return super().list(request, *args, **kwargs)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        note_listed("questionnairerequest", [asked.patient_id for asked in page])
+        body = QuestionnaireRequestSerializer(page, many=True).data
+        return self.get_paginated_response(body)
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         return Response(_request_body(self._request(Action.VIEW_CLINICAL).pk))
@@ -320,35 +316,20 @@ class QuestionnaireResponseFilter(ApiFilterSet):
 
 
 def _response_rows(responses: Iterable[QuestionnaireResponse]) -> list[ResponseRow]:
-    """Responses (with patient and instrument loaded), each with its interpretation: one
-    series per patient and instrument on the page, whatever the page holds of it."""
+    """Responses, each with its interpretation in its series (score_histories, for the
+    patients of the page: a fixed number of queries whatever the page holds)."""
     responses = list(responses)
-    series: dict[tuple[int, str, int | None], dict] = {}
-    for response in responses:
-        if not response.is_completed:
-            continue
-        key = (response.patient_id, response.instrument.slug, response.instrument.clinic_id)
-        if key not in series:
-            series[key] = selectors.interpretations_by_response(
-                response.patient, response.instrument
-            )
+    interpretations = selectors.score_interpretations(
+        patient_ids={response.patient_id for response in responses if response.is_completed}
+    )
     return [
-        ResponseRow(
-            response=response,
-            interpretation=series[
-                (response.patient_id, response.instrument.slug, response.instrument.clinic_id)
-            ].get(response.pk)
-            if response.is_completed
-            else None,
-        )
+        ResponseRow(response=response, interpretation=interpretations.get(response.pk))
         for response in responses
     ]
 
 
 def _response_body(response_id: int) -> dict:
-    response = QuestionnaireResponse.objects.select_related(
-        "instrument", "patient", "patient__clinic"
-    ).get(pk=response_id)
+    response = QuestionnaireResponse.objects.select_related("instrument").get(pk=response_id)
     (row,) = _response_rows([response])
     return QuestionnaireResponseSerializer(row).data
 
@@ -402,13 +383,12 @@ class QuestionnaireResponseViewSet(
         visible = clinical_records_visible_to(
             actor_for(self.request), QuestionnaireResponse.objects.all(), patient_path="patient"
         )
-        return visible.select_related("instrument", "patient").order_by(
-            "-completed_at", "-started_at", "-id"
-        )
+        return visible.select_related("instrument").order_by("-completed_at", "-started_at", "-id")
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         _require_clinical_role(actor_for(request))
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        note_listed("questionnaireresponse", [response.patient_id for response in page])
         body = QuestionnaireResponseSerializer(_response_rows(page), many=True).data
         return self.get_paginated_response(body)
 

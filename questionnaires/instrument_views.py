@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
@@ -46,11 +45,7 @@ def instrument_list(request: HttpRequest) -> HttpResponse:
 def instrument_detail(request: HttpRequest, instrument_id: int) -> HttpResponse:
     actor = actor_for(request)
     clinic_id = actor.clinic.pk
-    instrument = (
-        Instrument.objects.filter(Q(clinic__isnull=True) | Q(clinic_id=clinic_id))
-        .filter(pk=instrument_id)
-        .first()
-    )
+    instrument = selectors.instruments_readable(clinic_id).filter(pk=instrument_id).first()
     if instrument is None:
         raise Http404("No such questionnaire.")
     definition: Definition = instrument.definition()

@@ -7,11 +7,13 @@ which is also where the read enters the audit trail.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.fields.json import KT
 
 from clinic.models import Patient
 from questionnaires.interpretation import (
@@ -30,7 +32,7 @@ from questionnaires.models import (
     QuestionnaireResponse,
     RequestStatus,
 )
-from questionnaires.scoring import Definition
+from questionnaires.scoring import Better, ScoringMethod
 
 
 def instruments_available(clinic_id: int) -> InstrumentQuerySet:
@@ -40,6 +42,13 @@ def instruments_available(clinic_id: int) -> InstrumentQuerySet:
         clinic_id=clinic_id, instrument=OuterRef("pk"), enabled=False
     )
     return Instrument.objects.for_clinic(clinic_id).exclude(Exists(turned_off))
+
+
+def instruments_readable(clinic_id: int) -> InstrumentQuerySet:
+    """Every instrument the clinic may read, any version, retired or turned off included
+    (answers given to it stay readable): Dorsi's and the clinic's own, never another
+    clinic's."""
+    return Instrument.objects.filter(Q(clinic__isnull=True) | Q(clinic_id=clinic_id))
 
 
 def requests_open(patient: Patient) -> QuerySet[QuestionnaireRequest]:
@@ -97,17 +106,16 @@ def activities_named_first(patient_id: int, slug: str) -> dict[str, str]:
 
 def mcid_for(clinic_id: int, instrument: Instrument) -> Mcid:
     """The clinic's MCID for the instrument when it set one, else the instrument's."""
-    setting = ClinicInstrumentSetting.objects.filter(
-        clinic_id=clinic_id, instrument=instrument
-    ).first()
-    return Mcid.for_instrument(instrument, setting)
+    return mcids_for(clinic_id, [instrument])[instrument.pk].mcid
 
 
 def score_series(patient: Patient, instrument: Instrument) -> list[Interpreted]:
     """The patient's completed answers to every version of the instrument (same slug and
-    owner), oldest first, each compared with the baseline and the previous answers by the
-    clinic's MCID for the instrument as it is now."""
-    return list(interpretations_by_response(patient, instrument).values())
+    owner), oldest first, interpreted as score_histories does."""
+    for history in patient_score_histories(patient=patient):
+        if _instrument_key(history.instrument) == _instrument_key(instrument):
+            return list(history.series)
+    return []
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,13 @@ class ClinicMcid:
     mcid: Mcid
     source: str
     is_clinic_own: bool
+
+    @classmethod
+    def of(cls, instrument: Instrument, setting: ClinicInstrumentSetting | None) -> ClinicMcid:
+        """The clinic's own MCID when its setting gives a rule, else the instrument's."""
+        own = setting is not None and bool(setting.mcid_rule)
+        source = setting.mcid_source if own else instrument.mcid_source
+        return cls(Mcid.for_instrument(instrument, setting), source, own)
 
 
 def mcids_for(clinic_id: int, instruments: list[Instrument]) -> dict[int, ClinicMcid]:
@@ -126,59 +141,10 @@ def mcids_for(clinic_id: int, instruments: list[Instrument]) -> dict[int, Clinic
             clinic_id=clinic_id, instrument__in=[instrument.pk for instrument in instruments]
         )
     }
-    found = {}
-    for instrument in instruments:
-        setting = settings.get(instrument.pk)
-        own = setting is not None and bool(setting.mcid_rule)
-        source = setting.mcid_source if own else instrument.mcid_source
-        found[instrument.pk] = ClinicMcid(Mcid.for_instrument(instrument, setting), source, own)
-    return found
-
-
-def interpretations_by_response(patient: Patient, instrument: Instrument) -> dict[int, Interpreted]:
-    """score_series keyed by the id of each completed response it interprets, oldest first
-    (the API shows each response with its own interpretation)."""
-    responses = list(
-        QuestionnaireResponse.objects.filter(
-            patient=patient,
-            instrument__slug=instrument.slug,
-            instrument__clinic_id=instrument.clinic_id,
-            completed_at__isnull=False,
-        ).order_by("completed_at", "id")
-    )
-    return _interpret(responses, mcid_for(patient.clinic_id, instrument))
-
-
-def _interpret(responses: list[QuestionnaireResponse], mcid: Mcid) -> dict[int, Interpreted]:
-    """One series (completed, oldest first) interpreted by the one rule."""
-    values = [
-        ScoreValue(response.total, Scale.of(Definition.from_json(response.definition)))
-        for response in responses
-    ]
-    interpreted = interpret_series(values, mcid)
-    return {response.pk: item for response, item in zip(responses, interpreted, strict=True)}
-
-
-def interpretations_of(
-    responses: list[QuestionnaireResponse], clinic_id: int
-) -> dict[int, Interpreted]:
-    """Every completed response of one patient (with their instruments loaded) interpreted in
-    its series, as score_series does, in one query (the clinic's MCIDs) however many series:
-    for a whole record (the data-rights export)."""
-    series: dict[tuple[str, int | None], list[QuestionnaireResponse]] = {}
-    for response in sorted(
-        (response for response in responses if response.is_completed),
-        key=lambda response: (response.completed_at, response.pk),
-    ):
-        key = (response.instrument.slug, response.instrument.clinic_id)
-        series.setdefault(key, []).append(response)
-    # Judged by the MCID of the version answered last, as score_series is by the current one.
-    latest = [answers[-1].instrument for answers in series.values()]
-    mcids = mcids_for(clinic_id, latest)
-    found: dict[int, Interpreted] = {}
-    for answers in series.values():
-        found.update(_interpret(answers, mcids[answers[-1].instrument_id].mcid))
-    return found
+    return {
+        instrument.pk: ClinicMcid.of(instrument, settings.get(instrument.pk))
+        for instrument in instruments
+    }
 
 
 # --- Many patients at once: the pages beside the ankle, the dashboard, the outcomes page ------
@@ -203,12 +169,20 @@ def domain_of(instrument: Instrument) -> Domain:
 @dataclass(frozen=True)
 class ScoreHistory:
     """A patient's completed answers to one instrument (every version of it), oldest first,
-    each interpreted against the baseline and the previous answers."""
+    each interpreted against the baseline and the previous answers.
 
-    instrument: Instrument  # the current version: names, source, terms
-    mcid: Mcid
-    responses: tuple[QuestionnaireResponse, ...]
+    A series that spans versions is read through the version of its latest answers (the scale
+    they were scored on): its names, range, source and terms, and the MCID that judges the
+    whole series, the clinic's own when it set one for that version, else that version's."""
+
+    instrument: Instrument  # the version of the latest answers
+    clinic_mcid: ClinicMcid  # the MCID that judged the series, with its source
+    responses: tuple[QuestionnaireResponse, ...]  # answers, item_labels, definition deferred
     series: tuple[Interpreted, ...]  # one per response, in the same order
+
+    @property
+    def mcid(self) -> Mcid:
+        return self.clinic_mcid.mcid
 
     @property
     def domain(self) -> Domain:
@@ -226,70 +200,89 @@ class ScoreHistory:
     def valid_count(self) -> int:
         return sum(1 for item in self.series if item.value.valid)
 
-    @property
-    def latest_change_since_first(self) -> Change | None:
-        """The change from the baseline to the latest answers with a valid score: what the
-        outcomes page counts (None with fewer than two valid scores)."""
-        for item in reversed(self.series):
-            if item.value.valid and item.since_first is not None:
-                return item.since_first
+    def _latest_valid_index(self) -> int | None:
+        for index in range(len(self.series) - 1, -1, -1):
+            if self.series[index].value.valid:
+                return index
         return None
+
+    @property
+    def latest_valid_response(self) -> QuestionnaireResponse | None:
+        """The latest answers with a valid score (None when none has one)."""
+        index = self._latest_valid_index()
+        return None if index is None else self.responses[index]
+
+    @property
+    def change_since_baseline(self) -> Change | None:
+        """THE change of the series: the latest answers with a valid score against the
+        baseline (the first valid score), by the MCID; None with fewer than two valid scores.
+        Answers without a valid score neither make nor clear it. The dashboard's flags and
+        words, the outcomes page and the score panels all read this one, as the knee-to-wall's
+        regression flag reads the latest test against its baseline."""
+        index = self._latest_valid_index()
+        return None if index is None else self.series[index].since_first
+
+    def interpretations(self) -> dict[int, Interpreted]:
+        """Each response's interpretation, by response id."""
+        return {
+            response.pk: item for response, item in zip(self.responses, self.series, strict=True)
+        }
 
 
 def _instrument_key(instrument: Instrument) -> tuple[str, int | None]:
     return (instrument.slug, instrument.clinic_id)
 
 
-def score_histories(*, patient_ids: list[int]) -> dict[int, list[ScoreHistory]]:
-    """Every patient's score histories, one per instrument they answered, in three queries
-    whatever the number of patients or answers: the completed responses, the current
-    versions of their instruments, and the clinics' MCID settings. Each is judged by the
-    clinic's MCID for the instrument as it is now (as score_series does)."""
+def score_histories(*, patient_ids: Iterable[int]) -> dict[int, list[ScoreHistory]]:
+    """Every patient's score histories, one per instrument they answered (all its versions),
+    in two queries whatever the number of patients or answers: the completed responses with
+    their instruments (without the answers and the definitions: each scale is read from the
+    definition's keys in the database), and the clinics' MCID settings. The one place a
+    series is built and judged: pages, API, export, dashboard and outcomes read it."""
     responses = list(
         QuestionnaireResponse.objects.filter(patient_id__in=patient_ids, completed_at__isnull=False)
-        .select_related("instrument", "patient")
+        .select_related("instrument")
+        .defer("answers", "item_labels", "definition", "instrument__items")
+        .annotate(
+            clinic_of_patient=F("patient__clinic_id"),
+            scoring_method_answered=KT("definition__scoring_method"),
+            better_answered=KT("definition__better"),
+        )
         .order_by("patient_id", "completed_at", "id")
     )
     if not responses:
         return {}
-    keys = {_instrument_key(response.instrument) for response in responses}
-    clinic_ids = {response.patient.clinic_id for response in responses}
-    current: dict[tuple[str, int | None], Instrument] = {}
-    for instrument in (
-        Instrument.objects.filter(slug__in={slug for slug, _ in keys}, is_active=True)
-        .filter(Q(clinic__isnull=True) | Q(clinic_id__in=clinic_ids))
-        .order_by("created_at", "id")
-    ):
-        current[_instrument_key(instrument)] = instrument
-    for response in responses:  # a retired instrument with no current version: its own
-        current.setdefault(_instrument_key(response.instrument), response.instrument)
-    settings = {
-        (setting.clinic_id, setting.instrument_id): setting
-        for setting in ClinicInstrumentSetting.objects.filter(
-            clinic_id__in=clinic_ids, instrument__in=[i.pk for i in current.values()]
-        )
-    }
-
     grouped: dict[int, dict[tuple[str, int | None], list[QuestionnaireResponse]]] = {}
     for response in responses:
         per_patient = grouped.setdefault(response.patient_id, {})
         per_patient.setdefault(_instrument_key(response.instrument), []).append(response)
+    settings = {
+        (setting.clinic_id, setting.instrument_id): setting
+        for setting in ClinicInstrumentSetting.objects.filter(
+            clinic_id__in={response.clinic_of_patient for response in responses},
+            instrument__in={
+                answered[-1].instrument_id
+                for per_instrument in grouped.values()
+                for answered in per_instrument.values()
+            },
+        )
+    }
+
     histories: dict[int, list[ScoreHistory]] = {}
     for patient_id, per_instrument in grouped.items():
-        clinic_id = per_instrument[next(iter(per_instrument))][0].patient.clinic_id
-        for key, answered in per_instrument.items():
-            instrument = current[key]
-            mcid = Mcid.for_instrument(instrument, settings.get((clinic_id, instrument.pk)))
-            values = [
-                ScoreValue(response.total, Scale.of(Definition.from_json(response.definition)))
-                for response in answered
-            ]
+        for answered in per_instrument.values():
+            latest = answered[-1]
+            instrument = latest.instrument
+            clinic_mcid = ClinicMcid.of(
+                instrument, settings.get((latest.clinic_of_patient, instrument.pk))
+            )
+            values = [ScoreValue(item.total, _scale_answered(item)) for item in answered]
             histories.setdefault(patient_id, []).append(
                 ScoreHistory(
                     instrument=instrument,
-                    mcid=mcid,
+                    clinic_mcid=clinic_mcid,
                     responses=tuple(answered),
-                    series=tuple(interpret_series(values, mcid)),
+                    series=tuple(interpret_series(values, clinic_mcid.mcid)),
                 )
             )
     for patient_histories in histories.values():
@@ -302,6 +295,27 @@ def score_histories(*, patient_ids: list[int]) -> dict[int, list[ScoreHistory]]:
             )
         )
     return histories
+
+
+def _scale_answered(response: QuestionnaireResponse) -> Scale:
+    """The scale of the definition the response was answered with (as Scale.of reads it),
+    from the keys score_histories annotates and the range columns, without loading it."""
+    return Scale(
+        ScoringMethod(response.scoring_method_answered),
+        response.score_min,
+        response.score_max,
+        Better(response.better_answered),
+    )
+
+
+def score_interpretations(*, patient_ids: Iterable[int]) -> dict[int, Interpreted]:
+    """Each completed response of these patients interpreted in its series (score_histories),
+    by response id: what the API and the data-rights export show with each response."""
+    found: dict[int, Interpreted] = {}
+    for patient_histories in score_histories(patient_ids=patient_ids).values():
+        for history in patient_histories:
+            found.update(history.interpretations())
+    return found
 
 
 def patient_score_histories(*, patient: Patient) -> list[ScoreHistory]:

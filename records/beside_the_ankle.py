@@ -60,13 +60,24 @@ class ScorePanel:
 
     @property
     def since_first(self) -> tuple[str, str] | None:
-        """(class, plain words) since the baseline; None for the first answers."""
-        return self._words(self.history.latest.since_first)
+        """(class, plain words) of the change since the baseline, the latest answers with a
+        valid score against the first (the dashboard's and the outcomes page's rule); None
+        before two valid scores."""
+        return self._words(self.history.change_since_baseline)
+
+    @property
+    def since_first_from_earlier(self):
+        """When the latest answers have no valid score, the day of the valid ones the change
+        since the first is from (None otherwise)."""
+        valid = self.history.latest_valid_response
+        if valid is None or valid.pk == self.history.latest_response.pk:
+            return None
+        return valid.completed_at
 
     @property
     def since_previous(self) -> tuple[str, str] | None:
         series = self.history.series
-        if len(series) < 2 or series[-2].is_baseline:
+        if len(series) < 2 or (series[-2].is_baseline and series[-1].value.valid):
             return None  # the previous answers are the baseline: said once, since the first
         return self._words(self.history.latest.since_previous)
 
@@ -126,7 +137,7 @@ def beside_the_ankle(
 ) -> BesideTheAnkle | None:
     """The charts on one axis, or None when the patient has no test and no answers yet.
     `readings` are the patient's knee-to-wall readings (assessments.selectors); the
-    questionnaires are loaded here, in three queries."""
+    questionnaires are loaded here, in two queries."""
     histories = patient_score_histories(patient=patient)
     moments = [reading.revision.measured_at for reading in readings] + [
         response.completed_at for history in histories for response in history.responses

@@ -20,7 +20,7 @@ from exercises.models import (
 )
 from questionnaires.interpretation import Interpreted
 from questionnaires.models import QuestionnaireRequest, QuestionnaireResponse
-from questionnaires.selectors import interpretations_of
+from questionnaires.selectors import score_interpretations
 from reminders.models import Reminder
 from scheduling.models import Appointment, CalendarFeed, WaitlistEntry
 
@@ -130,7 +130,5 @@ def patient_record(*, patient: Patient) -> PatientRecord:
         audit_events=audit_events,
         questionnaire_requests=questionnaire_requests,
         questionnaire_responses=questionnaire_responses,
-        questionnaire_interpretations=interpretations_of(
-            questionnaire_responses, patient.clinic_id
-        ),
+        questionnaire_interpretations=score_interpretations(patient_ids=[patient.pk]),
     )

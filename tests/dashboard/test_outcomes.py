@@ -233,3 +233,14 @@ def test_the_outcomes_page_runs_the_same_queries_for_5_and_50_patients(
     assert response.context["cohort_size"] == 50
     assert outcomes_queries(client) == few
     assert few <= 15
+
+
+def test_pain_better_then_a_little_back_counts_as_improved(client_as, patient, therapist):
+    """8 -> 3 -> 5 is improved since the baseline: what the dashboard's flag reads too
+    (tests/dashboard/test_questionnaire_flags.py), never worse on one page and improved on
+    the other."""
+    improving(patient, therapist, back=(8, 3))
+    answer_on_paper(patient, therapist, "nprs-back", 5, days_ago=0)
+    rows = {row.key: row for row in client_as("therapist").get("/outcomes/").context["rows"]}
+    assert rows["back"].counts[IMPROVED] == 1
+    assert rows["back"].counts[WORSE] == 0

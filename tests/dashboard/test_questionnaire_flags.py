@@ -1,6 +1,7 @@
 """The dashboard's outcome-questionnaire flags: pain or function worse beyond the MCID, a
 questionnaire overdue; each at its boundary, and kept current by the services."""
 
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -39,7 +40,7 @@ def calm(**changes) -> Facts:
         (calm(pain_changes=("no_important_change", "no_important_change")), Flag(0)),
         (calm(pain_changes=("improved", "improved")), Flag(0)),
         (calm(pain_changes=("not_comparable", "not_comparable")), Flag(0)),
-        # Since the baseline or since the previous answers: either one is enough.
+        # One change since the baseline per instrument: any one worse is enough.
         (calm(pain_changes=("worse", "no_important_change")), Flag.PAIN_WORSE),
         (calm(pain_changes=("no_important_change", "worse")), Flag.PAIN_WORSE),
         (calm(function_changes=("worse",)), Flag.FUNCTION_WORSE),
@@ -163,3 +164,34 @@ def test_the_upgrade_keeps_every_summary_and_leaves_the_new_columns_empty(patien
     summary = PatientSummary.objects.get(patient=patient)
     assert (summary.left_um, summary.flags, summary.urgency) == (90_000, 8, 25)
     assert (summary.questionnaire_worse, summary.questionnaire_due_on) == ("", None)
+
+
+# --- One rule: the latest answers with a valid score against the baseline ---------------------
+
+
+def test_pain_better_then_a_little_back_is_not_pain_worse(patient, therapist):
+    """8 -> 3 -> 5: 2 points up since the previous answers, but still 3 points better than the
+    baseline; the flag reads the change since the baseline, as the ankle's regression does."""
+    answer_on_paper(patient, therapist, "nprs-back", 8, days_ago=30)
+    answer_on_paper(patient, therapist, "nprs-back", 3, days_ago=15)
+    answer_on_paper(patient, therapist, "nprs-back", 5, days_ago=1)
+    patient_summaries_refresh(patient_ids=[patient.pk])
+    summary = PatientSummary.objects.get(patient=patient)
+    assert not summary.flags & Flag.PAIN_WORSE
+    assert summary.questionnaire_worse == ""
+
+
+def test_latest_answers_without_a_valid_score_do_not_clear_a_real_worse_flag(patient, therapist):
+    answer_on_paper(patient, therapist, "lefs", 3, days_ago=30)  # 60
+    answer_on_paper(patient, therapist, "lefs", 2, days_ago=10)  # 40: 20 points worse
+    services.response_enter_from_paper(
+        entered_by=therapist,
+        patient=patient,
+        instrument=shipped("lefs"),
+        answers={"lefs-1": 3},  # 19 of 20 missing: no valid score
+        submission_key=uuid.uuid4(),
+    )
+    patient_summaries_refresh(patient_ids=[patient.pk])
+    summary = PatientSummary.objects.get(patient=patient)
+    assert summary.flags & Flag.FUNCTION_WORSE
+    assert summary.questionnaire_worse == "LEFS 60 → 40"

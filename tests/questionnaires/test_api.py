@@ -8,11 +8,13 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.models import AuditAction, AuditEvent
 from clinic.access import Actor
-from questionnaires import services
+from questionnaires import selectors, services
 from questionnaires.models import (
     ClinicInstrumentSetting,
     Instrument,
@@ -20,7 +22,9 @@ from questionnaires.models import (
     QuestionnaireResponse,
     RequestStatus,
 )
-from tests.factories import LicensedInstrumentFactory, licensed_items
+from records.record import patient_record
+from tests.factories import LicensedInstrumentFactory, PatientFactory, licensed_items
+from tests.questionnaire_answers import answer_on_paper
 
 pytestmark = pytest.mark.django_db
 
@@ -366,8 +370,8 @@ def test_the_list_reads_a_bounded_number_of_queries(
         if slug != "psfs":
             submit_as_patient(patient, asked, 4)
     client = client_as("therapist")
-    # Per page: the session, the patient's scope, the page, its count, and two queries per
-    # series shown (its answers, the clinic's MCID), whatever each series holds.
+    # Per page: the session, the patient's scope, the page, its count, and the score
+    # histories of the page's patients (two queries), whatever each series holds.
     with django_assert_max_num_queries(20):
         assert client.get(RESPONSES).status_code == 200
 
@@ -436,3 +440,89 @@ def test_the_front_desk_does_not_enter_paper_answers(client_as, patient, nprs_ba
         },
     )
     assert response.status_code == 403
+
+
+def test_the_response_list_reads_the_same_queries_for_5_and_25_patients(
+    client_as, clinic, therapist, instruments
+):
+    def add(count: int) -> None:
+        for _ in range(count):
+            someone = PatientFactory(clinic=clinic, primary_therapist=therapist)
+            for slug in ("nprs-back", "lefs"):
+                for days_ago in (20, 10):
+                    answer_on_paper(someone, therapist, slug, 2, days_ago=days_ago)
+
+    def queries(client) -> int:
+        with CaptureQueriesContext(connection) as context:
+            body = client.get(RESPONSES).json()
+        assert all(row["interpretation"] is not None for row in body["results"])
+        return len(context)
+
+    client = client_as("therapist")
+    add(5)
+    few = queries(client)
+    add(20)
+    assert queries(client) == few
+
+
+def test_a_series_across_versions_is_judged_alike_by_the_api_the_export_and_the_pages(
+    client_as, clinic, patient, therapist
+):
+    """One rule: the MCID of the version of the latest answers, the clinic's own for that
+    version when it set one; the API (list and one by one), the export and the pages agree."""
+    first = LicensedInstrumentFactory(clinic=clinic, slug="index", version="1")
+    second = LicensedInstrumentFactory(clinic=clinic, slug="index", version="2")
+    ClinicInstrumentSetting.objects.create(
+        clinic=clinic,
+        instrument=second,
+        mcid_rule="absolute",
+        mcid_absolute=40,
+        mcid_source="Our own audit.",
+    )
+
+    def answer(instrument, value, days_ago):
+        response, _ = services.response_enter_from_paper(
+            entered_by=therapist,
+            patient=patient,
+            instrument=instrument,
+            answers={f"section-{n}": value for n in range(1, 11)},
+            submission_key=uuid.uuid4(),
+            completed_at=timezone.now() - timedelta(days=days_ago),
+        )
+        return response
+
+    answer(first, 2, 30)  # 40 %
+    middle = answer(first, 1, 20)  # 20 %: 20 points better, under the clinic's 40 for version 2
+    answer(second, 1, 10)
+    client = client_as("therapist")
+    one = client.get(f"{RESPONSES}{middle.pk}/").json()["interpretation"]["since_first"]
+    listed = client.get(RESPONSES, {"patient": patient.pk}).json()["results"]
+    in_list = next(row for row in listed if row["id"] == middle.pk)["interpretation"]
+    exported = patient_record(patient=patient).questionnaire_interpretations[middle.pk]
+    (history,) = selectors.patient_score_histories(patient=patient)
+    assert history.instrument == second
+    assert (history.clinic_mcid.is_clinic_own, history.clinic_mcid.source) == (
+        True,
+        "Our own audit.",
+    )
+    by_history = history.interpretations()[middle.pk].since_first
+    assert one["classification"] == "no_important_change"
+    assert one["mcid"] == "40 points"
+    assert in_list["since_first"]["classification"] == "no_important_change"
+    assert exported.since_first.classification == by_history.classification
+    assert by_history.classification == "no_important_change"
+
+
+def test_the_api_lists_say_whose_data_they_showed_in_the_audit_trail(
+    client_as, patient, therapist, asked
+):
+    submit_as_patient(patient, asked, 4)
+    services.request_create(
+        patient=patient, instrument=Instrument.objects.get(slug="lefs"), requested_by=therapist
+    )
+    client = client_as("therapist")
+    for url, what in ((RESPONSES, "questionnaireresponse"), (REQUESTS, "questionnairerequest")):
+        assert client.get(url).status_code == 200
+        listed = AuditEvent.objects.filter(action=AuditAction.LIST, object_type=what).last()
+        assert listed.actor_user_id == therapist.pk
+        assert patient.pk in listed.patient_ids

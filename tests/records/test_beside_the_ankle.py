@@ -15,6 +15,7 @@ from clinic.access import Actor
 from questionnaires import services
 from questionnaires.charts import no_important_change_band, score_chart
 from questionnaires.interpretation import Interpreted, Mcid, McidRule, Scale, ScoreValue
+from questionnaires.models import ClinicInstrumentSetting
 from questionnaires.scoring import Better, ScoringMethod
 from questionnaires.selectors import patient_score_histories
 from records.beside_the_ankle import beside_the_ankle
@@ -159,3 +160,38 @@ def test_answers_before_any_knee_to_wall_test_still_show(client_as, patient, the
     assert "Ankle, back and leg over time" in html
     assert "Knee-to-wall, left" not in html
     assert "The first answers: the next ones are compared with them." in html
+
+
+def test_the_panel_reads_the_change_since_the_baseline_from_the_latest_valid_answers(
+    client_as, patient, therapist
+):
+    """As the dashboard's flag and the outcomes page do: answers without a valid score do not
+    hide a real worsening, and the panel says which answers it is from."""
+    answer_on_paper(patient, therapist, "lefs", 3, days_ago=30)  # 60
+    answer_on_paper(patient, therapist, "lefs", 2, days_ago=10)  # 40
+    services.response_enter_from_paper(
+        entered_by=therapist,
+        patient=patient,
+        instrument=shipped("lefs"),
+        answers={"lefs-1": 3},  # no valid score
+        submission_key=uuid.uuid4(),
+    )
+    html = client_as("therapist").get(f"/patients/{patient.pk}/").content.decode()
+    assert '<span class="change worse">60 → 40, an important worsening (MCID 9 points)' in html
+    assert "(the latest valid score," in html
+
+
+def test_the_panel_shows_the_source_of_the_mcid_that_judged_it(client_as, patient, therapist):
+    ClinicInstrumentSetting.objects.create(
+        clinic=patient.clinic,
+        instrument=shipped("nprs-back"),
+        mcid_rule="absolute",
+        mcid_absolute=Decimal(3),
+        mcid_source="Our own audit of 200 patients.",
+    )
+    answer_on_paper(patient, therapist, "nprs-back", 6, days_ago=10)
+    answer_on_paper(patient, therapist, "nprs-back", 4, days_ago=1)
+    html = client_as("therapist").get(f"/patients/{patient.pk}/").content.decode()
+    assert "MCID: 3 points (the clinic's own: Our own audit of 200 patients.)" in html
+    assert shipped("nprs-back").mcid_source not in html
+    assert "6 → 4, no important change (MCID 3 points)" in html
