@@ -112,6 +112,7 @@ def licensed_body(**changes) -> dict:
         "name": "Oswestry Disability Index",
         "short_name": "ODI",
         "measures": "Disability from low-back pain.",
+        "domain": "function",
         "instructions": "Choose the statement that fits you best in each section.",
         "items": licensed_items(10),
         "scoring_method": "percent_of_max",

@@ -22,6 +22,7 @@ def form(**changes) -> dict:
         "slug": "odi",
         "version": "2.1a",
         "measures": "Disability from low-back pain.",
+        "domain": "function",
         "instructions": "Choose the statement that fits you best in each section.",
         "items": json.dumps(licensed_items(10)),
         "scoring_method": "percent_of_max",
