@@ -70,7 +70,7 @@ class InstrumentForm(forms.Form):
         label="It rates",
         # No answer chosen for the admin: a pain scale counted as function (or the reverse)
         # would put its changes in the wrong place on the dashboard and the outcomes page.
-        choices=[("", "Choose one")] + Domain.choices,
+        choices=[("", "Choose one"), *Domain.choices],
         help_text="Pain intensity (counted with the pain scales on the dashboard and the "
         "outcomes page), or disability and function (the Oswestry, say).",
         error_messages={"required": "Say whether it rates pain, or disability and function."},
