@@ -180,8 +180,8 @@ def domain_of(instrument: Instrument) -> Domain:
 
 
 def body_part_of(instrument: Instrument) -> str | None:
-    """ "back" or "leg" for the NPRS Dorsi ships; None for any other instrument (a clinic's own
-    pain scale included: which part of the body it rates is not recorded)."""
+    """The part of the body ("back", "leg") of the NPRS Dorsi ships; None for any other
+    instrument (a clinic's own pain scale included: which part it rates is not recorded)."""
     if instrument.is_shipped and domain_of(instrument) == Domain.PAIN:
         return PAIN_INSTRUMENTS.get(instrument.slug)
     return None
