@@ -600,6 +600,7 @@ SPECTACULAR_SETTINGS = {
         "ExerciseStatusEnum": "exercises.models.ExerciseStatus",
         "McidRuleEnum": "questionnaires.serializers.MCID_RULES",
         "QuestionnaireRequestStatusEnum": "questionnaires.models.RequestStatus",
+        "InstrumentDomainEnum": "questionnaires.models.Domain",
     },
 }
 

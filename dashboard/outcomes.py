@@ -21,7 +21,7 @@ from assessments.selectors import interpret_history
 from clinic.models import Clinic, Patient
 from dashboard.summaries import current_clinic_revisions
 from questionnaires.interpretation import Mcid
-from questionnaires.selectors import PAIN_INSTRUMENTS, Domain, ScoreHistory, score_histories
+from questionnaires.selectors import Domain, ScoreHistory, body_part_of, score_histories
 
 # The columns of every row and of the cross-table: the questionnaire's classes; the
 # knee-to-wall's "no real change" (under the MDC) is the ankle's "no important change".
@@ -161,10 +161,10 @@ class Instrumented:
 
 
 def _row_key(history: ScoreHistory) -> str:
-    slug = history.instrument.slug
-    if history.instrument.clinic_id is None and slug in PAIN_INSTRUMENTS:
-        return PAIN_INSTRUMENTS[slug]  # "back", "leg"
-    return f"instrument:{slug}:{history.instrument.clinic_id or ''}"
+    part = body_part_of(history.instrument)
+    if part is not None:
+        return part  # "back", "leg"
+    return f"instrument:{history.instrument.slug}:{history.instrument.clinic_id or ''}"
 
 
 @dataclass(frozen=True)

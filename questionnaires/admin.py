@@ -13,8 +13,8 @@ from questionnaires.models import ClinicInstrumentSetting, Instrument
 
 @admin.register(Instrument)
 class InstrumentAdmin(admin.ModelAdmin):
-    list_display = ["name", "version", "clinic", "scoring_method", "better", "is_active"]
-    list_filter = ["clinic", "is_active"]
+    list_display = ["name", "version", "clinic", "domain", "scoring_method", "better", "is_active"]
+    list_filter = ["clinic", "domain", "is_active"]
     search_fields = ["name", "slug"]
 
     def get_readonly_fields(self, request, obj=None):

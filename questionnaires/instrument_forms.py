@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 
 from questionnaires.interpretation import McidRule
+from questionnaires.models import Domain
 from questionnaires.scoring import Better, ScoringMethod
 
 ITEMS_EXAMPLE = """[
@@ -35,7 +36,7 @@ MCID_LABELS = {
 
 class InstrumentForm(forms.Form):
     SECTIONS = (
-        ("The questionnaire", ("name", "short_name", "slug", "version", "measures")),
+        ("The questionnaire", ("name", "short_name", "slug", "version", "measures", "domain")),
         ("What the patient sees", ("instructions", "items")),
         (
             "Scoring",
@@ -64,6 +65,15 @@ class InstrumentForm(forms.Form):
     version = forms.CharField(max_length=20, initial="1", help_text="The licensed version.")
     measures = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), help_text="What it measures, for staff."
+    )
+    domain = forms.ChoiceField(
+        label="It rates",
+        # No answer chosen for the admin: a pain scale counted as function (or the reverse)
+        # would put its changes in the wrong place on the dashboard and the outcomes page.
+        choices=[("", "Choose one"), *Domain.choices],
+        help_text="Pain intensity (counted with the pain scales on the dashboard and the "
+        "outcomes page), or disability and function (the Oswestry, say).",
+        error_messages={"required": "Say whether it rates pain, or disability and function."},
     )
     instructions = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),

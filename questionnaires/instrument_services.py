@@ -25,6 +25,7 @@ INSTRUMENT_FIELDS = (
     "name",
     "short_name",
     "measures",
+    "domain",
     "instructions",
     "items",
     "scoring_method",
@@ -44,11 +45,14 @@ _REQUIRED_TEXT = ("source", "licence_terms")
 _ALREADY_THERE = "Your clinic already has this questionnaire in this version: give a new version."
 
 
-def _blank_terms_errors(fields: dict[str, Any]) -> dict[str, list[str]]:
-    """full_clean would say "This field cannot be blank."; the terms deserve a reason."""
+def _blank_required_errors(fields: dict[str, Any]) -> dict[str, list[str]]:
+    """full_clean would say "This field cannot be blank."; the terms and the domain deserve a
+    reason."""
     errors: dict[str, list[str]] = {}
     if not str(fields.get("source") or "").strip():
         errors["source"] = ["Give the citation of the instrument."]
+    if not fields.get("domain"):
+        errors["domain"] = ["Say whether it rates pain, or disability and function."]
     if not str(fields.get("licence_terms") or "").strip():
         errors["licence_terms"] = [
             "Give the terms under which your clinic uses it: they are shown wherever it is used."
@@ -71,7 +75,7 @@ def instrument_create(*, clinic: Clinic, fields: dict[str, Any]) -> Instrument:
         if values.get(name) == "":
             values[name] = None
     instrument = Instrument(clinic=clinic, is_active=True, **values)
-    errors = _blank_terms_errors(values)
+    errors = _blank_required_errors(values)
     if Instrument.objects.filter(
         clinic=clinic, slug=values.get("slug"), version=values.get("version")
     ).exists():

@@ -79,6 +79,15 @@ class InstrumentQuerySet(models.QuerySet):
         return self.filter(Q(clinic__isnull=True) | Q(clinic_id=clinic_id), is_active=True)
 
 
+class Domain(models.TextChoices):
+    """What an instrument's score is about, which decides where its changes count: the
+    dashboard's pain or function flag, the outcomes page's pain rows or its "disability or
+    function" row. Every instrument is judged by an MCID, so each is one or the other."""
+
+    PAIN = "pain", "Pain intensity"
+    FUNCTION = "function", "Disability or function"
+
+
 class Instrument(McidFields):
     clinic = models.ForeignKey(
         Clinic,
@@ -94,6 +103,12 @@ class Instrument(McidFields):
     name = NameField(max_length=200)
     short_name = NameField(max_length=40, help_text="For tables and charts: 'NPRS back'.")
     measures = models.TextField(help_text="What it measures, for staff.")
+    domain = models.CharField(
+        max_length=10,
+        choices=Domain.choices,
+        help_text="Pain intensity, or disability and function: where its changes count on the "
+        "dashboard and the outcomes page.",
+    )
     instructions = models.TextField(
         help_text="Shown to the patient first: what it is for and how to answer."
     )
@@ -148,6 +163,9 @@ class Instrument(McidFields):
             models.CheckConstraint(
                 condition=Q(scoring_method__in=[m.value for m in ScoringMethod]),
                 name="instrument_scoring_method_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(domain__in=[d.value for d in Domain]), name="instrument_domain_valid"
             ),
             # A clinic's own instrument is licensed to it: its terms are kept with it.
             models.CheckConstraint(

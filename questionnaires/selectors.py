@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KT
@@ -26,6 +25,7 @@ from questionnaires.interpretation import (
 )
 from questionnaires.models import (
     ClinicInstrumentSetting,
+    Domain,
     Instrument,
     InstrumentQuerySet,
     QuestionnaireRequest,
@@ -149,21 +149,24 @@ def mcids_for(clinic_id: int, instruments: list[Instrument]) -> dict[int, Clinic
 
 # --- Many patients at once: the pages beside the ankle, the dashboard, the outcomes page ------
 
-# The instruments that rate pain, by the part of the body; every other instrument (the LEFS, the
-# PSFS, a clinic's licensed Oswestry or Roland-Morris) measures disability or function.
+# The pain scales Dorsi ships, by the part of the body they rate: the outcomes page gives each
+# its own row ("back pain", "leg pain"), first. Whether an instrument rates pain at all is its
+# own `domain` (data): a clinic's licensed pain scale counts as pain, in a row of its own.
 PAIN_INSTRUMENTS = {"nprs-back": "back", "nprs-leg": "leg"}
-
-
-class Domain(StrEnum):
-    PAIN = "pain"
-    FUNCTION = "function"
+_PAIN_ORDER = {part: order for order, part in enumerate(PAIN_INSTRUMENTS.values())}
 
 
 def domain_of(instrument: Instrument) -> Domain:
-    """Pain (the NPRS, back or leg, as Dorsi ships them) or disability and function."""
-    if instrument.clinic_id is None and instrument.slug in PAIN_INSTRUMENTS:
-        return Domain.PAIN
-    return Domain.FUNCTION
+    """Pain intensity, or disability and function: the instrument's `domain`."""
+    return Domain(instrument.domain)
+
+
+def body_part_of(instrument: Instrument) -> str | None:
+    """The part of the body ("back", "leg") of the NPRS Dorsi ships; None for any other
+    instrument (a clinic's own pain scale included: which part it rates is not recorded)."""
+    if instrument.is_shipped and domain_of(instrument) == Domain.PAIN:
+        return PAIN_INSTRUMENTS.get(instrument.slug)
+    return None
 
 
 @dataclass(frozen=True)
@@ -290,7 +293,7 @@ def score_histories(*, patient_ids: Iterable[int]) -> dict[int, list[ScoreHistor
         patient_histories.sort(
             key=lambda h: (
                 h.domain != Domain.PAIN,
-                list(PAIN_INSTRUMENTS).index(h.instrument.slug) if h.domain == Domain.PAIN else 0,
+                _PAIN_ORDER.get(body_part_of(h.instrument), len(_PAIN_ORDER)),
                 h.instrument.short_name,
             )
         )

@@ -18,6 +18,7 @@ from questionnaires.interpretation import (
     describe_change,
 )
 from questionnaires.models import (
+    Domain,
     Instrument,
     QuestionnaireRequest,
     QuestionnaireResponse,
@@ -135,6 +136,12 @@ class InstrumentSerializer(serializers.Serializer):
     name = serializers.CharField(source="instrument.name")
     short_name = serializers.CharField(source="instrument.short_name")
     measures = serializers.CharField(source="instrument.measures")
+    domain = serializers.ChoiceField(
+        source="instrument.domain",
+        choices=Domain.choices,
+        help_text="What it rates: pain (intensity) or function (disability or function). "
+        "Where its changes count on the dashboard and the outcomes page.",
+    )
     instructions = serializers.CharField(source="instrument.instructions")
     items = ItemsField(source="instrument.items")
     scoring_method = serializers.ChoiceField(
@@ -169,6 +176,11 @@ class InstrumentInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     short_name = serializers.CharField(max_length=40)
     measures = serializers.CharField(help_text="What it measures, for staff.")
+    domain = serializers.ChoiceField(
+        choices=Domain.choices,
+        help_text="What it rates: pain (intensity) or function (disability or function). "
+        "Where its changes count on the dashboard and the outcomes page.",
+    )
     instructions = serializers.CharField(help_text="Shown to the patient first.")
     items = ItemsField()
     scoring_method = serializers.ChoiceField(choices=[m.value for m in ScoringMethod])

@@ -1,8 +1,10 @@
+import importlib
 from datetime import date
 
 import factory
 
 from clinic.models import Clinic, Patient, Role, User
+from questionnaires.models import Instrument
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 
@@ -107,6 +109,7 @@ class LicensedInstrumentFactory(factory.django.DjangoModelFactory):
     name = "Licensed disability index"
     short_name = "Licensed"
     measures = "Disability from low-back pain."
+    domain = "function"
     instructions = "Choose the statement that fits you best in each section."
     items = factory.LazyFunction(lambda: licensed_items(10))
     scoring_method = "percent_of_max"
@@ -120,3 +123,20 @@ class LicensedInstrumentFactory(factory.django.DjangoModelFactory):
     mcid_source = "Ostelo 2008"
     source = "The licence holder's published version."
     licence_terms = "Licensed to this clinic by its owner; not for redistribution."
+
+
+def shipped_instruments_seed() -> None:
+    """The instruments Dorsi ships, as its migrations leave them: the rows of
+    0002_shipped_instruments with the domains of 0004_instrument_domain. Idempotent; for the
+    tests that run after a transactional test flushed every table."""
+    rows = importlib.import_module("questionnaires.migrations.0002_shipped_instruments")
+    domains = importlib.import_module("questionnaires.migrations.0004_instrument_domain")
+    for data in rows.INSTRUMENTS:
+        values = dict(data)
+        slug = values.pop("slug")
+        Instrument.objects.update_or_create(
+            clinic=None,
+            slug=slug,
+            version=values.pop("version"),
+            defaults={**values, "domain": domains.SHIPPED_DOMAINS[slug]},
+        )

@@ -3,26 +3,57 @@ counts built on them (the dashboard's flags, the page beside the ankle, the outc
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from datetime import timedelta
 
-from django.apps import apps
 from django.utils import timezone
 
 from questionnaires import services
 from questionnaires.models import Instrument, QuestionnaireResponse
+from tests.factories import LicensedInstrumentFactory, licensed_items, shipped_instruments_seed
 
 
 def shipped(slug: str) -> Instrument:
     """A shipped instrument; seeded again after a transactional test flushed the tables."""
     instrument = Instrument.objects.filter(clinic=None, slug=slug, is_active=True).first()
     if instrument is None:
-        importlib.import_module("questionnaires.migrations.0002_shipped_instruments").seed(
-            apps, None
-        )
+        shipped_instruments_seed()
         instrument = Instrument.objects.get(clinic=None, slug=slug, is_active=True)
     return instrument
+
+
+def own_pain_scale(clinic) -> Instrument:
+    """A clinic's own licensed pain scale: one item rated 0-10, lower is better, 2 points."""
+    return LicensedInstrumentFactory(
+        clinic=clinic,
+        slug="own-pain",
+        name="Licensed pain scale",
+        short_name="Own pain",
+        measures="Pain intensity.",
+        domain="pain",
+        items=licensed_items(1, high=10),
+        scoring_method="sum",
+        score_max=10,
+        missing_items_allowed=0,
+        mcid_rule="absolute",
+        mcid_absolute=2,
+        mcid_relative_percent=None,
+    )
+
+
+def answer_own_on_paper(
+    patient, therapist, instrument: Instrument, value: int, *, days_ago: float = 0
+) -> QuestionnaireResponse:
+    """Every item of a clinic's own instrument answered `value`, from paper."""
+    response, _ = services.response_enter_from_paper(
+        entered_by=therapist,
+        patient=patient,
+        instrument=instrument,
+        answers={item["id"]: value for item in instrument.items},
+        submission_key=uuid.uuid4(),
+        completed_at=timezone.now() - timedelta(days=days_ago),
+    )
+    return response
 
 
 def answers_for(slug: str, value: int) -> tuple[dict[str, int], dict[str, str]]:

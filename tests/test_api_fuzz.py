@@ -20,7 +20,6 @@ of it, and never fewer than CI gives them.
 from __future__ import annotations
 
 import copy
-import importlib
 import os
 import uuid
 from dataclasses import dataclass
@@ -28,7 +27,6 @@ from datetime import time, timedelta
 
 import pytest
 import schemathesis
-from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
@@ -51,7 +49,7 @@ from questionnaires import services as questionnaire_services
 from questionnaires.models import Instrument
 from scheduling import services as scheduling_services
 from tests.conftest import api_token_for, sign_in_patient
-from tests.factories import PatientFactory, record_knee_to_wall
+from tests.factories import PatientFactory, record_knee_to_wall, shipped_instruments_seed
 
 
 def _fuzz_examples(default: int) -> int:
@@ -200,7 +198,7 @@ def seeded_world(clinic, therapist, clinic_admin, front_desk, exercise_library) 
     shared = Exercise.objects.filter(clinic__isnull=True).order_by("pk").first()
     # The shipped instruments (put back if a transactional test flushed them): one request
     # answered, one open, so submissions and reads reach real records.
-    importlib.import_module("questionnaires.migrations.0002_shipped_instruments").seed(apps, None)
+    shipped_instruments_seed()
     nprs_back = Instrument.objects.get(clinic=None, slug="nprs-back")
     answered = questionnaire_services.request_create(
         patient=patient,

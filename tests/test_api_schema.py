@@ -147,6 +147,15 @@ def test_the_shorter_side_is_left_or_right(schema):
     assert schema["components"]["schemas"]["ShorterSideEnum"]["enum"] == ["left", "right"]
 
 
+def test_an_instrument_says_what_it_rates_and_a_new_one_must(schema):
+    components = schema["components"]["schemas"]
+    assert components["InstrumentDomainEnum"]["enum"] == ["pain", "function"]
+    for name in ("Instrument", "InstrumentInputRequest"):
+        domain = components[name]["properties"]["domain"]
+        assert domain["allOf"] == [{"$ref": "#/components/schemas/InstrumentDomainEnum"}]
+        assert "domain" in components[name]["required"]
+
+
 @pytest.mark.parametrize(
     ("component", "withheld"),
     [("Patient", {"symptomatic_side"}), ("Appointment", {"note", "booked_by"})],

@@ -14,14 +14,12 @@ Each role's request runs in a savepoint that is rolled back, so one role's write
 what the next one sees.
 """
 
-import importlib
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import time, timedelta
 
 import pytest
-from django.apps import apps
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
@@ -37,7 +35,7 @@ from reminders.services import opt_out_url
 from scheduling import services as scheduling_services
 from scheduling.reminders import response_url
 from tests.conftest import sign_in_patient
-from tests.factories import LicensedInstrumentFactory, record_knee_to_wall
+from tests.factories import LicensedInstrumentFactory, record_knee_to_wall, shipped_instruments_seed
 
 pytestmark = pytest.mark.django_db
 
@@ -361,7 +359,7 @@ def world(clinic, therapist, front_desk, patient, prescribed, exercise_library) 
     )
     services.heartbeat_record(name="celery")  # /healthz answers 200 once a worker was heard
     # The shipped instruments, put back if a transactional test flushed them.
-    importlib.import_module("questionnaires.migrations.0002_shipped_instruments").seed(apps, None)
+    shipped_instruments_seed()
     answered = questionnaire_services.request_create(
         patient=patient,
         instrument=Instrument.objects.get(clinic=None, slug="nprs-leg"),

@@ -13,13 +13,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def lefs(db):
     """The shipped instruments from the data migration (a transactional test flushed them)."""
-    import importlib
-
-    from django.apps import apps
-
     from questionnaires.models import Instrument
+    from tests.factories import shipped_instruments_seed
 
-    importlib.import_module("questionnaires.migrations.0002_shipped_instruments").seed(apps, None)
+    shipped_instruments_seed()
     return Instrument.objects.get(clinic=None, slug="lefs")
 
 

@@ -19,7 +19,7 @@ from dashboard.outcomes import (
     in_period,
 )
 from tests.factories import PatientFactory, StaffFactory, record_knee_to_wall
-from tests.questionnaire_answers import answer_on_paper
+from tests.questionnaire_answers import answer_on_paper, answer_own_on_paper, own_pain_scale
 
 
 @pytest.mark.parametrize(
@@ -206,6 +206,25 @@ def test_the_cross_table_sets_the_ankle_against_leg_pain_or_function(client_as, 
     rows = {row.key: row for row in response.context["rows"]}
     assert rows["function"].counts[IMPROVED] == 1
     assert client_as("therapist").get("/outcomes/", {"versus": "leg"}).context["cross_n"] == 0
+
+
+def test_a_clinics_own_pain_scale_is_a_pain_row_of_its_own_not_function(
+    client_as, clinic, patient, therapist
+):
+    own = own_pain_scale(clinic)
+    record_knee_to_wall(patient, therapist, left="5", right="5", days_ago=21)
+    record_knee_to_wall(patient, therapist, left="8", right="8", days_ago=1)
+    answer_own_on_paper(patient, therapist, own, 6, days_ago=21)
+    answer_own_on_paper(patient, therapist, own, 3, days_ago=1)  # 3 points better
+    answer_on_paper(patient, therapist, "lefs", 3, days_ago=21)  # 60
+    answer_on_paper(patient, therapist, "lefs", 2, days_ago=1)  # 40: 20 points worse
+    rows = client_as("therapist").get("/outcomes/").context["rows"]
+    own_key = f"instrument:own-pain:{clinic.pk}"
+    # Pain before function; the clinic's pain scale is not in "disability or function".
+    assert [row.key for row in rows] == ["ankle", own_key, "instrument:lefs:", "function"]
+    counts = {row.key: row.counts for row in rows}
+    assert counts[own_key][IMPROVED] == 1
+    assert counts["function"] == {IMPROVED: 0, NO_CHANGE: 0, WORSE: 1, NOT_COMPARABLE: 0}
 
 
 def outcomes_queries(client) -> int:

@@ -12,7 +12,12 @@ from dashboard.models import PatientSummary
 from dashboard.summaries import digest_lines, patient_summaries_refresh
 from questionnaires import services
 from questionnaires.models import QuestionnaireRequest
-from tests.questionnaire_answers import answer_on_paper, shipped
+from tests.questionnaire_answers import (
+    answer_on_paper,
+    answer_own_on_paper,
+    own_pain_scale,
+    shipped,
+)
 
 TODAY = date(2026, 11, 25)
 CALM = Facts(
@@ -100,6 +105,17 @@ def test_function_worse_beyond_the_mcid_is_its_own_flag(patient, therapist):
     assert summary.flags & Flag.FUNCTION_WORSE
     assert not summary.flags & Flag.PAIN_WORSE
     assert summary.questionnaire_worse == "LEFS 60 → 40"
+
+
+def test_a_clinics_own_pain_scale_worse_is_the_pain_flag(patient, therapist):
+    own = own_pain_scale(patient.clinic)
+    answer_own_on_paper(patient, therapist, own, 3, days_ago=30)
+    answer_own_on_paper(patient, therapist, own, 6, days_ago=1)  # 3 points worse: MCID 2
+    patient_summaries_refresh(patient_ids=[patient.pk])
+    summary = PatientSummary.objects.get(patient=patient)
+    assert summary.flags & Flag.PAIN_WORSE
+    assert not summary.flags & Flag.FUNCTION_WORSE
+    assert summary.questionnaire_worse == "Own pain 3 → 6"
 
 
 def test_a_submission_refreshes_the_row_when_it_commits(

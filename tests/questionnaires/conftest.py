@@ -1,9 +1,7 @@
-import importlib
-
 import pytest
-from django.apps import apps
 
 from questionnaires.models import Instrument
+from tests.factories import shipped_instruments_seed
 
 
 @pytest.fixture
@@ -13,5 +11,5 @@ def instruments(db) -> dict[str, Instrument]:
     Transactional tests flush every table after they run, so tests that need the migration's
     rows ask for them here (the function is idempotent).
     """
-    importlib.import_module("questionnaires.migrations.0002_shipped_instruments").seed(apps, None)
+    shipped_instruments_seed()
     return {instrument.slug: instrument for instrument in Instrument.objects.filter(clinic=None)}

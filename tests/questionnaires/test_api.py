@@ -116,6 +116,7 @@ def licensed_body(**changes) -> dict:
         "name": "Oswestry Disability Index",
         "short_name": "ODI",
         "measures": "Disability from low-back pain.",
+        "domain": "function",
         "instructions": "Choose the statement that fits you best in each section.",
         "items": licensed_items(10),
         "scoring_method": "percent_of_max",
@@ -140,6 +141,7 @@ def test_a_clinic_admin_adds_a_licensed_instrument_as_data(client_as, clinic):
     body = response.json()
     assert body["licence_terms"] == "Licensed to our clinic by its owner; not for redistribution."
     assert body["is_shipped"] is False
+    assert body["domain"] == "function"
     instrument = Instrument.objects.get(pk=body["id"])
     assert instrument.clinic_id == clinic.pk
     # Therapists of the clinic may now ask for it, with its terms shown.
@@ -161,6 +163,8 @@ def test_only_a_clinic_admin_adds_an_instrument(client_as, role):
         ({"items": "not a list"}, "items"),
         ({"score_max": "50"}, "score_min"),  # the items give 0-100: the range is named
         ({"mcid_rule": "absolute"}, "mcid_rule"),  # a percentage given to a points-only rule
+        ({"domain": "mood"}, "domain"),
+        ({"domain": None}, "domain"),
     ],
 )
 def test_a_bad_instrument_is_refused_naming_the_field_and_nothing_is_saved(
@@ -170,6 +174,27 @@ def test_a_bad_instrument_is_refused_naming_the_field_and_nothing_is_saved(
     assert response.status_code == 400
     assert field in response.json(), response.json()
     assert not Instrument.objects.filter(slug="odi").exists()
+
+
+def test_an_instrument_must_say_what_it_rates_and_a_pain_scale_is_listed_as_pain(
+    client_as, instruments
+):
+    client = client_as("clinic_admin")
+    without = licensed_body()
+    del without["domain"]
+    response = post(client, INSTRUMENTS, without)
+    assert response.status_code == 400
+    assert list(response.json()) == ["domain"]
+    created = post(client, INSTRUMENTS, licensed_body(slug="own-vas", domain="pain")).json()
+    assert created["domain"] == "pain"
+    listed = client_as("therapist").get(INSTRUMENTS).json()["results"]
+    assert {row["slug"]: row["domain"] for row in listed} == {
+        "nprs-back": "pain",
+        "nprs-leg": "pain",
+        "psfs": "function",
+        "lefs": "function",
+        "own-vas": "pain",
+    }
 
 
 def test_the_same_slug_and_version_twice_is_refused(client_as):

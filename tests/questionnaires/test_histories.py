@@ -11,12 +11,18 @@ from questionnaires.interpretation import ChangeClass
 from questionnaires.models import ClinicInstrumentSetting
 from questionnaires.selectors import (
     Domain,
+    body_part_of,
     oldest_open_due_dates,
     score_histories,
     score_series,
 )
 from tests.factories import PatientFactory
-from tests.questionnaire_answers import answer_on_paper, shipped
+from tests.questionnaire_answers import (
+    answer_on_paper,
+    answer_own_on_paper,
+    own_pain_scale,
+    shipped,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +39,23 @@ def test_the_histories_read_as_each_patients_series(patient, other_patient, ther
     assert back.change_since_baseline.classification == ChangeClass.IMPROVED  # 2 points
     assert lefs.change_since_baseline is None  # one answer: no change yet
     assert [h.instrument.slug for h in histories[other_patient.pk]] == ["nprs-leg"]
+
+
+def test_a_clinics_own_pain_scale_is_pain_listed_after_the_shipped_ones(patient, therapist, clinic):
+    own = own_pain_scale(clinic)
+    answer_own_on_paper(patient, therapist, own, 5, days_ago=20)
+    answer_on_paper(patient, therapist, "lefs", 2, days_ago=20)
+    answer_on_paper(patient, therapist, "nprs-leg", 5, days_ago=20)
+    answer_on_paper(patient, therapist, "nprs-back", 5, days_ago=20)
+    histories = score_histories(patient_ids=[patient.pk])[patient.pk]
+    assert [(h.instrument.short_name, h.domain) for h in histories] == [
+        ("NPRS back", Domain.PAIN),
+        ("NPRS leg", Domain.PAIN),
+        ("Own pain", Domain.PAIN),
+        ("LEFS", Domain.FUNCTION),
+    ]
+    # The part of the body is known for the shipped NPRS only.
+    assert [body_part_of(h.instrument) for h in histories] == ["back", "leg", None, None]
 
 
 def test_the_clinics_own_mcid_judges_the_change(patient, therapist, clinic):

@@ -22,6 +22,7 @@ def form(**changes) -> dict:
         "slug": "odi",
         "version": "2.1a",
         "measures": "Disability from low-back pain.",
+        "domain": "function",
         "instructions": "Choose the statement that fits you best in each section.",
         "items": json.dumps(licensed_items(10)),
         "scoring_method": "percent_of_max",
@@ -53,6 +54,8 @@ def test_a_clinic_admin_adds_a_licensed_instrument_and_its_terms_are_shown(clien
     detail = client_as("therapist").get(response["Location"]).content.decode()
     assert TERMS in detail
     assert "10 points or 30 %" in detail
+    assert instrument.domain == "function"
+    assert "<dt>Rates</dt><dd>Disability or function</dd>" in detail
     listed = client_as("front_desk").get(LIST).content.decode()
     assert TERMS in listed
     assert "your clinic's licence" in listed
@@ -66,6 +69,8 @@ def test_a_clinic_admin_adds_a_licensed_instrument_and_its_terms_are_shown(clien
         ({"licence_terms": ""}, "licence_terms", "shown wherever it is used"),
         ({"score_max": "50"}, "score_min", "give totals from 0 to 100"),
         ({"mcid_rule": "absolute"}, "mcid_rule", "percentage"),
+        ({"domain": ""}, "domain", "Say whether it rates pain"),
+        ({"domain": "mood"}, "domain", "not one of the available choices"),
     ],
 )
 def test_a_bad_instrument_is_shown_its_errors_by_field_and_nothing_is_saved(

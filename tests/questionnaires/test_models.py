@@ -3,12 +3,14 @@ licensed instrument entered as data, and migrating from empty."""
 
 import threading
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.contrib.admin.sites import AdminSite
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from clinic.access import Actor
@@ -21,9 +23,14 @@ from questionnaires.models import (
     QuestionnaireResponse,
 )
 from tests.conftest import sqlite_reader
-from tests.factories import LicensedInstrumentFactory, licensed_items
+from tests.factories import LicensedInstrumentFactory, licensed_items, shipped_instruments_seed
 
 SHIPPED = {"nprs-back", "nprs-leg", "psfs", "lefs"}
+SHIPPED_DOMAINS = {"nprs-back": "pain", "nprs-leg": "pain", "psfs": "function", "lefs": "function"}
+# Every column an instrument had before 0004 added its domain.
+INSTRUMENT_COLUMNS = [
+    field.attname for field in Instrument._meta.concrete_fields if field.name != "domain"
+]
 
 
 def response_row(request, **overrides) -> QuestionnaireResponse:
@@ -93,9 +100,48 @@ def test_the_shipped_values_are_the_briefs(instruments):
 def test_migrating_an_empty_sqlite_file_loads_the_instruments(migrated_sqlite_file):
     with sqlite_reader(migrated_sqlite_file) as db:
         rows = db.execute(
-            "SELECT slug, version, score_max FROM questionnaires_instrument WHERE clinic_id IS NULL"
+            "SELECT slug, version, domain FROM questionnaires_instrument WHERE clinic_id IS NULL"
         ).fetchall()
     assert {(slug, version) for slug, version, _ in rows} == {(slug, "1") for slug in SHIPPED}
+    assert {slug: domain for slug, _, domain in rows} == SHIPPED_DOMAINS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_0004_on_a_database_holding_a_clinics_instrument_and_answers_keeps_them(
+    clinic, patient, therapist
+):
+    """questionnaires 0004 (the domain) on a database holding a clinic's own instrument,
+    requests and answers: every row as it was, the clinic's instrument counted as function
+    (as before), the shipped NPRS as pain."""
+    own = LicensedInstrumentFactory(clinic=clinic)
+    answers = {f"section-{n}": 2 for n in range(1, 11)}
+    for days_ago in (20, 1):
+        services.response_enter_from_paper(
+            entered_by=therapist,
+            patient=patient,
+            instrument=own,
+            answers=answers,
+            submission_key=uuid.uuid4(),
+            completed_at=timezone.now() - timedelta(days=days_ago),
+        )
+    shipped_instruments_seed()
+
+    def rows() -> tuple[list, list, list]:
+        return (
+            list(Instrument.objects.order_by("pk").values(*INSTRUMENT_COLUMNS)),
+            list(QuestionnaireRequest.objects.order_by("pk").values()),
+            list(QuestionnaireResponse.objects.order_by("pk").values()),
+        )
+
+    before = rows()
+    assert len(before[2]) == 2
+    executor = MigrationExecutor(connection)
+    executor.migrate([("questionnaires", "0003_clinic_schedule")])
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert rows() == before
+    domains = dict(Instrument.objects.values_list("slug", "domain"))
+    assert domains == {**SHIPPED_DOMAINS, own.slug: "function"}
 
 
 # --- A clinic's licensed instrument, entered as data ---------------------------------------------
@@ -121,6 +167,10 @@ def test_the_admin_freezes_an_instrument_once_it_is_used(clinic, rf, nprs_reques
     admin = InstrumentAdmin(Instrument, AdminSite())
     ours = LicensedInstrumentFactory(clinic=clinic)
     assert admin.get_readonly_fields(rf.get("/"), ours) == []
+    # A new one must say what it rates: no answer is chosen for the admin.
+    domain = admin.get_form(rf.get("/"))().fields["domain"]
+    assert domain.required
+    assert domain.choices[0][0] == ""
     frozen = admin.get_readonly_fields(rf.get("/"), nprs_request.instrument)
     assert "items" in frozen
     assert "is_active" not in frozen
@@ -154,6 +204,8 @@ def test_an_instrument_needs_its_source_terms_and_an_mcid_that_fits(clinic):
         {"mcid_absolute": 0},
         {"mcid_relative_percent": 130},
         {"score_min": 100},
+        {"domain": "mood"},
+        {"domain": ""},
     ):
         with pytest.raises(IntegrityError), transaction.atomic():
             LicensedInstrumentFactory(clinic=clinic, **overrides)

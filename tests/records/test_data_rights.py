@@ -1,7 +1,6 @@
 """A patient's data rights: the whole record exported (FHIR, CSV) and anonymisation."""
 
 import csv
-import importlib
 import io
 import json
 import uuid
@@ -9,7 +8,6 @@ import zipfile
 from datetime import date, time, timedelta
 
 import pytest
-from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -37,7 +35,7 @@ from records import services as data_rights
 from reminders.models import Reminder, ReminderStatus
 from scheduling import services as scheduling_services
 from scheduling.models import AppointmentKind, CalendarFeed, WorkingHours
-from tests.factories import record_knee_to_wall
+from tests.factories import record_knee_to_wall, shipped_instruments_seed
 from tests.fhir_checks import (
     assert_codes_documented,
     assert_stands_alone,
@@ -178,7 +176,7 @@ def history(patient, therapist, front_desk, clinic, prescribed):
 def answer_questionnaires(patient, therapist) -> None:
     """Back pain 6 then 3 (an important improvement), a PSFS naming an activity, and a leg pain
     asked with a message and not yet answered."""
-    importlib.import_module("questionnaires.migrations.0002_shipped_instruments").seed(apps, None)
+    shipped_instruments_seed()
     shipped = {i.slug: i for i in Instrument.objects.filter(clinic=None)}
     for value, days_ago in ((6, 14), (3, 0)):
         asked = questionnaire_services.request_create(

@@ -1,17 +1,16 @@
 """Dorsi's own code systems are documented by CodeSystem resources in docs/fhir/, which validate
 and say what the exports say."""
 
-import importlib
 import json
 
 import pytest
-from django.apps import apps
 
 from assessments.fhir_codes import DORSI_CODE_SYSTEMS
 from exercises import services as exercise_services
 from exercises.models import Exercise
 from records import services as data_rights
 from records.code_systems import DOCS, code_system_path, code_systems
+from tests.factories import shipped_instruments_seed
 from tests.fhir_checks import assert_valid_r4
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +20,7 @@ def test_the_committed_code_systems_are_what_the_code_defines(exercise_library):
     """When this fails, a code was added or renamed: rewrite the documents with
     `DEBUG=true .venv/bin/python manage.py fhir_code_systems` and commit them. (The fixture
     puts back the library a transactional test may have flushed; the seed, the instruments.)"""
-    importlib.import_module("questionnaires.migrations.0002_shipped_instruments").seed(apps, None)
+    shipped_instruments_seed()
     made = code_systems()
     assert [c["url"] for c in made] == list(DORSI_CODE_SYSTEMS)
     assert sorted(DOCS.glob("CodeSystem-*.json")) == sorted(map(code_system_path, made))
