@@ -416,6 +416,11 @@ def response_enter_from_paper(
         return existing, False
     completed_at = _completed_at_check(completed_at or timezone.now())
     patient = _lock_active_patient(patient)
+    # Again under the lock: a double submit waited here while the first one completed the
+    # open request; without this it would make a second ad hoc request with the same key.
+    existing = _already_submitted(key, patient_id=patient.pk)
+    if existing is not None:
+        return existing, False
     if request is not None:
         if request.patient_id != patient.pk:
             raise ValidationError({"request": ["No such questionnaire request for this patient."]})

@@ -1,11 +1,13 @@
 """Asking, answering in steps, submitting once, paper answers: through the real services."""
 
+import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from audit.models import AuditAction, AuditEvent
@@ -398,6 +400,42 @@ def test_paper_entry_is_refused_for_the_wrong_staff_and_bad_input(
     # Nothing half-saved: not even the ad hoc request the paper entry would have made.
     assert not QuestionnaireRequest.objects.filter(patient=patient).exists()
     assert not QuestionnaireResponse.objects.filter(patient=patient).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_paper_entries_with_one_key_record_once(patient, therapist, instruments):
+    # A double click on the paper page: every submission passes the first look for the key
+    # before any commits; those that waited for the patient's lock must find it then, not
+    # make a second ad hoc request and trip on the key (a 500).
+    key = uuid.uuid4()
+    outcomes: list[object] = []
+    barrier = threading.Barrier(6)
+
+    def enter() -> None:
+        barrier.wait()
+        try:
+            response, created = services.response_enter_from_paper(
+                entered_by=therapist,
+                patient=patient,
+                instrument=instruments["nprs-back"],
+                answers={"worst-24h": 4},
+                submission_key=key,
+            )
+            outcomes.append((response.pk, created))
+        except Exception as exc:  # any failure is the test's failure, reported below
+            outcomes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=enter) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    [pk] = QuestionnaireResponse.objects.values_list("pk", flat=True)
+    assert sorted(outcomes, key=str) == [(pk, False)] * 5 + [(pk, True)]
+    assert QuestionnaireRequest.objects.filter(patient=patient).count() == 1
 
 
 # --- Audit and interpretation -----------------------------------------------------------------
