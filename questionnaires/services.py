@@ -4,7 +4,8 @@ answers, cancel.
 Every answer is checked by the one scoring engine (questionnaires/scoring.py) before anything is
 written, inside one transaction, so bad input leaves nothing half-saved; errors are keyed by the
 field at fault (`answers.<item id>` for an answer). A submission carries a key: the same key
-again (a double tap, a retry after a network error) returns the response already recorded.
+again for the same questionnaire (a double tap, a retry after a network error) returns the
+response already recorded; the key of another questionnaire is refused on `submission_key`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ DEFAULT_DUE_DAYS = 7
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_MESSAGE_LENGTH = 2000
 _OUT_OF_DATE_FORM = "This form is out of date; reload it."
+_KEY_USED_ELSEWHERE = (
+    "This submission key was already used for another questionnaire; reload the form."
+)
 
 
 # --- Checks shared by the services ----------------------------------------------------------
@@ -326,12 +330,26 @@ def _complete(
     return response
 
 
-def _already_submitted(key: uuid.UUID, *, patient_id: int) -> QuestionnaireResponse | None:
-    """The response recorded with this key, if any; a key of another patient's response is a
-    stale or forged form, refused without saying whose."""
+def _already_submitted(
+    key: uuid.UUID,
+    *,
+    patient_id: int,
+    request_id: int | None = None,
+    instrument_id: int | None = None,
+) -> QuestionnaireResponse | None:
+    """The response recorded with this key for the same request (or, for paper named by its
+    instrument, the same instrument), if any: a repeat. A key of another patient's response is
+    a stale or forged form, refused without saying whose; a key of another of the patient's
+    questionnaires is refused too, never answered with that one's answers."""
     existing = QuestionnaireResponse.objects.filter(submission_key=key).first()
-    if existing is not None and existing.patient_id != patient_id:
+    if existing is None:
+        return None
+    if existing.patient_id != patient_id:
         raise ValidationError({"submission_key": [_OUT_OF_DATE_FORM]})
+    if (request_id is not None and existing.request_id != request_id) or (
+        instrument_id is not None and existing.instrument_id != instrument_id
+    ):
+        raise ValidationError({"submission_key": [_KEY_USED_ELSEWHERE]})
     return existing
 
 
@@ -349,7 +367,7 @@ def response_submit(
     already recorded, created False."""
     key = _submission_key_parse(submission_key)
     _patient_request(actor, request)
-    existing = _already_submitted(key, patient_id=request.patient_id)
+    existing = _already_submitted(key, patient_id=request.patient_id, request_id=request.pk)
     if existing is not None:
         return existing, False
     _lock_active_patient(request.patient)
@@ -411,14 +429,21 @@ def response_enter_from_paper(
     replace anything the patient had saved. Returns (response, created), as response_submit."""
     key = _submission_key_parse(submission_key)
     _staff_may_change(entered_by, patient, doing="enter questionnaire answers")
-    existing = _already_submitted(key, patient_id=patient.pk)
+    # A repeat is of the same request or, for paper named by its instrument, the same one.
+    same_request = request.pk if request is not None else None
+    same_instrument = instrument.pk if request is None and instrument is not None else None
+    existing = _already_submitted(
+        key, patient_id=patient.pk, request_id=same_request, instrument_id=same_instrument
+    )
     if existing is not None:
         return existing, False
     completed_at = _completed_at_check(completed_at or timezone.now())
     patient = _lock_active_patient(patient)
     # Again under the lock: a double submit waited here while the first one completed the
     # open request; without this it would make a second ad hoc request with the same key.
-    existing = _already_submitted(key, patient_id=patient.pk)
+    existing = _already_submitted(
+        key, patient_id=patient.pk, request_id=same_request, instrument_id=same_instrument
+    )
     if existing is not None:
         return existing, False
     if request is not None:

@@ -308,6 +308,59 @@ def test_a_key_of_another_patients_response_is_refused(
     assert "submission_key" in messages(refused.value)
 
 
+KEY_USED = "This submission key was already used for another questionnaire; reload the form."
+
+
+def test_a_key_used_for_another_request_is_refused_and_the_request_stays_open(
+    patient, therapist, instruments
+):
+    back = ask(patient, instruments["nprs-back"], therapist)
+    key = uuid.uuid4()
+    submit(patient, back, {"worst-24h": 4}, key=key)
+    leg = ask(patient, instruments["nprs-leg"], therapist)
+    with pytest.raises(ValidationError) as refused:
+        submit(patient, leg, {"worst-24h": 6}, key=key)
+    assert messages(refused.value) == {"submission_key": [KEY_USED]}
+    leg.refresh_from_db()
+    assert leg.status == RequestStatus.OPEN
+    assert QuestionnaireResponse.objects.count() == 1
+
+
+def test_a_paper_key_used_for_another_instrument_or_request_is_refused(
+    patient, therapist, instruments
+):
+    key = uuid.uuid4()
+    services.response_enter_from_paper(
+        entered_by=therapist,
+        patient=patient,
+        instrument=instruments["nprs-back"],
+        answers={"worst-24h": 4},
+        submission_key=key,
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.response_enter_from_paper(
+            entered_by=therapist,
+            patient=patient,
+            instrument=instruments["nprs-leg"],
+            answers={"worst-24h": 6},
+            submission_key=key,
+        )
+    assert messages(refused.value) == {"submission_key": [KEY_USED]}
+    leg = ask(patient, instruments["nprs-leg"], therapist)
+    with pytest.raises(ValidationError) as refused:
+        services.response_enter_from_paper(
+            entered_by=therapist,
+            patient=patient,
+            request=leg,
+            answers={"worst-24h": 6},
+            submission_key=key,
+        )
+    assert messages(refused.value) == {"submission_key": [KEY_USED]}
+    leg.refresh_from_db()
+    assert leg.status == RequestStatus.OPEN
+    assert QuestionnaireResponse.objects.count() == 1
+
+
 def test_a_later_version_of_the_instrument_does_not_change_answers_given(
     patient, therapist, instruments
 ):
