@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -194,6 +195,41 @@ def request_cancel(*, request: QuestionnaireRequest, cancelled_by: User) -> Ques
     locked.save(update_fields=["status", "closed_at", "cancelled_by"])
     patient_data_changed(locked.patient_id)
     return locked
+
+
+def _open_requests_cancel(requests: QuerySet, *, by: User | None, now: datetime) -> int:
+    """Withdraw these requests still open, in one audited update (the requests' queryset
+    records each row it changes, with its patient); answers saved so far stay. Returns how
+    many."""
+    still_open = requests.filter(status=RequestStatus.OPEN)
+    patient_ids = set(still_open.values_list("patient_id", flat=True))
+    cancelled = still_open.update(status=RequestStatus.CANCELLED, closed_at=now, cancelled_by=by)
+    for patient_id in sorted(patient_ids):
+        patient_data_changed(patient_id)  # an overdue flag goes with the request
+    return cancelled
+
+
+def questionnaires_on_discharge(
+    *, patient_id: int, by: User | None, now: datetime, cancel_future_appointments: bool
+) -> None:
+    """A discharge (clinic.services.patient_discharge, in its transaction): nobody is left to
+    answer, so the patient's open requests are withdrawn, whatever is done with the
+    appointments; /me/ no longer offers them and none falls overdue."""
+    _open_requests_cancel(
+        QuestionnaireRequest.objects.filter(patient_id=patient_id), by=by, now=now
+    )
+
+
+def instrument_requests_cancel(
+    *, clinic_id: int, instrument: Instrument, by: User, now: datetime | None = None
+) -> int:
+    """The clinic turned the instrument off: its open requests of it are withdrawn, in the
+    caller's transaction (questionnaires.clinic_settings)."""
+    return _open_requests_cancel(
+        QuestionnaireRequest.objects.filter(clinic_id=clinic_id, instrument=instrument),
+        by=by,
+        now=now or timezone.now(),
+    )
 
 
 # --- Answers --------------------------------------------------------------------------------

@@ -148,6 +148,34 @@ def test_a_discharged_or_anonymised_patient_is_refused(patient, clinic_admin, in
     assert messages(refused.value) == {"patient": ["This patient is anonymised."]}
 
 
+def test_a_discharge_cancels_the_patients_open_requests_audited(
+    patient, other_patient, therapist, clinic_admin, instruments
+):
+    open_one = ask(patient, instruments["lefs"], therapist)
+    services.response_save_progress(
+        actor=Actor(patient=patient), request=open_one, answers={"lefs-1": 2}
+    )
+    answered = ask(patient, instruments["nprs-back"], therapist)
+    submit(patient, answered, {"worst-24h": 5})
+    theirs = ask(other_patient, instruments["lefs"], therapist)
+    clinic_services.patient_discharge(patient=patient, by=clinic_admin)
+    open_one.refresh_from_db()
+    assert (open_one.status, open_one.cancelled_by) == (RequestStatus.CANCELLED, clinic_admin)
+    assert open_one.closed_at is not None
+    # The answers saved so far stay; the answered one and another patient's are untouched.
+    assert QuestionnaireResponse.objects.get(request=open_one).answers == {"lefs-1": 2}
+    assert QuestionnaireRequest.objects.get(pk=answered.pk).status == RequestStatus.COMPLETED
+    assert QuestionnaireRequest.objects.get(pk=theirs.pk).status == RequestStatus.OPEN
+    cancelled = AuditEvent.objects.filter(
+        action=AuditAction.UPDATE,
+        object_type="questionnairerequest",
+        object_id=str(open_one.pk),
+        patient_id=patient.pk,
+    ).last()
+    assert cancelled is not None
+    assert "status" in cancelled.fields
+
+
 def test_one_open_request_per_instrument(patient, therapist, instruments):
     ask(patient, instruments["nprs-back"], therapist)
     with pytest.raises(ValidationError) as refused:
