@@ -16,6 +16,7 @@ from clinic.access import Actor, can_manage_clinic
 from clinic.models import User
 from questionnaires.interpretation import Mcid, McidRule
 from questionnaires.models import MAX_VISITS_BETWEEN_ASKS, ClinicInstrumentSetting, Instrument
+from questionnaires.services import instrument_requests_cancel
 
 
 @dataclass(frozen=True)
@@ -146,8 +147,8 @@ def clinic_instrument_setting_save(
 ) -> ClinicInstrumentSetting:
     """Record the clinic admin's choices for one instrument, all checked before anything is
     written; errors name the field. Answers already given are never touched: turning an
-    instrument off stops new requests (and the schedule), and a new MCID changes how every
-    answer is judged from now on."""
+    instrument off stops new requests (and the schedule) and cancels the clinic's open
+    requests of it, and a new MCID changes how every answer is judged from now on."""
     _require_clinic_admin(changed_by)
     clinic_id = changed_by.clinic_id
     if instrument.clinic_id not in (None, clinic_id) or not instrument.is_active:
@@ -176,4 +177,8 @@ def clinic_instrument_setting_save(
     setting.mcid_relative_percent = mcid_relative_percent
     setting.mcid_source = (mcid_source or "").strip() if mcid_rule else ""
     setting.save()
+    if not enabled:
+        # Off means nobody answers it any more: the open requests go too, in this transaction
+        # (/me/ stops offering them, none falls overdue); answers already given stay.
+        instrument_requests_cancel(clinic_id=clinic_id, instrument=instrument, by=changed_by)
     return setting

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from clinic.access import actor_for, can_manage_clinic
 from clinic.decorators import staff_required
@@ -62,6 +62,7 @@ def instrument_detail(request: HttpRequest, instrument_id: int) -> HttpResponse:
 
 
 @staff_required
+@require_http_methods(["GET", "POST"])
 def instrument_new(request: HttpRequest) -> HttpResponse:
     """A clinic admin adds a licensed instrument; it is checked whole, and nothing is saved
     while anything is wrong."""

@@ -1,6 +1,7 @@
-"""The questionnaire reminder: one message per open request, telling the patient what the
-questionnaire is for and where to answer it (their page, /me/); never sent once the request is
-answered or cancelled.
+"""The questionnaire reminder: one message per open request, telling the patient that their
+clinic has a questionnaire for them on their page (/me/) and by when, nothing clinical (no
+instrument, no instructions, no therapist's word: those are on /me/); never sent once the
+request is answered or cancelled.
 
 Found by the reminders app when Django is ready (reminders/handlers.py), which sends it through
 the outbox (consent, channel, quiet hours, the opt-out link are the outbox's).
@@ -19,11 +20,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from clinic.models import Patient, ReminderChannel
 from clinic.times import at_local
-from questionnaires.models import QuestionnaireRequest, RequestReason, RequestStatus
+from questionnaires.models import QuestionnaireRequest, RequestStatus
 from questionnaires.services import instrument_enabled
 from reminders.handlers import Message, ReminderHandler, reminder_handler
 from reminders.models import Reminder, ReminderKind, ReminderStatus
@@ -52,21 +52,6 @@ def reminder_moment(request: QuestionnaireRequest, patient: Patient) -> datetime
         request.due_on - timedelta(days=REMIND_DAYS_BEFORE_DUE), REMIND_AT, patient.clinic.zone
     )
     return max(request.requested_at, before_due)
-
-
-WHY_ASKED = {
-    RequestReason.INTAKE: gettext_lazy(
-        "As you start your treatment, your clinic asks you to answer a short questionnaire."
-    ),
-    RequestReason.BEFORE_RETEST: gettext_lazy(
-        "Your knee-to-wall re-test is coming up, and your clinic asks you to answer a short "
-        "questionnaire before it."
-    ),
-    RequestReason.EVERY_N_VISITS: gettext_lazy(
-        "Your clinic asks you to answer a short questionnaire every few visits."
-    ),
-    RequestReason.AD_HOC: gettext_lazy("Your therapist asks you to answer a short questionnaire."),
-}
 
 
 @reminder_handler
@@ -144,39 +129,16 @@ class QuestionnaireReminders(ReminderHandler):
         return None
 
     def message(self, reminder: Reminder) -> Message:
-        request = QuestionnaireRequest.objects.select_related("instrument").get(
-            pk=_request_id(reminder)
-        )
-        instrument, clinic = request.instrument, reminder.clinic
+        # Nothing clinical: an email or a text can be read by others (a shared inbox, a locked
+        # phone's preview). The instrument, what it is for and the therapist's word are on the
+        # patient's page only, behind their personal link; as the exercise reminder.
+        request = QuestionnaireRequest.objects.only("due_on").get(pk=_request_id(reminder))
         link = settings.SITE_URL + reverse("patient-home")
-        due = date_format(request.due_on, "l j F")
-        if reminder.channel == ReminderChannel.SMS:
-            # A text message stays short: what, by when, where.
-            return Message(
-                _("A questionnaire from %(clinic)s") % {"clinic": clinic.name},
-                _(
-                    "%(clinic)s asks you to answer the %(name)s by %(due)s. It is on your "
-                    "page: %(link)s (open it with your personal link)."
-                )
-                % {"clinic": clinic.name, "name": instrument.name, "due": due, "link": link},
-            )
-        parts = [
-            str(WHY_ASKED.get(request.reason, WHY_ASKED[RequestReason.AD_HOC])),
-            instrument.instructions,
-        ]
-        if request.message:
-            parts.append(
-                _("A word from your therapist: %(message)s") % {"message": request.message}
-            )
-        parts.append(
-            _(
-                "Please answer by %(due)s. It is on your page: %(link)s (open it with your "
-                "personal link). You can stop and come back to it."
-            )
-            % {"due": due, "link": link}
-        )
         return Message(
-            _("%(clinic)s: please answer the %(name)s")
-            % {"clinic": clinic.name, "name": instrument.name},
-            "\n\n".join(parts),
+            _("A short questionnaire for you"),
+            _(
+                "Your clinic has a short questionnaire for you on your page: %(link)s (open it "
+                "with your personal link). Please answer by %(due)s."
+            )
+            % {"link": link, "due": date_format(request.due_on, "l j F")},
         )

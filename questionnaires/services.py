@@ -4,7 +4,8 @@ answers, cancel.
 Every answer is checked by the one scoring engine (questionnaires/scoring.py) before anything is
 written, inside one transaction, so bad input leaves nothing half-saved; errors are keyed by the
 field at fault (`answers.<item id>` for an answer). A submission carries a key: the same key
-again (a double tap, a retry after a network error) returns the response already recorded.
+again for the same questionnaire (a double tap, a retry after a network error) returns the
+response already recorded; the key of another questionnaire is refused on `submission_key`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -37,6 +39,9 @@ DEFAULT_DUE_DAYS = 7
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_MESSAGE_LENGTH = 2000
 _OUT_OF_DATE_FORM = "This form is out of date; reload it."
+_KEY_USED_ELSEWHERE = (
+    "This submission key was already used for another questionnaire; reload the form."
+)
 
 
 # --- Checks shared by the services ----------------------------------------------------------
@@ -192,6 +197,41 @@ def request_cancel(*, request: QuestionnaireRequest, cancelled_by: User) -> Ques
     return locked
 
 
+def _open_requests_cancel(requests: QuerySet, *, by: User | None, now: datetime) -> int:
+    """Withdraw these requests still open, in one audited update (the requests' queryset
+    records each row it changes, with its patient); answers saved so far stay. Returns how
+    many."""
+    still_open = requests.filter(status=RequestStatus.OPEN)
+    patient_ids = set(still_open.values_list("patient_id", flat=True))
+    cancelled = still_open.update(status=RequestStatus.CANCELLED, closed_at=now, cancelled_by=by)
+    for patient_id in sorted(patient_ids):
+        patient_data_changed(patient_id)  # an overdue flag goes with the request
+    return cancelled
+
+
+def questionnaires_on_discharge(
+    *, patient_id: int, by: User | None, now: datetime, cancel_future_appointments: bool
+) -> None:
+    """A discharge (clinic.services.patient_discharge, in its transaction): nobody is left to
+    answer, so the patient's open requests are withdrawn, whatever is done with the
+    appointments; /me/ no longer offers them and none falls overdue."""
+    _open_requests_cancel(
+        QuestionnaireRequest.objects.filter(patient_id=patient_id), by=by, now=now
+    )
+
+
+def instrument_requests_cancel(
+    *, clinic_id: int, instrument: Instrument, by: User, now: datetime | None = None
+) -> int:
+    """The clinic turned the instrument off: its open requests of it are withdrawn, in the
+    caller's transaction (questionnaires.clinic_settings)."""
+    return _open_requests_cancel(
+        QuestionnaireRequest.objects.filter(clinic_id=clinic_id, instrument=instrument),
+        by=by,
+        now=now or timezone.now(),
+    )
+
+
 # --- Answers --------------------------------------------------------------------------------
 
 
@@ -326,12 +366,26 @@ def _complete(
     return response
 
 
-def _already_submitted(key: uuid.UUID, *, patient_id: int) -> QuestionnaireResponse | None:
-    """The response recorded with this key, if any; a key of another patient's response is a
-    stale or forged form, refused without saying whose."""
+def _already_submitted(
+    key: uuid.UUID,
+    *,
+    patient_id: int,
+    request_id: int | None = None,
+    instrument_id: int | None = None,
+) -> QuestionnaireResponse | None:
+    """The response recorded with this key for the same request (or, for paper named by its
+    instrument, the same instrument), if any: a repeat. A key of another patient's response is
+    a stale or forged form, refused without saying whose; a key of another of the patient's
+    questionnaires is refused too, never answered with that one's answers."""
     existing = QuestionnaireResponse.objects.filter(submission_key=key).first()
-    if existing is not None and existing.patient_id != patient_id:
+    if existing is None:
+        return None
+    if existing.patient_id != patient_id:
         raise ValidationError({"submission_key": [_OUT_OF_DATE_FORM]})
+    if (request_id is not None and existing.request_id != request_id) or (
+        instrument_id is not None and existing.instrument_id != instrument_id
+    ):
+        raise ValidationError({"submission_key": [_KEY_USED_ELSEWHERE]})
     return existing
 
 
@@ -349,7 +403,7 @@ def response_submit(
     already recorded, created False."""
     key = _submission_key_parse(submission_key)
     _patient_request(actor, request)
-    existing = _already_submitted(key, patient_id=request.patient_id)
+    existing = _already_submitted(key, patient_id=request.patient_id, request_id=request.pk)
     if existing is not None:
         return existing, False
     _lock_active_patient(request.patient)
@@ -411,11 +465,23 @@ def response_enter_from_paper(
     replace anything the patient had saved. Returns (response, created), as response_submit."""
     key = _submission_key_parse(submission_key)
     _staff_may_change(entered_by, patient, doing="enter questionnaire answers")
-    existing = _already_submitted(key, patient_id=patient.pk)
+    # A repeat is of the same request or, for paper named by its instrument, the same one.
+    same_request = request.pk if request is not None else None
+    same_instrument = instrument.pk if request is None and instrument is not None else None
+    existing = _already_submitted(
+        key, patient_id=patient.pk, request_id=same_request, instrument_id=same_instrument
+    )
     if existing is not None:
         return existing, False
     completed_at = _completed_at_check(completed_at or timezone.now())
     patient = _lock_active_patient(patient)
+    # Again under the lock: a double submit waited here while the first one completed the
+    # open request; without this it would make a second ad hoc request with the same key.
+    existing = _already_submitted(
+        key, patient_id=patient.pk, request_id=same_request, instrument_id=same_instrument
+    )
+    if existing is not None:
+        return existing, False
     if request is not None:
         if request.patient_id != patient.pk:
             raise ValidationError({"request": ["No such questionnaire request for this patient."]})

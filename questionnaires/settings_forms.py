@@ -30,8 +30,8 @@ class InstrumentSettingForm(forms.Form):
     enabled = forms.BooleanField(
         required=False,
         label="Therapists may ask for it",
-        help_text="Off: nobody can ask for it, and the schedule below stops. Answers already "
-        "given stay.",
+        help_text="Off: nobody can ask for it, the schedule below stops, and the open requests "
+        "of it are cancelled (patients no longer see them). Answers already given stay.",
     )
     ask_at_intake = forms.BooleanField(
         required=False,

@@ -283,6 +283,24 @@ def test_a_patient_submits_once_and_a_repeat_with_the_same_key_is_a_200(client_a
     assert asked.status == RequestStatus.COMPLETED
 
 
+def test_a_key_used_for_another_request_is_a_400_on_submission_key(
+    client_as, patient, therapist, asked, instruments
+):
+    client = client_as("patient")
+    key = str(uuid.uuid4())
+    body = {"request": asked.pk, "answers": {"worst-24h": 6}, "submission_key": key}
+    assert post(client, RESPONSES, body).status_code == 201
+    leg = services.request_create(
+        patient=patient, instrument=instruments["nprs-leg"], requested_by=therapist
+    )
+    response = post(client, RESPONSES, {**body, "request": leg.pk})
+    assert response.status_code == 400
+    assert list(response.json()) == ["submission_key"]
+    assert "another questionnaire" in response.json()["submission_key"][0]
+    leg.refresh_from_db()
+    assert leg.status == RequestStatus.OPEN
+
+
 @pytest.mark.parametrize(
     ("answers", "key"),
     [
@@ -418,6 +436,26 @@ def test_a_therapist_enters_paper_answers_once(client_as, patient, therapist, np
     assert first.json()["entered_by"] == therapist.pk
     assert post(client, f"{RESPONSES}paper/", body).status_code == 200
     assert QuestionnaireResponse.objects.count() == 1
+
+
+def test_a_paper_key_used_for_another_instrument_is_a_400_on_submission_key(
+    client_as, patient, nprs_back, instruments
+):
+    client = client_as("therapist")
+    body = {
+        "patient": patient.pk,
+        "instrument": nprs_back.pk,
+        "answers": {"worst-24h": 7},
+        "submission_key": str(uuid.uuid4()),
+    }
+    assert post(client, f"{RESPONSES}paper/", body).status_code == 201
+    response = post(
+        client, f"{RESPONSES}paper/", {**body, "instrument": instruments["nprs-leg"].pk}
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["submission_key"]
+    assert QuestionnaireResponse.objects.count() == 1
+    assert QuestionnaireRequest.objects.count() == 1
 
 
 def test_paper_answers_out_of_range_are_refused_and_nothing_is_saved(client_as, patient, nprs_back):

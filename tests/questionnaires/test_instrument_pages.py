@@ -94,6 +94,13 @@ def test_the_same_slug_and_version_again_is_refused(client_as):
     assert Instrument.objects.filter(slug="odi").count() == 1
 
 
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_the_add_page_answers_only_get_and_post(client_as, method):
+    response = getattr(client_as("clinic_admin"), method)(NEW)
+    assert response.status_code == 405
+    assert Instrument.objects.filter(clinic__isnull=False).count() == 0
+
+
 def test_the_list_marks_what_the_clinic_turned_off_and_hides_other_clinics(
     client_as, clinic, other_clinic, instruments
 ):

@@ -263,6 +263,20 @@ def test_a_stale_form_is_a_clear_message_never_a_500(client_as, lefs_request):
     assert lefs_request.__class__.objects.get(pk=lefs_request.pk).status == RequestStatus.OPEN
 
 
+def test_a_key_used_for_another_questionnaire_is_a_clear_message(
+    client_as, lefs_request, psfs_request
+):
+    client = client_as("patient")
+    answer_all(client, lefs_request)
+    key = str(uuid.uuid4())
+    client.post(answer_url(lefs_request, "review"), {"submission_key": key})
+    response = client.post(answer_url(psfs_request, "review"), {"submission_key": key})
+    assert response.status_code == 400
+    assert "already used for another questionnaire" in response.content.decode()
+    psfs_request.refresh_from_db()
+    assert psfs_request.status == RequestStatus.OPEN
+
+
 def test_a_cancelled_request_says_so_to_a_get_and_to_a_post(client_as, lefs_request, therapist):
     client = client_as("patient")
     client.post(answer_url(lefs_request, 1), {"answer": "2", "go": "next"})

@@ -1,6 +1,6 @@
 """The questionnaire reminder, through the real planner and sweep: one per open request, by the
-patient's channel, with what it is for and the link to /me/; never for an answered or cancelled
-request."""
+patient's channel, a neutral text with the link to /me/ (nothing clinical: an email or a text
+can be read by others); never for an answered or cancelled request."""
 
 import uuid
 from datetime import time, timedelta
@@ -53,7 +53,11 @@ def questionnaire_reminders():
     return Reminder.objects.filter(kind=ReminderKind.QUESTIONNAIRE)
 
 
-def test_an_open_request_is_reminded_once_by_email_with_what_it_is_for_and_the_link(
+# Words that would tell whoever reads the patient's mail or phone about their health.
+CLINICAL = ("Numeric Pain Rating", "Pain", "pain", "back", "leg", "Lower Extremity", "Before Tue")
+
+
+def test_an_open_request_is_reminded_once_by_email_with_the_link_and_nothing_clinical(
     asked, consenting, settings
 ):
     reminders_plan()
@@ -64,12 +68,14 @@ def test_an_open_request_is_reminded_once_by_email_with_what_it_is_for_and_the_l
     assert len(mail.outbox) == 1
     (message,) = mail.outbox
     assert message.to == [consenting.email]
-    assert "Numeric Pain Rating Scale" in message.subject
-    assert "Your therapist asks you to answer a short questionnaire." in message.body
-    assert "whether your back pain changes as your treatment goes on" in message.body
-    assert "Before Tuesday, please." in message.body
+    assert message.subject == "A short questionnaire for you"
+    assert "Your clinic has a short questionnaire for you on your page" in message.body
     assert f"{settings.SITE_URL}/me/" in message.body
     assert "To stop these reminders:" in message.body
+    # The instrument's name and instructions and the therapist's word are on /me/ only.
+    for word in CLINICAL:
+        assert word not in message.subject
+        assert word not in message.body
     (row,) = questionnaire_reminders()
     assert (row.status, row.key) == (
         ReminderStatus.SENT,
@@ -93,8 +99,10 @@ def test_a_text_message_is_short_and_goes_to_the_phone(
     (delivered,) = (tmp_path / "sms").iterdir()
     text = delivered.read_text()
     assert text.startswith("To: +15551234567")
-    assert "Lower Extremity Functional Scale" in text
+    assert "Your clinic has a short questionnaire for you on your page" in text
     assert "/me/" in text
+    for word in CLINICAL:
+        assert word not in text
     assert delivered.name.startswith(f"questionnaire_{consenting.pk}_{asked.pk}_sms")
 
 

@@ -1,11 +1,13 @@
 """Asking, answering in steps, submitting once, paper answers: through the real services."""
 
+import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from audit.models import AuditAction, AuditEvent
@@ -144,6 +146,34 @@ def test_a_discharged_or_anonymised_patient_is_refused(patient, clinic_admin, in
     with pytest.raises(ValidationError) as refused:
         ask(patient, instruments["nprs-leg"], clinic_admin)
     assert messages(refused.value) == {"patient": ["This patient is anonymised."]}
+
+
+def test_a_discharge_cancels_the_patients_open_requests_audited(
+    patient, other_patient, therapist, clinic_admin, instruments
+):
+    open_one = ask(patient, instruments["lefs"], therapist)
+    services.response_save_progress(
+        actor=Actor(patient=patient), request=open_one, answers={"lefs-1": 2}
+    )
+    answered = ask(patient, instruments["nprs-back"], therapist)
+    submit(patient, answered, {"worst-24h": 5})
+    theirs = ask(other_patient, instruments["lefs"], therapist)
+    clinic_services.patient_discharge(patient=patient, by=clinic_admin)
+    open_one.refresh_from_db()
+    assert (open_one.status, open_one.cancelled_by) == (RequestStatus.CANCELLED, clinic_admin)
+    assert open_one.closed_at is not None
+    # The answers saved so far stay; the answered one and another patient's are untouched.
+    assert QuestionnaireResponse.objects.get(request=open_one).answers == {"lefs-1": 2}
+    assert QuestionnaireRequest.objects.get(pk=answered.pk).status == RequestStatus.COMPLETED
+    assert QuestionnaireRequest.objects.get(pk=theirs.pk).status == RequestStatus.OPEN
+    cancelled = AuditEvent.objects.filter(
+        action=AuditAction.UPDATE,
+        object_type="questionnairerequest",
+        object_id=str(open_one.pk),
+        patient_id=patient.pk,
+    ).last()
+    assert cancelled is not None
+    assert "status" in cancelled.fields
 
 
 def test_one_open_request_per_instrument(patient, therapist, instruments):
@@ -306,6 +336,59 @@ def test_a_key_of_another_patients_response_is_refused(
     assert "submission_key" in messages(refused.value)
 
 
+KEY_USED = "This submission key was already used for another questionnaire; reload the form."
+
+
+def test_a_key_used_for_another_request_is_refused_and_the_request_stays_open(
+    patient, therapist, instruments
+):
+    back = ask(patient, instruments["nprs-back"], therapist)
+    key = uuid.uuid4()
+    submit(patient, back, {"worst-24h": 4}, key=key)
+    leg = ask(patient, instruments["nprs-leg"], therapist)
+    with pytest.raises(ValidationError) as refused:
+        submit(patient, leg, {"worst-24h": 6}, key=key)
+    assert messages(refused.value) == {"submission_key": [KEY_USED]}
+    leg.refresh_from_db()
+    assert leg.status == RequestStatus.OPEN
+    assert QuestionnaireResponse.objects.count() == 1
+
+
+def test_a_paper_key_used_for_another_instrument_or_request_is_refused(
+    patient, therapist, instruments
+):
+    key = uuid.uuid4()
+    services.response_enter_from_paper(
+        entered_by=therapist,
+        patient=patient,
+        instrument=instruments["nprs-back"],
+        answers={"worst-24h": 4},
+        submission_key=key,
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.response_enter_from_paper(
+            entered_by=therapist,
+            patient=patient,
+            instrument=instruments["nprs-leg"],
+            answers={"worst-24h": 6},
+            submission_key=key,
+        )
+    assert messages(refused.value) == {"submission_key": [KEY_USED]}
+    leg = ask(patient, instruments["nprs-leg"], therapist)
+    with pytest.raises(ValidationError) as refused:
+        services.response_enter_from_paper(
+            entered_by=therapist,
+            patient=patient,
+            request=leg,
+            answers={"worst-24h": 6},
+            submission_key=key,
+        )
+    assert messages(refused.value) == {"submission_key": [KEY_USED]}
+    leg.refresh_from_db()
+    assert leg.status == RequestStatus.OPEN
+    assert QuestionnaireResponse.objects.count() == 1
+
+
 def test_a_later_version_of_the_instrument_does_not_change_answers_given(
     patient, therapist, instruments
 ):
@@ -398,6 +481,42 @@ def test_paper_entry_is_refused_for_the_wrong_staff_and_bad_input(
     # Nothing half-saved: not even the ad hoc request the paper entry would have made.
     assert not QuestionnaireRequest.objects.filter(patient=patient).exists()
     assert not QuestionnaireResponse.objects.filter(patient=patient).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_paper_entries_with_one_key_record_once(patient, therapist, instruments):
+    # A double click on the paper page: every submission passes the first look for the key
+    # before any commits; those that waited for the patient's lock must find it then, not
+    # make a second ad hoc request and trip on the key (a 500).
+    key = uuid.uuid4()
+    outcomes: list[object] = []
+    barrier = threading.Barrier(6)
+
+    def enter() -> None:
+        barrier.wait()
+        try:
+            response, created = services.response_enter_from_paper(
+                entered_by=therapist,
+                patient=patient,
+                instrument=instruments["nprs-back"],
+                answers={"worst-24h": 4},
+                submission_key=key,
+            )
+            outcomes.append((response.pk, created))
+        except Exception as exc:  # any failure is the test's failure, reported below
+            outcomes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=enter) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    [pk] = QuestionnaireResponse.objects.values_list("pk", flat=True)
+    assert sorted(outcomes, key=str) == [(pk, False)] * 5 + [(pk, True)]
+    assert QuestionnaireRequest.objects.filter(patient=patient).count() == 1
 
 
 # --- Audit and interpretation -----------------------------------------------------------------

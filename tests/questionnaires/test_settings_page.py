@@ -7,10 +7,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from questionnaires import clinic_settings
-from questionnaires.models import ClinicInstrumentSetting
+from audit.models import AuditAction, AuditEvent
+from questionnaires import clinic_settings, services
+from questionnaires.models import ClinicInstrumentSetting, RequestStatus
 from questionnaires.selectors import mcid_for
-from tests.factories import LicensedInstrumentFactory
+from tests.factories import LicensedInstrumentFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -122,6 +123,57 @@ def test_turning_an_instrument_off_and_back_on(client_as, clinic, instruments):
     admin.post(edit_url(instruments["psfs"]), form())
     setting.refresh_from_db()
     assert setting.enabled is True
+
+
+def test_turning_an_instrument_off_cancels_the_clinics_open_requests_of_it(
+    client_as, clinic, patient, other_patient, therapist, instruments, other_clinic_therapist
+):
+    psfs, lefs = instruments["psfs"], instruments["lefs"]
+    asked = [
+        services.request_create(patient=someone, instrument=psfs, requested_by=therapist)
+        for someone in (patient, other_patient)
+    ]
+    other_instrument = services.request_create(
+        patient=patient, instrument=lefs, requested_by=therapist
+    )
+    elsewhere = services.request_create(
+        patient=PatientFactory(clinic=other_clinic_therapist.clinic),
+        instrument=psfs,
+        requested_by=other_clinic_therapist,
+    )
+    admin = client_as("clinic_admin")
+    help_text = admin.get(edit_url(psfs)).content.decode()
+    assert "open requests of it are cancelled" in help_text
+    assert admin.post(edit_url(psfs), form(enabled=None)).status_code == 302
+    for request in asked:
+        request.refresh_from_db()
+        assert request.status == RequestStatus.CANCELLED
+    for untouched in (other_instrument, elsewhere):
+        untouched.refresh_from_db()
+        assert untouched.status == RequestStatus.OPEN
+    # One audited bulk update naming both patients.
+    (cancelled,) = AuditEvent.objects.filter(
+        action=AuditAction.UPDATE, object_type="questionnairerequest", note="bulk update"
+    )
+    assert (cancelled.patient_ids, cancelled.fields) == (
+        sorted([patient.pk, other_patient.pk]),
+        ["cancelled_by", "closed_at", "status"],
+    )
+
+
+def test_a_refused_setting_cancels_nothing(clinic_admin, patient, therapist, instruments):
+    asked = services.request_create(
+        patient=patient, instrument=instruments["psfs"], requested_by=therapist
+    )
+    with pytest.raises(ValidationError):
+        clinic_settings.clinic_instrument_setting_save(
+            changed_by=clinic_admin,
+            instrument=instruments["psfs"],
+            enabled=False,
+            ask_every_n_visits=0,
+        )
+    asked.refresh_from_db()
+    assert asked.status == RequestStatus.OPEN
 
 
 @pytest.mark.parametrize(

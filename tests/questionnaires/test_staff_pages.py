@@ -205,6 +205,22 @@ def test_a_bad_paper_answer_names_its_question_and_nothing_is_saved(
     assert lefs_request.status == RequestStatus.OPEN
 
 
+def test_a_paper_key_used_for_another_questionnaire_is_shown_and_nothing_is_saved(
+    client_as, patient, instruments
+):
+    client = client_as("therapist")
+    today = patient.clinic.local_today().isoformat()
+    key = str(uuid.uuid4())
+    leg = f"/patients/{patient.pk}/questionnaires/paper/?instrument={instruments['nprs-leg'].pk}"
+    data = {"answers.worst-24h": "7", "submission_key": key, "filled_in_on": today}
+    assert client.post(leg, data).status_code == 302
+    url = f"/patients/{patient.pk}/questionnaires/paper/?instrument={instruments['lefs'].pk}"
+    response = client.post(url, {**lefs_paper(filled_in_on=today), "submission_key": key})
+    assert response.status_code == 400
+    assert "already used for another questionnaire" in response.content.decode()
+    assert QuestionnaireResponse.objects.filter(patient=patient).count() == 1
+
+
 def test_a_paper_form_dated_in_the_future_is_refused_on_its_date(
     client_as, patient, lefs_request, instruments
 ):
