@@ -344,7 +344,8 @@ def _response_body(response_id: int) -> dict:
     ),
     create=extend_schema(
         summary="Submit your answers to one of your requests (patients); the same "
-        "submission_key again is a 200 with the answers already recorded",
+        "submission_key again is a 200 with the answers already recorded; a key used for "
+        "another questionnaire is a 400 on submission_key",
         request=ResponseSubmitSerializer,
         responses={
             201: QuestionnaireResponseSerializer,
@@ -429,7 +430,7 @@ class QuestionnaireResponseViewSet(
 
     @extend_schema(
         summary="Enter a patient's answers given on paper (therapists and clinic admins); the "
-        "same submission_key again is a 200",
+        "same submission_key again is a 200; a key used for another questionnaire is a 400",
         request=PaperEntrySerializer,
         responses={201: QuestionnaireResponseSerializer, 200: QuestionnaireResponseSerializer},
     )
