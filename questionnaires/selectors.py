@@ -88,13 +88,16 @@ def responses_completed(patient: Patient) -> QuerySet[QuestionnaireResponse]:
     )
 
 
-def activities_named_first(patient_id: int, slug: str) -> dict[str, str]:
+def activities_named_first(patient_id: int, instrument: Instrument) -> dict[str, str]:
     """The activities the patient named at their first answers of an instrument (the PSFS's),
     by item id: a follow-up rates the same activities, or its mean is not comparable to the
     baseline's (Stratford 1995). Empty when none was named yet."""
     first = (
         QuestionnaireResponse.objects.filter(
-            patient_id=patient_id, instrument__slug=slug, completed_at__isnull=False
+            patient_id=patient_id,
+            instrument__slug=instrument.slug,
+            instrument__clinic_id=instrument.clinic_id,  # any version of this one instrument
+            completed_at__isnull=False,
         )
         .exclude(item_labels={})
         .order_by("completed_at", "id")

@@ -87,7 +87,7 @@ def answer(request: HttpRequest, request_id: int) -> HttpResponse:
     if item.asks_for_label and not label:
         # A follow-up rates the activities named at the first answers: offered, not imposed.
         label = selectors.activities_named_first(
-            questionnaire.patient_id, questionnaire.instrument.slug
+            questionnaire.patient_id, questionnaire.instrument
         ).get(item.id, "")
     initial = {"answer": answers.get(item.id, ""), "label": label}
     form = AnswerForm(_posted(request), item=item, definition=definition, initial=initial)
@@ -266,7 +266,7 @@ def paper(request: HttpRequest, patient_id: int) -> HttpResponse:
         _posted(request),
         definition=instrument.definition(),
         clinic=patient.clinic,
-        activities=selectors.activities_named_first(patient.pk, instrument.slug),
+        activities=selectors.activities_named_first(patient.pk, instrument),
     )
     if request.method == "POST" and form.is_valid():
         try:
