@@ -6,17 +6,25 @@ The instrument is checked whole by the model (Instrument.full_clean: the scoring
 the items and rules, the range must be the one the items give, the MCID must fit its rule, the
 slug and version are new in the clinic), so each message lands on its field; source and licence
 terms are required, and are shown wherever the instrument is used.
+
+A new version of one of the clinic's own instruments (the same slug) takes over from the
+version in use: the clinic's setting (on or off, the schedule, its own MCID) is copied to it,
+and the previous version is retired. A clinic admin can also retire a version of its own
+(`instrument_retire`). Retiring stops new requests of that version; requests already open stay
+answerable, each response keeping the definition it was asked with.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from clinic.models import Clinic
-from questionnaires.models import Instrument
+from audit.models import AuditAction
+from audit.services import audit_record
+from clinic.models import Clinic, Role, User
+from questionnaires.models import ClinicInstrumentSetting, Instrument
 
 # What a clinic fills in; everything else (the clinic, active, the time) is Dorsi's to set.
 INSTRUMENT_FIELDS = (
@@ -89,6 +97,13 @@ def instrument_create(*, clinic: Clinic, fields: dict[str, Any]) -> Instrument:
             errors.setdefault(field, messages)
     if errors:
         raise ValidationError(errors)
+    # The version in use, locked: two admins adding versions at once take over from it in turn.
+    previous = (
+        Instrument.objects.select_for_update()
+        .filter(clinic=clinic, slug=values.get("slug"), is_active=True)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
     try:
         # A savepoint: the same slug and version saved by another admin a moment ago (after
         # full_clean looked) is a refusal on the field, not a broken transaction.
@@ -96,4 +111,54 @@ def instrument_create(*, clinic: Clinic, fields: dict[str, Any]) -> Instrument:
             instrument.save()
     except IntegrityError:
         raise ValidationError({"slug": [_ALREADY_THERE]}) from None
+    if previous is not None:
+        _setting_carry_over(clinic, previous, instrument)
+        _retire(previous, note=f"replaced by version {instrument.version}")
     return instrument
+
+
+def _setting_carry_over(clinic: Clinic, previous: Instrument, new: Instrument) -> None:
+    """The clinic's choices for the previous version hold for the new one."""
+    setting = ClinicInstrumentSetting.objects.filter(clinic=clinic, instrument=previous).first()
+    if setting is None:
+        return
+    ClinicInstrumentSetting.objects.create(
+        clinic=clinic,
+        instrument=new,
+        enabled=setting.enabled,
+        mcid_rule=setting.mcid_rule,
+        mcid_absolute=setting.mcid_absolute,
+        mcid_relative_percent=setting.mcid_relative_percent,
+        mcid_source=setting.mcid_source,
+        ask_at_intake=setting.ask_at_intake,
+        ask_before_retest=setting.ask_before_retest,
+        ask_every_n_visits=setting.ask_every_n_visits,
+    )
+
+
+def _retire(instrument: Instrument, *, note: str) -> None:
+    Instrument.objects.filter(pk=instrument.pk).update(is_active=False)
+    instrument.is_active = False
+    audit_record(
+        AuditAction.UPDATE,
+        target=instrument,
+        fields=["is_active"],
+        note=f"{instrument.short_name} version {instrument.version} retired: {note}",
+        clinic_id=instrument.clinic_id,
+    )
+
+
+@transaction.atomic
+def instrument_retire(*, instrument: Instrument, retired_by: User) -> Instrument:
+    """A clinic admin retires a version of the clinic's own instrument: no new requests of it
+    (by a therapist or the schedule); the requests already open stay answerable. Dorsi's
+    shipped instruments are not the clinic's to retire."""
+    if retired_by.role != Role.CLINIC_ADMIN:
+        raise PermissionDenied("Only a clinic admin retires the clinic's questionnaires.")
+    locked = Instrument.objects.select_for_update().filter(pk=instrument.pk).first()
+    if locked is None or locked.clinic_id != retired_by.clinic_id:
+        raise ValidationError({"instrument": ["No such questionnaire of your clinic's own."]})
+    if not locked.is_active:
+        raise ValidationError({"instrument": ["This version is already retired."]})
+    _retire(locked, note=f"by user {retired_by.pk}")
+    return locked

@@ -10,4 +10,9 @@ urlpatterns = [
         instrument_views.instrument_detail,
         name="instrument-detail",
     ),
+    path(
+        "questionnaires/instruments/<int:instrument_id>/retire/",
+        instrument_views.instrument_retire_view,
+        name="instrument-retire",
+    ),
 ]

@@ -8,14 +8,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clinic.access import actor_for, can_manage_clinic
 from clinic.decorators import staff_required
 from clinic.forms import form_add_service_errors
 from questionnaires import selectors
 from questionnaires.instrument_forms import SCORING_LABELS, InstrumentForm
-from questionnaires.instrument_services import instrument_create
+from questionnaires.instrument_services import instrument_create, instrument_retire
 from questionnaires.models import Instrument
 from questionnaires.scoring import Definition
 
@@ -57,8 +57,35 @@ def instrument_detail(request: HttpRequest, instrument_id: int) -> HttpResponse:
             "items": definition.items,
             "mcid": selectors.mcids_for(clinic_id, [instrument])[instrument.pk],
             "method": SCORING_LABELS[definition.scoring_method],
+            "can_retire": can_manage_clinic(actor)
+            and instrument.clinic_id == clinic_id
+            and instrument.is_active,
         },
     )
+
+
+@staff_required
+@require_POST
+def instrument_retire_view(request: HttpRequest, instrument_id: int) -> HttpResponse:
+    """A clinic admin retires a version of the clinic's own instrument; open requests of it
+    stay answerable."""
+    actor = actor_for(request)
+    instrument = selectors.instruments_readable(actor.clinic.pk).filter(pk=instrument_id).first()
+    if instrument is None:
+        raise Http404("No such questionnaire.")
+    if not can_manage_clinic(actor):
+        raise PermissionDenied("Only a clinic admin retires the clinic's questionnaires.")
+    try:
+        instrument_retire(instrument=instrument, retired_by=actor.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"{instrument.name} version {instrument.version} is retired: it can no longer be "
+            "asked for; requests already open can still be answered.",
+        )
+    return redirect("instrument-detail", instrument_id=instrument.pk)
 
 
 @staff_required

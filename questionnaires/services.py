@@ -488,17 +488,21 @@ def response_enter_from_paper(
     elif instrument is None:
         raise ValidationError({"instrument": ["Choose the questionnaire."]})
     else:
-        _check_instrument(instrument, patient.clinic_id)
+        # The patient's open request of it is answered even if the version was retired since
+        # it was asked; a new ad hoc request passes the instrument's checks.
         request = QuestionnaireRequest.objects.filter(
             patient=patient, instrument=instrument, status=RequestStatus.OPEN
-        ).first() or QuestionnaireRequest.objects.create(
-            patient=patient,
-            clinic_id=patient.clinic_id,
-            instrument=instrument,
-            reason=RequestReason.AD_HOC,
-            requested_by=entered_by,
-            due_on=patient.clinic.local_today(),
-        )
+        ).first()
+        if request is None:
+            _check_instrument(instrument, patient.clinic_id)
+            request = QuestionnaireRequest.objects.create(
+                patient=patient,
+                clinic_id=patient.clinic_id,
+                instrument=instrument,
+                reason=RequestReason.AD_HOC,
+                requested_by=entered_by,
+                due_on=patient.clinic.local_today(),
+            )
     locked = _lock_open_request_or_answered(request, key)
     if isinstance(locked, QuestionnaireResponse):
         return locked, False

@@ -178,6 +178,8 @@ PAGES: dict[tuple[str, str], dict[str, str]] = {
     ("instrument-detail", "GET"): row(LOGIN, DENY, DENY, OK, OK, OK, HIDE),
     ("instrument-new", "GET"): ADMINS,
     ("instrument-new", "POST"): ADMINS,
+    # A clinic admin retires a version of the clinic's own instrument.
+    ("instrument-retire", "POST"): row(LOGIN, DENY, DENY, DENY, DENY, OK, HIDE),
     # Dashboard, scheduling, reminders
     ("dashboard", "GET"): CLINICIANS,
     ("clinic-outcomes", "GET"): CLINICIANS,
