@@ -254,7 +254,7 @@ def paper(request: HttpRequest, patient_id: int) -> HttpResponse:
     actor = actor_for(request)
     patient = patient_for(actor, patient_id, Action.CHANGE_CLINICAL)
     available = selectors.instruments_available(patient.clinic_id)
-    instrument = _chosen_instrument(request, available)
+    instrument = _chosen_instrument(request, available, patient)
     if instrument is None:
         return render(
             request,
@@ -305,11 +305,16 @@ def paper(request: HttpRequest, patient_id: int) -> HttpResponse:
     )
 
 
-def _chosen_instrument(request: HttpRequest, available) -> Instrument | None:
+def _chosen_instrument(request: HttpRequest, available, patient) -> Instrument | None:
     chosen = request.POST.get("instrument") or request.GET.get("instrument") or ""
     if not chosen.isdigit():
         return None
     instrument = available.filter(pk=int(chosen)).first()
+    if instrument is None:
+        # A version retired after the patient was asked: its open request can
+        # still be answered on paper, as on the phone.
+        asked = selectors.requests_open(patient).filter(instrument_id=int(chosen)).first()
+        instrument = asked.instrument if asked else None
     if instrument is None:
         raise Http404("No such questionnaire in your clinic.")
     return instrument

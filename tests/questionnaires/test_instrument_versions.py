@@ -379,3 +379,15 @@ def test_the_page_and_the_service_keep_open_requests_open_after_retiring(
     )
     assert created
     assert response.score_valid
+
+
+def test_the_paper_page_opens_for_an_open_request_of_the_retired_version_only(
+    client_as, clinic, patient, other_patient, therapist, open_request, version_1
+):
+    new_version(clinic)
+    client = client_as("therapist")
+    mine = f"/patients/{patient.pk}/questionnaires/paper/?instrument={version_1.pk}"
+    assert client.get(mine).status_code == 200  # the patient page's "From paper" link
+    # Nobody asked the other patient: a retired version cannot be started afresh.
+    theirs = f"/patients/{other_patient.pk}/questionnaires/paper/?instrument={version_1.pk}"
+    assert client.get(theirs).status_code == 404
