@@ -18,9 +18,10 @@ from django.utils import timezone
 
 from assessments.interpretation import UM_PER_UNIT, Thresholds, describe_distance, display
 from assessments.selectors import Reading
+from clinic.charts import LEFT, RIGHT, WIDTH, TimeAxis, nice_step
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 52, 16, 16, 36
+HEIGHT = 260
+TOP, BOTTOM = 16, 36
 UNMEASURED_DROP = 9  # below the plot's bottom edge, above the date labels
 
 
@@ -63,15 +64,6 @@ class SideChart:
     x_ticks: list[tuple[float, str, str]] = field(default_factory=list)
 
 
-def _nice_step(span_units: float) -> float:
-    raw = span_units / 5
-    magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
-    for multiple in (1, 2, 2.5, 5, 10):
-        if raw <= multiple * magnitude:
-            return multiple * magnitude
-    return 10 * magnitude
-
-
 def side_chart(
     readings: list[Reading],
     side: str,
@@ -106,7 +98,7 @@ def side_chart(
     if base is not None:
         mdc = thresholds.mdc_same_therapist_um  # the wider of the two: no band overstates change
         low, high = min(low, base - mdc), max(high, base + mdc)
-    step = _nice_step((high - low) / per_unit or 1) * per_unit
+    step = nice_step((high - low) / per_unit or 1) * per_unit
     low = math.floor(low / step) * step
     high = math.ceil(high / step) * step
     if high == low:
@@ -117,25 +109,14 @@ def side_chart(
         return round(chart.plot_bottom - (um - low) / (high - low) * span, 1)
 
     times = [reading.revision.measured_at for reading in readings]
-    start, end = time_range or (min(times), max(times))
-    seconds = (end - start).total_seconds()
-
-    def x_of(moment) -> float:
-        span = chart.plot_right - chart.plot_left
-        if seconds == 0:
-            return round(chart.plot_left + span / 2, 1)
-        return round(chart.plot_left + (moment - start).total_seconds() / seconds * span, 1)
+    axis = TimeAxis(*(time_range or (min(times), max(times))))
+    x_of = axis.x
 
     tick = low
     while tick <= high + 1:
         chart.y_ticks.append((y_of(tick), display(int(tick), unit)))
         tick += step
-    # (x, label, text-anchor): the first date starts at its point, the last one ends at it.
-    chart.x_ticks = [(x_of(start), timezone.localtime(start).strftime("%-d %b %Y"), "start")]
-    if seconds:
-        chart.x_ticks.append((x_of(end), timezone.localtime(end).strftime("%-d %b %Y"), "end"))
-    else:
-        chart.x_ticks = [(x_of(start), chart.x_ticks[0][1], "middle")]
+    chart.x_ticks = axis.ticks()
 
     chart.target_y = y_of(thresholds.target_um)
     chart.target_label = f"target {display(thresholds.target_um, unit)}"

@@ -9,21 +9,19 @@ smaller than the MCID (no important change), as the knee-to-wall chart's band is
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from django.utils import timezone
 
+from clinic.charts import LEFT, RIGHT, WIDTH, TimeAxis, nice_step
 from questionnaires.interpretation import McidRule
 from questionnaires.scoring import Better, display_total
 from questionnaires.selectors import ScoreHistory
 
-# The knee-to-wall chart's width and side margins (assessments/charts.py): the same x for the
-# same moment when the charts are stacked at the same width.
-WIDTH, HEIGHT = 640, 170
-LEFT, RIGHT, TOP, BOTTOM = 52, 16, 14, 32
+HEIGHT = 170
+TOP, BOTTOM = 14, 32
 INVALID_DROP = 9  # answers without a valid score: a marker under the plot, off the scale
 
 
@@ -61,16 +59,6 @@ class ScoreChart:
     x_ticks: list[tuple[float, str, str]] = field(default_factory=list)
 
 
-def _step(span: Decimal) -> Decimal:
-    """A round tick step giving four or five ticks over the span: 2 for 0-10, 20 for 0-80."""
-    raw = float(span) / 5
-    magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
-    for multiple in (1, 2, 2.5, 5, 10):
-        if raw <= multiple * magnitude:
-            return Decimal(str(multiple * magnitude))
-    return Decimal(10 * magnitude)
-
-
 def no_important_change_band(history: ScoreHistory) -> tuple[Decimal, Decimal] | None:
     """The scores around the baseline that would be no important change by the MCID, for the
     drawing only (the classes come from the interpretation): `either` is reached at the
@@ -101,32 +89,20 @@ def score_chart(history: ScoreHistory, *, start: datetime, end: datetime) -> Sco
         better_label="lower is better" if better_lower else "higher is better",
     )
     low, high = instrument.score_min, instrument.score_max
-    seconds = (end - start).total_seconds()
+    axis = TimeAxis(start, end)
+    x_of = axis.x
 
     def y_of(value: Decimal) -> float:
         value = min(max(value, low), high)  # an older version's wider scale stays on the plot
         span = chart.plot_bottom - chart.plot_top
         return round(chart.plot_bottom - float((value - low) / (high - low)) * span, 1)
 
-    def x_of(moment: datetime) -> float:
-        span = chart.plot_right - chart.plot_left
-        if seconds == 0:
-            return round(chart.plot_left + span / 2, 1)
-        return round(chart.plot_left + (moment - start).total_seconds() / seconds * span, 1)
-
-    step = _step(high - low)
+    step = Decimal(str(nice_step(float(high - low))))
     tick = low
     while tick <= high:
         chart.y_ticks.append((y_of(tick), display_total(tick)))
         tick += step
-    first = timezone.localtime(start).strftime("%-d %b %Y")
-    if seconds:
-        chart.x_ticks = [
-            (x_of(start), first, "start"),
-            (x_of(end), timezone.localtime(end).strftime("%-d %b %Y"), "end"),
-        ]
-    else:
-        chart.x_ticks = [(x_of(start), first, "middle")]
+    chart.x_ticks = axis.ticks()
 
     band = no_important_change_band(history)
     if band is not None:
