@@ -122,18 +122,11 @@ def _setting_carry_over(clinic: Clinic, previous: Instrument, new: Instrument) -
     setting = ClinicInstrumentSetting.objects.filter(clinic=clinic, instrument=previous).first()
     if setting is None:
         return
-    ClinicInstrumentSetting.objects.create(
-        clinic=clinic,
-        instrument=new,
-        enabled=setting.enabled,
-        mcid_rule=setting.mcid_rule,
-        mcid_absolute=setting.mcid_absolute,
-        mcid_relative_percent=setting.mcid_relative_percent,
-        mcid_source=setting.mcid_source,
-        ask_at_intake=setting.ask_at_intake,
-        ask_before_retest=setting.ask_before_retest,
-        ask_every_n_visits=setting.ask_every_n_visits,
-    )
+    # A copy of the whole row, so a choice added to settings later is carried over too.
+    setting.pk = None
+    setting._state.adding = True
+    setting.instrument = new
+    setting.save()
 
 
 def _retire(instrument: Instrument, *, note: str) -> None:
