@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from assessments.interpretation import MAX_DISTANCE_UM, MAX_GAP_UM, UM_PER_UNIT
-from assessments.models import SpineMotion
+from assessments.models import ANGLE_MAX_DEG, ANGLE_MIN_DEG, AngleMethod, SpineMotion
 from clinic.forms import TherapistChoiceField
 from clinic.models import LengthUnit, Side, User
 
@@ -42,6 +42,51 @@ def _number(*, maximum_um: int, unit: str, label: str) -> forms.CharField:
                 "autocomplete": "off",
             }
         ),
+    )
+
+
+def _angle(*, side: str, self_test: bool) -> forms.CharField:
+    """The lunge angle. The data-tilt attributes let the phone measure it (tilt-measure.js):
+    it fills the angle, sets the method to the phone, and keeps its readings' spread."""
+    return forms.CharField(
+        required=False,
+        label="Shin angle (°)" if self_test else "Tibia angle (°)",
+        widget=forms.NumberInput(
+            attrs={
+                "inputmode": "decimal",
+                "step": "0.1",
+                "min": ANGLE_MIN_DEG,
+                "max": ANGLE_MAX_DEG,
+                "autocomplete": "off",
+                "data-tilt-measure": "lunge",
+                "data-tilt-side": side,
+                "data-tilt-method-input": f"id_{side}_angle_method",
+                "data-tilt-spread-input": f"id_{side}_angle_spread_deg",
+            }
+        ),
+    )
+
+
+def _angle_method(*, self_test: bool, correction: bool) -> forms.ChoiceField:
+    if self_test:
+        # A patient measures with the phone only: the choice is fixed and not shown.
+        return forms.ChoiceField(
+            choices=[(AngleMethod.PHONE, AngleMethod.PHONE.label)],
+            required=False,
+            initial=AngleMethod.PHONE,
+            widget=forms.HiddenInput,
+        )
+    # "Not recorded" only where an earlier angle has it: a correction keeps it, a new test
+    # always says how it measured.
+    return forms.ChoiceField(
+        choices=[
+            (method, label)
+            for method, label in AngleMethod.choices
+            if correction or method != AngleMethod.UNRECORDED
+        ],
+        required=False,
+        initial=AngleMethod.INCLINOMETER,
+        label="Angle measured with",
     )
 
 
@@ -92,15 +137,17 @@ class KneeToWallForm(forms.Form):
                 label="Pain during the test (0–10)",
                 widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": 10}),
             )
+        for side in ("left", "right"):
+            self.fields[f"{side}_tibia_angle_deg"] = _angle(side=side, self_test=self_test)
+        for side in ("left", "right"):
+            self.fields[f"{side}_angle_method"] = _angle_method(
+                self_test=self_test, correction=correction
+            )
+        for side in ("left", "right"):
+            self.fields[f"{side}_angle_spread_deg"] = forms.CharField(
+                required=False, widget=forms.HiddenInput
+            )
         if not self_test:
-            for side in ("left", "right"):
-                self.fields[f"{side}_tibia_angle_deg"] = forms.CharField(
-                    required=False,
-                    label="Tibia angle (°)",
-                    widget=forms.NumberInput(
-                        attrs={"inputmode": "decimal", "step": "0.1", "min": 0, "max": 80}
-                    ),
-                )
             self.fields["measured_by"] = TherapistChoiceField(
                 queryset=User.objects.filter(pk__in=[t.pk for t in therapists or []]),
                 label="Measured by",

@@ -159,6 +159,8 @@ class Thresholds:
     asymmetry_over_um: int = 15_000
     mdc_same_therapist_um: int = 19_000
     mdc_other_therapist_um: int = 16_000
+    angle_mdc_same_therapist_deg: Decimal = Decimal("4.7")
+    angle_mdc_other_therapist_deg: Decimal = Decimal("4.6")
 
     @classmethod
     def for_clinic(cls, clinic) -> Thresholds:
@@ -171,6 +173,8 @@ class Thresholds:
             asymmetry_over_um=um(clinic.asymmetry_over_mm),
             mdc_same_therapist_um=um(clinic.mdc_same_therapist_mm),
             mdc_other_therapist_um=um(clinic.mdc_other_therapist_mm),
+            angle_mdc_same_therapist_deg=Decimal(clinic.angle_mdc_same_therapist_deg),
+            angle_mdc_other_therapist_deg=Decimal(clinic.angle_mdc_other_therapist_deg),
         )
 
 
@@ -326,3 +330,110 @@ def describe_change(change: Change, unit: str) -> str:
     after = describe_distance(change.after, unit)
     text = f"{before} → {after}, {CHANGE_LABELS[change.classification]}"
     return f"{text}. {change.reason}" if change.reason else text
+
+
+# --- The lunge angle ----------------------------------------------------------------------------
+
+ESTIMATED = "estimated"
+ANGLE_METHOD_LABELS = {
+    "phone": "phone tilt sensor",
+    "inclinometer": "inclinometer",
+    "goniometer": "goniometer",
+    "unrecorded": "method not recorded",
+    ESTIMATED: "estimated from distance, approximate",
+}
+
+
+@dataclass(frozen=True)
+class AngleValue:
+    """A side's tibia angle from vertical, in degrees, with how it was obtained. An angle
+    estimated from the distance is shown (always as approximate) but never compared: the
+    distance it came from is compared already, against its own MDC."""
+
+    degrees: Decimal | None
+    method: str = ""
+
+    @classmethod
+    def of(cls, *, measured_deg, method: str, distance_um: int | None) -> AngleValue:
+        if measured_deg is not None:
+            return cls(Decimal(measured_deg), method)
+        estimate = approx_degrees(distance_um)
+        return cls(estimate, ESTIMATED if estimate is not None else "")
+
+    @property
+    def measured(self) -> bool:
+        return self.degrees is not None and self.method != ESTIMATED
+
+    @property
+    def approximate(self) -> bool:
+        return self.method == ESTIMATED
+
+    @property
+    def method_label(self) -> str:
+        return ANGLE_METHOD_LABELS.get(self.method, self.method)
+
+    def __str__(self) -> str:
+        if self.degrees is None:
+            return "no angle"
+        if self.approximate:
+            return f"≈ {self.degrees}° ({self.method_label})"
+        return f"{self.degrees}° ({self.method_label})"
+
+
+@dataclass(frozen=True)
+class AngleChange:
+    before: AngleValue
+    after: AngleValue
+    mdc_deg: Decimal
+    classification: ChangeClass
+    note: str = ""  # e.g. the two angles came from different instruments
+
+    @property
+    def delta_deg(self) -> Decimal:
+        return self.after.degrees - self.before.degrees
+
+
+def angle_mdc_for(*, same_therapist: bool, thresholds: Thresholds) -> Decimal:
+    """Powden 2015: 4.7° when the same therapist measured both times, 4.6° otherwise."""
+    if same_therapist:
+        return thresholds.angle_mdc_same_therapist_deg
+    return thresholds.angle_mdc_other_therapist_deg
+
+
+def angle_change_between(
+    *,
+    before: AngleValue,
+    before_therapist_id: int | None,
+    after: AngleValue,
+    after_therapist_id: int | None,
+    thresholds: Thresholds,
+) -> AngleChange | None:
+    """The same rules as the distance: improved or worse only at the MDC. None unless both
+    angles were measured: an estimate or a missing angle is never compared."""
+    if not (before.measured and after.measured):
+        return None
+    same = before_therapist_id is not None and before_therapist_id == after_therapist_id
+    mdc = angle_mdc_for(same_therapist=same, thresholds=thresholds)
+    delta = after.degrees - before.degrees
+    if delta >= mdc:
+        classification = ChangeClass.IMPROVED
+    elif delta <= -mdc:
+        classification = ChangeClass.WORSE
+    else:
+        classification = ChangeClass.NO_REAL_CHANGE
+    note = ""
+    if before.method != after.method:
+        note = (
+            f"Measured with different instruments ({before.method_label}, then "
+            f"{after.method_label}): the MDC was established with one."
+        )
+    return AngleChange(before, after, mdc, classification, note)
+
+
+def describe_angle_change(change: AngleChange) -> str:
+    """'38.0° → 44.5°, a real improvement (MDC 4.6°)'."""
+    text = (
+        f"{change.before.degrees}° → {change.after.degrees}°, "
+        f"{CHANGE_LABELS[change.classification]} (MDC {change.mdc_deg}°)"
+    )
+    return f"{text}. {change.note}" if change.note else text

@@ -18,6 +18,26 @@ class AssessmentKind(models.TextChoices):
     SELF_TEST = "self_test", "Self-test at home"
 
 
+class AngleMethod(models.TextChoices):
+    """How a lunge angle was measured. An angle estimated from the distance is never stored:
+    it is computed where it is shown, always labelled approximate (approx_degrees)."""
+
+    PHONE = "phone", "Phone tilt sensor"
+    INCLINOMETER = "inclinometer", "Inclinometer"
+    GONIOMETER = "goniometer", "Goniometer"
+    # Angles recorded before Dorsi kept the method: a value, with no instrument on record.
+    UNRECORDED = "unrecorded", "Method not recorded"
+
+
+# Plausibility for a new lunge angle (degrees from vertical, negative: the tibia behind it).
+# Storage accepts up to 80°, the limit of the first version, so no earlier value is lost.
+ANGLE_MIN_DEG = -10
+ANGLE_MAX_DEG = 70
+ANGLE_STORED_MAX_DEG = 80
+# A phone capture is steady when its readings stay within ±0.5° (a spread of 1°).
+STEADY_SPREAD_DEG = 1
+
+
 class SpineMotion(models.TextChoices):
     FULL = "full", "Full"
     LIMITED = "limited", "Limited"
@@ -64,10 +84,52 @@ def _side_constraints(side: str) -> list[models.CheckConstraint]:
         ),
         models.CheckConstraint(
             condition=Q(**{f"{side}_tibia_angle_deg__isnull": True})
-            | Q(**{f"{side}_tibia_angle_deg__gte": 0, f"{side}_tibia_angle_deg__lte": 80}),
+            | Q(
+                **{
+                    f"{side}_tibia_angle_deg__gte": ANGLE_MIN_DEG,
+                    f"{side}_tibia_angle_deg__lte": ANGLE_STORED_MAX_DEG,
+                }
+            ),
             name=f"revision_{side}_angle_in_range",
         ),
+        # An angle always has its method, and a method never stands without an angle.
+        models.CheckConstraint(
+            condition=(
+                Q(**{f"{side}_tibia_angle_deg__isnull": True, f"{side}_angle_method": ""})
+                | (
+                    Q(**{f"{side}_tibia_angle_deg__isnull": False})
+                    & ~Q(**{f"{side}_angle_method": ""})
+                )
+            ),
+            name=f"revision_{side}_angle_has_method",
+        ),
+        # The spread of a capture's readings is the phone's, and only a steady one is kept.
+        models.CheckConstraint(
+            condition=Q(**{f"{side}_angle_spread_deg__isnull": True})
+            | Q(
+                **{
+                    f"{side}_angle_method": AngleMethod.PHONE,
+                    f"{side}_angle_spread_deg__gte": 0,
+                    f"{side}_angle_spread_deg__lte": STEADY_SPREAD_DEG,
+                }
+            ),
+            name=f"revision_{side}_spread_of_a_steady_phone_capture",
+        ),
     ]
+
+
+def _angle_method_field() -> models.CharField:
+    return models.CharField(max_length=12, choices=AngleMethod.choices, blank=True)
+
+
+def _angle_spread_field() -> models.DecimalField:
+    return models.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text="Phone captures: how far the readings moved while the angle was taken (°).",
+    )
 
 
 class AssessmentRevision(models.Model):
@@ -92,6 +154,8 @@ class AssessmentRevision(models.Model):
     left_tibia_angle_deg = models.DecimalField(
         max_digits=4, decimal_places=1, null=True, blank=True
     )
+    left_angle_method = _angle_method_field()
+    left_angle_spread_deg = _angle_spread_field()
     left_heel_down = models.BooleanField(default=True)
     left_pain = models.PositiveSmallIntegerField(null=True, blank=True)
 
@@ -100,6 +164,8 @@ class AssessmentRevision(models.Model):
     right_tibia_angle_deg = models.DecimalField(
         max_digits=4, decimal_places=1, null=True, blank=True
     )
+    right_angle_method = _angle_method_field()
+    right_angle_spread_deg = _angle_spread_field()
     right_heel_down = models.BooleanField(default=True)
     right_pain = models.PositiveSmallIntegerField(null=True, blank=True)
 
@@ -162,6 +228,8 @@ class AssessmentRevision(models.Model):
             "reached": getattr(self, f"{side}_reached"),
             "distance_um": getattr(self, f"{side}_distance_um"),
             "tibia_angle_deg": getattr(self, f"{side}_tibia_angle_deg"),
+            "angle_method": getattr(self, f"{side}_angle_method"),
+            "angle_spread_deg": getattr(self, f"{side}_angle_spread_deg"),
             "heel_down": getattr(self, f"{side}_heel_down"),
             "pain": getattr(self, f"{side}_pain"),
         }

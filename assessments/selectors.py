@@ -11,11 +11,14 @@ from decimal import Decimal
 
 from assessments.interpretation import (
     STANDING_LABELS,
+    AngleChange,
+    AngleValue,
     Asymmetry,
     Change,
     SideValue,
     Standing,
     Thresholds,
+    angle_change_between,
     approx_degrees,
     asymmetry,
     change_between,
@@ -40,6 +43,12 @@ class SideReading:
     approx_degrees: Decimal | None
     since_baseline: Change | None = None
     since_previous: Change | None = None
+    # The measured angle, or one estimated from the distance (approximate), or none.
+    angle: AngleValue = field(default_factory=lambda: AngleValue(None))
+    angle_spread_deg: Decimal | None = None  # a phone capture's spread of readings
+    # Against the first and the latest earlier clinic test that measured this side's angle.
+    angle_since_baseline: AngleChange | None = None
+    angle_since_previous: AngleChange | None = None
 
     @property
     def reached(self) -> bool:
@@ -48,6 +57,11 @@ class SideReading:
     @property
     def measured(self) -> bool:
         return self.value.measured
+
+    @property
+    def angle_method_measured(self) -> str:
+        """How the angle was measured; empty when it was not (an estimate is not a method)."""
+        return self.angle.method if self.angle.measured else ""
 
     @property
     def distance_um(self) -> int | None:
@@ -83,15 +97,52 @@ class Reading:
         )
 
 
+def _angle(revision: AssessmentRevision, side: str) -> AngleValue:
+    return AngleValue.of(
+        measured_deg=getattr(revision, f"{side}_tibia_angle_deg"),
+        method=getattr(revision, f"{side}_angle_method"),
+        distance_um=SideValue.of(revision, side).um,
+    )
+
+
+@dataclass
+class _AngleHistory:
+    """Per side, the clinic tests that measured an angle so far: the first is the angle's
+    baseline, the last the previous one. Tests without a measured angle are skipped, so an
+    angle is always compared with an angle, never with a test that had none."""
+
+    baseline: dict[str, AssessmentRevision] = field(default_factory=dict)
+    previous: dict[str, AssessmentRevision] = field(default_factory=dict)
+
+    def add(self, revision: AssessmentRevision) -> None:
+        for side in SIDES:
+            if _angle(revision, side).measured:
+                self.baseline.setdefault(side, revision)
+                self.previous[side] = revision
+
+
 def _side(
     revision: AssessmentRevision,
     side: str,
     thresholds: Thresholds,
     baseline: AssessmentRevision | None,
     previous: AssessmentRevision | None,
+    angles: _AngleHistory | None = None,
 ) -> SideReading:
     values = revision.side(side)
     value = SideValue.of(revision, side)
+    angle = _angle(revision, side)
+
+    def angle_change(before: AssessmentRevision | None) -> AngleChange | None:
+        if before is None or before is revision:
+            return None
+        return angle_change_between(
+            before=_angle(before, side),
+            before_therapist_id=before.measured_by_id,
+            after=angle,
+            after_therapist_id=revision.measured_by_id,
+            thresholds=thresholds,
+        )
 
     def change(before: AssessmentRevision | None) -> Change | None:
         if before is None:
@@ -114,6 +165,10 @@ def _side(
         approx_degrees=approx_degrees(value.um),
         since_baseline=change(baseline),
         since_previous=change(previous),
+        angle=angle,
+        angle_spread_deg=values["angle_spread_deg"],
+        angle_since_baseline=angle_change(angles.baseline.get(side)) if angles else None,
+        angle_since_previous=angle_change(angles.previous.get(side)) if angles else None,
     )
 
 
@@ -123,14 +178,17 @@ def interpret_history(revisions: list[AssessmentRevision], thresholds: Threshold
     baseline: AssessmentRevision | None = None
     previous_clinic: AssessmentRevision | None = None
     previous_reading: Reading | None = None
+    angles = _AngleHistory()
     for revision in sorted(revisions, key=lambda r: (r.measured_at, r.assessment_id)):
         clinical = revision.assessment.kind == AssessmentKind.CLINIC
         compare_baseline = baseline if clinical and baseline is not revision else None
+        compare_previous = previous_clinic if clinical else None
+        compare_angles = angles if clinical else None  # self-tests are never compared
         left = _side(
-            revision, "left", thresholds, compare_baseline, previous_clinic if clinical else None
+            revision, "left", thresholds, compare_baseline, compare_previous, compare_angles
         )
         right = _side(
-            revision, "right", thresholds, compare_baseline, previous_clinic if clinical else None
+            revision, "right", thresholds, compare_baseline, compare_previous, compare_angles
         )
         reading = Reading(
             revision=revision,
@@ -145,6 +203,7 @@ def interpret_history(revisions: list[AssessmentRevision], thresholds: Threshold
             baseline = baseline or revision
             previous_clinic = revision
             previous_reading = reading
+            angles.add(revision)
     return readings
 
 

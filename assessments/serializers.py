@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessments.interpretation import ChangeClass, Standing, from_micrometres
-from assessments.models import AssessmentKind, SpineMotion
+from assessments.models import AngleMethod, AssessmentKind, SpineMotion
 from clinic.models import LengthUnit, Side
 
 
@@ -50,6 +50,18 @@ class ChangeSerializer(serializers.Serializer):
     )
 
 
+class AngleChangeSerializer(serializers.Serializer):
+    delta_deg = serializers.DecimalField(max_digits=4, decimal_places=1)
+    mdc_deg = serializers.DecimalField(
+        max_digits=4, decimal_places=1, help_text="The angle's MDC this change was judged by."
+    )
+    classification = serializers.ChoiceField(
+        choices=[change.value for change in ChangeClass if change != ChangeClass.NOT_COMPARABLE],
+        help_text="improved / worse only when the change reaches the angle's MDC.",
+    )
+    note = serializers.CharField(help_text="E.g. the two angles came from different instruments.")
+
+
 class SideResultSerializer(serializers.Serializer):
     reached = serializers.BooleanField(help_text="False: the knee could not reach the wall.")
     measured = serializers.BooleanField(
@@ -62,7 +74,33 @@ class SideResultSerializer(serializers.Serializer):
         "was not measured.",
     )
     distance_in = InchesField(source="distance_um", allow_null=True)
-    tibia_angle_deg = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
+    tibia_angle_deg = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        allow_null=True,
+        help_text="The measured tibia angle from vertical; null when none was measured.",
+    )
+    angle_method = serializers.ChoiceField(
+        source="angle_method_measured",
+        choices=AngleMethod.choices,
+        allow_blank=True,
+        help_text="How the angle was measured; empty when none was.",
+    )
+    angle_spread_deg = serializers.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        allow_null=True,
+        help_text="A phone capture's spread of readings while it was taken.",
+    )
+    angle_change_since_baseline = AngleChangeSerializer(
+        source="angle_since_baseline",
+        allow_null=True,
+        help_text="Against the first clinic test that measured this side's angle; null when "
+        "there is none, or this is it, or either angle was not measured.",
+    )
+    angle_change_since_previous = AngleChangeSerializer(
+        source="angle_since_previous", allow_null=True
+    )
     approx_tibia_angle_deg = serializers.IntegerField(
         source="approx_degrees",
         allow_null=True,
@@ -166,6 +204,21 @@ class AssessmentInputSerializer(serializers.Serializer):
     left_tibia_angle_deg = serializers.DecimalField(
         max_digits=4, decimal_places=1, required=False, allow_null=True
     )
+    left_angle_method = serializers.ChoiceField(
+        choices=AngleMethod.choices,
+        required=False,
+        allow_blank=True,
+        help_text="How the angle was measured; required with an angle. `unrecorded` only in a "
+        "correction of an angle recorded before Dorsi kept the method.",
+    )
+    left_angle_spread_deg = serializers.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        required=False,
+        allow_null=True,
+        help_text="A phone capture's spread of readings (max - min, degrees); over 1.0 the "
+        "capture is refused as taken while the phone moved.",
+    )
     left_heel_down = serializers.BooleanField(default=True)
     left_pain = serializers.IntegerField(required=False, allow_null=True)
     right_reached = serializers.BooleanField(default=True)
@@ -177,6 +230,21 @@ class AssessmentInputSerializer(serializers.Serializer):
     )
     right_tibia_angle_deg = serializers.DecimalField(
         max_digits=4, decimal_places=1, required=False, allow_null=True
+    )
+    right_angle_method = serializers.ChoiceField(
+        choices=AngleMethod.choices,
+        required=False,
+        allow_blank=True,
+        help_text="How the angle was measured; required with an angle. `unrecorded` only in a "
+        "correction of an angle recorded before Dorsi kept the method.",
+    )
+    right_angle_spread_deg = serializers.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        required=False,
+        allow_null=True,
+        help_text="A phone capture's spread of readings (max - min, degrees); over 1.0 the "
+        "capture is refused as taken while the phone moved.",
     )
     right_heel_down = serializers.BooleanField(default=True)
     right_pain = serializers.IntegerField(required=False, allow_null=True)

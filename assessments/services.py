@@ -22,7 +22,16 @@ from assessments.interpretation import (
     display,
     to_micrometres,
 )
-from assessments.models import Assessment, AssessmentKind, AssessmentRevision, SpineMotion
+from assessments.models import (
+    ANGLE_MAX_DEG,
+    ANGLE_MIN_DEG,
+    STEADY_SPREAD_DEG,
+    AngleMethod,
+    Assessment,
+    AssessmentKind,
+    AssessmentRevision,
+    SpineMotion,
+)
 from clinic.changes import patient_data_changed
 from clinic.models import LengthUnit, Patient, Side, User
 
@@ -53,7 +62,69 @@ def _micrometres(value: Any, unit: str, *, field: str, errors: dict) -> int | No
         return None
 
 
-def _side_values(data: Mapping[str, Any], side: str, unit: str, errors: dict) -> dict[str, Any]:
+def _degrees(raw: Any, *, field: str, errors: dict) -> Decimal | None:
+    """A number of degrees to one decimal, or None with the reason in `errors`."""
+    try:
+        degrees = Decimal(str(raw).strip())
+        if not degrees.is_finite():
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors[field] = [f"{raw!r} is not a number."]
+        return None
+    if degrees != degrees.quantize(Decimal("0.1")):
+        errors[field] = ["Use at most one decimal place for degrees."]
+        return None
+    return degrees
+
+
+def _angle_values(
+    data: Mapping[str, Any], side: str, errors: dict, *, correction: bool
+) -> dict[str, Any]:
+    """A side's lunge angle with how it was measured. A phone capture brings the spread of its
+    readings, and one taken while the phone moved is refused: its number is not a measurement."""
+    angle_field = f"{side}_tibia_angle_deg"
+    method_field = f"{side}_angle_method"
+    spread_field = f"{side}_angle_spread_deg"
+    angle_raw = data.get(angle_field)
+    method = (data.get(method_field) or "").strip()
+    spread_raw = data.get(spread_field)
+    empty = {angle_field: None, method_field: "", spread_field: None}
+    if _blank(angle_raw):
+        # A method with no angle is what a form whose select has a default sends: no angle.
+        return empty
+    angle = _degrees(angle_raw, field=angle_field, errors=errors)
+    if angle is not None and not ANGLE_MIN_DEG <= angle <= ANGLE_MAX_DEG:
+        errors[angle_field] = [
+            f"The tibia angle must be between {ANGLE_MIN_DEG}° and {ANGLE_MAX_DEG}° from "
+            "vertical (below 0: the shin leaned back from vertical)."
+        ]
+    # "Not recorded" belongs to angles from before Dorsi kept the method: a correction of
+    # such a test may keep it; a new angle says how it was measured.
+    allowed = [m for m in AngleMethod.values if correction or m != AngleMethod.UNRECORDED]
+    if not method:
+        errors[method_field] = [
+            "Say how the angle was measured: phone tilt sensor, inclinometer or goniometer."
+        ]
+    elif method not in allowed:
+        errors[method_field] = ["Choose phone, inclinometer or goniometer."]
+    spread = None
+    if not _blank(spread_raw):
+        spread = _degrees(spread_raw, field=spread_field, errors=errors)
+        if method != AngleMethod.PHONE:
+            errors[spread_field] = ["Only a phone capture has a spread of readings."]
+        elif spread is not None and spread < 0:
+            errors[spread_field] = ["The spread of the readings cannot be negative."]
+        elif spread is not None and spread > STEADY_SPREAD_DEG:
+            errors[angle_field] = [
+                f"The phone was moving during the capture (its readings moved {spread}°, "
+                f"more than {STEADY_SPREAD_DEG}°): hold it still on the shin and measure again."
+            ]
+    return {angle_field: angle, method_field: method, spread_field: spread}
+
+
+def _side_values(
+    data: Mapping[str, Any], side: str, unit: str, errors: dict, *, correction: bool
+) -> dict[str, Any]:
     reached = data.get(f"{side}_reached", True)
     distance_raw = data.get(f"{side}_distance")
     gap_raw = data.get(f"{side}_gap")
@@ -100,23 +171,7 @@ def _side_values(data: Mapping[str, Any], side: str, unit: str, errors: dict) ->
                 ]
         values[f"{side}_distance_um"] = -gap if gap else 0
 
-    angle_raw = data.get(f"{side}_tibia_angle_deg")
-    if _blank(angle_raw):
-        values[f"{side}_tibia_angle_deg"] = None
-    else:
-        try:
-            angle = Decimal(str(angle_raw))
-            if not angle.is_finite():
-                raise InvalidOperation
-        except (InvalidOperation, ValueError):
-            errors[f"{side}_tibia_angle_deg"] = [f"{angle_raw!r} is not a number."]
-        else:
-            if not 0 <= angle <= 80:
-                errors[f"{side}_tibia_angle_deg"] = ["The tibia angle must be between 0 and 80°."]
-            elif angle != angle.quantize(Decimal("0.1")):
-                errors[f"{side}_tibia_angle_deg"] = ["Use at most one decimal place for degrees."]
-            values[f"{side}_tibia_angle_deg"] = angle
-
+    values.update(_angle_values(data, side, errors, correction=correction))
     values[f"{side}_heel_down"] = bool(data.get(f"{side}_heel_down", True))
 
     pain_raw = data.get(f"{side}_pain")
@@ -135,7 +190,12 @@ def _side_values(data: Mapping[str, Any], side: str, unit: str, errors: dict) ->
 
 
 def assessment_values_parse(
-    data: Mapping[str, Any], *, unit: str, patient: Patient, self_test: bool = False
+    data: Mapping[str, Any],
+    *,
+    unit: str,
+    patient: Patient,
+    self_test: bool = False,
+    correction: bool = False,
 ) -> dict[str, Any]:
     """The model field values for the input, or a ValidationError naming every bad field."""
     errors: dict[str, list[str]] = {}
@@ -143,7 +203,7 @@ def assessment_values_parse(
         raise ValidationError({"unit": ["Choose cm or in."]})
     values: dict[str, Any] = {"entry_unit": unit}
     for side in SIDES:
-        values.update(_side_values(data, side, unit, errors))
+        values.update(_side_values(data, side, unit, errors, correction=correction))
 
     measured_at = data.get("measured_at")
     if not isinstance(measured_at, datetime):
@@ -160,7 +220,12 @@ def assessment_values_parse(
         errors["measured_at"] = ["The test cannot be before the patient was born."]
     values["measured_at"] = measured_at
 
-    if not self_test:
+    if self_test:
+        for side in SIDES:
+            method = values.get(f"{side}_angle_method")
+            if method and method != AngleMethod.PHONE:
+                errors[f"{side}_angle_method"] = ["A self-test's angle is measured with the phone."]
+    else:
         for field in COMPENSATION_FIELDS:
             values[field] = bool(data.get(field, False))
         side = data.get("symptomatic_side") or Side.NONE
@@ -273,7 +338,7 @@ def assessment_correct(
     except ValidationError as exc:
         errors.update(exc.message_dict)
     try:
-        values = assessment_values_parse(data, unit=unit, patient=locked.patient)
+        values = assessment_values_parse(data, unit=unit, patient=locked.patient, correction=True)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if errors:

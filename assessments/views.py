@@ -143,6 +143,9 @@ def _initial_from(revision) -> dict:
             if values["distance_um"]:
                 initial[f"{side}_gap"] = from_micrometres(-values["distance_um"], unit)
         initial[f"{side}_tibia_angle_deg"] = values["tibia_angle_deg"]
+        if values["angle_method"]:
+            initial[f"{side}_angle_method"] = values["angle_method"]
+        initial[f"{side}_angle_spread_deg"] = values["angle_spread_deg"]
         initial[f"{side}_heel_down"] = values["heel_down"]
         initial[f"{side}_pain"] = values["pain"]
     for field in (

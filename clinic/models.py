@@ -76,6 +76,22 @@ class Clinic(models.Model):
         default=Decimal("16.00"),
         help_text="Minimal detectable change, different therapists (Powden 2015: 1.6 cm).",
     )
+    angle_mdc_same_therapist_deg = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("4.7"),
+        validators=[MinValueValidator(Decimal("0.1"))],
+        help_text="Minimal detectable change of the lunge angle, same therapist "
+        "(Powden 2015: 4.7°).",
+    )
+    angle_mdc_other_therapist_deg = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("4.6"),
+        validators=[MinValueValidator(Decimal("0.1"))],
+        help_text="Minimal detectable change of the lunge angle, different therapists "
+        "(Powden 2015: 4.6°).",
+    )
     retest_interval_days = models.PositiveSmallIntegerField(
         default=21,
         validators=[MinValueValidator(1)],
@@ -106,6 +122,11 @@ class Clinic(models.Model):
                 & Q(mdc_same_therapist_mm__gt=0)
                 & Q(mdc_other_therapist_mm__gt=0),
                 name="clinic_thresholds_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(angle_mdc_same_therapist_deg__gt=0)
+                & Q(angle_mdc_other_therapist_deg__gt=0),
+                name="clinic_angle_mdc_positive",
             ),
             models.CheckConstraint(
                 condition=Q(retest_interval_days__gte=1), name="clinic_retest_interval_positive"

@@ -595,6 +595,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LengthUnitEnum": "clinic.models.LengthUnit",
         "SpineMotionEnum": "assessments.models.SpineMotion",
+        "AngleMethodEnum": "assessments.models.AngleMethod",
         "SideEnum": "clinic.models.Side",
         "StatusEnum": "clinic.models.PatientStatus",
         "ExerciseStatusEnum": "exercises.models.ExerciseStatus",

@@ -43,6 +43,7 @@ def bundle(client_as, patient, therapist):
         right=None,
         days_ago=21,
         left_tibia_angle_deg="34.5",
+        left_angle_method="inclinometer",
         left_pain=3,
     )
     first = record_knee_to_wall(patient, therapist, left="11.8", right="10.4")

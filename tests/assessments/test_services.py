@@ -65,8 +65,39 @@ def data_with(**changes):
         ({"left_pain": 11}, "left_pain", "0 (none) to 10"),
         ({"right_pain": -1}, "right_pain", "0 (none) to 10"),
         ({"right_pain": "a lot"}, "right_pain", "not a whole number"),
-        ({"left_tibia_angle_deg": "95"}, "left_tibia_angle_deg", "between 0 and 80"),
+        ({"left_tibia_angle_deg": "95"}, "left_tibia_angle_deg", "between -10° and 70°"),
         ({"left_tibia_angle_deg": "40.25"}, "left_tibia_angle_deg", "one decimal"),
+        ({"left_tibia_angle_deg": "-12"}, "left_tibia_angle_deg", "between -10° and 70°"),
+        ({"right_tibia_angle_deg": "38"}, "right_angle_method", "Say how the angle was measured"),
+        (
+            {"right_tibia_angle_deg": "38", "right_angle_method": "protractor"},
+            "right_angle_method",
+            "phone, inclinometer or goniometer",
+        ),
+        (
+            # Only a correction of an angle from before Dorsi kept the method may keep "unrecorded".
+            {"right_tibia_angle_deg": "38", "right_angle_method": "unrecorded"},
+            "right_angle_method",
+            "phone, inclinometer or goniometer",
+        ),
+        (
+            {
+                "left_tibia_angle_deg": "41.5",
+                "left_angle_method": "phone",
+                "left_angle_spread_deg": "2.3",
+            },
+            "left_tibia_angle_deg",
+            "The phone was moving during the capture (its readings moved 2.3°",
+        ),
+        (
+            {
+                "left_tibia_angle_deg": "41.5",
+                "left_angle_method": "inclinometer",
+                "left_angle_spread_deg": "0.4",
+            },
+            "left_angle_spread_deg",
+            "Only a phone capture",
+        ),
         ({"measured_at": timezone.now() + timedelta(days=1)}, "measured_at", "future"),
         ({"measured_at": None}, "measured_at", "when the test was done"),
         ({"symptomatic_side": "middle"}, "symptomatic_side", "left, right, both"),

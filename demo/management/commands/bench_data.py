@@ -135,6 +135,7 @@ class Command(BaseCommand):
                     left_distance_um=max(0, min(left, 250_000)),
                     right_distance_um=max(0, min(right, 250_000)),
                     left_tibia_angle_deg=Decimal("35.0"),
+                    left_angle_method="inclinometer",
                     recorded_by=therapist_of[pid],
                     recorded_at=now,
                 )
