@@ -161,3 +161,68 @@ def side_chart(
             f"{display(thresholds.target_um, unit)}."
         )
     return chart
+
+
+def angle_chart(
+    readings: list[Reading],
+    side: str,
+    thresholds: Thresholds,
+    *,
+    time_range: tuple[datetime, datetime] | None = None,
+) -> SideChart | None:
+    """The measured lunge angle over time, in degrees. Only measured angles are drawn: an
+    angle estimated from the distance is the distance chart again, not a second measurement.
+    The band is the first measured angle ± the angle's MDC, as the distance chart's."""
+    measured = [reading for reading in readings if getattr(reading, side).angle.measured]
+    if not measured:
+        return None
+    chart = SideChart(
+        side=side,
+        title=f"{side.capitalize()} lunge angle over time (degrees from vertical)",
+        description="",
+    )
+    clinical = [reading for reading in measured if not reading.is_self_test]
+    base = getattr(clinical[0], side).angle.degrees if clinical else None
+    mdc = float(thresholds.angle_mdc_same_therapist_deg)  # the wider: no band overstates change
+    values = [float(getattr(reading, side).angle.degrees) for reading in measured]
+    low, high = min([0.0, *values]), max([45.0, *values])
+    if base is not None:
+        low, high = min(low, float(base) - mdc), max(high, float(base) + mdc)
+    step = nice_step(high - low or 1)
+    low, high = math.floor(low / step) * step, math.ceil(high / step) * step
+
+    def y_of(degrees: float) -> float:
+        span = chart.plot_bottom - chart.plot_top
+        return round(chart.plot_bottom - (degrees - low) / (high - low) * span, 1)
+
+    times = [reading.revision.measured_at for reading in readings]
+    axis = TimeAxis(*(time_range or (min(times), max(times))))
+    tick = low
+    while tick <= high + 0.001:
+        chart.y_ticks.append((y_of(tick), f"{tick:g}°"))
+        tick += step
+    chart.x_ticks = axis.ticks()
+    chart.target_y = None
+    if base is not None:
+        top, bottom = y_of(float(base) + mdc), y_of(float(base) - mdc)
+        chart.band = (top, round(bottom - top, 1))
+        chart.band_label = f"first angle ± {mdc:g}° (no real change)"
+    for reading in measured:
+        angle = getattr(reading, side).angle
+        kind = "self-test" if reading.is_self_test else "clinic"
+        when = timezone.localtime(reading.revision.measured_at).strftime("%-d %b %Y")
+        chart.points.append(
+            Point(
+                x=axis.x(reading.revision.measured_at),
+                y=y_of(float(angle.degrees)),
+                label=f"{when}: {angle} ({kind})",
+                self_test=reading.is_self_test,
+                reached=True,
+            )
+        )
+    line = [point for point in chart.points if not point.self_test]
+    chart.segments = [" ".join(f"{p.x},{p.y}" for p in line)] if line else []
+    if clinical:
+        first, last = getattr(clinical[0], side).angle, getattr(clinical[-1], side).angle
+        chart.description = f"{len(clinical)} clinic angles from {first} to {last}."
+    return chart

@@ -22,16 +22,20 @@ KNEE_TO_WALL_CSV_COLUMNS = [
     "left_cm",
     "left_reached",
     "left_tibia_angle_deg",
+    "left_angle_method",
     "left_heel_down",
     "left_pain",
     "right_cm",
     "right_reached",
     "right_tibia_angle_deg",
+    "right_angle_method",
     "right_heel_down",
     "right_pain",
     "difference_cm",
     "left_since_baseline",
     "right_since_baseline",
+    "left_angle_since_first",
+    "right_angle_since_first",
     "compensations",
     "symptomatic_side",
     "notes",
@@ -43,11 +47,17 @@ def _since_baseline(side_reading) -> str:
     return change.classification.value if change else ""
 
 
+def _angle_since_first(side_reading) -> str:
+    change = side_reading.angle_since_baseline
+    return change.classification.value if change else ""
+
+
 def _side(side_reading) -> list[Any]:
     return [
         from_micrometres(side_reading.distance_um, "cm"),
         side_reading.reached,
         side_reading.tibia_angle_deg,
+        side_reading.angle_method_measured,
         side_reading.heel_down,
         side_reading.pain,
     ]
@@ -70,6 +80,8 @@ def knee_to_wall_export_csv(*, patient: Patient) -> list[list[Any]]:
                 from_micrometres(reading.asymmetry.difference_um, "cm"),
                 _since_baseline(reading.left),
                 _since_baseline(reading.right),
+                _angle_since_first(reading.left),
+                _angle_since_first(reading.right),
                 "; ".join(revision.compensations),
                 revision.symptomatic_side,
                 revision.notes,

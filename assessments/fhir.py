@@ -43,11 +43,12 @@ from assessments.interpretation import (
     ChangeClass,
     Standing,
     Thresholds,
+    describe_angle_change,
     describe_change,
     display,
     from_micrometres,
 )
-from assessments.models import AssessmentKind
+from assessments.models import AngleMethod, AssessmentKind
 from assessments.selectors import Reading
 from clinic.models import Patient, User
 from clinic.times import export_datetime
@@ -79,8 +80,20 @@ KNEE_TO_WALL_CONCEPTS: dict[str, tuple[str, str]] = {
     ),
     "heel-down": ("Heel stayed down", "True when the heel stayed on the floor during the test."),
     "tibia-angle": (
-        "Tibia angle, inclinometer",
-        "Inclination of the tibia from vertical, measured with an inclinometer, in degrees.",
+        "Tibia angle from vertical, weight-bearing lunge",
+        "Inclination of the tibia from vertical at the end of the weight-bearing lunge (knee-to-"
+        "wall) test, in degrees; below 0 when the shin leaned back from vertical.",
+    ),
+    # How the angle was measured (Observation.method of a tibia-angle Observation).
+    "phone-tilt-sensor": (
+        "Phone tilt sensor",
+        "Measured with a phone's orientation sensor held on the shin, read in the browser.",
+    ),
+    "inclinometer": ("Inclinometer", "Measured with an inclinometer on the shin."),
+    "goniometer": ("Goniometer", "Measured with a goniometer."),
+    "method-not-recorded": (
+        "Method not recorded",
+        "Recorded before Dorsi kept how an angle was measured.",
     ),
     "pain-during-test": (
         "Pain during the test (0-10)",
@@ -194,18 +207,6 @@ def observation(reading: Reading, side: str, thresholds: Thresholds) -> dict[str
         {"code": _local("could-not-reach"), "valueBoolean": not value.reached},
         {"code": _local("heel-down"), "valueBoolean": bool(values["heel_down"])},
     ]
-    if values["tibia_angle_deg"] is not None:
-        components.append(
-            {
-                "code": _local("tibia-angle"),
-                "valueQuantity": {
-                    "value": _number(values["tibia_angle_deg"]),
-                    "unit": "deg",
-                    "system": UCUM,
-                    "code": "deg",
-                },
-            }
-        )
     if values["pain"] is not None:
         components.append({"code": _local("pain-during-test"), "valueInteger": values["pain"]})
     standing = side_reading.standing
@@ -264,6 +265,77 @@ def observation(reading: Reading, side: str, thresholds: Thresholds) -> dict[str
     if assessment.kind == AssessmentKind.SELF_TEST:
         resource["performer"] = [{"reference": f"Patient/{assessment.patient_id}"}]
         resource["method"] = _local("self-test")
+    elif revision.measured_by_id:
+        resource["performer"] = [
+            {
+                "reference": f"Practitioner/{revision.measured_by_id}",
+                "display": str(revision.measured_by),
+            }
+        ]
+    return resource
+
+
+ANGLE_METHOD_CODES = {
+    AngleMethod.PHONE: "phone-tilt-sensor",
+    AngleMethod.INCLINOMETER: "inclinometer",
+    AngleMethod.GONIOMETER: "goniometer",
+    AngleMethod.UNRECORDED: "method-not-recorded",
+}
+
+
+def angle_observation(reading: Reading, side: str) -> dict[str, Any] | None:
+    """A side's measured lunge angle, in its own Observation: a component cannot carry how it
+    was measured, an Observation's `method` can. None when no angle was measured (an angle
+    estimated from the distance is not a measurement: the distance Observation is exported)."""
+    side_reading = getattr(reading, side)
+    angle = side_reading.angle
+    if not angle.measured:
+        return None
+    revision = reading.revision
+    assessment = revision.assessment
+    resource: dict[str, Any] = {
+        "resourceType": "Observation",
+        "id": f"ktw-angle-{assessment.pk}-{side}",
+        "meta": {"versionId": str(revision.number)},
+        "status": "amended" if revision.number > 1 else "final",
+        "category": [
+            {"coding": [{"system": OBSERVATION_CATEGORY, "code": "exam", "display": "Exam"}]}
+        ],
+        "code": {**_local("tibia-angle"), "text": "Lunge angle (tibia from vertical)"},
+        "subject": {"reference": f"Patient/{assessment.patient_id}"},
+        "effectiveDateTime": export_datetime(revision.measured_at),
+        "bodySite": {"coding": [ANKLE_JOINT], "text": f"{side.capitalize()} ankle joint"},
+        "method": _local(ANGLE_METHOD_CODES[angle.method]),
+        "valueQuantity": {
+            "value": _number(angle.degrees),
+            "unit": "deg",
+            "system": UCUM,
+            "code": "deg",
+        },
+        "component": [
+            {
+                "code": {"coding": [LATERALITY_ATTRIBUTE]},
+                "valueCodeableConcept": {"coding": [LATERALITY[side]]},
+            }
+        ],
+    }
+    change = side_reading.angle_since_baseline
+    if change is not None:
+        interpretation: dict[str, Any] = {
+            "text": f"Since the first measured angle: {describe_angle_change(change)}"
+        }
+        hl7 = HL7_CHANGE.get(change.classification)
+        if hl7 is not None:
+            interpretation["coding"] = [
+                {"system": OBSERVATION_INTERPRETATION, "code": hl7[0], "display": hl7[1]}
+            ]
+        resource["interpretation"] = [interpretation]
+    if side_reading.angle_spread_deg is not None:
+        resource["note"] = [
+            {"text": f"Captured steady: the readings moved {side_reading.angle_spread_deg}°."}
+        ]
+    if assessment.kind == AssessmentKind.SELF_TEST:
+        resource["performer"] = [{"reference": f"Patient/{assessment.patient_id}"}]
     elif revision.measured_by_id:
         resource["performer"] = [
             {
@@ -385,4 +457,9 @@ def knee_to_wall_bundle(*, patient: Patient, readings: list[Reading]) -> dict:
     observations = [
         observation(reading, side, thresholds) for reading in readings for side in ("left", "right")
     ]
+    for reading in readings:
+        for side in ("left", "right"):
+            angle = angle_observation(reading, side)
+            if angle is not None:
+                observations.append(angle)
     return collection_bundle([patient_resource(patient), *observations])

@@ -22,6 +22,7 @@ from assessments.interpretation import (
     approx_degrees,
     asymmetry,
     change_between,
+    describe_angle_change,
     describe_change,
     describe_distance,
     standing,
@@ -247,6 +248,10 @@ def patient_progress_lines(
             else:
                 now = describe_distance(side.value, unit)
                 text = f"{now} ({STANDING_LABELS[side.standing]})"
+            if side.angle_since_baseline is not None:
+                text += f"; angle {describe_angle_change(side.angle_since_baseline)}"
+            elif side.angle.measured:
+                text += f"; angle {side.angle}"
             sides.append(f"{side.side.capitalize()}: {text}")
         lines.append(
             {

@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from assessments import exports, services
-from assessments.charts import side_chart
+from assessments.charts import angle_chart, side_chart
 from assessments.forms import KneeToWallForm
 from assessments.interpretation import (
     Thresholds,
@@ -38,13 +38,20 @@ def history(request: HttpRequest, patient_id: int) -> HttpResponse:
     unit = unit if unit in ("cm", "in") else patient.clinic.display_unit
     readings = patient_readings(patient=patient)
     thresholds = Thresholds.for_clinic(patient.clinic)
+    in_degrees = request.GET.get("chart") == "deg"
+    if in_degrees:
+        charts = [angle_chart(readings, side, thresholds) for side in ("left", "right")]
+    else:
+        charts = [side_chart(readings, side, thresholds, unit) for side in ("left", "right")]
     return render(
         request,
         "assessments/history.html",
         {
             "patient": patient,
             "readings": list(reversed(readings)),
-            "charts": [side_chart(readings, side, thresholds, unit) for side in ("left", "right")],
+            "charts": charts,
+            "in_degrees": in_degrees,
+            "has_angles": any(side.angle.measured for r in readings for side in r.sides),
             "unit": unit,
             "thresholds": thresholds,
             "can_record": patient.is_active,

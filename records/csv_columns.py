@@ -15,7 +15,11 @@ _SIDE = {
     "touching the wall; below 0 = the knee could not reach, the remaining gap; empty = could not "
     "reach and the gap was not measured",
     "reached": "True when the knee touched the wall",
-    "tibia_angle_deg": "tibia angle from an inclinometer, degrees",
+    "tibia_angle_deg": "lunge angle: the tibia from vertical, degrees (below 0: leaning back); "
+    "empty when not measured (an estimate from the distance is never stored)",
+    "angle_method": "how the angle was measured: phone, inclinometer, goniometer, or unrecorded "
+    "(recorded before Dorsi kept the method)",
+    "angle_spread_deg": "a phone capture's spread of readings while it was taken, degrees",
     "heel_down": "True when the heel stayed down",
     "pain": "pain during the test, 0 (none) to 10 (worst)",
 }

@@ -23,7 +23,15 @@ from records.record import PatientRecord
 Section = tuple[list[str], list[list[Any]]]
 """A CSV file's header and rows."""
 
-_SIDE_COLUMNS = ["cm", "reached", "tibia_angle_deg", "heel_down", "pain"]
+_SIDE_COLUMNS = [
+    "cm",
+    "reached",
+    "tibia_angle_deg",
+    "angle_method",
+    "angle_spread_deg",
+    "heel_down",
+    "pain",
+]
 
 
 def _name(user: User | None) -> str:
@@ -136,6 +144,8 @@ def _assessments_section(record: PatientRecord) -> Section:
                         from_micrometres(SideValue.of(revision, side).um, "cm"),
                         values["reached"],
                         values["tibia_angle_deg"],
+                        values["angle_method"],
+                        values["angle_spread_deg"],
                         values["heel_down"],
                         values["pain"],
                     )

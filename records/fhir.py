@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from assessments.fhir import collection_bundle, observation, patient_resource
+from assessments.fhir import (
+    angle_observation,
+    collection_bundle,
+    observation,
+    patient_resource,
+)
 from assessments.fhir_codes import (
     APPOINTMENT_KIND,
     APPOINTMENT_REASON,
@@ -90,6 +95,10 @@ def _observations(record: PatientRecord) -> list[dict[str, Any]]:
             if therapist_notes or "note" in resource:
                 resource["note"] = [*therapist_notes, *resource.get("note", [])]
             resources.append(resource)
+        for side in ("left", "right"):
+            angle = angle_observation(reading, side)
+            if angle is not None:
+                resources.append(angle)
     return resources
 
 

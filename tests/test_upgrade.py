@@ -407,6 +407,54 @@ def test_appointments_from_before_the_upgrade_get_their_last_known_change(
     ]
 
 
+@pytest.mark.postgres
+def test_angles_from_before_the_upgrade_keep_their_value_and_say_their_method_was_not_recorded(
+    upgraded_database, process_env
+):
+    """assessments 0002/0003 (issue 16): an angle stored before Dorsi kept how it was measured
+    keeps its number and gets the method "unrecorded"; a side without an angle gets none. The
+    new range check (-10..80) accepts every earlier value (the first version allowed 0..80)."""
+    env = {**process_env, "DATABASE_URL": postgres_url(upgraded_database)}
+    before_the_method = _manage(["migrate", "--noinput", "assessments", "0001"], env)
+    assert before_the_method.returncode == 0, before_the_method.stderr
+    with postgres_server(upgraded_database) as db, db.cursor() as cursor:
+        # A clinic that used the full range of the first version: 80° on one side.
+        cursor.execute(
+            "UPDATE assessments_assessmentrevision SET left_tibia_angle_deg = 80.0,"
+            " right_tibia_angle_deg = NULL WHERE id = (SELECT min(id) FROM"
+            " assessments_assessmentrevision)"
+        )
+        cursor.execute(
+            "SELECT id, left_tibia_angle_deg, right_tibia_angle_deg"
+            " FROM assessments_assessmentrevision ORDER BY id"
+        )
+        rows = cursor.fetchall()
+    assert any(left is not None for _, left, _ in rows)
+    assert any(left is None or right is None for _, left, right in rows)
+
+    migrated = _manage(["migrate", "--noinput"], env)
+    assert migrated.returncode == 0, migrated.stderr
+    with postgres_server(upgraded_database) as db, db.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, left_tibia_angle_deg, right_tibia_angle_deg, left_angle_method,"
+            " right_angle_method, left_angle_spread_deg, right_angle_spread_deg"
+            " FROM assessments_assessmentrevision ORDER BY id"
+        )
+        after = cursor.fetchall()
+    assert after == [
+        (
+            id_,
+            left,
+            right,
+            "" if left is None else "unrecorded",
+            "" if right is None else "unrecorded",
+            None,
+            None,
+        )
+        for id_, left, right in rows
+    ]
+
+
 @pytest.mark.django_db
 def test_the_test_database_is_built_by_migrate():
     """pytest-django creates the test database by running every migration from empty, so each

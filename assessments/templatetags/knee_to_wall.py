@@ -46,6 +46,15 @@ def change_delta(change, unit: str) -> str:
 
 
 @register.filter
+def angle_delta(change) -> str:
+    """'+5.5°' or '−1.0°': the change of a measured lunge angle."""
+    if change is None:
+        return ""
+    sign = "+" if change.delta_deg >= 0 else "−"
+    return f"{sign}{abs(change.delta_deg)}°"
+
+
+@register.filter
 def standing_label(side_reading) -> str:
     return STANDING_LABELS[side_reading.standing]
 

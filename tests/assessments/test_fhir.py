@@ -74,6 +74,7 @@ def observations_of(bundle: dict) -> list[dict]:
         entry["resource"]
         for entry in bundle["entry"]
         if entry["resource"]["resourceType"] == "Observation"
+        and "tibia-angle" not in str(entry["resource"].get("code"))
     ]
 
 
@@ -183,9 +184,34 @@ def test_each_side_is_an_exam_observation_in_ucum_cm_on_the_ankle_joint(bundle):
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", first_left["effectiveDateTime"])
     components = {c["code"]["coding"][0]["code"]: c for c in first_left["component"]}
     assert components["272741003"]["valueCodeableConcept"]["coding"][0]["code"] == "7771000"
-    assert components["tibia-angle"]["valueQuantity"]["code"] == "deg"
-    assert components["tibia-angle"]["valueQuantity"]["value"] == 34.5
+    assert "tibia-angle" not in components  # its own Observation, which can carry the method
     assert components["pain-during-test"]["valueInteger"] == 3
+
+
+def test_a_measured_angle_is_an_observation_in_ucum_deg_with_its_method_and_laterality(bundle):
+    """Issue 16 §2: the angle in UCUM `deg`, how it was measured in Observation.method."""
+    angles = [
+        entry["resource"]
+        for entry in bundle["entry"]
+        if entry["resource"]["resourceType"] == "Observation"
+        and entry["resource"]["code"]["coding"][0]["code"] == "tibia-angle"
+    ]
+    assert len(angles) == 1  # one side of one test measured an angle; estimates are not exported
+    angle = angles[0]
+    assert angle["valueQuantity"] == {
+        "value": 34.5,
+        "unit": "deg",
+        "system": "http://unitsofmeasure.org",
+        "code": "deg",
+    }
+    assert angle["method"]["coding"][0] == {
+        "system": KNEE_TO_WALL,
+        "code": "inclinometer",
+        "display": "Inclinometer",
+    }
+    laterality = angle["component"][0]
+    assert laterality["valueCodeableConcept"]["coding"][0]["code"] == "7771000"  # left
+    assert angle["bodySite"]["coding"][0]["code"] == "70258002"
 
 
 def test_the_standing_against_the_target_is_exported(bundle):
