@@ -423,10 +423,7 @@ def angle_change_between(
         classification = ChangeClass.NO_REAL_CHANGE
     note = ""
     if before.method != after.method:
-        note = (
-            f"Measured with different instruments ({before.method_label}, then "
-            f"{after.method_label}): the MDC was established with one."
-        )
+        note = f"instruments differ: {before.method_label}, then {after.method_label}"
     return AngleChange(before, after, mdc, classification, note)
 
 
@@ -436,4 +433,4 @@ def describe_angle_change(change: AngleChange) -> str:
         f"{change.before.degrees}° → {change.after.degrees}°, "
         f"{CHANGE_LABELS[change.classification]} (MDC {change.mdc_deg}°)"
     )
-    return f"{text}. {change.note}" if change.note else text
+    return f"{text}; {change.note}" if change.note else text

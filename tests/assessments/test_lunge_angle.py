@@ -74,7 +74,7 @@ def test_different_instruments_are_compared_with_a_note():
         thresholds=Thresholds(),
     )
     assert change.classification == ChangeClass.IMPROVED
-    assert "different instruments (inclinometer, then phone tilt sensor)" in change.note
+    assert change.note == "instruments differ: inclinometer, then phone tilt sensor"
 
 
 def test_the_angle_baseline_is_the_first_clinic_test_that_measured_it_and_self_tests_never_count(

@@ -223,6 +223,16 @@ class Command(BaseCommand):
                     "lumbar_flexion": "limited" if visit == 0 else "full",
                     "lumbar_extension": "painful" if visit == 0 and index % 3 == 0 else "full",
                 }
+                if index % 2 == 0:
+                    # Half the clinic measures the lunge angle too: the inclinometer at the
+                    # first visit, the phone on the shin since (Bennell 1998: 1 cm ≈ 3.6°).
+                    phone = visit > 0
+                    for side, inches in (("left", left), ("right", right)):
+                        degrees = min(max(inches * 2.54 * 3.6 + rng.uniform(-2, 2), -5), 65)
+                        data[f"{side}_tibia_angle_deg"] = f"{degrees:.1f}"
+                        data[f"{side}_angle_method"] = "phone" if phone else "inclinometer"
+                        if phone:
+                            data[f"{side}_angle_spread_deg"] = f"{rng.uniform(0.2, 0.9):.1f}"
                 assessment_services.assessment_record(
                     patient=patient,
                     measured_by=therapist,
@@ -243,6 +253,9 @@ class Command(BaseCommand):
                         "measured_at": now - timedelta(days=3),
                         "left_distance": f"{left:.2f}",
                         "right_distance": f"{right:.2f}",
+                        "left_tibia_angle_deg": f"{min(left * 2.54 * 3.6, 65):.1f}",
+                        "left_angle_method": "phone",
+                        "left_angle_spread_deg": "0.6",
                     },
                 )
                 recorded += 1
