@@ -71,16 +71,27 @@ def from_micrometres(micrometres: int | None, unit: str) -> Decimal | None:
     return value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
+# A tape reads inches in eighths: a value that is a whole number of eighths is shown as the tape
+# shows it (2⅛ in), not rounded to 2.13 in; any other value (converted from cm) to 0.01 in.
+UM_PER_EIGHTH_INCH = 3_175
+EIGHTHS = {0: "", 1: "⅛", 2: "¼", 3: "⅜", 4: "½", 5: "⅝", 6: "¾", 7: "⅞"}
+MINUS = "\u2212"  # a minus sign, not a hyphen
+
+
 def display(micrometres: int, unit: str) -> str:
-    """A distance for people: '11.8 cm', '4.75 in'."""
+    """A distance for people: '11.8 cm', '4¾ in', '3.94 in', '−1 in'."""
+    sign = MINUS if micrometres < 0 else ""
+    if unit == "in" and micrometres % UM_PER_EIGHTH_INCH == 0:
+        whole, eighths = divmod(abs(micrometres) // UM_PER_EIGHTH_INCH, 8)
+        number = f"{whole if whole or not eighths else ''}{EIGHTHS[eighths]}"
+        return f"{sign}{number} in"
     places = DISPLAY_DECIMALS[unit]
-    value = (Decimal(micrometres) / UM_PER_UNIT[unit]).quantize(
+    value = (Decimal(abs(micrometres)) / UM_PER_UNIT[unit]).quantize(
         Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP
     )
     if value == 0:
-        value = abs(value)  # no "-0.0"
-    text = f"{value.normalize():f}" if unit == "in" else f"{value:f}"
-    return f"{text} {unit}"
+        sign = ""  # no "−0.0"
+    return f"{sign}{value:f} {unit}"
 
 
 # --- The value of a side ---------------------------------------------------------------------

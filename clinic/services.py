@@ -72,6 +72,21 @@ def phone_normalize(raw: str, *, region: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def phone_for_people(stored: str, *, region: str) -> str:
+    """A stored (E.164) number as the clinic's staff dial it: the national format for a number of
+    the clinic's own country ((312) 555-0100), the international one for any other
+    (+44 20 7946 0958). Whatever cannot be read is shown as stored, never hidden."""
+    if not stored:
+        return ""
+    try:
+        number = phonenumbers.parse(stored, region)
+    except phonenumbers.NumberParseException:
+        return stored
+    if phonenumbers.region_code_for_number(number) == region:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def _therapist_in_clinic(clinic: Clinic, therapist: User | int | None) -> User | None:
     if therapist in (None, ""):
         return None

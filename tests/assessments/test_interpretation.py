@@ -87,11 +87,17 @@ def test_bad_values_are_refused_with_a_reason(value, unit, message):
     [
         (127_000, "in", "5 in", Decimal("5")),
         (127_000, "cm", "12.7 cm", Decimal("12.7")),
-        (120_650, "in", "4.75 in", Decimal("4.75")),
+        (120_650, "in", "4¾ in", Decimal("4.75")),  # eighths as a tape reads them
+        (53_975, "in", "2⅛ in", Decimal("2.125")),  # not rounded to 2.13 in
+        (3_175, "in", "⅛ in", Decimal("0.125")),
+        (106_934, "in", "4.21 in", Decimal("4.21")),  # not an eighth: to 0.01 in
+        (106_680, "in", "4.20 in", Decimal("4.2")),  # the same places as its neighbours
         (254_000, "in", "10 in", Decimal("10")),
         (100_000, "in", "3.94 in", Decimal("3.937")),  # 10 cm in inches: rounded for display
         (0, "cm", "0.0 cm", Decimal("0")),
-        (-25_400, "in", "-1 in", Decimal("-1")),
+        (-25_400, "in", "\u22121 in", Decimal("-1")),  # a minus sign, not a hyphen
+        (-5_000, "cm", "\u22120.5 cm", Decimal("-0.5")),
+        (-40, "cm", "0.0 cm", Decimal("-0.004")),  # rounds to 0: no "−0.0"
     ],
 )
 def test_display_and_exact_values(micrometres, unit, shown, exact):

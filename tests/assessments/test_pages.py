@@ -91,7 +91,7 @@ def test_a_therapist_records_both_sides_and_sees_the_interpretation(client_as, p
     assert not revision.feet_turned_out
     assert revision.hip_notes.startswith("Hip internal rotation")
     page = client.get(response.url).content.decode()
-    assert "3.75 in" in page
+    assert "3¾ in" in page  # as the tape reads it
     assert "below target" in page  # 3.75 in: over 3 in (needs work), under 5 in (target)
     therapist.refresh_from_db()
     assert therapist.length_unit == "in"

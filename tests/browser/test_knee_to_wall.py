@@ -38,7 +38,7 @@ def test_a_therapist_logs_both_sides_in_inches_and_sees_interpretation_and_chart
 
     page.wait_for_url(re.compile(r"/assessments/\d+/$"))
     interpretation = page.locator(".interpretation")
-    assert "4.25 in" in interpretation.inner_text()
+    assert "4¼ in" in interpretation.inner_text()
     # Left: 8.0 cm → 10.795 cm = +2.8 cm, over the same-therapist MDC of 1.9 cm.
     assert "a real improvement" in interpretation.inner_text()
     # Right: 9.0 cm → 8.89 cm: a change smaller than the MDC is never shown as progress.
