@@ -270,6 +270,15 @@ CHANGE_LABELS = {
     ChangeClass.WORSE: "a real decline",
     ChangeClass.NOT_COMPARABLE: "not comparable",
 }
+# The same classes as a therapist would say them face to face: the staff words stay exact, a
+# patient reading their own page alone is not told "a real decline" in bold.
+PATIENT_CHANGE_LABELS = {
+    ChangeClass.IMPROVED: "more movement than before, a real gain",
+    ChangeClass.NO_REAL_CHANGE: "about the same as before",
+    ChangeClass.WORSE: "a little less than before, something your therapist will go through "
+    "with you",
+    ChangeClass.NOT_COMPARABLE: "cannot be compared",
+}
 
 
 @dataclass(frozen=True)
@@ -335,11 +344,13 @@ def change_between(
     return classify_change(before, after, mdc_for(same_therapist=same, thresholds=thresholds))
 
 
-def describe_change(change: Change, unit: str) -> str:
-    """Plain words for patients: 'Left: 9.5 cm → 11.8 cm, a real improvement'."""
+def describe_change(change: Change, unit: str, *, for_patient: bool = False) -> str:
+    """Plain words: '9.5 cm → 11.8 cm, a real improvement'; for the patient themselves, the
+    words a therapist would use face to face (PATIENT_CHANGE_LABELS)."""
     before = describe_distance(change.before, unit)
     after = describe_distance(change.after, unit)
-    text = f"{before} → {after}, {CHANGE_LABELS[change.classification]}"
+    labels = PATIENT_CHANGE_LABELS if for_patient else CHANGE_LABELS
+    text = f"{before} → {after}, {labels[change.classification]}"
     return f"{text}. {change.reason}" if change.reason else text
 
 
@@ -438,8 +449,11 @@ def angle_change_between(
     return AngleChange(before, after, mdc, classification, note)
 
 
-def describe_angle_change(change: AngleChange) -> str:
-    """'38.0° → 44.5°, a real improvement (MDC 4.6°)'."""
+def describe_angle_change(change: AngleChange, *, for_patient: bool = False) -> str:
+    """'38.0° → 44.5°, a real improvement (MDC 4.6°)'; for the patient, their words."""
+    if for_patient:
+        label = PATIENT_CHANGE_LABELS[change.classification]
+        return f"{change.before.degrees}° → {change.after.degrees}°, {label}"
     text = (
         f"{change.before.degrees}° → {change.after.degrees}°, "
         f"{CHANGE_LABELS[change.classification]} (MDC {change.mdc_deg}°)"

@@ -244,12 +244,13 @@ def patient_progress_lines(
         sides = []
         for side in reading.sides:
             if side.since_baseline is not None:
-                text = describe_change(side.since_baseline, unit)
+                text = describe_change(side.since_baseline, unit, for_patient=True)
             else:
                 now = describe_distance(side.value, unit)
                 text = f"{now} ({STANDING_LABELS[side.standing]})"
             if side.angle_since_baseline is not None:
-                text += f"; angle {describe_angle_change(side.angle_since_baseline)}"
+                words = describe_angle_change(side.angle_since_baseline, for_patient=True)
+                text += f"; angle {words}"
             elif side.angle.measured:
                 text += f"; angle {side.angle}"
             sides.append(f"{side.side.capitalize()}: {text}")

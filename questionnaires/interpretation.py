@@ -134,6 +134,14 @@ CHANGE_LABELS = {
     ChangeClass.WORSE: "an important worsening",
     ChangeClass.NOT_COMPARABLE: "not comparable",
 }
+# The same classes as a therapist would say them face to face: the staff words stay exact, a
+# patient reading their own page alone is not told "an important worsening" in bold.
+PATIENT_CHANGE_LABELS = {
+    ChangeClass.IMPROVED: "clearly better than before",
+    ChangeClass.NO_IMPORTANT_CHANGE: "about the same as before",
+    ChangeClass.WORSE: "harder than before, something to talk over with your therapist",
+    ChangeClass.NOT_COMPARABLE: "cannot be compared",
+}
 
 
 @dataclass(frozen=True)
@@ -225,11 +233,15 @@ def classify_change(before: ScoreValue, after: ScoreValue, mcid: Mcid) -> Change
     return Change(before, after, mcid, classification, note=note)
 
 
-def describe_change(change: Change) -> str:
-    """Plain words: '6 → 3, an important improvement (MCID 2 points or 30 %)'."""
+def describe_change(change: Change, *, for_patient: bool = False) -> str:
+    """Plain words: '6 → 3, an important improvement (MCID 2 points or 30 %)'; for the patient
+    themselves: '6 → 3, clearly better than before', without the MCID."""
     before = display_total(change.before.total)
     after = display_total(change.after.total)
-    text = f"{before} → {after}, {CHANGE_LABELS[change.classification]}"
+    labels = PATIENT_CHANGE_LABELS if for_patient else CHANGE_LABELS
+    text = f"{before} → {after}, {labels[change.classification]}"
+    if for_patient:
+        return f"{text}. {change.reason}" if change.reason else text
     if change.classification != ChangeClass.NOT_COMPARABLE:
         text += f" (MCID {change.mcid.describe()})"
     extra = change.reason or change.note

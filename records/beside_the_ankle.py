@@ -28,6 +28,7 @@ class ScorePanel:
 
     history: ScoreHistory
     chart: ScoreChart
+    for_patient: bool = False  # the patient's own page: their words, not the staff's
 
     @property
     def instrument(self):
@@ -52,11 +53,10 @@ class ScorePanel:
     def answers(self) -> int:
         return len(self.history.series)
 
-    @staticmethod
-    def _words(change: Change | None) -> tuple[str, str] | None:
+    def _words(self, change: Change | None) -> tuple[str, str] | None:
         if change is None:
             return None
-        return (change.classification.value, describe_change(change))
+        return (change.classification.value, describe_change(change, for_patient=self.for_patient))
 
     @property
     def since_first(self) -> tuple[str, str] | None:
@@ -102,7 +102,9 @@ class BesideTheAnkle:
     end: object
 
 
-def _ankle_panels(readings: list[Reading], charts: dict, unit: str) -> list[AnklePanel]:
+def _ankle_panels(
+    readings: list[Reading], charts: dict, unit: str, *, for_patient: bool
+) -> list[AnklePanel]:
     clinical = [reading for reading in readings if not reading.is_self_test]
     latest = clinical[-1] if clinical else None
     panels = []
@@ -123,7 +125,10 @@ def _ankle_panels(readings: list[Reading], charts: dict, unit: str) -> list[Ankl
                 ),
                 latest_at=latest.revision.measured_at if latest is not None else None,
                 since_first=(
-                    (change.classification.value, describe_ankle_change(change, unit))
+                    (
+                        change.classification.value,
+                        describe_ankle_change(change, unit, for_patient=for_patient),
+                    )
                     if change is not None
                     else None
                 ),
@@ -133,7 +138,7 @@ def _ankle_panels(readings: list[Reading], charts: dict, unit: str) -> list[Ankl
 
 
 def beside_the_ankle(
-    *, patient: Patient, readings: list[Reading], unit: str
+    *, patient: Patient, readings: list[Reading], unit: str, for_patient: bool = False
 ) -> BesideTheAnkle | None:
     """The charts on one axis, or None when the patient has no test and no answers yet.
     `readings` are the patient's knee-to-wall readings (assessments.selectors); the
@@ -151,9 +156,10 @@ def beside_the_ankle(
         for side in ("left", "right")
     }
     return BesideTheAnkle(
-        ankle_panels=_ankle_panels(readings, charts, unit),
+        ankle_panels=_ankle_panels(readings, charts, unit, for_patient=for_patient),
         panels=[
-            ScorePanel(history, score_chart(history, start=start, end=end)) for history in histories
+            ScorePanel(history, score_chart(history, start=start, end=end), for_patient)
+            for history in histories
         ],
         start=start,
         end=end,

@@ -107,7 +107,7 @@ def patient_home(request: HttpRequest) -> HttpResponse:
     patient = own_patient(actor_for(request), Action.VIEW_CLINICAL)
     unit = patient.clinic.display_unit
     readings = patient_readings(patient=patient)
-    beside = beside_the_ankle(patient=patient, readings=readings, unit=unit)
+    beside = beside_the_ankle(patient=patient, readings=readings, unit=unit, for_patient=True)
     routines = current_versions(patient=patient)
     adherence = patient_adherence(patient=patient)
     sessions_due_today = sum(version.times_per_day for version in routines)

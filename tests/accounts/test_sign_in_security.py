@@ -447,3 +447,14 @@ def test_bad_sign_in_settings_stop_start_up_naming_the_variable(tmp_path, env, m
     result = start(tmp_path, **PRODUCTION, **env)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_a_clinic_admin_is_not_told_to_ask_the_clinic_admin(client, clinic_admin, no_otp_delay):
+    """Issue 17 §9: a lost phone is reset by whoever runs the installation (a superuser, in
+    Admin → TOTP devices), which the page says, to a clinic admin as to anyone."""
+    device = confirmed_device(clinic_admin)
+    sign_in(client, clinic_admin)
+    client.post(VERIFY, {"code": code_for(device), "next": SECURITY})
+    page = client.get(SECURITY).content.decode()
+    assert "Ask your clinic admin" not in page
+    assert "Ask whoever runs Dorsi for your clinic" in page

@@ -179,9 +179,26 @@ def test_the_csv_export_has_every_test(client_as, patient, assessment):
 
 def test_the_patient_reads_their_history_in_plain_words(client_as, assessment):
     html = client_as("patient").get("/me/").content.decode()
-    assert "Left: 9.5 cm → 11.8 cm, a real improvement" in html
-    assert "Right: 10.0 cm → 10.4 cm, no real change" in html
+    assert "Left: 9.5 cm → 11.8 cm, more movement than before, a real gain" in html
+    assert "Right: 10.0 cm → 10.4 cm, about the same as before" in html
     assert "Bianca" not in html
+
+
+def test_the_patient_is_told_a_decline_as_a_therapist_would_and_staff_read_it_exactly(
+    client_as, patient, therapist
+):
+    """Issue 17 §9: staff wording stays exact; the patient alone with their page gets the words
+    a therapist would use face to face, not "a real decline" in bold."""
+    record_knee_to_wall(patient, therapist, left="12", right="12", days_ago=21)
+    latest = record_knee_to_wall(patient, therapist, left="9.5", right="12").assessment
+    html = client_as("patient").get("/me/").content.decode()
+    assert "a real decline" not in html
+    assert (
+        "Left: 12.0 cm → 9.5 cm, a little less than before, something your therapist will go "
+        "through with you"
+    ) in html
+    staff = client_as("therapist").get(f"/assessments/{latest.pk}/").content.decode()
+    assert "a real decline" in staff
 
 
 @pytest.fixture
@@ -197,12 +214,13 @@ def test_the_patient_reads_not_comparable_not_a_decline(client_as, gap_not_measu
     html = client_as("patient").get("/me/").content.decode()
     assert (
         "Left: could not reach the wall (gap not measured) → could not reach the wall "
-        "(2.5 cm short), not comparable. The gap was not measured at the earlier test, so "
+        "(2.5 cm short), cannot be compared. The gap was not measured at the earlier test, so "
         "there is no number to compare."
     ) in html
-    assert "Right: 12.0 cm → 12.4 cm, no real change" in html
+    assert "Right: 12.0 cm → 12.4 cm, about the same as before" in html
     assert "a real decline" not in html
-    assert "It is not a decline." in html  # the footnote says what "not comparable" means
+    # The footnote says what "cannot be compared" means.
+    assert "It does not mean you got worse." in html
 
 
 def test_staff_pages_say_not_comparable_with_the_reason(client_as, patient, gap_not_measured):

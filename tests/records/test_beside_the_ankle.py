@@ -71,10 +71,11 @@ def test_the_patient_sees_their_own_scores_and_no_one_elses(
     answer_on_paper(other_patient, therapist, "nprs-leg", 9, days_ago=3)
     html = client_as("patient").get("/me/").content.decode()
     assert "Your ankle, back and leg over time" in html
-    assert IMPROVED_BACK in html
+    assert "6 → 3, clearly better than before" in html  # a patient's words, not the MCID's
+    assert IMPROVED_BACK not in html
     assert "Numeric Pain Rating Scale — leg pain" not in html
     other = client_as("other_patient").get("/me/").content.decode()
-    assert IMPROVED_BACK not in other
+    assert "6 → 3" not in other
     assert "Numeric Pain Rating Scale — leg pain" in other
 
 
