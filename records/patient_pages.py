@@ -121,6 +121,7 @@ def patient_home(request: HttpRequest) -> HttpResponse:
             "beside": beside,
             "routines": routines,
             "done_today": done_today,
+            "sessions_due_today": sessions_due_today,
             "appointments": scheduling_selectors.patient_upcoming_appointments(patient=patient)[:5],
             "adherence": adherence,
             "questionnaires_open": questionnaire_selectors.requests_open(patient),

@@ -79,6 +79,25 @@
     return item.cues && item.cues.length ? item.cues[0] : "Keep going";
   }
 
+  // Seconds left in the current in-and-out phase, cut short where the bout ends first; null
+  // for a static hold, whose only clock is the big one.
+  function phaseLeft(step, into) {
+    var item = items[step.item];
+    if (item.style !== "in_and_out") return null;
+    var cycle = item.into + item.ease;
+    var at = into % cycle;
+    var left = at < item.into ? item.into - at : cycle - at;
+    return Math.min(left, step.seconds - into);
+  }
+
+  // The phase's own countdown beside the cue. Kept out of the cue's live region: a screen
+  // reader announces each phase once, not every second.
+  var phaseClock = document.createElement("span");
+  phaseClock.className = "timer-phase-clock";
+  phaseClock.setAttribute("aria-hidden", "true");
+  phaseClock.dataset.phaseClock = "";
+  el.cue.insertAdjacentElement("afterend", phaseClock);
+
   function render() {
     if (current < 0) return;
     if (current >= steps.length) {
@@ -86,6 +105,7 @@
       el.where.textContent = "Routine complete";
       el.clock.textContent = "0:00";
       el.cue.textContent = "Log your session below";
+      phaseClock.textContent = "";
       el.progress.style.width = "100%";
       return;
     }
@@ -104,6 +124,8 @@
       el.cue.dataset.phase = cue === "Into tension" ? "into" : cue === "Ease off" ? "ease" : "";
       lastCue = cue;
     }
+    var left = running ? phaseLeft(step, elapsed) : null;
+    phaseClock.textContent = left === null ? "" : Math.max(1, Math.ceil(left)) + " s";
     el.progress.style.width = Math.min(100, (elapsed / step.seconds) * 100) + "%";
   }
 

@@ -56,6 +56,12 @@ def test_a_patient_runs_the_timer_logs_a_session_and_the_therapist_sees_it(
     # The runner's stretch is in and out of tension: the cue alternates.
     page.get_by_text("Exercise 2 of 3 · Left side").wait_for(timeout=15_000)
     page.locator("[data-cue]").filter(has_text=re.compile("Into tension|Ease off")).wait_for()
+    # The phase has its own countdown (issue 17 §8), outside the cue's live region so that a
+    # screen reader hears each phase once, not each second.
+    phase_clock = page.locator("[data-phase-clock]")
+    assert re.fullmatch(r"\d+ s", phase_clock.inner_text())
+    assert phase_clock.get_attribute("aria-hidden") == "true"
+    assert re.fullmatch("Into tension|Ease off", page.locator("[data-cue]").inner_text())
     page.screenshot(path=artifacts_dir / "routine-timer-phone.png")
     page.get_by_text("Exercise 2 of 3 · Right side").wait_for(timeout=15_000)
     page.get_by_role("button", name="Next exercise").click()  # cut the right side short
@@ -70,6 +76,7 @@ def test_a_patient_runs_the_timer_logs_a_session_and_the_therapist_sees_it(
     page.screenshot(path=artifacts_dir / "routine-log-phone.png", full_page=True)
     page.get_by_role("button", name="Save my session").click()
     page.get_by_text("Well done: your session is logged.").wait_for()
+    page.get_by_text("Today's routine is done").wait_for()  # not "Start today's routine"
     page.screenshot(path=artifacts_dir / "patient-home-after-log-phone.png", full_page=True)
     phone.close()
 
