@@ -27,4 +27,28 @@
     var message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) event.preventDefault();
   });
+
+  // A table wider than its card scrolls inside it: such a box becomes a tab stop, so the
+  // keyboard can scroll it too (WCAG 2.1.1); one that fits is left out of the tab order.
+  function reachableScrollers() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        if (wrap.getAttribute("tabindex") === null) {
+          wrap.setAttribute("tabindex", "0");
+          wrap.dataset.scrollStop = "";
+        }
+        if (!wrap.getAttribute("aria-labelledby") && !wrap.getAttribute("aria-label")) {
+          var heading = wrap.querySelector("caption, h2, h3");
+          wrap.setAttribute("role", "region");
+          wrap.setAttribute("aria-label", heading ? heading.textContent.trim() : "Table");
+        }
+      } else if (wrap.dataset.scrollStop !== undefined) {
+        wrap.removeAttribute("tabindex");
+        delete wrap.dataset.scrollStop;
+      }
+    });
+  }
+  reachableScrollers();
+  window.addEventListener("resize", reachableScrollers);
+  document.addEventListener("htmx:afterSettle", reachableScrollers);
 })();
