@@ -7,6 +7,7 @@ from datetime import date, time, timedelta
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from assessments import services as assessment_services
@@ -28,6 +29,7 @@ from exercises import services as exercise_services
 from exercises.models import Prescription, RoutineTemplate
 from questionnaires import services as questionnaire_services
 from questionnaires.models import Instrument, QuestionnaireRequest, QuestionnaireResponse
+from reminders.planning import reminders_plan
 from scheduling import services as scheduling_services
 from scheduling.models import Appointment, AppointmentKind, AppointmentStatus, WorkingHours
 
@@ -118,7 +120,14 @@ class Command(BaseCommand):
     def handle(self, *args, patients: int, **options):
         clinic, _ = Clinic.objects.get_or_create(
             name=DEMO_CLINIC,
-            defaults={"time_zone": "America/Chicago", "display_unit": LengthUnit.IN},
+            defaults={
+                "time_zone": "America/Chicago",
+                "display_unit": LengthUnit.IN,
+                # No quiet hours in the demo, so that whoever tries it sees a reminder arrive
+                # within minutes at any hour (a real clinic keeps the default 21:00-08:00).
+                "quiet_hours_start": time(0),
+                "quiet_hours_end": time(0),
+            },
         )
         staff = {}
         for username, first, last, role in STAFF:
@@ -154,8 +163,12 @@ class Command(BaseCommand):
                 date_of_birth=date(rng.randint(1945, 2004), rng.randint(1, 12), rng.randint(1, 28)),
                 email=email,
                 phone=f"+1 312 555 01{index:02d}",
-                reminder_channel=rng.choice([ReminderChannel.EMAIL, ReminderChannel.SMS]),
-                reminder_consent=rng.random() < 0.8,
+                # The patient of the printed link gets email reminders: the one a new user
+                # watches arrive in var/mail/.
+                reminder_channel=ReminderChannel.EMAIL
+                if index == 0
+                else rng.choice([ReminderChannel.EMAIL, ReminderChannel.SMS]),
+                reminder_consent=index == 0 or rng.random() < 0.8,
                 primary_therapist=therapists[index % len(therapists)],
                 symptomatic_side=rng.choice([Side.LEFT, Side.RIGHT, Side.BOTH, Side.NONE]),
             )
@@ -165,6 +178,8 @@ class Command(BaseCommand):
         sessions = self._seed_routines(clinic, rng)
         booked = self._seed_schedule(clinic, therapists, staff["frontdesk"], rng)
         answered = self._seed_questionnaires(clinic, therapists)
+        self._registration_dates(clinic, rng)
+        first_reminder = self._reminder_within_minutes(clinic)
 
         patient_summaries_refresh(
             patient_ids=list(Patient.objects.filter(clinic=clinic).values_list("pk", flat=True))
@@ -188,9 +203,19 @@ class Command(BaseCommand):
         self.stdout.write(f"  Staff logins (password for all: {DEMO_PASSWORD}):")
         for username, first, last, role in STAFF:
             self.stdout.write(f"    {username:<12} {first} {last}, {role.label}")
+        self.stdout.write(
+            "  clinicadmin signs in with a one-time code too: have an authenticator app ready "
+            "(any TOTP app); the first sign-in shows the QR code to scan."
+        )
         if link is not None:
             self.stdout.write(f"  Patient page of {first_patient.full_name} (no password):")
             self.stdout.write(f"    {services.patient_link_url(link)}")
+        if first_reminder is not None:
+            at = timezone.localtime(first_reminder, clinic.zone).strftime("%H:%M")
+            self.stdout.write(
+                f"  {first_patient.full_name}'s home-exercise reminder is due at {at} "
+                f"({clinic.time_zone}): with the worker running it lands in var/mail/."
+            )
 
     def _seed_assessments(self, clinic: Clinic, therapists: list[User], rng: random.Random) -> int:
         """Two to four knee-to-wall tests three weeks apart for patients who have none."""
@@ -204,8 +229,12 @@ class Command(BaseCommand):
             visits = rng.randint(2, 4)
             left = rng.uniform(2.0, 4.8)  # inches, the clinic's unit
             right = left + rng.uniform(-0.9, 0.9)
+            # The last test 3 to 30 days ago: re-tests fall due over the next weeks, some
+            # already overdue, not all on one day.
+            last_test_days_ago = rng.randint(3, 30)
             for visit in range(visits):
-                when = now - timedelta(days=21 * (visits - visit) - rng.randint(0, 3), hours=2)
+                days_ago = last_test_days_ago + 21 * (visits - 1 - visit) + rng.randint(0, 2)
+                when = now - timedelta(days=days_ago, hours=rng.randint(1, 7))
                 reached_left = left > 0.3
                 data = {
                     "measured_at": when,
@@ -261,6 +290,35 @@ class Command(BaseCommand):
                 recorded += 1
         return recorded
 
+    def _registration_dates(self, clinic: Clinic, rng: random.Random) -> None:
+        """Each patient registered a few days before their first visit, not all "today"."""
+        now = timezone.now()
+        firsts = dict(
+            Assessment.objects.filter(clinic=clinic, kind=AssessmentKind.CLINIC)
+            .values("patient_id")
+            .annotate(first=Min("revisions__measured_at"))
+            .values_list("patient_id", "first")
+        )
+        recent = now - timedelta(hours=1)
+        for patient in Patient.objects.filter(clinic=clinic, created_at__gte=recent):
+            first = firsts.get(patient.pk) or now - timedelta(days=rng.randint(1, 20))
+            registered = first - timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 8))
+            Patient.objects.filter(pk=patient.pk).update(created_at=registered)
+
+    def _reminder_within_minutes(self, clinic: Clinic):
+        """The demo patient's home-exercise reminder, a few minutes from now whatever the hour,
+        planned at once rather than at the planner's next run; None if they have no routine."""
+        patient = Patient.objects.filter(clinic=clinic).order_by("id").first()
+        if patient is None or not Prescription.objects.filter(patient=patient).exists():
+            return None
+        local = timezone.localtime(timezone.now() + timedelta(minutes=3), clinic.zone)
+        due = local.replace(second=0, microsecond=0) + timedelta(minutes=5 - local.minute % 5)
+        if due.date() != local.date():
+            due = local.replace(hour=23, minute=59, second=0, microsecond=0)
+        Patient.objects.filter(pk=patient.pk).update(exercise_reminder_time=due.time())
+        reminders_plan()
+        return due
+
     def _seed_routines(self, clinic: Clinic, rng: random.Random) -> int:
         """The starter calf routine, five weeks ago, for patients who have none; some logs."""
 
@@ -315,7 +373,8 @@ class Command(BaseCommand):
         today = clinic.local_today()
         booked = 0
         patients = list(Patient.objects.filter(clinic=clinic).order_by("id"))
-        for index, patient in enumerate(patients[::3]):
+        # Every other patient: their primary therapists are all three, not one.
+        for index, patient in enumerate(patients[::2]):
             therapist = patient.primary_therapist
             day = today + timedelta(days=1 + index % 6)
             while day.weekday() >= 5:
