@@ -116,6 +116,29 @@ export function steadiness(samples, { windowMs = STEADY_WINDOW_MS, maxSpread = S
   return { steady: covered >= windowMs && spread <= maxSpread, spread, mean, covered };
 }
 
+/**
+ * How long (ms) the latest samples have stayed within maxSpread of each other, counted back
+ * from the newest: the steadiness indicator fills up to windowMs with it. 0 when the newest
+ * sample has no value.
+ */
+export function steadyFor(samples, { maxSpread = STEADY_SPREAD_DEG } = {}) {
+  if (!Array.isArray(samples) || samples.length === 0) return 0;
+  const last = samples[samples.length - 1];
+  if (!finite(last.value)) return 0;
+  let low = last.value;
+  let high = last.value;
+  let since = last.t;
+  for (let i = samples.length - 2; i >= 0; i--) {
+    const { t, value } = samples[i];
+    if (!finite(value)) break;
+    low = Math.min(low, value);
+    high = Math.max(high, value);
+    if (high - low > maxSpread) break;
+    since = t;
+  }
+  return last.t - since;
+}
+
 /** What a steady window captures: the mean and the spread, each to one decimal. */
 export function captureValue(state) {
   if (!state || !state.steady) return null;

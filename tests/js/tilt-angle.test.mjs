@@ -13,6 +13,7 @@ import {
   round1,
   slrAngle,
   steadiness,
+  steadyFor,
   upVector,
   wrap180,
   zeroFromSamples,
@@ -251,6 +252,15 @@ test("too short: under 2 s of readings is not yet steady", () => {
   assert.equal(state.covered, 1400);
   assert.equal(steadiness([]).steady, false);
   assert.equal(steadiness(undefined).steady, false);
+});
+
+test("the indicator fills with the time the latest readings have stayed within 1°", () => {
+  assert.equal(steadyFor(series([30, 45, 38, 38.4, 38.9, 38.2])), 300);
+  assert.equal(steadyFor(series(Array(31).fill(38))), 3000);
+  assert.equal(steadyFor(series([38, 38, 39.5])), 0);
+  assert.equal(steadyFor(series([38, null, 38, 38])), 100);
+  assert.equal(steadyFor(series([38, null])), 0);
+  assert.equal(steadyFor([]), 0);
 });
 
 test("a missing reading inside the window is not steady", () => {
