@@ -66,10 +66,11 @@ const els = panel && {
   title: panel.querySelector("[data-tilt-title]"),
   close: panel.querySelector("[data-tilt-close]"),
   live: panel.querySelector("[data-tilt-live]"),
-  liveBlock: panel.querySelector("[data-tilt-live-block]"),
   steady: panel.querySelector("[data-tilt-steady]"),
   status: panel.querySelector("[data-tilt-status]"),
   result: panel.querySelector("[data-tilt-result]"),
+  liveOnly: panel.querySelectorAll("[data-tilt-live-only]"),
+  resultOnly: panel.querySelectorAll("[data-tilt-result-only]"),
   captured: panel.querySelector("[data-tilt-captured]"),
   capturedNote: panel.querySelector("[data-tilt-captured-note]"),
   use: panel.querySelector("[data-tilt-use]"),
@@ -100,6 +101,15 @@ function showPlacement() {
   });
   const guide = panel.querySelector(`[data-tilt-guide="${current}"]`);
   if (guide) panel.setAttribute("aria-describedby", guide.id);
+}
+
+function showResult(shown) {
+  els.liveOnly.forEach((element) => {
+    element.hidden = shown;
+  });
+  els.resultOnly.forEach((element) => {
+    element.hidden = !shown;
+  });
 }
 
 function say(text) {
@@ -191,8 +201,7 @@ function capture(state) {
   session.value = value;
   els.captured.textContent = deg(value.angle);
   els.capturedNote.textContent = format(STRINGS.capturedNote, { spread: deg(value.spread) });
-  els.liveBlock.hidden = true;
-  els.result.hidden = false;
+  showResult(true);
   say(format(STRINGS.captured, { angle: deg(value.angle) }));
   beep();
   els.use.focus();
@@ -202,8 +211,7 @@ function retake() {
   session.phase = "measure";
   session.samples = [];
   session.value = null;
-  els.result.hidden = true;
-  els.liveBlock.hidden = false;
+  showResult(false);
   els.steady.value = 0;
   panel.classList.remove("is-steady");
   say(STRINGS.place);
@@ -275,8 +283,7 @@ async function open(input, button) {
   showPlacement();
   showZero();
   els.live.textContent = "–";
-  els.result.hidden = true;
-  els.liveBlock.hidden = false;
+  showResult(false);
   els.steady.value = 0;
   panel.classList.remove("is-steady");
   say(STRINGS.waiting);
@@ -371,8 +378,7 @@ if (panel) {
     if (!session) return;
     session.phase = "zero";
     session.samples = [];
-    els.result.hidden = true;
-    els.liveBlock.hidden = false;
+    showResult(false);
     showZero(STRINGS.zeroPlace);
     say(STRINGS.zeroPlace);
   });
