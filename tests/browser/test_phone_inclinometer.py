@@ -89,7 +89,8 @@ def test_a_therapist_measures_both_sides_with_the_phone(
     assert page.locator("#id_left_angle_method").input_value() == "phone"
     assert page.locator("#id_left_angle_spread_deg").input_value() == "0.0"
     assert page.evaluate("document.activeElement.id") == "id_left_tibia_angle_deg"
-    assert "Measured with the phone: 38.0°" in page.locator("#id_left_tibia_angle_deg_tilt_note").inner_text()
+    note = page.locator("#id_left_tibia_angle_deg_tilt_note").inner_text()
+    assert "Measured with the phone: 38.0°" in note
 
     # Retake: the first capture can be thrown away.
     page.get_by_role("button", name="Measure with this phone (right)").click()

@@ -7,19 +7,21 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import services_required
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 
 
 def node_path() -> str | None:
-    return shutil.which("node") or (
-        "/usr/bin/node" if Path("/usr/bin/node").exists() else None
-    )
+    return shutil.which("node") or ("/usr/bin/node" if Path("/usr/bin/node").exists() else None)
 
 
 def test_the_javascript_unit_tests_pass_under_node():
     node = node_path()
     if node is None:
+        if services_required():
+            pytest.fail("CI runs the JavaScript unit tests, and node is missing (nodejs)")
         pytest.skip("node is not installed: the JavaScript unit tests were not run")
     result = subprocess.run(
         [node, "--test", "tests/js/"],
