@@ -170,6 +170,7 @@ function sample() {
   if (session.phase === "zero") {
     session.samples.push({ t: now, beta, gamma, value: beta });
     trim(now);
+    els.steady.value = Math.min(tilt.steadyFor(session.samples), tilt.STEADY_WINDOW_MS);
     return takeZero();
   }
   const value = tilt.measureAngle(session.mode, session.latest, { placement: placement(), zero });
@@ -379,6 +380,8 @@ if (panel) {
     session.phase = "zero";
     session.samples = [];
     showResult(false);
+    els.live.textContent = "–";
+    els.steady.value = 0;
     showZero(STRINGS.zeroPlace);
     say(STRINGS.zeroPlace);
   });

@@ -268,3 +268,18 @@ def test_a_browser_without_the_sensor_api_falls_back_to_typing(
     assert revision.right_angle_method == AngleMethod.PHONE  # the self-test's only method
     assert revision.right_angle_spread_deg is None
     context.close()
+
+
+def test_a_page_without_a_secure_connection_says_why_it_cannot_measure(
+    browser, live_server, therapist, patient
+):
+    context, page = phone_page(browser)
+    # http:// on another host than localhost: the browser withholds the sensor.
+    context.add_init_script("Object.defineProperty(window, 'isSecureContext', {get: () => false});")
+    sign_in(page, live_server.url, "maya")
+    page.goto(f"{live_server.url}/patients/{patient.pk}/knee-to-wall/new/")
+    page.get_by_role("button", name="Measure with this phone (left)").click()
+    page.get_by_text("This page is not on a secure connection (https)").wait_for()
+    assert not page.get_by_role("dialog").is_visible()
+    assert page.evaluate("document.activeElement.id") == "id_left_tibia_angle_deg"
+    context.close()
