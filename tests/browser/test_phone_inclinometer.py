@@ -283,3 +283,39 @@ def test_a_page_without_a_secure_connection_says_why_it_cannot_measure(
     assert not page.get_by_role("dialog").is_visible()
     assert page.evaluate("document.activeElement.id") == "id_left_tibia_angle_deg"
     context.close()
+
+
+def test_an_slr_input_gets_the_straight_leg_raise_panel(
+    browser, live_server, therapist, patient, artifacts_dir
+):
+    """The neural tests' pages mark their inputs data-tilt-measure="slr": here the entry page's
+    left input is turned into one on its way to the browser, as those pages will render it."""
+    context, page = phone_page(browser)
+    sign_in(page, live_server.url, "maya")
+    entry = f"{live_server.url}/patients/{patient.pk}/knee-to-wall/new/"
+
+    def as_slr(route):
+        response = route.fetch()
+        body = response.text().replace(
+            'data-tilt-measure="lunge" data-tilt-side="left"',
+            'data-tilt-measure="slr" data-tilt-side="left"',
+        )
+        assert 'data-tilt-measure="slr"' in body
+        route.fulfill(response=response, body=body)
+
+    page.route(entry, as_slr)
+    page.goto(entry)
+    cdp = context.new_cdp_session(page)
+    page.get_by_role("button", name="Measure with this phone (left)").click()
+    dialog = page.get_by_role("dialog", name="Leg raise, left")
+    dialog.wait_for()
+    assert dialog.get_by_text("Lie on your back.").is_visible()
+    assert not dialog.get_by_text("Where the phone sits").is_visible()
+    # Supine, top toward the foot, screen up, the leg raised 45°: beta 45°.
+    cdp.send("DeviceOrientation.setDeviceOrientationOverride", {"alpha": 0, "beta": 45, "gamma": 0})
+    assert wait_captured(page) == "45.0"
+    page.screenshot(path=artifacts_dir / "tilt-slr-captured.png")
+    page.get_by_role("button", name="Use this angle").click()
+    assert page.locator("#id_left_tibia_angle_deg").input_value() == "45.0"
+    assert page.locator("#id_left_angle_method").input_value() == "phone"
+    context.close()
