@@ -404,11 +404,13 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # Browser features no Dorsi page uses are switched off; the routine timer keeps the screen on.
+# The phone inclinometer reads deviceorientation, which Chromium gates on the accelerometer and
+# the gyroscope (the magnetometer only serves the compass heading, which it does not use).
 PERMISSIONS_POLICY = {
-    "accelerometer": "()",
+    "accelerometer": "(self)",
     "camera": "()",
     "geolocation": "()",
-    "gyroscope": "()",
+    "gyroscope": "(self)",
     "magnetometer": "()",
     "microphone": "()",
     "payment": "()",
