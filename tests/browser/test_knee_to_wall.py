@@ -68,7 +68,7 @@ def test_a_patient_does_the_self_test_on_a_phone(
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.goto(services.patient_link_url(link))
-    page.get_by_text("Left: 9.5 cm → 11.8 cm, a real improvement").wait_for()
+    page.get_by_text("Left: 9.5 cm → 11.8 cm, more movement than before, a real gain").wait_for()
     page.screenshot(path=artifacts_dir / "patient-progress-phone.png", full_page=True)
     page.get_by_role("link", name="Do the self-test").click()
     page.get_by_label("Left toe-to-wall distance").fill("12")

@@ -116,8 +116,10 @@ def test_a_therapist_measures_both_sides_with_the_phone(
     page.screenshot(path=artifacts_dir / "tilt-therapist-angles.png")
     page.get_by_role("button", name="Save test").click()
     page.wait_for_url(re.compile(r"/assessments/\d+/$"))
-    assert "38.0°" in page.content()
-    assert "33.0°" in page.content()
+    # Interpreted beside the distance, with how it was measured.
+    page.get_by_text("38.0° (phone tilt sensor)").wait_for()
+    assert "33.0° (phone tilt sensor)" in page.content()
+    page.screenshot(path=artifacts_dir / "tilt-therapist-detail.png", full_page=True)
 
     revision = Assessment.objects.get(patient=patient).revisions.get()
     assert str(revision.left_tibia_angle_deg) == "38.0"
