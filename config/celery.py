@@ -69,3 +69,14 @@ def _record_completion(sender=None, **kwargs) -> None:
     from clinic.tasks import task_completed_record
 
     task_completed_record(name=sender.name)
+
+
+# --- A heartbeat as soon as a worker is up ------------------------------------------------------
+
+
+@signals.worker_ready.connect
+def _heartbeat_at_start(sender=None, **kwargs) -> None:
+    # /healthz reads the last heartbeat: without this it answered 503 until beat's first one
+    # (HEARTBEAT_INTERVAL_SECONDS, 30 s). Sent through the broker, so it still proves the whole
+    # path: a worker that consumes from it.
+    app.send_task("clinic.tasks.heartbeat")

@@ -37,6 +37,20 @@ def test_a_real_worker_runs_the_heartbeat_that_beat_schedules(celery_worker_proc
     )
 
 
+def test_a_worker_beats_once_as_soon_as_it_is_up_without_waiting_for_beat(
+    celery_worker_process, client
+):
+    """Issue 17 §12: /healthz answered 503 for the first 30 s of a fresh start."""
+    assert client.get("/healthz").status_code == 503
+    worker = celery_worker_process()  # no beat at all
+    wait_for(
+        lambda: Heartbeat.objects.filter(name="celery").exists(),
+        timeout=60,
+        what=f"the first heartbeat (worker log: {worker.log_path})",
+    )
+    assert client.get("/healthz").status_code == 200
+
+
 def test_a_task_enqueued_on_commit_reaches_a_real_worker(
     celery_worker_process, patient, front_desk, tmp_path
 ):
@@ -63,6 +77,10 @@ def _children(pid: int) -> list[int]:
         if int(fields[1]) == pid:
             found.append(int(stat.parent.name))
     return found
+
+
+def _cmdline(pid: int) -> str:
+    return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
 
 
 def _procfile_line(name: str) -> str:
@@ -95,9 +113,11 @@ def test_the_demo_process_manager_starts_a_worker_that_exited_again(process_env,
             return output.read_text(errors="replace").count(" ready.") >= times
 
         wait_for(lambda: ready(1), timeout=60, what=f"the worker (log: {output})")
+        # honcho -> its runner -> keep_running.sh (the shell exec'd it) -> celery worker.
         shells = [pid for child in _children(honcho.pid) for pid in _children(child)]
         workers = [pid for shell in shells for pid in _children(shell)]
         assert len(workers) == 1, (shells, workers)
+        assert "celery" in _cmdline(workers[0])
         os.kill(workers[0], signal.SIGTERM)  # the worker exits, as after a fatal error
         wait_for(lambda: ready(2), timeout=60, what=f"the worker back (log: {output})")
         assert honcho.poll() is None  # and the rest of the demo never stopped
@@ -111,3 +131,39 @@ def test_the_demo_process_manager_starts_a_worker_that_exited_again(process_env,
         for shell in shells:  # each in its own process group, honcho's safety net as well
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(shell, signal.SIGKILL)
+
+
+@pytest.mark.skipif(not (ROOT / ".venv" / "bin" / "celery").exists(), reason="needs ./.venv")
+def test_ctrl_c_stops_the_demos_worker_without_waiting_to_kill_it(process_env, tmp_path):
+    """Issue 17 §12: on Ctrl-C the restart loop's shell died in its wait (or slept through
+    honcho's grace period and was killed), leaving the worker to finish on its own.
+    keep_running.sh passes the stop on, waits for the worker's shutdown and exits with it."""
+    procfile = tmp_path / "Procfile"
+    procfile.write_text(_procfile_line("worker") + "\n")
+    output = tmp_path / "honcho.log"
+    with output.open("wb") as log:
+        honcho = subprocess.Popen(
+            [sys.executable, "-m", "honcho", "start", "-f", str(procfile), "-d", str(ROOT)],
+            cwd=ROOT,
+            env=process_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_for(
+            lambda: " ready." in output.read_text(errors="replace"),
+            timeout=60,
+            what=f"the worker (log: {output})",
+        )
+        # Ctrl-C: honcho stops its processes with SIGTERM (they run in groups of their own).
+        honcho.send_signal(signal.SIGINT)
+        honcho.wait(timeout=30)
+    finally:
+        if honcho.poll() is None:
+            os.killpg(honcho.pid, signal.SIGKILL)
+    text = output.read_text(errors="replace")
+    # The keeper waited for the worker's own shutdown and exited cleanly: not a shell killed in
+    # its wait (rc=-15) that leaves the worker orphaned, nor killed at the grace period (-9).
+    assert "worker.1 stopped (rc=0)" in text, text
+    assert "starting it again" not in text, text  # a stop is not a crash to recover from
