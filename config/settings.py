@@ -217,6 +217,7 @@ INSTALLED_APPS = [
     "scheduling",
     "assessments",
     "questionnaires",
+    "neural",
     "exercises",
     "records",
     "dashboard",
