@@ -59,6 +59,8 @@ class NeuralTestsForm(forms.Form):
         initial = kwargs.setdefault("initial", {})
         initial.setdefault("measured_at", timezone.localtime().replace(second=0, microsecond=0))
         super().__init__(*args, **kwargs)
+        # The knee-to-wall visit the page was opened from (its detail page's link), if any.
+        self.fields["assessment"] = forms.CharField(required=False, widget=forms.HiddenInput)
         self.fields["measured_by"] = TherapistChoiceField(
             queryset=User.objects.filter(pk__in=[t.pk for t in therapists]),
             label="Measured by",
@@ -205,6 +207,7 @@ class NeuralTestsForm(forms.Form):
                     }
                 )
         return {
+            "assessment": data.get("assessment") or None,
             "measured_at": data.get("measured_at"),
             "measured_by": data.get("measured_by"),
             "notes": data.get("notes", ""),

@@ -63,7 +63,7 @@ def record(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_for(actor, patient_id, Action.CHANGE_CLINICAL)
     visit_id = request.POST.get("assessment") or request.GET.get("assessment")
     visit = _visit_for(patient, visit_id)
-    initial: dict = {}
+    initial: dict = {"assessment": visit_id or ""}
     if actor.user.is_clinician:
         initial["measured_by"] = actor.user.pk
     if visit is not None:
@@ -79,9 +79,8 @@ def record(request: HttpRequest, patient_id: int) -> HttpResponse:
         initial=initial,
     )
     if request.method == "POST" and form.is_valid():
-        data = form.service_data()
         # The visit as posted: the service refuses another patient's, or a self-test, by name.
-        data["assessment"] = visit_id or None
+        data = form.service_data()
         try:
             exam = services.neural_exam_record(
                 patient=patient,
@@ -97,7 +96,7 @@ def record(request: HttpRequest, patient_id: int) -> HttpResponse:
     return render(
         request,
         "neural/entry.html",
-        {"form": form, "patient": patient, "visit": visit, "visit_id": visit_id or ""},
+        {"form": form, "patient": patient, "visit": visit},
     )
 
 
