@@ -70,7 +70,9 @@ def slr_chart(
     """`points`: (when, reading) of one side's SLRs, oldest first (selectors.slr_points)."""
     if not points:
         return None
-    chart = SlrChart(side=side, title=f"{side.capitalize()} SLR onset angle over time", description="")
+    chart = SlrChart(
+        side=side, title=f"{side.capitalize()} SLR onset angle over time", description=""
+    )
     times = [when for when, _ in points]
     axis = TimeAxis(*(time_range or (min(times), max(times))))
     chart.x_ticks = axis.ticks()
@@ -95,7 +97,9 @@ def slr_chart(
             chart.has_no_symptoms = True
             point = AnglePoint(
                 x=axis.x(when),
-                y=_y(chart, result.max_angle_deg if result.max_angle_deg is not None else MAX_ANGLE),
+                y=_y(
+                    chart, result.max_angle_deg if result.max_angle_deg is not None else MAX_ANGLE
+                ),
                 label=f"{day}: {reading.angle_text}",
                 onset=False,
                 approximate=approximate,

@@ -123,8 +123,7 @@ INTERPRETATION_DEFINITIONS: dict[str, str] = {
     "differentiation was tested: neural cannot be told from hamstring.",
     SlrFinding.NEGATIVE: "SLR: no symptoms came on up to the end of range. Slump: the "
     "symptoms were not reproduced.",
-    SlumpFinding.NOT_EASED: "Slump: the symptoms were reproduced but not eased by neck "
-    "extension.",
+    SlumpFinding.NOT_EASED: "Slump: the symptoms were reproduced but not eased by neck extension.",
 }
 HL7_FINDING = {
     "positive": ("POS", "Positive"),

@@ -213,10 +213,7 @@ def describe_angle_change(
     if before is None or after is None:
         return "not comparable: no symptoms came on at one of the two tests"
     delta = (after - before).quantize(Decimal("0.1"))
-    if delta == 0:
-        words = "no change in degrees"
-    else:
-        words = f"{'+' if delta > 0 else '−'}{abs(delta)}°"
+    words = "no change in degrees" if delta == 0 else f"{'+' if delta > 0 else '−'}{abs(delta)}°"
     prefix = "≈" if approximate and delta != 0 else ""
     return (
         f"{prefix}{words} ({before.quantize(Decimal('0.1'))}° → "

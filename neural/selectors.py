@@ -34,9 +34,7 @@ def interpret(result: NeuralTestResult) -> Interpretation:
                 crossed=result.crossed,
             )
         )
-    return interpret_slump(
-        reproduced=result.symptoms, neck_extension=result.neck_extension_eased
-    )
+    return interpret_slump(reproduced=result.symptoms, neck_extension=result.neck_extension_eased)
 
 
 @dataclass
@@ -94,9 +92,7 @@ class ExamReading:
 
 def _exams(queryset) -> list[NeuralExam]:
     return list(
-        queryset.select_related(
-            "measured_by", "recorded_by", "entered_in_error_by", "assessment"
-        )
+        queryset.select_related("measured_by", "recorded_by", "entered_in_error_by", "assessment")
         .prefetch_related(Prefetch("results", queryset=NeuralTestResult.objects.order_by("test")))
         .order_by("measured_at", "id")
     )
@@ -153,9 +149,7 @@ def readings_for_exams(*, exam_ids: list[int]) -> dict[int, ExamReading]:
     """Exams by id (for the API), each interpreted in its own patient's history, so one
     patient's first SLR is never compared with another's. Two queries."""
     wanted = set(exam_ids)
-    patient_ids = set(
-        NeuralExam.objects.filter(pk__in=wanted).values_list("patient_id", flat=True)
-    )
+    patient_ids = set(NeuralExam.objects.filter(pk__in=wanted).values_list("patient_id", flat=True))
     by_patient: dict[int, list[NeuralExam]] = {}
     for exam in _exams(NeuralExam.objects.filter(patient_id__in=patient_ids)):
         by_patient.setdefault(exam.patient_id, []).append(exam)

@@ -149,8 +149,7 @@ def _slr_values(item: Mapping[str, Any], name: str, errors: dict) -> dict[str, A
         for field, value in differentiations.items():
             if value in (Differentiation.CHANGED, Differentiation.UNCHANGED):
                 errors[f"{name}_{field}"] = [
-                    "No symptoms came on, so there was nothing to differentiate: leave this "
-                    "empty."
+                    "No symptoms came on, so there was nothing to differentiate: leave this empty."
                 ]
             differentiations[field] = ""
     measured = onset if symptoms else greatest

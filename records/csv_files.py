@@ -15,8 +15,8 @@ from clinic.models import User
 from exercises.adherence import weekdays_of
 from exercises.models import DOSE_FIELDS
 from exercises.templatetags.routines import dose_text
-from questionnaires.interpretation import Change
 from neural.services import SLR_FIELDS, SLUMP_FIELDS
+from questionnaires.interpretation import Change
 from records.csv_columns import columns_section
 from records.fhir import WEEKDAY_CODES
 from records.record import PatientRecord

@@ -96,9 +96,7 @@ def test_a_therapist_records_through_the_api(client_as, patient, therapist):
         ([slr(angle_method="phone", angle_spread_deg="3")], "left_slr_onset_angle_deg"),
     ],
 )
-def test_bad_input_is_refused_by_name_and_nothing_saved(
-    client_as, patient, results, field
-):
+def test_bad_input_is_refused_by_name_and_nothing_saved(client_as, patient, results, field):
     response = client_as("therapist").post(
         LIST,
         {"patient": patient.pk, "measured_at": "2026-01-15T09:45:00-06:00", "results": results},
@@ -153,9 +151,12 @@ def test_the_front_desk_and_patients_may_not_record(client_as, patient):
 def test_entered_in_error_through_the_api(client_as, tests_done):
     first, _ = tests_done
     client = client_as("therapist")
-    assert client.post(
-        f"{LIST}{first.pk}/entered-in-error/", {}, content_type="application/json"
-    ).status_code == 400
+    assert (
+        client.post(
+            f"{LIST}{first.pk}/entered-in-error/", {}, content_type="application/json"
+        ).status_code
+        == 400
+    )
     response = client.post(
         f"{LIST}{first.pk}/entered-in-error/",
         {"reason": "Wrong patient"},

@@ -103,4 +103,6 @@ def test_a_change_of_angle_is_shown_in_degrees_never_judged():
         assert word not in text
     assert describe_angle_change(Decimal("52"), Decimal("40")).startswith("−12.0°")
     assert describe_angle_change(None, Decimal("40")).startswith("not comparable")
-    assert describe_angle_change(Decimal("40"), Decimal("44"), approximate=True).startswith("≈+4.0°")
+    assert describe_angle_change(Decimal("40"), Decimal("44"), approximate=True).startswith(
+        "≈+4.0°"
+    )

@@ -33,9 +33,7 @@ def form_data(therapist, **values) -> dict:
     return {key: value for key, value in data.items() if value is not None}
 
 
-def test_a_therapist_records_both_sides_and_reads_the_interpretation(
-    client_as, patient, therapist
-):
+def test_a_therapist_records_both_sides_and_reads_the_interpretation(client_as, patient, therapist):
     client = client_as("therapist")
     response = client.post(f"/patients/{patient.pk}/neural-tests/new/", form_data(therapist))
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -56,12 +54,14 @@ def test_the_entry_page_carries_the_phone_widgets_hooks(client_as, patient):
         assert f'data-tilt-method-input="id_{side}_slr_angle_method"' in tag
         assert f'data-tilt-spread-input="id_{side}_slr_angle_spread_deg"' in tag
         assert f'id="id_{side}_slr_angle_method"' in page
-        assert re.search(rf'<input type="hidden" name="{side}_slr_angle_spread_deg"[^>]*id="id_{side}_slr_angle_spread_deg"', page)
+        assert re.search(
+            rf'<input type="hidden" name="{side}_slr_angle_spread_deg"'
+            rf'[^>]*id="id_{side}_slr_angle_spread_deg"',
+            page,
+        )
 
 
-def test_a_moving_phone_is_refused_on_the_angle_and_nothing_is_saved(
-    client_as, patient, therapist
-):
+def test_a_moving_phone_is_refused_on_the_angle_and_nothing_is_saved(client_as, patient, therapist):
     response = client_as("therapist").post(
         f"/patients/{patient.pk}/neural-tests/new/",
         form_data(therapist, left_slr_angle_method="phone", left_slr_angle_spread_deg="2.5"),
@@ -88,9 +88,7 @@ def test_bad_values_are_named_on_their_fields(client_as, patient, therapist):
     assert not NeuralExam.objects.exists()
 
 
-def test_values_under_a_test_marked_not_tested_are_not_lost_silently(
-    client_as, patient, therapist
-):
+def test_values_under_a_test_marked_not_tested_are_not_lost_silently(client_as, patient, therapist):
     response = client_as("therapist").post(
         f"/patients/{patient.pk}/neural-tests/new/",
         form_data(therapist, left_slr="", left_slump=""),
@@ -104,7 +102,8 @@ def test_from_a_visit_the_tests_are_linked_to_it(client_as, patient, therapist):
     client = client_as("therapist")
     visit_page = client.get(f"/assessments/{visit.pk}/").content.decode()
     link = f"/patients/{patient.pk}/neural-tests/new/?assessment={visit.pk}"
-    assert "Add neural tests to this visit" in visit_page and link in visit_page
+    assert "Add neural tests to this visit" in visit_page
+    assert link in visit_page
     assert 'name="assessment"' in client.get(link).content.decode()
     response = client.post(link, {**form_data(therapist), "assessment": visit.pk})
     assert response.status_code == 302
@@ -122,9 +121,7 @@ def test_another_patients_visit_is_refused_by_name(client_as, patient, other_pat
     assert not NeuralExam.objects.exists()
 
 
-def test_the_history_has_a_chart_per_side_and_the_change_in_degrees(
-    client_as, patient, therapist
-):
+def test_the_history_has_a_chart_per_side_and_the_change_in_degrees(client_as, patient, therapist):
     record_neural(patient, therapist, [slr(angle="40"), slr("right", "60")], days_ago=20)
     record_neural(patient, therapist, [slr(angle="55"), slump("right")], days_ago=1)
     page = client_as("therapist").get(f"/patients/{patient.pk}/neural-tests/").content.decode()
@@ -134,9 +131,7 @@ def test_the_history_has_a_chart_per_side_and_the_change_in_degrees(
     assert "No minimal detectable change for the SLR angle is known" in page
 
 
-def test_a_record_entered_in_error_stays_struck_and_leaves_the_chart(
-    client_as, patient, therapist
-):
+def test_a_record_entered_in_error_stays_struck_and_leaves_the_chart(client_as, patient, therapist):
     exam = record_neural(patient, therapist, [slr(angle="40")])
     client = client_as("therapist")
     refused = client.post(f"/neural-tests/{exam.pk}/entered-in-error/", {"reason": ""})
@@ -144,15 +139,14 @@ def test_a_record_entered_in_error_stays_struck_and_leaves_the_chart(
     response = client.post(f"/neural-tests/{exam.pk}/entered-in-error/", {"reason": "Wrong leg"})
     assert response.status_code == 302
     page = client.get(f"/neural-tests/{exam.pk}/").content.decode()
-    assert "Entered in error" in page and "Wrong leg" in page
+    assert "Entered in error" in page
+    assert "Wrong leg" in page
     history = client.get(f"/patients/{patient.pk}/neural-tests/").content.decode()
     assert "slr-chart" not in history
     assert "entered in error" in history
 
 
-def test_the_patient_page_shows_the_neural_tests_beside_the_ankle(
-    client_as, patient, therapist
-):
+def test_the_patient_page_shows_the_neural_tests_beside_the_ankle(client_as, patient, therapist):
     record_knee_to_wall(patient, therapist)
     record_neural(patient, therapist, [slr(angle="45"), slump("right", eased="no")])
     page = client_as("therapist").get(f"/patients/{patient.pk}/").content.decode()

@@ -48,7 +48,9 @@ def test_the_ends_of_the_range_are_accepted(patient, therapist):
 
 def test_it_refuses_the_same_test_and_side_twice_in_one_record(patient, therapist):
     errors = refused(patient, therapist, [slr(), slr(angle="50")])
-    assert errors == {"left_slr": ["The left straight-leg raise is given twice in this record: keep one."]}
+    assert errors == {
+        "left_slr": ["The left straight-leg raise is given twice in this record: keep one."]
+    }
 
 
 def test_the_database_refuses_the_same_test_and_side_twice_too(patient, therapist):
@@ -73,9 +75,7 @@ def test_it_refuses_a_differentiation_answer_when_no_symptoms_came_on(patient, t
 
 
 def test_symptoms_need_an_onset_angle_and_a_place(patient, therapist):
-    errors = refused(
-        patient, therapist, [slr(onset_angle_deg=None, location="", angle_method="")]
-    )
+    errors = refused(patient, therapist, [slr(onset_angle_deg=None, location="", angle_method="")])
     assert set(errors) == {"left_slr_onset_angle_deg", "left_slr_location"}
 
 
@@ -94,9 +94,7 @@ def test_a_slump_not_reproduced_has_nothing_to_ease(patient, therapist):
 
 
 def test_a_phone_that_moved_more_than_a_degree_is_refused_on_the_angle(patient, therapist):
-    errors = refused(
-        patient, therapist, [slr(angle_method="phone", angle_spread_deg="1.6")]
-    )
+    errors = refused(patient, therapist, [slr(angle_method="phone", angle_spread_deg="1.6")])
     assert errors == {
         "left_slr_onset_angle_deg": [
             "The phone was moving during the capture (it moved 1.6°): hold it still and "
@@ -114,7 +112,9 @@ def test_a_visit_of_another_patient_is_refused(patient, other_patient, therapist
     visit = record_knee_to_wall(other_patient, therapist).assessment
     errors = refused(patient, therapist, [slr()], assessment=visit.pk)
     assert errors == {
-        "assessment": ["That knee-to-wall visit is another patient's: choose one of this patient's."]
+        "assessment": [
+            "That knee-to-wall visit is another patient's: choose one of this patient's."
+        ]
     }
 
 
@@ -131,7 +131,9 @@ def test_a_self_test_is_not_a_visit(patient, therapist):
     assert "self-test" in errors["assessment"][0]
 
 
-def test_a_visit_of_another_clinic_is_not_found(patient, therapist, foreign_patient, other_clinic_therapist):
+def test_a_visit_of_another_clinic_is_not_found(
+    patient, therapist, foreign_patient, other_clinic_therapist
+):
     visit = record_knee_to_wall(foreign_patient, other_clinic_therapist).assessment
     errors = refused(patient, therapist, [slr()], assessment=visit.pk)
     assert errors == {"assessment": ["No such knee-to-wall visit in your clinic."]}
@@ -164,9 +166,7 @@ def test_every_bad_field_is_named_at_once(patient, therapist):
 
 
 def test_no_result_is_refused(patient, therapist):
-    assert refused(patient, therapist, []) == {
-        "results": ["Record at least one test on one side."]
-    }
+    assert refused(patient, therapist, []) == {"results": ["Record at least one test on one side."]}
 
 
 def test_entered_in_error_needs_a_reason_and_happens_once(patient, therapist):
@@ -175,6 +175,7 @@ def test_entered_in_error_needs_a_reason_and_happens_once(patient, therapist):
         services.neural_exam_mark_entered_in_error(exam=exam, by=therapist, reason="  ")
     services.neural_exam_mark_entered_in_error(exam=exam, by=therapist, reason="Wrong patient")
     exam.refresh_from_db()
-    assert exam.entered_in_error and exam.entered_in_error_by == therapist
+    assert exam.entered_in_error
+    assert exam.entered_in_error_by == therapist
     with pytest.raises(ValidationError):
         services.neural_exam_mark_entered_in_error(exam=exam, by=therapist, reason="again")

@@ -49,6 +49,7 @@ pytestmark = pytest.mark.django_db
 SECTIONS = [
     "patient.csv",
     "assessments.csv",
+    "neural_tests.csv",
     "routines.csv",
     "sessions.csv",
     "appointments.csv",
@@ -62,7 +63,15 @@ SECTIONS = [
 ]
 # R4 value sets of the status codes we map to (fhir.resources checks structure, not codes).
 R4_STATUSES = {
-    "Observation": {"registered", "preliminary", "final", "amended", "corrected", "cancelled"},
+    "Observation": {
+        "registered",
+        "preliminary",
+        "final",
+        "amended",
+        "corrected",
+        "cancelled",
+        "entered-in-error",
+    },
     "Appointment": {
         "proposed",
         "pending",
