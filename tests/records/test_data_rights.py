@@ -43,6 +43,7 @@ from tests.fhir_checks import (
     codings,
     resolve,
 )
+from tests.neural.recording import record_neural, slr, slump
 
 pytestmark = pytest.mark.django_db
 
@@ -152,6 +153,7 @@ def history(patient, therapist, front_desk, clinic, prescribed):
         data={"measured_at": second.measured_at, "left_distance": "11.5", "right_distance": "10"},
     )
     _log_session(patient, prescribed, days_ago=1, comment="Calf tight after tennis with Bob")
+    record_neural(patient, therapist, [slr(), slump("right")], notes="Worse after driving to Ann")
     WorkingHours.objects.bulk_create(
         WorkingHours(therapist=therapist, weekday=day, starts=time(0), ends=time(23, 59))
         for day in range(7)
@@ -280,7 +282,10 @@ def test_the_fhir_bundle_is_valid_r4_and_has_every_section(client_as, history):
     assert {t["system"] for t in person["telecom"]} == {"email", "phone"}
 
     knee_to_wall = [
-        o for o in by_type["Observation"] if o["category"][0]["coding"][0]["code"] == "exam"
+        o
+        for o in by_type["Observation"]
+        if o["category"][0]["coding"][0]["code"] == "exam"
+        and o["code"]["coding"][0]["system"].endswith("/knee-to-wall")
     ]
     assert len(knee_to_wall) == 4  # two tests, two sides; the correction is current
     corrected = [o for o in knee_to_wall if o["status"] == "amended"]
