@@ -26,6 +26,8 @@ from clinic.times import at_local
 from dashboard.summaries import patient_summaries_refresh
 from exercises import services as exercise_services
 from exercises.models import Prescription, RoutineTemplate
+from neural import services as neural_services
+from neural.models import NeuralExam
 from questionnaires import services as questionnaire_services
 from questionnaires.models import Instrument, QuestionnaireRequest, QuestionnaireResponse
 from scheduling import services as scheduling_services
@@ -165,6 +167,7 @@ class Command(BaseCommand):
         sessions = self._seed_routines(clinic, rng)
         booked = self._seed_schedule(clinic, therapists, staff["frontdesk"], rng)
         answered = self._seed_questionnaires(clinic, therapists)
+        neural = self._seed_neural_tests(clinic)
 
         patient_summaries_refresh(
             patient_ids=list(Patient.objects.filter(clinic=clinic).values_list("pk", flat=True))
@@ -185,6 +188,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  {sessions} routine sessions logged.")
         self.stdout.write(f"  {booked} appointments booked.")
         self.stdout.write(f"  {answered} questionnaires answered.")
+        self.stdout.write(f"  {neural} sittings of neural tests (SLR, slump) recorded.")
         self.stdout.write(f"  Staff logins (password for all: {DEMO_PASSWORD}):")
         for username, first, last, role in STAFF:
             self.stdout.write(f"    {username:<12} {first} {last}, {role.label}")
@@ -243,6 +247,62 @@ class Command(BaseCommand):
                         "measured_at": now - timedelta(days=3),
                         "left_distance": f"{left:.2f}",
                         "right_distance": f"{right:.2f}",
+                    },
+                )
+                recorded += 1
+        return recorded
+
+    def _seed_neural_tests(self, clinic: Clinic) -> int:
+        """The first two patients' SLR and slump at each clinic visit: the symptomatic leg's
+        SLR onset rising as the nerve settles, the other leg free of symptoms."""
+        recorded = 0
+        patients = Patient.objects.filter(clinic=clinic).order_by("id")[:2]
+        for number, patient in enumerate(patients):
+            if NeuralExam.objects.filter(patient=patient).exists():
+                continue
+            visits = AssessmentRevision.objects.current().filter(
+                assessment__patient=patient, assessment__kind=AssessmentKind.CLINIC
+            )
+            sore, free = ("left", "right") if number == 0 else ("right", "left")
+            for step, revision in enumerate(visits.order_by("measured_at")):
+                onset = 38 + 14 * step + 3 * number
+                differentiation = "changed" if onset <= 70 else "unchanged"
+                results = [
+                    {
+                        "test": "slr",
+                        "side": sore,
+                        "symptoms": True,
+                        "onset_angle_deg": str(onset),
+                        "angle_method": "phone" if step else "inclinometer",
+                        "angle_spread_deg": "0.4" if step else None,
+                        "location": "below_knee" if step < 2 else "thigh",
+                        "bragard": differentiation,
+                        "hip_internal_rotation": "not_tested",
+                        "crossed": "yes" if step == 0 and number == 0 else "no",
+                    },
+                    {
+                        "test": "slr",
+                        "side": free,
+                        "symptoms": False,
+                        "max_angle_deg": "85",
+                        "angle_method": "estimated",
+                        "crossed": "not_tested",
+                    },
+                    {
+                        "test": "slump",
+                        "side": sore,
+                        "symptoms": step < 2,
+                        "neck_extension_eased": "yes" if step < 2 else "",
+                    },
+                ]
+                neural_services.neural_exam_record(
+                    patient=patient,
+                    measured_by=revision.measured_by,
+                    recorded_by=revision.measured_by,
+                    data={
+                        "measured_at": revision.measured_at + timedelta(minutes=10),
+                        "assessment": revision.assessment_id,
+                        "results": results,
                     },
                 )
                 recorded += 1
