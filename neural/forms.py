@@ -10,18 +10,28 @@ from django.utils import timezone
 
 from clinic.forms import TherapistChoiceField
 from clinic.models import User
-from neural.models import AngleMethod, Differentiation, Location, YesNoNotTested
+from neural.models import YesNoNotTested
 
 SIDES = ("left", "right")
-SLR_STATUS = [
-    ("", "Not tested"),
-    ("symptoms", "Symptoms came on"),
-    ("no_symptoms", "No symptoms up to the end of range"),
+# Short labels: two selects side by side on a phone are about 100 px wide each.
+SLR_STATUS = [("", "Not tested"), ("symptoms", "Yes"), ("no_symptoms", "No")]
+SLUMP_STATUS = [("", "Not tested"), ("reproduced", "Yes"), ("not_reproduced", "No")]
+METHODS = [
+    ("phone", "Phone"),
+    ("inclinometer", "Inclinometer"),
+    ("goniometer", "Goniometer"),
+    ("estimated", "By eye (≈)"),
 ]
-SLUMP_STATUS = [
-    ("", "Not tested"),
-    ("reproduced", "Symptoms reproduced"),
-    ("not_reproduced", "Symptoms not reproduced"),
+LOCATIONS = [
+    ("back", "Back"),
+    ("buttock", "Buttock"),
+    ("thigh", "Thigh"),
+    ("below_knee", "Below knee"),
+]
+DIFFERENTIATIONS = [
+    ("changed", "Changed"),
+    ("unchanged", "No change"),
+    ("not_tested", "Not tested"),
 ]
 
 
@@ -69,7 +79,7 @@ class NeuralTestsForm(forms.Form):
         for side in SIDES:
             prefix = f"{side}_slr"
             self.fields[prefix] = forms.ChoiceField(
-                choices=SLR_STATUS, required=False, label="Straight-leg raise"
+                choices=SLR_STATUS, required=False, label="Straight-leg raise: symptoms?"
             )
             onset = _angle("Hip flexion at symptom onset (°)")
             # The phone-measurement widget turns this input into "Measure with this phone": it
@@ -84,23 +94,23 @@ class NeuralTestsForm(forms.Form):
             self.fields[f"{prefix}_onset_angle_deg"] = onset
             self.fields[f"{prefix}_max_angle_deg"] = _angle("No symptoms: greatest angle (°)")
             self.fields[f"{prefix}_angle_method"] = forms.ChoiceField(
-                choices=_choices(AngleMethod.choices, "—"), required=False, label="Measured with"
+                choices=_choices(METHODS, "—"), required=False, label="Measured with"
             )
             self.fields[f"{prefix}_angle_spread_deg"] = forms.CharField(
                 required=False, widget=forms.HiddenInput
             )
             self.fields[f"{prefix}_location"] = forms.ChoiceField(
-                choices=_choices(Location.choices, "—"),
+                choices=_choices(LOCATIONS, "—"),
                 required=False,
                 label="Furthest the symptoms reached",
             )
             self.fields[f"{prefix}_bragard"] = forms.ChoiceField(
-                choices=_choices(Differentiation.choices, "—"),
+                choices=_choices(DIFFERENTIATIONS, "—"),
                 required=False,
                 label="Ankle dorsiflexion (Bragard)",
             )
             self.fields[f"{prefix}_hip_internal_rotation"] = forms.ChoiceField(
-                choices=_choices(Differentiation.choices, "—"),
+                choices=_choices(DIFFERENTIATIONS, "—"),
                 required=False,
                 label="Hip internal rotation",
             )
@@ -112,7 +122,7 @@ class NeuralTestsForm(forms.Form):
         for side in SIDES:
             prefix = f"{side}_slump"
             self.fields[prefix] = forms.ChoiceField(
-                choices=SLUMP_STATUS, required=False, label="Slump test"
+                choices=SLUMP_STATUS, required=False, label="Slump test: symptoms reproduced?"
             )
             self.fields[f"{prefix}_neck_extension_eased"] = forms.ChoiceField(
                 choices=_choices(YesNoNotTested.choices, "—"),

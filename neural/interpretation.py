@@ -84,9 +84,13 @@ class Interpretation:
     finding: str
     sentence: str
     notes: tuple[str, ...] = ()
+    test: str = "slr"
 
     @property
     def label(self) -> str:
+        """A badge's words: a slump is "positive", an SLR "positive for neural involvement"."""
+        if self.test == "slump" and self.finding in (SlumpFinding.POSITIVE, SlumpFinding.NEGATIVE):
+            return str(self.finding)
         return FINDING_LABELS[self.finding]
 
     @property
@@ -187,22 +191,27 @@ def interpret_slump(*, reproduced: bool, neck_extension: str) -> Interpretation:
     extension."""
     if not reproduced:
         return Interpretation(
-            SlumpFinding.NEGATIVE, "Negative: the patient's symptoms were not reproduced."
+            SlumpFinding.NEGATIVE,
+            "Negative: the patient's symptoms were not reproduced.",
+            test="slump",
         )
     if neck_extension == "yes":
         return Interpretation(
             SlumpFinding.POSITIVE,
             "Positive: the patient's symptoms were reproduced and eased by neck extension.",
+            test="slump",
         )
     if neck_extension == "no":
         return Interpretation(
             SlumpFinding.NOT_EASED,
             "Symptoms reproduced but not eased by neck extension: not a positive slump test.",
+            test="slump",
         )
     return Interpretation(
         SlumpFinding.UNDIFFERENTIATED,
         "Symptoms reproduced; neck extension not tested: release the neck to tell whether "
         "the slump test is positive.",
+        test="slump",
     )
 
 

@@ -54,6 +54,16 @@ class ResultReading:
         return self.result.side
 
     @property
+    def headline(self) -> str:
+        """The big value of a page's card: the onset angle, or that none came on."""
+        result = self.result
+        if result.test != NeuralTest.SLR:
+            return ""
+        if result.symptoms:
+            return describe_angle(result.onset_angle_deg, result.angle_method)
+        return "No symptoms"
+
+    @property
     def angle_text(self) -> str:
         result = self.result
         if result.test != NeuralTest.SLR:
@@ -109,16 +119,18 @@ def interpret_exams(exams: list[NeuralExam]) -> list[ExamReading]:
         for result in sorted(exam.results.all(), key=lambda r: (r.test, r.side)):
             item = ResultReading(result=result, interpretation=interpret(result))
             if result.test == NeuralTest.SLR and not exam.entered_in_error:
+                # Two SLRs without symptoms have no angle to compare: nothing is said.
                 approximate = result.angle_method == AngleMethod.ESTIMATED
                 if result.side in first:
                     before = first[result.side]
-                    item.since_first = describe_angle_change(
-                        before.onset_angle_deg if before.symptoms else None,
-                        result.onset_angle_deg if result.symptoms else None,
-                        approximate=approximate or before.angle_method == AngleMethod.ESTIMATED,
-                    )
+                    if before.symptoms or result.symptoms:
+                        item.since_first = describe_angle_change(
+                            before.onset_angle_deg if before.symptoms else None,
+                            result.onset_angle_deg if result.symptoms else None,
+                            approximate=approximate or before.angle_method == AngleMethod.ESTIMATED,
+                        )
                     last = previous[result.side]
-                    if last is not before:
+                    if last is not before and (last.symptoms or result.symptoms):
                         item.since_previous = describe_angle_change(
                             last.onset_angle_deg if last.symptoms else None,
                             result.onset_angle_deg if result.symptoms else None,

@@ -58,7 +58,7 @@ def test_a_therapist_records_both_sides_by_typing_and_reads_the_interpretation(
     results = page.locator(".neural-results").inner_text()
     assert "Positive for neural involvement: pain below the knee from 47.5°" in results
     assert "+12.5° (35.0° → 47.5°); no MDC is known for this angle" in results
-    assert "no symptoms up to ≈80° (approximate)" in results
+    assert "No symptoms up to ≈80° (approximate)" in results
     assert "reproduced and eased by neck extension" in results
     assert page.get_by_role("link", name="knee-to-wall visit").count() == 1
     _shot(page, artifacts_dir, "neural-detail-phone.png")
