@@ -19,7 +19,7 @@ from clinic.charts import LEFT, RIGHT, WIDTH, TimeAxis
 from neural.interpretation import CLASSIC_HIGH, CLASSIC_LOW, MAX_ANGLE
 from neural.selectors import ResultReading
 
-HEIGHT = 240
+HEIGHT = 300
 TOP, BOTTOM = 16, 36
 
 
@@ -33,7 +33,7 @@ class AnglePoint:
 
     @property
     def marker(self) -> str:
-        return f"M{self.x - 5},{self.y + 5} L{self.x + 5},{self.y + 5} L{self.x},{self.y - 4} Z"
+        return f"M{self.x - 8},{self.y + 6} L{self.x + 8},{self.y + 6} L{self.x},{self.y - 7} Z"
 
 
 @dataclass
@@ -76,7 +76,8 @@ def slr_chart(
     times = [when for when, _ in points]
     axis = TimeAxis(*(time_range or (min(times), max(times))))
     chart.x_ticks = axis.ticks()
-    chart.y_ticks = [(_y(chart, Decimal(tick)), f"{tick}°") for tick in range(0, 111, 30)]
+    # The edges of the classic range, and the ends of the scale.
+    chart.y_ticks = [(_y(chart, Decimal(tick)), f"{tick}°") for tick in (0, 30, 70, 110)]
     top, bottom = _y(chart, CLASSIC_HIGH), _y(chart, CLASSIC_LOW)
     chart.band = (top, round(bottom - top, 1))
     runs: list[list[AnglePoint]] = [[]]
