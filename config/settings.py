@@ -602,6 +602,8 @@ SPECTACULAR_SETTINGS = {
         "McidRuleEnum": "questionnaires.serializers.MCID_RULES",
         "QuestionnaireRequestStatusEnum": "questionnaires.models.RequestStatus",
         "InstrumentDomainEnum": "questionnaires.models.Domain",
+        "NeuralDifferentiationEnum": "neural.models.Differentiation",
+        "NeuralYesNoNotTestedEnum": "neural.models.YesNoNotTested",
     },
 }
 

@@ -13,7 +13,7 @@ from neural.models import (
 FINDINGS = sorted({*SlrFinding, *SlumpFinding})
 
 
-class InterpretationSerializer(serializers.Serializer):
+class NeuralInterpretationSerializer(serializers.Serializer):
     finding = serializers.ChoiceField(
         choices=[str(f) for f in FINDINGS],
         help_text="slr: positive (below the knee, 30-70°, changed by differentiation), "
@@ -51,7 +51,7 @@ class ResultSerializer(serializers.Serializer):
     hip_internal_rotation = serializers.CharField(source="result.hip_internal_rotation")
     crossed = serializers.CharField(source="result.crossed")
     neck_extension_eased = serializers.CharField(source="result.neck_extension_eased")
-    interpretation = InterpretationSerializer()
+    interpretation = NeuralInterpretationSerializer()
     change_since_first = serializers.CharField(
         source="since_first",
         help_text="SLR onset angle change in degrees since the first valid SLR of this side; "
