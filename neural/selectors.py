@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.db.models import Prefetch
 
+from assessments.models import Assessment, AssessmentKind, AssessmentRevision
 from clinic.models import Patient
 from neural.interpretation import (
     Interpretation,
@@ -193,3 +194,27 @@ def slr_points(readings: list[ExamReading], side: str) -> list[tuple[datetime, R
         for item in reading.results
         if item.test == NeuralTest.SLR and item.side == side
     ]
+
+
+def visit_for_entry(*, patient: Patient, assessment_id: str | None) -> Assessment | None:
+    """The knee-to-wall visit the entry page was opened from, if it is this patient's clinic
+    test, with its current revision (`current_revision`) for the page's defaults. Anything
+    else is no visit here; the service names what is wrong with it when the form is sent."""
+    if not assessment_id or not str(assessment_id).isdigit():
+        return None
+    visit = (
+        Assessment.objects.filter(
+            pk=int(assessment_id), patient=patient, kind=AssessmentKind.CLINIC
+        )
+        .prefetch_related(
+            Prefetch(
+                "revisions",
+                queryset=AssessmentRevision.objects.current().select_related("measured_by"),
+                to_attr="current_revisions",
+            )
+        )
+        .first()
+    )
+    if visit is not None:
+        visit.current_revision = visit.current_revisions[0]
+    return visit

@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from assessments.models import Assessment, AssessmentKind
 from clinic import selectors as clinic_selectors
 from clinic.access import Action, actor_for, patient_for
 from clinic.decorators import staff_required
@@ -19,7 +18,13 @@ from neural.charts import slr_chart
 from neural.forms import EnteredInErrorForm, NeuralTestsForm
 from neural.interpretation import NO_MDC_NOTE
 from neural.models import NeuralExam
-from neural.selectors import exam_reading, latest_by_side, patient_neural_history, slr_points
+from neural.selectors import (
+    exam_reading,
+    latest_by_side,
+    patient_neural_history,
+    slr_points,
+    visit_for_entry,
+)
 
 
 @staff_required
@@ -44,30 +49,17 @@ def history(request: HttpRequest, patient_id: int) -> HttpResponse:
     )
 
 
-def _visit_for(patient, assessment_id: str | None) -> Assessment | None:
-    """The visit the page was opened from, if it is this patient's clinic test."""
-    if not assessment_id or not assessment_id.isdigit():
-        return None
-    return (
-        Assessment.objects.filter(
-            pk=int(assessment_id), patient=patient, kind=AssessmentKind.CLINIC
-        )
-        .prefetch_related("revisions")
-        .first()
-    )
-
-
 @staff_required
 def record(request: HttpRequest, patient_id: int) -> HttpResponse:
     actor = actor_for(request)
     patient = patient_for(actor, patient_id, Action.CHANGE_CLINICAL)
     visit_id = request.POST.get("assessment") or request.GET.get("assessment")
-    visit = _visit_for(patient, visit_id)
+    visit = visit_for_entry(patient=patient, assessment_id=visit_id)
     initial: dict = {"assessment": visit_id or ""}
     if actor.user.is_clinician:
         initial["measured_by"] = actor.user.pk
     if visit is not None:
-        current = next(r for r in visit.revisions.all() if r.is_current)
+        current = visit.current_revision
         initial["measured_at"] = timezone.localtime(current.measured_at).replace(
             second=0, microsecond=0
         )
