@@ -92,7 +92,11 @@ class NeuralTestsForm(forms.Form):
                 }
             )
             self.fields[f"{prefix}_onset_angle_deg"] = onset
-            self.fields[f"{prefix}_max_angle_deg"] = _angle("No symptoms: greatest angle (°)")
+            greatest = _angle("No symptoms: greatest angle (°)")
+            greatest.widget.attrs.update(
+                {key: value for key, value in onset.widget.attrs.items() if key.startswith("data-")}
+            )
+            self.fields[f"{prefix}_max_angle_deg"] = greatest
             self.fields[f"{prefix}_angle_method"] = forms.ChoiceField(
                 choices=_choices(METHODS, "—"), required=False, label="Measured with"
             )

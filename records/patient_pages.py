@@ -58,7 +58,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         routines = current_versions(patient=patient)
         adherence = patient_adherence(patient=patient)
         questionnaires = _questionnaires_for_staff(actor, patient)
-        neural = _neural_for_staff(patient)
+        neural = _neural_for_staff(patient, beside)
     return render(
         request,
         "records/patient_detail.html",
@@ -91,11 +91,20 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     )
 
 
-def _neural_for_staff(patient) -> dict:
+def _neural_for_staff(patient, beside) -> dict:
     """The neural tests beside the ankle: the latest SLR and slump per side in words, and the
-    SLR onset angle per side over time."""
+    SLR onset angle per side over time; on the ankle's time line when every SLR falls inside
+    it (they are mostly done at a knee-to-wall visit), so a date is at the same x."""
     readings = patient_neural_history(patient=patient)
     latest = latest_by_side(readings)
+    moments = [when for side in ("left", "right") for when, _ in slr_points(readings, side)]
+    time_range = None
+    if (
+        beside is not None
+        and moments
+        and beside.start <= min(moments) <= max(moments) <= beside.end
+    ):
+        time_range = (beside.start, beside.end)
     return {
         "latest_slr": [latest["slr"][side] for side in ("left", "right") if side in latest["slr"]],
         "latest_slump": [
@@ -104,7 +113,8 @@ def _neural_for_staff(patient) -> dict:
         "charts": [
             chart
             for side in ("left", "right")
-            if (chart := slr_chart(slr_points(readings, side), side)) is not None
+            if (chart := slr_chart(slr_points(readings, side), side, time_range=time_range))
+            is not None
         ],
     }
 

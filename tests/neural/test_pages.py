@@ -49,10 +49,11 @@ def test_a_therapist_records_both_sides_and_reads_the_interpretation(client_as, 
 def test_the_entry_page_carries_the_phone_widgets_hooks(client_as, patient):
     page = client_as("therapist").get(f"/patients/{patient.pk}/neural-tests/new/").content.decode()
     for side in ("left", "right"):
-        tag = re.search(rf'<input[^>]*name="{side}_slr_onset_angle_deg"[^>]*>', page).group(0)
-        assert 'data-tilt-measure="slr"' in tag
-        assert f'data-tilt-method-input="id_{side}_slr_angle_method"' in tag
-        assert f'data-tilt-spread-input="id_{side}_slr_angle_spread_deg"' in tag
+        for angle in ("onset_angle_deg", "max_angle_deg"):
+            tag = re.search(rf'<input[^>]*name="{side}_slr_{angle}"[^>]*>', page).group(0)
+            assert 'data-tilt-measure="slr"' in tag
+            assert f'data-tilt-method-input="id_{side}_slr_angle_method"' in tag
+            assert f'data-tilt-spread-input="id_{side}_slr_angle_spread_deg"' in tag
         assert f'id="id_{side}_slr_angle_method"' in page
         assert re.search(
             rf'<input type="hidden" name="{side}_slr_angle_spread_deg"'

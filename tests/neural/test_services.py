@@ -103,6 +103,21 @@ def test_a_phone_that_moved_more_than_a_degree_is_refused_on_the_angle(patient, 
     }
 
 
+def test_a_moving_phone_without_symptoms_is_refused_on_the_greatest_angle(patient, therapist):
+    errors = refused(
+        patient,
+        therapist,
+        [slr(angle=None, max_angle_deg="88", angle_method="phone", angle_spread_deg="1.2")],
+    )
+    assert list(errors) == ["left_slr_max_angle_deg"]
+    assert "it moved 1.2°" in errors["left_slr_max_angle_deg"][0]
+
+
+def test_a_spread_left_over_under_another_method_is_not_stored(patient, therapist):
+    exam = record_neural(patient, therapist, [slr(angle_method="goniometer", angle_spread_deg="4")])
+    assert exam.results.get().angle_spread_deg is None
+
+
 def test_a_still_phones_spread_is_stored(patient, therapist):
     exam = record_neural(patient, therapist, [slr(angle_method="phone", angle_spread_deg="1.0")])
     assert exam.results.get().angle_spread_deg == Decimal("1.00")
