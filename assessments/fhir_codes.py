@@ -20,6 +20,10 @@ KNEE_TO_WALL = f"{CODE_SYSTEM_BASE}/knee-to-wall"
 # What Dorsi concluded from a knee-to-wall value: standing against the clinic's target, and
 # change against the minimal detectable change (assessments/interpretation.py).
 KNEE_TO_WALL_INTERPRETATION = f"{CODE_SYSTEM_BASE}/knee-to-wall-interpretation"
+# Neural tests of the chain (neural/fhir.py): the straight-leg raise and the slump test, their
+# components and methods (no LOINC code fits), and what Dorsi concluded from them.
+NEURAL_TEST = f"{CODE_SYSTEM_BASE}/neural-test"
+NEURAL_TEST_INTERPRETATION = f"{CODE_SYSTEM_BASE}/neural-test-interpretation"
 APPOINTMENT_KIND = f"{CODE_SYSTEM_BASE}/appointment-kind"
 # The shared exercise library (a clinic's own exercises are named in text, not coded: their
 # slugs are unique within one clinic only).
@@ -38,6 +42,8 @@ QUESTIONNAIRE_BASE = "https://dorsi.dev/fhir/Questionnaire"
 DORSI_CODE_SYSTEMS = (
     KNEE_TO_WALL,
     KNEE_TO_WALL_INTERPRETATION,
+    NEURAL_TEST,
+    NEURAL_TEST_INTERPRETATION,
     APPOINTMENT_KIND,
     EXERCISE,
     EXERCISE_STATUS,

@@ -27,6 +27,7 @@ AUDITED_MODELS = {
     "exercises.SessionLog": "patient_id",
     "questionnaires.QuestionnaireRequest": "patient_id",
     "questionnaires.QuestionnaireResponse": "patient_id",
+    "neural.NeuralExam": "patient_id",
 }
 # Models that hold patient data but are not audited row by row, and why. A test fails when a
 # model with a path to a patient is in neither list.
@@ -43,6 +44,10 @@ AUDIT_EXEMPT = {
     "exercises.PrescriptionItem": (
         "Written only with its PrescriptionVersion, in the same transaction, and never "
         "changed after; the version's create event covers it."
+    ),
+    "neural.NeuralTestResult": (
+        "Written only with its NeuralExam, in the same transaction, and never changed after "
+        "(a wrong record is marked on the exam); the exam's create event covers it."
     ),
     "exercises.ExerciseLog": (
         "Written only with its SessionLog, in the same transaction; the session's event covers it."

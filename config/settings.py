@@ -217,6 +217,7 @@ INSTALLED_APPS = [
     "scheduling",
     "assessments",
     "questionnaires",
+    "neural",
     "exercises",
     "records",
     "dashboard",
@@ -607,6 +608,8 @@ SPECTACULAR_SETTINGS = {
         "McidRuleEnum": "questionnaires.serializers.MCID_RULES",
         "QuestionnaireRequestStatusEnum": "questionnaires.models.RequestStatus",
         "InstrumentDomainEnum": "questionnaires.models.Domain",
+        "NeuralDifferentiationEnum": "neural.models.Differentiation",
+        "NeuralYesNoNotTestedEnum": "neural.models.YesNoNotTested",
     },
 }
 

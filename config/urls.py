@@ -13,6 +13,7 @@ from assessments import api as assessment_api
 from clinic import api, views
 from config import api_errors, api_schema
 from exercises import api as exercise_api
+from neural import api as neural_api
 from questionnaires import api as questionnaire_api
 from records import views as record_views
 from scheduling import api as scheduling_api
@@ -22,6 +23,7 @@ from scheduling import api as scheduling_api
 router = DefaultRouter(use_regex_path=False)
 router.register("patients", api.PatientViewSet, basename="patient")
 router.register("assessments", assessment_api.AssessmentViewSet, basename="assessment")
+router.register("neural-tests", neural_api.NeuralExamViewSet, basename="neural-test")
 router.register("exercises", exercise_api.ExerciseViewSet, basename="exercise")
 router.register("routines", exercise_api.RoutineTemplateViewSet, basename="routine-template")
 router.register("prescriptions", exercise_api.PrescriptionViewSet, basename="prescription")
@@ -82,6 +84,7 @@ urlpatterns = [
     path("", include("records.urls")),
     path("", include("dashboard.urls")),
     path("", include("assessments.urls")),
+    path("", include("neural.urls")),
     path("", include("exercises.urls")),
     path("", include("questionnaires.urls")),
     path("", include("questionnaires.instrument_urls")),

@@ -24,12 +24,16 @@ from assessments.fhir_codes import (
     EXERCISE_STATUS,
     KNEE_TO_WALL,
     KNEE_TO_WALL_INTERPRETATION,
+    NEURAL_TEST,
+    NEURAL_TEST_INTERPRETATION,
     QUESTIONNAIRE_CHANGE,
     QUESTIONNAIRE_SCORE,
     REMINDER_KIND,
 )
 from assessments.interpretation import ChangeClass, Standing
 from exercises.models import Exercise, ExerciseStatus
+from neural.fhir import INTERPRETATION_DEFINITIONS as NEURAL_INTERPRETATION_DEFINITIONS
+from neural.fhir import NEURAL_CONCEPTS, finding_display
 from questionnaires.interpretation import ChangeClass as QuestionnaireChange
 from questionnaires.models import Instrument
 from records.questionnaire_fhir import CHANGE_DEFINITIONS, change_display
@@ -101,6 +105,31 @@ def code_systems() -> list[dict[str, Any]]:
             [
                 _concept(str(code), interpretation_display(code), INTERPRETATION_DEFINITIONS[code])
                 for code in [*Standing, *ChangeClass]
+            ],
+        ),
+        _code_system(
+            NEURAL_TEST,
+            "Dorsi neural tests",
+            "Neural tests of the chain, local to Dorsi (no LOINC code fits them as recorded): "
+            "the straight-leg raise (hip-flexion angle at symptom onset, UCUM deg) and the "
+            "slump test, per side; their components (where the symptoms reached, structural "
+            "differentiation, crossed SLR, neck extension), the answers those take and how the "
+            "angle was measured (Observation.method).",
+            [
+                _concept(code, display, definition)
+                for code, (display, definition) in NEURAL_CONCEPTS.items()
+            ],
+        ),
+        _code_system(
+            NEURAL_TEST_INTERPRETATION,
+            "Dorsi neural test interpretation",
+            "What Dorsi concluded from a straight-leg raise or a slump test "
+            "(Observation.interpretation), by the clinical brief's rules. The same codes as "
+            "Dorsi's API and CSV files. Where HL7 ObservationInterpretation has the same "
+            "meaning its code is sent beside this one (POS, NEG, IND).",
+            [
+                _concept(str(code), finding_display(code), definition)
+                for code, definition in NEURAL_INTERPRETATION_DEFINITIONS.items()
             ],
         ),
         _code_system(

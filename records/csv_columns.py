@@ -198,6 +198,36 @@ COLUMNS: dict[str, dict[str, str]] = {
         "note": "More about the action",
     },
 }
+COLUMNS["neural_tests.csv"] = {
+    "exam_id": "Dorsi's number for the sitting of neural tests",
+    "measured_at": "When the tests were done",
+    "measured_by": "The therapist who did them",
+    "assessment_id": "The knee-to-wall visit they were done at (empty: alone)",
+    "test": "slr (straight-leg raise) or slump",
+    "side": "left or right",
+    "symptoms": "slr: True when symptoms came on before the end of range; slump: True when "
+    "the patient's symptoms were reproduced",
+    "onset_angle_deg": "slr: hip flexion at symptom onset, degrees (empty: no symptoms)",
+    "max_angle_deg": "slr without symptoms: the greatest angle reached, degrees",
+    "angle_method": "phone, inclinometer, goniometer or estimated (approximate)",
+    "angle_spread_deg": "a phone reading's spread over its capture window, degrees",
+    "location": "slr: furthest the symptoms reached: back, buttock, thigh or below_knee",
+    "bragard": "slr: ankle dorsiflexion at onset changed, unchanged or not_tested the symptoms",
+    "hip_internal_rotation": "slr: hip internal rotation at onset: changed, unchanged or "
+    "not_tested",
+    "crossed": "slr: symptoms in the other leg: yes, no or not_tested",
+    "neck_extension_eased": "slump: eased by neck extension: yes, no or not_tested",
+    "finding": "What Dorsi concluded: positive, neural_atypical, not_neural, undifferentiated, "
+    "not_eased or negative",
+    "interpretation": "The finding in words, with its notes",
+    "onset_change_since_first": "slr: change of onset angle since the first, in degrees (no "
+    "MDC is known: not judged real or not)",
+    "notes": "The therapist's notes",
+    "recorded_by": "Who entered the record",
+    "recorded_at": "When it was entered",
+    "entered_in_error_at": "When it was marked entered in error (empty: valid)",
+    "entered_in_error_reason": "Why it was marked entered in error",
+}
 COLUMNS["columns.csv"] = {
     "file": "A file of this export",
     "column": "A column of that file",

@@ -15,6 +15,7 @@ from clinic.models import User
 from exercises.adherence import weekdays_of
 from exercises.models import DOSE_FIELDS
 from exercises.templatetags.routines import dose_text
+from neural.services import SLR_FIELDS, SLUMP_FIELDS
 from questionnaires.interpretation import Change
 from records.csv_columns import columns_section
 from records.fhir import WEEKDAY_CODES
@@ -44,6 +45,7 @@ def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
     sections: dict[str, Section] = {
         "patient.csv": _patient_section(record),
         "assessments.csv": _assessments_section(record),
+        "neural_tests.csv": _neural_section(record),
         "routines.csv": _routines_section(record),
         "sessions.csv": _sessions_section(record),
         "appointments.csv": _appointments_section(record),
@@ -159,6 +161,54 @@ def _assessments_section(record: PatientRecord) -> Section:
                 revision.correction_reason,
             ]
             for revision in record.revisions
+        ],
+    )
+
+
+def _neural_section(record: PatientRecord) -> Section:
+    """One row per test and side; an SLR without symptoms has an empty onset angle, never 0."""
+    return (
+        [
+            "exam_id",
+            "measured_at",
+            "measured_by",
+            "assessment_id",
+            "test",
+            "side",
+            "symptoms",
+            *SLR_FIELDS,
+            *SLUMP_FIELDS,
+            "finding",
+            "interpretation",
+            "onset_change_since_first",
+            "notes",
+            "recorded_by",
+            "recorded_at",
+            "entered_in_error_at",
+            "entered_in_error_reason",
+        ],
+        [
+            [
+                reading.exam.pk,
+                reading.exam.measured_at,
+                _name(reading.exam.measured_by),
+                reading.exam.assessment_id,
+                item.result.test,
+                item.result.side,
+                item.result.symptoms,
+                *(getattr(item.result, field) for field in SLR_FIELDS),
+                *(getattr(item.result, field) for field in SLUMP_FIELDS),
+                item.interpretation.finding,
+                item.interpretation.text,
+                item.since_first,
+                reading.exam.notes,
+                _name(reading.exam.recorded_by),
+                reading.exam.recorded_at,
+                reading.exam.entered_in_error_at,
+                reading.exam.entered_in_error_reason,
+            ]
+            for reading in record.neural
+            for item in reading.results
         ],
     )
 

@@ -29,6 +29,7 @@ from exercises.models import (
     SessionLog,
 )
 from exercises.templatetags.routines import dose_text
+from neural.fhir import neural_observations
 from records.questionnaire_fhir import questionnaire_resources
 from records.record import PatientRecord
 from reminders.models import Reminder, ReminderStatus
@@ -364,6 +365,7 @@ def patient_fhir_bundle(record: PatientRecord) -> dict[str, Any]:
     resources = [
         _patient_resource(patient),
         *_observations(record),
+        *neural_observations(record.neural),
         *(_appointment_resource(appointment, patient) for appointment in record.appointments),
         *(_waitlist_resource(entry, patient) for entry in record.waitlist),
         *reversed(care_plans),

@@ -20,6 +20,8 @@ from clinic import services as clinic_services
 from clinic.access import Action, actor_for, can, own_patient, patient_for
 from clinic.decorators import patient_required, staff_required
 from exercises.selectors import current_versions, patient_adherence
+from neural.charts import slr_chart
+from neural.selectors import latest_by_side, patient_neural_history, slr_points
 from questionnaires import selectors as questionnaire_selectors
 from questionnaires.forms import AskForm
 from records.beside_the_ankle import beside_the_ankle
@@ -44,7 +46,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     feed = None
     if can(actor, Action.ISSUE_LINK, patient):
         feed = scheduling_selectors.calendar_feed_for(patient=patient)
-    latest_reading = adherence = questionnaires = beside = None
+    latest_reading = adherence = questionnaires = beside = neural = None
     routines: list = []
     if can(actor, Action.VIEW_CLINICAL, patient):
         all_readings = patient_readings(patient=patient)
@@ -56,6 +58,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         routines = current_versions(patient=patient)
         adherence = patient_adherence(patient=patient)
         questionnaires = _questionnaires_for_staff(actor, patient)
+        neural = _neural_for_staff(patient, beside)
     return render(
         request,
         "records/patient_detail.html",
@@ -74,6 +77,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             "can_anonymise": can(actor, Action.ANONYMISE, patient),
             "show_clinical": can(actor, Action.VIEW_CLINICAL, patient),
             "questionnaires": questionnaires,
+            "neural": neural,
             "link_days": settings.PATIENT_LINK_MAX_AGE.days,
             "feed_url": scheduling_services.calendar_feed_url(feed) if feed else "",
             "feed": feed,
@@ -85,6 +89,34 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             ),
         },
     )
+
+
+def _neural_for_staff(patient, beside) -> dict:
+    """The neural tests beside the ankle: the latest SLR and slump per side in words, and the
+    SLR onset angle per side over time; on the ankle's time line when every SLR falls inside
+    it (they are mostly done at a knee-to-wall visit), so a date is at the same x."""
+    readings = patient_neural_history(patient=patient)
+    latest = latest_by_side(readings)
+    moments = [when for side in ("left", "right") for when, _ in slr_points(readings, side)]
+    time_range = None
+    if (
+        beside is not None
+        and moments
+        and beside.start <= min(moments) <= max(moments) <= beside.end
+    ):
+        time_range = (beside.start, beside.end)
+    return {
+        "latest_slr": [latest["slr"][side] for side in ("left", "right") if side in latest["slr"]],
+        "latest_slump": [
+            latest["slump"][side] for side in ("left", "right") if side in latest["slump"]
+        ],
+        "charts": [
+            chart
+            for side in ("left", "right")
+            if (chart := slr_chart(slr_points(readings, side), side, time_range=time_range))
+            is not None
+        ],
+    }
 
 
 def _questionnaires_for_staff(actor, patient) -> dict:

@@ -18,6 +18,7 @@ from exercises.models import (
     PrescriptionVersion,
     SessionLog,
 )
+from neural.selectors import ExamReading, patient_neural_history
 from questionnaires.interpretation import Interpreted
 from questionnaires.models import QuestionnaireRequest, QuestionnaireResponse
 from questionnaires.selectors import score_interpretations
@@ -44,6 +45,8 @@ class PatientRecord:
     # Each completed response's interpretation (change since the first and the previous
     # against the MCID), by response id: questionnaires/selectors.py's, never recomputed.
     questionnaire_interpretations: dict[int, Interpreted]
+    # Neural tests (SLR, slump) with their interpretation, entered-in-error ones included.
+    neural: list[ExamReading]
 
     @property
     def current_revisions(self) -> list[AssessmentRevision]:
@@ -131,4 +134,5 @@ def patient_record(*, patient: Patient) -> PatientRecord:
         questionnaire_requests=questionnaire_requests,
         questionnaire_responses=questionnaire_responses,
         questionnaire_interpretations=score_interpretations(patient_ids=[patient.pk]),
+        neural=patient_neural_history(patient=patient),
     )

@@ -32,6 +32,7 @@ from exercises.models import (
     PrescriptionVersion,
     SessionLog,
 )
+from neural.models import NeuralExam
 from questionnaires.models import QuestionnaireRequest, QuestionnaireResponse, RequestStatus
 from records.csv_files import patient_csv_files
 from records.fhir import patient_fhir_bundle
@@ -74,6 +75,12 @@ def _anonymise_clinical_text(patient_id: int) -> None:
     # A correction must keep a reason (a check constraint), so it says why it is gone.
     revisions.filter(number__gt=1).update(correction_reason=ANONYMISED_CORRECTION_REASON)
     revisions.filter(number=1).exclude(correction_reason="").update(correction_reason="")
+    neural = NeuralExam.objects.filter(patient_id=patient_id)
+    neural.exclude(notes="").update(notes="")
+    # A record entered in error must keep a reason (a check constraint): it says why it is gone.
+    neural.exclude(entered_in_error_reason="").update(
+        entered_in_error_reason=ANONYMISED_CORRECTION_REASON
+    )
     SessionLog.objects.filter(patient_id=patient_id).exclude(comment="").update(comment="")
     PrescriptionVersion.objects.filter(prescription__patient_id=patient_id).exclude(
         notes=""

@@ -50,6 +50,7 @@ from questionnaires.models import Instrument
 from scheduling import services as scheduling_services
 from tests.conftest import api_token_for, sign_in_patient
 from tests.factories import PatientFactory, record_knee_to_wall, shipped_instruments_seed
+from tests.neural.recording import record_neural
 
 
 def _fuzz_examples(default: int) -> int:
@@ -214,6 +215,7 @@ def seeded_world(clinic, therapist, clinic_admin, front_desk, exercise_library) 
     open_request = questionnaire_services.request_create(
         patient=patient, instrument=nprs_back, requested_by=therapist
     )
+    neural_exam = record_neural(patient, therapist, assessment=revision.assessment_id)
     return World(
         credentials={
             "therapist": _token(therapist),
@@ -233,6 +235,7 @@ def seeded_world(clinic, therapist, clinic_admin, front_desk, exercise_library) 
             "instruments": nprs_back.pk,
             "questionnaire-requests": open_request.pk,
             "questionnaire-responses": answers.pk,
+            "neural-tests": neural_exam.pk,
         },
         references={
             "patient": patient.pk,
@@ -246,6 +249,7 @@ def seeded_world(clinic, therapist, clinic_admin, front_desk, exercise_library) 
             "appointment_type": follow_up.pk,
             "instrument": nprs_back.pk,
             "request": open_request.pk,
+            "assessment": revision.assessment_id,
         },
     )
 

@@ -36,6 +36,7 @@ from scheduling import services as scheduling_services
 from scheduling.reminders import response_url
 from tests.conftest import sign_in_patient
 from tests.factories import LicensedInstrumentFactory, record_knee_to_wall, shipped_instruments_seed
+from tests.neural.recording import record_neural
 
 pytestmark = pytest.mark.django_db
 
@@ -156,6 +157,12 @@ PAGES: dict[tuple[str, str], dict[str, str]] = {
     ("assessment-detail", "GET"): CLINICIANS_ON_PATIENT,
     ("assessment-correct", "GET"): CLINICIANS_ON_PATIENT,
     ("assessment-correct", "POST"): CLINICIANS_ON_PATIENT,
+    # Neural tests (SLR, slump): {exam_id} is Alex's record
+    ("neural-history", "GET"): CLINICIANS_ON_PATIENT,
+    ("neural-record", "GET"): CLINICIANS_ON_PATIENT,
+    ("neural-record", "POST"): CLINICIANS_ON_PATIENT,
+    ("neural-detail", "GET"): CLINICIANS_ON_PATIENT,
+    ("neural-entered-in-error", "POST"): CLINICIANS_ON_PATIENT,
     # Exercises and routines (the shared library is every clinic's)
     ("exercise-library", "GET"): STAFF,
     ("exercise-detail", "GET"): STAFF,
@@ -225,6 +232,10 @@ API: dict[tuple[str, str], dict[str, str]] = {
     ("/api/v1/assessments/", "POST"): API_CLINICIANS,
     ("/api/v1/assessments/{id}/", "GET"): API_OWN_CLINICAL,
     ("/api/v1/assessments/{id}/", "PUT"): API_CLINICAL_CHANGE,
+    ("/api/v1/neural-tests/", "GET"): API_CLINICAL_LIST,
+    ("/api/v1/neural-tests/", "POST"): API_CLINICIANS,
+    ("/api/v1/neural-tests/{id}/", "GET"): API_OWN_CLINICAL,
+    ("/api/v1/neural-tests/{id}/entered-in-error/", "POST"): API_CLINICAL_CHANGE,
     ("/api/v1/exercises/", "GET"): API_STAFF,
     ("/api/v1/exercises/", "POST"): API_ADMINS,
     ("/api/v1/exercises/{id}/", "GET"): API_STAFF,
@@ -333,6 +344,7 @@ class World:
     questionnaire_request: object
     instrument: object  # the clinic's own licensed one
     questionnaire_response: object
+    neural_exam: object
 
 
 @pytest.fixture
@@ -393,6 +405,7 @@ def world(clinic, therapist, front_desk, patient, prescribed, exercise_library) 
         ),
         instrument=LicensedInstrumentFactory(clinic=clinic),
         questionnaire_response=questionnaire_response,
+        neural_exam=record_neural(patient, therapist),
     )
 
 
@@ -418,6 +431,7 @@ def page_url(name: str, world: World) -> str:
         "token_id": world.api_token.pk,
         "request_id": world.questionnaire_request.pk,
         "instrument_id": world.instrument.pk,
+        "exam_id": world.neural_exam.pk,
     }
     if name == "api:not-found":
         return "/api/v1/no-such-thing/"
@@ -440,6 +454,7 @@ def api_url(path: str, world: World) -> str:
         "instruments": world.instrument.pk,
         "questionnaire-requests": world.questionnaire_request.pk,
         "questionnaire-responses": world.questionnaire_response.pk,
+        "neural-tests": world.neural_exam.pk,
     }
     path = path.replace("{patient_id}", str(world.patient.pk))
     if "{id}" in path:

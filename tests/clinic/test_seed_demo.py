@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from clinic.models import Clinic, Patient, Role, User
+from neural.models import NeuralExam
 from questionnaires.models import QuestionnaireRequest, QuestionnaireResponse
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +40,13 @@ def test_the_demo_logins_work(client):
     call_command("seed_demo")
     assert client.login(username="frontdesk", password="dorsi-demo")
     assert client.get("/patients/").status_code == 200
+
+
+def test_seed_demo_gives_two_patients_neural_tests_over_time(capsys):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert "0 sittings of neural tests" in capsys.readouterr().out.split("Demo clinic")[-1]
+    exams = NeuralExam.objects.all()
+    assert exams.values("patient").distinct().count() == 2
+    assert exams.count() >= 4
+    assert all(exam.assessment_id for exam in exams)

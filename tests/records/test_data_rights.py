@@ -43,12 +43,14 @@ from tests.fhir_checks import (
     codings,
     resolve,
 )
+from tests.neural.recording import record_neural, slr, slump
 
 pytestmark = pytest.mark.django_db
 
 SECTIONS = [
     "patient.csv",
     "assessments.csv",
+    "neural_tests.csv",
     "routines.csv",
     "sessions.csv",
     "appointments.csv",
@@ -62,7 +64,15 @@ SECTIONS = [
 ]
 # R4 value sets of the status codes we map to (fhir.resources checks structure, not codes).
 R4_STATUSES = {
-    "Observation": {"registered", "preliminary", "final", "amended", "corrected", "cancelled"},
+    "Observation": {
+        "registered",
+        "preliminary",
+        "final",
+        "amended",
+        "corrected",
+        "cancelled",
+        "entered-in-error",
+    },
     "Appointment": {
         "proposed",
         "pending",
@@ -143,6 +153,7 @@ def history(patient, therapist, front_desk, clinic, prescribed):
         data={"measured_at": second.measured_at, "left_distance": "11.5", "right_distance": "10"},
     )
     _log_session(patient, prescribed, days_ago=1, comment="Calf tight after tennis with Bob")
+    record_neural(patient, therapist, [slr(), slump("right")], notes="Worse after driving to Ann")
     WorkingHours.objects.bulk_create(
         WorkingHours(therapist=therapist, weekday=day, starts=time(0), ends=time(23, 59))
         for day in range(7)
@@ -271,7 +282,10 @@ def test_the_fhir_bundle_is_valid_r4_and_has_every_section(client_as, history):
     assert {t["system"] for t in person["telecom"]} == {"email", "phone"}
 
     knee_to_wall = [
-        o for o in by_type["Observation"] if o["category"][0]["coding"][0]["code"] == "exam"
+        o
+        for o in by_type["Observation"]
+        if o["category"][0]["coding"][0]["code"] == "exam"
+        and o["code"]["coding"][0]["system"].endswith("/knee-to-wall")
     ]
     assert len(knee_to_wall) == 4  # two tests, two sides; the correction is current
     corrected = [o for o in knee_to_wall if o["status"] == "amended"]

@@ -27,6 +27,8 @@ from clinic.times import at_local
 from dashboard.summaries import patient_summaries_refresh
 from exercises import services as exercise_services
 from exercises.models import Prescription, RoutineTemplate
+from neural import services as neural_services
+from neural.models import NeuralExam
 from questionnaires import services as questionnaire_services
 from questionnaires.models import Instrument, QuestionnaireRequest, QuestionnaireResponse
 from reminders.planning import reminders_plan
@@ -180,6 +182,7 @@ class Command(BaseCommand):
         answered = self._seed_questionnaires(clinic, therapists)
         self._registration_dates(clinic, rng)
         first_reminder = self._reminder_within_minutes(clinic)
+        neural = self._seed_neural_tests(clinic)
 
         patient_summaries_refresh(
             patient_ids=list(Patient.objects.filter(clinic=clinic).values_list("pk", flat=True))
@@ -200,6 +203,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  {sessions} routine sessions logged.")
         self.stdout.write(f"  {booked} appointments booked.")
         self.stdout.write(f"  {answered} questionnaires answered.")
+        self.stdout.write(f"  {neural} sittings of neural tests (SLR, slump) recorded.")
         self.stdout.write(f"  Staff logins (password for all: {DEMO_PASSWORD}):")
         for username, first, last, role in STAFF:
             self.stdout.write(f"    {username:<12} {first} {last}, {role.label}")
@@ -318,6 +322,62 @@ class Command(BaseCommand):
         Patient.objects.filter(pk=patient.pk).update(exercise_reminder_time=due.time())
         reminders_plan()
         return due
+
+    def _seed_neural_tests(self, clinic: Clinic) -> int:
+        """The first two patients' SLR and slump at each clinic visit: the symptomatic leg's
+        SLR onset rising as the nerve settles, the other leg free of symptoms."""
+        recorded = 0
+        patients = Patient.objects.filter(clinic=clinic).order_by("id")[:2]
+        for number, patient in enumerate(patients):
+            if NeuralExam.objects.filter(patient=patient).exists():
+                continue
+            visits = AssessmentRevision.objects.current().filter(
+                assessment__patient=patient, assessment__kind=AssessmentKind.CLINIC
+            )
+            sore, free = ("left", "right") if number == 0 else ("right", "left")
+            for step, revision in enumerate(visits.order_by("measured_at")):
+                onset = 38 + 14 * step + 3 * number
+                differentiation = "changed" if onset <= 70 else "unchanged"
+                results = [
+                    {
+                        "test": "slr",
+                        "side": sore,
+                        "symptoms": True,
+                        "onset_angle_deg": str(onset),
+                        "angle_method": "phone" if step else "inclinometer",
+                        "angle_spread_deg": "0.4" if step else None,
+                        "location": "below_knee" if step < 2 else "thigh",
+                        "bragard": differentiation,
+                        "hip_internal_rotation": "not_tested",
+                        "crossed": "yes" if step == 0 and number == 0 else "no",
+                    },
+                    {
+                        "test": "slr",
+                        "side": free,
+                        "symptoms": False,
+                        "max_angle_deg": "85",
+                        "angle_method": "estimated",
+                        "crossed": "not_tested",
+                    },
+                    {
+                        "test": "slump",
+                        "side": sore,
+                        "symptoms": step < 2,
+                        "neck_extension_eased": "yes" if step < 2 else "",
+                    },
+                ]
+                neural_services.neural_exam_record(
+                    patient=patient,
+                    measured_by=revision.measured_by,
+                    recorded_by=revision.measured_by,
+                    data={
+                        "measured_at": revision.measured_at + timedelta(minutes=10),
+                        "assessment": revision.assessment_id,
+                        "results": results,
+                    },
+                )
+                recorded += 1
+        return recorded
 
     def _seed_routines(self, clinic: Clinic, rng: random.Random) -> int:
         """The starter calf routine, five weeks ago, for patients who have none; some logs."""

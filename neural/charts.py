@@ -1,0 +1,122 @@
+"""Server-rendered SVG chart of the SLR onset angle over time, one per side.
+
+Plain geometry computed here and drawn by a template (templates/neural/_chart.html), on the
+shared width and time axis of clinic/charts.py. The y axis is hip flexion from 0 to 110°, with
+the classic 30–70° range shaded. A test where no symptoms came on has no onset: it is drawn as
+an upward triangle at the greatest angle reached (or at the top when that was not recorded), and
+the onset line is broken there rather than drawn through an angle nobody recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from clinic.charts import LEFT, RIGHT, WIDTH, TimeAxis
+from neural.interpretation import CLASSIC_HIGH, CLASSIC_LOW, MAX_ANGLE
+from neural.selectors import ResultReading
+
+HEIGHT = 300
+TOP, BOTTOM = 16, 36
+
+
+@dataclass
+class AnglePoint:
+    x: float
+    y: float
+    label: str
+    onset: bool  # False: no symptoms came on (a triangle at the greatest angle reached)
+    approximate: bool
+
+    @property
+    def marker(self) -> str:
+        return f"M{self.x - 8},{self.y + 6} L{self.x + 8},{self.y + 6} L{self.x},{self.y - 7} Z"
+
+
+@dataclass
+class SlrChart:
+    side: str
+    title: str
+    description: str
+    width: int = WIDTH
+    height: int = HEIGHT
+    plot_left: int = LEFT
+    plot_right: int = WIDTH - RIGHT
+    plot_top: int = TOP
+    plot_bottom: int = HEIGHT - BOTTOM
+    plot_width: int = WIDTH - RIGHT - LEFT
+    points: list[AnglePoint] = field(default_factory=list)
+    segments: list[str] = field(default_factory=list)
+    band: tuple[float, float] = (0, 0)  # the classic range: (top y, height)
+    y_ticks: list[tuple[float, str]] = field(default_factory=list)
+    x_ticks: list[tuple[float, str, str]] = field(default_factory=list)
+    has_no_symptoms: bool = False
+
+
+def _y(chart: SlrChart, angle: Decimal) -> float:
+    span = chart.plot_bottom - chart.plot_top
+    return round(chart.plot_bottom - float(angle) / float(MAX_ANGLE) * span, 1)
+
+
+def slr_chart(
+    points: list[tuple[datetime, ResultReading]],
+    side: str,
+    *,
+    time_range: tuple[datetime, datetime] | None = None,
+) -> SlrChart | None:
+    """`points`: (when, reading) of one side's SLRs, oldest first (selectors.slr_points)."""
+    if not points:
+        return None
+    chart = SlrChart(
+        side=side, title=f"{side.capitalize()} SLR onset angle over time", description=""
+    )
+    times = [when for when, _ in points]
+    axis = TimeAxis(*(time_range or (min(times), max(times))))
+    chart.x_ticks = axis.ticks()
+    # The edges of the classic range, and the ends of the scale.
+    chart.y_ticks = [(_y(chart, Decimal(tick)), f"{tick}°") for tick in (0, 30, 70, 110)]
+    top, bottom = _y(chart, CLASSIC_HIGH), _y(chart, CLASSIC_LOW)
+    chart.band = (top, round(bottom - top, 1))
+    runs: list[list[AnglePoint]] = [[]]
+    for when, reading in points:
+        result = reading.result
+        day = timezone.localtime(when).strftime("%-d %b %Y")
+        approximate = result.angle_method == "estimated"
+        if result.symptoms:
+            point = AnglePoint(
+                x=axis.x(when),
+                y=_y(chart, result.onset_angle_deg),
+                label=f"{day}: {reading.angle_text}, {reading.interpretation.label}",
+                onset=True,
+                approximate=approximate,
+            )
+            runs[-1].append(point)
+        else:
+            chart.has_no_symptoms = True
+            point = AnglePoint(
+                x=axis.x(when),
+                y=_y(
+                    chart, result.max_angle_deg if result.max_angle_deg is not None else MAX_ANGLE
+                ),
+                label=f"{day}: {reading.angle_text}",
+                onset=False,
+                approximate=approximate,
+            )
+            if runs[-1]:
+                runs.append([])
+        chart.points.append(point)
+    chart.segments = [" ".join(f"{p.x},{p.y}" for p in run) for run in runs if run]
+    onsets = [reading for _, reading in points if reading.result.symptoms]
+    chart.description = (
+        f"{len(points)} straight-leg raises; "
+        + (
+            f"onset from {onsets[0].angle_text} to {onsets[-1].angle_text}."
+            if onsets
+            else "no symptoms came on in any."
+        )
+        + " Shaded: the classic 30–70° range."
+    )
+    return chart
