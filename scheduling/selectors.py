@@ -35,7 +35,9 @@ def future_appointments(*, patient_id: int) -> QuerySet[Appointment]:
     )
 
 
-def appointments_outside_hours(*, therapist: User, now: datetime | None = None) -> list[Appointment]:
+def appointments_outside_hours(
+    *, therapist: User, now: datetime | None = None
+) -> list[Appointment]:
     """The therapist's booked appointments still to come that fall outside their weekly
     working hours (booked before the hours were shortened): earliest first."""
     hours = [(row.weekday, row.starts, row.ends) for row in therapist.working_hours.all()]

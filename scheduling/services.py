@@ -20,7 +20,7 @@ from clinic.models import (
     Patient,
     User,
 )
-from clinic.times import UTC, at_local, local_datetime_text
+from clinic.times import UTC, local_datetime_text
 from scheduling.models import (
     Appointment,
     AppointmentKind,
@@ -53,8 +53,7 @@ class AppointmentConflict(ValidationError):
         super().__init__(
             {
                 field: [
-                    f"{who} already has an appointment then "
-                    f"({when}, appointment {conflicting.pk})."
+                    f"{who} already has an appointment then ({when}, appointment {conflicting.pk})."
                 ]
             },
             code="conflict",
