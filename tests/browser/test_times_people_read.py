@@ -16,13 +16,10 @@ from tests.browser.test_patient_journeys import sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
-SHOTS = Path("/tmp/shots-i17a")
 
 
 def _shoot(page, artifacts_dir: Path, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    for directory in (artifacts_dir, SHOTS):
-        page.screenshot(path=directory / name, full_page=True)
+    page.screenshot(path=artifacts_dir / name, full_page=True)
 
 
 @pytest.fixture
