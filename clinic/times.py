@@ -1,9 +1,12 @@
 """Wall-clock time in a clinic's zone: the inverse of `Clinic.local_date` (which day a moment
-falls on) is `at_local` (which moment a wall-clock time on a day is). Pure functions, no database.
+falls on) is `at_local` (which moment a wall-clock time on a day is); `local_datetime_text` is
+the one format a person reads a moment in. Pure functions, no database.
 """
 
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
+
+from django.utils import dateformat
 
 UTC = ZoneInfo("UTC")
 
@@ -32,3 +35,31 @@ def export_datetime(moment: datetime) -> str:
         # Writing a naive time as UTC would put a wrong moment in someone else's system.
         raise ValueError(f"An export needs an aware datetime, not {moment!r}.")
     return moment.astimezone(UTC).strftime(EXPORT_DATETIME_FORMAT)
+
+
+# What a person reads for a moment (a page, a message, an error): the clinic's wall clock, in
+# one format, so an appointment reads the same on the schedule, in its reminder and on the page
+# its link opens. Django's date-format letters, so month and day names follow the language.
+LOCAL_DATETIME_FORMAT = "D j M Y, H:i"
+LOCAL_TIME_FORMAT = "H:i"
+
+
+def local_datetime_text(moment: datetime, zone: ZoneInfo) -> str:
+    """A moment as people read it, on the clinic's wall clock: `Mon 30 Nov 2026, 08:00`.
+
+    The zone is given, never taken from the request: a reminder is written by a worker, and a
+    reminder's link is opened without a session, where the active zone would be UTC."""
+    return dateformat.format(_on_wall_clock(moment, zone), LOCAL_DATETIME_FORMAT)
+
+
+def local_time_text(moment: datetime, zone: ZoneInfo) -> str:
+    """The wall-clock time alone (`08:00`), where the day is already said: a day's column, the
+    end of `Mon 30 Nov 2026, 08:00–08:30`."""
+    return dateformat.format(_on_wall_clock(moment, zone), LOCAL_TIME_FORMAT)
+
+
+def _on_wall_clock(moment: datetime, zone: ZoneInfo) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        # A naive time has no place on anyone's clock; guessing would show a wrong hour.
+        raise ValueError(f"A time shown to a person needs an aware datetime, not {moment!r}.")
+    return moment.astimezone(zone)

@@ -35,6 +35,11 @@ def clinic_moment(text: str | None, zone: ZoneInfo) -> dt.datetime | None:
     return at_local(moment.date(), moment.time(), zone)
 
 
+def local_input_value(moment: dt.datetime, zone: ZoneInfo) -> str:
+    """A moment as a datetime-local input holds it: the clinic's wall clock, to the minute."""
+    return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+
+
 class ClinicDateTimeField(forms.DateTimeField):
     """A moment. One given without an offset (a datetime-local input sends none) is a wall time
     in the clinic's zone, whatever zone the server or the request runs in; a wall time that a

@@ -12,6 +12,7 @@ from django.utils import timezone
 from audit.querysets import AuditedQuerySet
 from clinic.fields import NameField
 from clinic.models import Clinic, Patient, PostgresExclusionConstraint, TsTzRange, User
+from clinic.times import local_datetime_text
 
 
 class WorkingHours(models.Model):
@@ -186,7 +187,9 @@ class Appointment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.patient} with {self.therapist} at {self.starts_at:%Y-%m-%d %H:%M}"
+        # Read by people (the conflict a booking answers, the admin): the clinic's wall clock.
+        when = local_datetime_text(self.starts_at, self.clinic.zone)
+        return f"{self.patient} with {self.therapist} on {when}"
 
 
 class WaitlistEntry(models.Model):

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import Clinic, Patient
-from clinic.times import UTC, at_local
+from clinic.times import UTC, at_local, local_datetime_text
 from exercises.retest import retest_due_dates
 from reminders.handlers import Message, ReminderHandler, reminder_handler
 from reminders.models import Reminder, ReminderKind, ReminderStatus
@@ -86,21 +86,34 @@ def response_url(appointment: Appointment, answer: str) -> str:
     return settings.SITE_URL + reverse("appointment-respond", args=[token])
 
 
-@transaction.atomic
-def appointment_respond(*, token: str) -> Appointment | None:
-    """Record "confirmed" or "reschedule" from a reminder's link (valid 30 days, only while
-    the appointment is booked); None for a bad, old or spent token."""
+def appointment_response_read(token: str) -> tuple[Appointment, str] | None:
+    """The appointment and the answer ("confirmed" or "reschedule") a reminder's link carries,
+    without recording anything: what the page says before the patient sends it. None for a bad
+    or old token, or an appointment no longer booked."""
     try:
         appointment_id, answer = signing.loads(
             token, salt=RESPONSE_SALT, max_age=timedelta(days=30)
         )
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    appointment = Appointment.objects.filter(
-        pk=appointment_id, status=AppointmentStatus.BOOKED
-    ).first()
-    if appointment is None or answer not in ("confirmed", "reschedule"):
+    if answer not in ("confirmed", "reschedule"):
         return None
+    appointment = (
+        Appointment.objects.select_related("clinic", "therapist")
+        .filter(pk=appointment_id, status=AppointmentStatus.BOOKED)
+        .first()
+    )
+    return None if appointment is None else (appointment, answer)
+
+
+@transaction.atomic
+def appointment_respond(*, token: str) -> Appointment | None:
+    """Record "confirmed" or "reschedule" from a reminder's link (valid 30 days, only while
+    the appointment is booked); None for a bad, old or spent token."""
+    read = appointment_response_read(token)
+    if read is None:
+        return None
+    appointment, answer = read
     Appointment.objects.filter(pk=appointment.pk).change(
         significant=False, patient_response=answer, responded_at=timezone.now()
     )
@@ -129,8 +142,7 @@ class AppointmentReminders(ReminderHandler):
 
     def message(self, reminder: Reminder) -> Message:
         clinic, appointment = reminder.clinic, reminder.appointment
-        local = appointment.starts_at.astimezone(clinic.zone)
-        when = f"{local:%A %-d %B at %H:%M}"
+        when = local_datetime_text(appointment.starts_at, clinic.zone)
         if reminder.kind == ReminderKind.APPOINTMENT:
             return Message(
                 f"Reminder: {when} at {clinic.name}",

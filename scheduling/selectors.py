@@ -25,7 +25,7 @@ from scheduling.models import (
     WaitlistEntry,
     WorkingHours,
 )
-from scheduling.times import slot_starts, subtract
+from scheduling.times import slot_starts, subtract, within_weekly_hours
 
 
 def future_appointments(*, patient_id: int) -> QuerySet[Appointment]:
@@ -33,6 +33,25 @@ def future_appointments(*, patient_id: int) -> QuerySet[Appointment]:
     return Appointment.objects.filter(
         patient_id=patient_id, status=AppointmentStatus.BOOKED, starts_at__gt=timezone.now()
     )
+
+
+def appointments_outside_hours(
+    *, therapist: User, now: datetime | None = None
+) -> list[Appointment]:
+    """The therapist's booked appointments still to come that fall outside their weekly
+    working hours (booked before the hours were shortened): earliest first."""
+    hours = [(row.weekday, row.starts, row.ends) for row in therapist.working_hours.all()]
+    zone = therapist.clinic.zone
+    upcoming = Appointment.objects.filter(
+        therapist=therapist, status=AppointmentStatus.BOOKED, starts_at__gt=now or timezone.now()
+    ).select_related("patient", "appointment_type", "clinic")
+    return [
+        appointment
+        for appointment in upcoming.order_by("starts_at")
+        if not within_weekly_hours(
+            appointment.starts_at, appointment.ends_at, hours=hours, zone=zone
+        )
+    ]
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from clinic.models import (
     Patient,
     User,
 )
-from clinic.times import UTC, at_local
+from clinic.times import UTC, local_datetime_text
 from scheduling.models import (
     Appointment,
     AppointmentKind,
@@ -32,8 +32,8 @@ from scheduling.models import (
     WorkingHours,
 )
 from scheduling.reminders import reminders_for_appointment
-from scheduling.selectors import future_appointments
-from scheduling.times import series_starts
+from scheduling.selectors import appointments_outside_hours, future_appointments
+from scheduling.times import series_starts, within_weekly_hours
 
 DEFAULT_APPOINTMENT_TYPES = {
     AppointmentKind.INITIAL: ("Initial assessment", 60),
@@ -49,12 +49,11 @@ class AppointmentConflict(ValidationError):
         self.conflicting = conflicting
         self.field = field
         who = "The therapist" if field == "therapist" else "The patient"
-        local = conflicting.starts_at.astimezone(conflicting.clinic.zone)
+        when = local_datetime_text(conflicting.starts_at, conflicting.clinic.zone)
         super().__init__(
             {
                 field: [
-                    f"{who} already has an appointment then "
-                    f"({local:%a %d %b %H:%M}, appointment {conflicting.pk})."
+                    f"{who} already has an appointment then ({when}, appointment {conflicting.pk})."
                 ]
             },
             code="conflict",
@@ -82,13 +81,14 @@ def appointment_types_ensure(*, clinic: Clinic) -> list[AppointmentType]:
 
 def _within_working_hours(therapist: User, starts_at, ends_at) -> bool:
     zone = therapist.clinic.zone
-    local_start = starts_at.astimezone(zone)
-    for hours in WorkingHours.objects.filter(therapist=therapist, weekday=local_start.weekday()):
-        day = local_start.date()
-        window = (at_local(day, hours.starts, zone), at_local(day, hours.ends, zone))
-        if window[0] <= starts_at and ends_at <= window[1]:
-            return True
-    return False
+    weekday = starts_at.astimezone(zone).weekday()
+    hours = WorkingHours.objects.filter(therapist=therapist, weekday=weekday)
+    return within_weekly_hours(
+        starts_at,
+        ends_at,
+        hours=[(row.weekday, row.starts, row.ends) for row in hours],
+        zone=zone,
+    )
 
 
 def _conflict(*, therapist: User, patient: Patient, starts_at, ends_at, exclude_id=None):
@@ -432,8 +432,10 @@ def calendar_feed_resolve(token: str) -> CalendarFeed | None:
 
 
 @transaction.atomic
-def working_hours_set(*, therapist: User, week: dict[int, tuple[str, str]]) -> None:
-    """Replace the weekly hours: one interval per weekday, both empty for a day off."""
+def working_hours_set(*, therapist: User, week: dict[int, tuple[str, str]]) -> list[Appointment]:
+    """Replace the weekly hours: one interval per weekday, both empty for a day off. Returns
+    the booked appointments still to come that the new hours leave outside them: they stay
+    booked (the patients expect them), for the front desk to move or keep."""
     errors: list[str] = []
     rows = []
     names = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -455,6 +457,7 @@ def working_hours_set(*, therapist: User, week: dict[int, tuple[str, str]]) -> N
         raise ValidationError({"working_hours": errors})
     WorkingHours.objects.filter(therapist=therapist).delete()
     WorkingHours.objects.bulk_create(rows)
+    return appointments_outside_hours(therapist=therapist)
 
 
 @transaction.atomic

@@ -7,7 +7,7 @@ Working hours are wall-clock times in the clinic's zone; every interval here is 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from clinic.times import UTC, at_local
@@ -73,3 +73,21 @@ def series_starts(
         at_local(local.date() + timedelta(days=every_days * n), local.time(), zone)
         for n in range(count)
     ]
+
+
+WeeklyHours = tuple[int, time, time]  # weekday (0 is Monday), starts, ends: wall-clock times
+
+
+def within_weekly_hours(
+    starts_at: datetime, ends_at: datetime, *, hours: Iterable[WeeklyHours], zone: ZoneInfo
+) -> bool:
+    """Whether [starts_at, ends_at) lies inside one of the weekly intervals on its local day:
+    the rule a booking is checked by, and by which shorter hours strand an old one."""
+    local_start = starts_at.astimezone(zone)
+    day = local_start.date()
+    for weekday, starts, ends in hours:
+        if weekday != local_start.weekday():
+            continue
+        if at_local(day, starts, zone) <= starts_at and ends_at <= at_local(day, ends, zone):
+            return True
+    return False

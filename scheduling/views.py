@@ -19,9 +19,9 @@ from clinic.decorators import staff_required
 from clinic.forms import form_add_service_errors
 from clinic.models import User
 from clinic.redirects import next_path, redirect_to_next
-from clinic.times import at_local
+from clinic.times import at_local, local_datetime_text
 from scheduling import calendar_feeds, reminders, selectors, services
-from scheduling.forms import BookingChoice, BookingForm, clinic_moment
+from scheduling.forms import BookingChoice, BookingForm, clinic_moment, local_input_value
 from scheduling.models import Appointment, AppointmentStatus, CalendarFeed, WaitlistEntry
 
 DAY_START, DAY_END = time(7), time(20)
@@ -123,11 +123,10 @@ def book(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            local = timezone.localtime(appointment.starts_at)
+            when = local_datetime_text(appointment.starts_at, actor.clinic.zone)
             messages.success(
                 request,
-                f"Booked: {appointment.patient.full_name} with {appointment.therapist} on "
-                f"{local:%a %-d %b at %H:%M}.",
+                f"Booked: {appointment.patient.full_name} with {appointment.therapist} on {when}.",
             )
             return redirect_to_next(request, "schedule")
     context = {
@@ -139,6 +138,8 @@ def book(request: HttpRequest) -> HttpResponse:
         "day": choice.day,
         "errors": form.named_errors() if booking else [],
         "conflict": conflict,
+        # A refused booking keeps what was typed, to correct rather than type again.
+        "typed": _typed_booking(form, actor.clinic) if booking else {},
         "next": next_path(request),
         "waitlist": form.data.get("waitlist", ""),
         "patients": list(patients_visible_to(actor).active().order_by("last_name")[:500])
@@ -148,6 +149,18 @@ def book(request: HttpRequest) -> HttpResponse:
     if choice.patient is not None:
         context["slots"] = _free_slots_for(actor.clinic, choice)
     return render(request, "scheduling/book.html", context, status=409 if conflict else 200)
+
+
+def _typed_booking(form: BookingForm, clinic) -> dict[str, str]:
+    """The "another time" form's values as sent: the time as the datetime-local input shows
+    it (the clinic's wall clock, also for a slot's ISO time with its offset), or the text as
+    typed when it is no time at all."""
+    text = (form.data.get("starts_at") or "").strip()
+    moment = clinic_moment(text, clinic.zone)
+    return {
+        "starts_at": local_input_value(moment, clinic.zone) if moment else text,
+        "note": form.data.get("note") or "",
+    }
 
 
 def _book(values: dict, *, booked_by: User) -> Appointment:
@@ -185,6 +198,10 @@ def _appointment_for(actor, appointment_id: int) -> Appointment:
 def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
     actor = actor_for(request)
     appointment = _appointment_for(actor, appointment_id)
+    zone = actor.clinic.zone
+    move_to = local_input_value(appointment.starts_at, zone)
+    errors: list[str] = []
+    status = 200
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -197,16 +214,30 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
                 appointment = services.appointment_mark(appointment=appointment, status=action)
                 messages.success(request, f"Marked {appointment.get_status_display().lower()}.")
             elif action == "reschedule":
-                starts_at = clinic_moment(request.POST.get("starts_at"), actor.clinic.zone)
+                starts_at = clinic_moment(request.POST.get("starts_at"), zone)
+                if starts_at is None:
+                    raise ValidationError(
+                        {"starts_at": ["Enter a date and a time: 2025-03-14T09:30."]}
+                    )
                 appointment = services.appointment_reschedule(
                     appointment=appointment, starts_at=starts_at, by=actor.user
                 )
-                messages.success(request, "Moved.")
+                messages.success(
+                    request, f"Moved to {local_datetime_text(appointment.starts_at, zone)}."
+                )
             else:
                 raise ValidationError("Unknown action.")
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        return redirect("appointment-detail", appointment_id=appointment.pk)
+            if action != "reschedule":
+                messages.error(request, " ".join(exc.messages))
+                return redirect("appointment-detail", appointment_id=appointment.pk)
+            # A refused move shows the page again with the time as typed, to correct it.
+            errors = [f"Move to: {message}" for message in exc.messages]
+            status = 409 if isinstance(exc, services.AppointmentConflict) else 400
+            move_to = (request.POST.get("starts_at") or "").strip()
+            appointment = _appointment_for(actor, appointment_id)
+        else:
+            return redirect("appointment-detail", appointment_id=appointment.pk)
     matches = []
     if appointment.status == AppointmentStatus.CANCELLED and appointment.starts_at > timezone.now():
         matches = selectors.waitlist_matches(appointment=appointment)
@@ -217,8 +248,11 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
             "appointment": appointment,
             "matches": matches,
             "can_mark": appointment.starts_at <= timezone.now(),
-            "local_start": timezone.localtime(appointment.starts_at).strftime("%Y-%m-%dT%H:%M"),
+            "local_day": actor.clinic.local_date(appointment.starts_at),
+            "move_to": move_to,
+            "errors": errors,
         },
+        status=status,
     )
 
 
@@ -349,9 +383,17 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
 @staff_required
 def hours(request: HttpRequest) -> HttpResponse:
-    """A therapist's weekly hours and time off: their own, or anyone's for a clinic admin."""
+    """A therapist's weekly hours and time off: their own, or anyone's for a clinic admin.
+
+    A refused form is shown again with what was typed. Shorter hours are saved at once, and
+    the booked appointments they leave outside are listed (on every visit, until each is moved,
+    cancelled or the hours cover it again): the front desk calls those patients, and the page
+    is where they look."""
     actor = actor_for(request)
     therapists = clinic_selectors.clinic_therapists(clinic_id=actor.clinic.pk)
     therapist = _therapist_in(actor, request.GET.get("therapist") or request.POST.get("therapist"))
@@ -362,36 +404,71 @@ def hours(request: HttpRequest) -> HttpResponse:
     if therapist is None:
         raise Http404("This clinic has no therapist yet.")
     may_edit = therapist == actor.user or actor.role == "clinic_admin"
+    by_day = {row.weekday: row for row in therapist.working_hours.all()}
+    typed_week = {
+        day: (
+            f"{by_day[day].starts:%H:%M}" if day in by_day else "",
+            f"{by_day[day].ends:%H:%M}" if day in by_day else "",
+        )
+        for day in range(7)
+    }
+    typed_off = {"starts_at": "", "ends_at": "", "reason": ""}
+    hours_errors: list[str] = []
+    off_errors: list[str] = []
     if request.method == "POST":
         if not may_edit:
             raise PermissionDenied("Only the therapist or a clinic admin changes these hours.")
         action = request.POST.get("action")
         try:
             if action == "hours":
-                week = {
+                typed_week = {
                     day: (
-                        request.POST.get(f"starts_{day}", ""),
-                        request.POST.get(f"ends_{day}", ""),
+                        request.POST.get(f"starts_{day}", "").strip(),
+                        request.POST.get(f"ends_{day}", "").strip(),
                     )
                     for day in range(7)
                 }
-                services.working_hours_set(therapist=therapist, week=week)
-                messages.success(request, "Working hours saved.")
+                stranded = services.working_hours_set(therapist=therapist, week=typed_week)
+                if stranded:
+                    messages.warning(
+                        request,
+                        f"Working hours saved. {len(stranded)} booked appointment"
+                        f"{'s' if len(stranded) > 1 else ''} now "
+                        f"{'fall' if len(stranded) > 1 else 'falls'} outside them: listed "
+                        "below, still booked. Move or keep each with the patient.",
+                    )
+                else:
+                    messages.success(request, "Working hours saved.")
             elif action == "time_off":
+                typed_off = {
+                    name: request.POST.get(name, "").strip()
+                    for name in ("starts_at", "ends_at", "reason")
+                }
                 services.time_off_add(
                     therapist=therapist,
-                    starts_at=clinic_moment(request.POST.get("starts_at"), actor.clinic.zone),
-                    ends_at=clinic_moment(request.POST.get("ends_at"), actor.clinic.zone),
-                    reason=request.POST.get("reason", ""),
+                    starts_at=clinic_moment(typed_off["starts_at"], actor.clinic.zone),
+                    ends_at=clinic_moment(typed_off["ends_at"], actor.clinic.zone),
+                    reason=typed_off["reason"],
                 )
                 messages.success(request, "Time off added.")
             elif action == "remove_time_off":
                 services.time_off_remove(therapist=therapist, time_off_id=request.POST.get("id"))
                 messages.success(request, "Time off removed.")
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        return redirect(f"{request.path}?therapist={therapist.pk}")
-    by_day = {row.weekday: row for row in therapist.working_hours.all()}
+            if action == "hours":
+                hours_errors = exc.messages
+            elif action == "time_off":
+                labels = {"starts_at": "From", "ends_at": "Until", "reason": "Reason"}
+                named = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+                off_errors = [
+                    f"{labels[field]}: {message}" if field in labels else message
+                    for field, messages_ in named.items()
+                    for message in messages_
+                ]
+            else:
+                messages.error(request, " ".join(exc.messages))
+        if not (hours_errors or off_errors):
+            return redirect(f"{request.path}?therapist={therapist.pk}")
     return render(
         request,
         "scheduling/hours.html",
@@ -399,14 +476,14 @@ def hours(request: HttpRequest) -> HttpResponse:
             "therapist": therapist,
             "therapists": therapists,
             "may_edit": may_edit,
-            "week": [
-                (day, name, by_day.get(day))
-                for day, name in enumerate(
-                    ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-                )
-            ],
+            "week": [(day, name, *typed_week[day]) for day, name in enumerate(WEEKDAY_NAMES)],
+            "hours_errors": hours_errors,
+            "off_errors": off_errors,
+            "typed_off": typed_off,
             "time_off": therapist.time_off.filter(ends_at__gt=timezone.now()),
+            "outside_hours": selectors.appointments_outside_hours(therapist=therapist),
         },
+        status=400 if hours_errors or off_errors else 200,
     )
 
 
@@ -415,12 +492,23 @@ def hours(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def appointment_respond(request: HttpRequest, token: str) -> HttpResponse:
-    """The patient confirms, or asks to reschedule, from the reminder's link."""
+    """The patient confirms, or asks to reschedule, from the reminder's link. The page names
+    the appointment and the answer before anything is sent."""
     if request.method == "POST":
         appointment = reminders.appointment_respond(token=token)
         if appointment is None:
             return render(request, "scheduling/respond.html", {"invalid": True}, status=404)
         return render(
-            request, "scheduling/respond.html", {"appointment": appointment, "done": True}
+            request,
+            "scheduling/respond.html",
+            {"appointment": appointment, "answer": appointment.patient_response, "done": True},
         )
-    return render(request, "scheduling/respond.html", {"token": token})
+    read = reminders.appointment_response_read(token)
+    if read is None:
+        return render(request, "scheduling/respond.html", {"invalid": True}, status=404)
+    appointment, answer = read
+    return render(
+        request,
+        "scheduling/respond.html",
+        {"appointment": appointment, "answer": answer, "token": token},
+    )

@@ -148,7 +148,7 @@ def test_the_answer_page_shows_the_clinics_time_to_a_patient_without_a_session(b
     (10:00), not the server's UTC."""
     token = response_url(booking, "confirmed").split("/r/answer/")[1].rstrip("/")
     page = client.post(f"/r/answer/{token}/").content.decode()
-    assert ", 10:00</p>" in page
+    assert ', 10:00<span class="time-range">–10:30</span></dd>' in page
 
 
 def test_the_opt_out_link_stops_reminders(booking, client):
