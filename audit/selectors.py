@@ -19,11 +19,13 @@ class AuditFilters:
     search: str = ""
 
 
-def _int_or_none(raw: str, field: str, errors: dict) -> int | None:
+def _int_or_none(
+    raw: str, field: str, errors: dict, *, message: str = "Enter a number."
+) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or len(raw) > 12:
-        errors[field] = ["Enter a number."]
+        errors[field] = [message]
         return None
     return int(raw)
 
@@ -45,7 +47,12 @@ def audit_filters_parse(params) -> AuditFilters:
     if action and action not in AuditAction.values:
         errors["action"] = [f"Choose one of: {', '.join(AuditAction.values)}."]
     filters = AuditFilters(
-        patient_id=_int_or_none(params.get("patient", ""), "patient", errors),
+        patient_id=_int_or_none(
+            params.get("patient", ""),
+            "patient",
+            errors,
+            message="Enter the patient's number; to find a patient by name, use Search.",
+        ),
         actor_user_id=_int_or_none(params.get("actor", ""), "actor", errors),
         action=action,
         since=_date_or_none(params.get("since", ""), "since", errors),

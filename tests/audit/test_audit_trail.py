@@ -265,7 +265,9 @@ def test_a_bad_filter_names_the_field(client_as):
     assert response.status_code == 400
     body = response.content.decode()
     assert "Since: Enter a date as YYYY-MM-DD." in body
-    assert "Patient: Enter a number." in body
+    assert (
+        "Patient: Enter the patient&#x27;s number; to find a patient by name, use Search." in body
+    )
     export = client_as("clinic_admin").get("/audit/export.csv?until=2026-13-01")
     assert export.status_code == 400
     assert "until" in export.content.decode()

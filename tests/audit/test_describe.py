@@ -213,7 +213,9 @@ def test_a_bad_filter_shows_the_error_and_no_rows(client_as, patient):
     response = client_as("clinic_admin").get("/audit/?patient=Anders")
     assert response.status_code == 400
     page = response.content.decode()
-    assert "Patient: Enter a number." in page
+    assert (
+        "Patient: Enter the patient&#x27;s number; to find a patient by name, use Search." in page
+    )
     assert "opened the record of" not in page
     assert "Nothing is listed until the search above can be read." in page
 
