@@ -264,10 +264,7 @@ def names_for(events: Iterable[AuditEvent], *, clinic_id: int) -> Names:
     names.roles = {
         str(value): str(label) for value, label in user_model._meta.get_field("role").flatchoices
     }
-    staff_ids = _ids(
-        [event.actor_user_id for event in events if event.actor_user_id is not None]
-        + [event.object_id for event in events if event.object_type == "user"]
-    )
+    staff_ids = _ids(event.actor_user_id for event in events if event.actor_user_id is not None)
     if staff_ids:
         for pk, first, last, username in user_model.objects.filter(
             clinic_id=clinic_id, pk__in=staff_ids
