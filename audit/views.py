@@ -6,7 +6,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from audit.models import AuditAction
+from audit.describe import describe_events, describe_stream
+from audit.models import AuditAction, AuditEvent
 from audit.selectors import AuditFilters, audit_events_search, audit_filters_parse
 from audit.services import audit_record
 from clinic.access import actor_for, can_manage_clinic
@@ -32,6 +33,9 @@ CSV_COLUMNS = [
     "user_agent",
     "method",
     "path",
+    # Added after the columns above, which stay as they were: the event in words, as the page
+    # shows it (today's names; the columns before it are the record as stored).
+    "description",
 ]
 
 
@@ -55,7 +59,10 @@ def _filters_or_errors(request: HttpRequest) -> tuple[AuditFilters, dict]:
 def audit_events(request: HttpRequest) -> HttpResponse:
     actor = _clinic_admin(request)
     filters, errors = _filters_or_errors(request)
-    events = audit_events_search(clinic=actor.clinic, filters=filters, zone=actor.clinic.zone)
+    if errors:  # a search that cannot be read shows nothing, rather than everything
+        events = AuditEvent.objects.none()
+    else:
+        events = audit_events_search(clinic=actor.clinic, filters=filters, zone=actor.clinic.zone)
     page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -64,6 +71,9 @@ def audit_events(request: HttpRequest) -> HttpResponse:
         "audit/events.html",
         {
             "page": page,
+            "described": describe_events(
+                page.object_list, clinic_id=actor.clinic.pk, zone=actor.clinic.zone
+            ),
             "params": request.GET,
             "errors": errors,
             "actions": AuditAction.choices,
@@ -107,8 +117,10 @@ def audit_events_export(request: HttpRequest) -> HttpResponse:
             event.user_agent,
             event.method,
             event.path,
+            described.sentence,
         ]
-        for event in events.iterator(chunk_size=2000)
+        for described in describe_stream(events, clinic_id=actor.clinic.pk, zone=actor.clinic.zone)
+        for event in [described.event]
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return csv_download(

@@ -44,6 +44,7 @@ from exercises.serializers import (
     PrescriptionInputSerializer,
     PrescriptionRow,
     PrescriptionSerializer,
+    RoutineAlreadyActiveSerializer,
     RoutineTemplateInputSerializer,
     RoutineTemplateSerializer,
     SessionLogInputSerializer,
@@ -265,9 +266,12 @@ def _prescription_body(prescription_id: int) -> dict:
     list=extend_schema(summary="Prescribed routines you may see, with the patient's adherence"),
     retrieve=extend_schema(summary="One prescription: its current version and its history"),
     create=extend_schema(
-        summary="Prescribe a routine to a patient (from a template or exercise by exercise)",
+        summary=(
+            "Prescribe a routine to a patient (from a template or exercise by exercise); "
+            "409 when the patient already has the same routine active"
+        ),
         request=PrescriptionInputSerializer,
-        responses={201: PrescriptionSerializer},
+        responses={201: PrescriptionSerializer, 409: RoutineAlreadyActiveSerializer},
     ),
     update=extend_schema(
         summary="Change a prescription: a new version; sessions logged stay with the old one",
@@ -296,6 +300,22 @@ class PrescriptionViewSet(
             actor_for(self.request), Prescription.objects.all(), patient_path="patient"
         )
         return _with_versions(visible.order_by("-created_at", "-id"))
+
+    def handle_exception(self, exc):
+        if isinstance(exc, services.RoutineAlreadyActive):
+            ((message,),) = exc.message_dict.values()
+            body = RoutineAlreadyActiveSerializer(
+                {
+                    "detail": (
+                        f"{message} Send replace_active: true to end it and prescribe this "
+                        f"one, or PUT /api/v1/prescriptions/{exc.active.pk}/ to change it."
+                    ),
+                    "field": exc.field,
+                    "active_prescription": exc.active.pk,
+                }
+            ).data
+            return Response(body, status=status.HTTP_409_CONFLICT)
+        return super().handle_exception(exc)
 
     def _prescription(self, action: Action) -> Prescription:
         prescription = Prescription.objects.filter(pk=self.kwargs["pk"]).first()
@@ -335,8 +355,16 @@ class PrescriptionViewSet(
             items = [dict(item) for item in data.pop("items")]
         else:
             items = services.template_items(template) if template is not None else []
+        replace = data.pop("replace_active", False)
         version = services.routine_assign(
-            patient=patient, prescribed_by=actor.user, items=items, template=template, **data
+            patient=patient,
+            prescribed_by=actor.user,
+            items=items,
+            template=template,
+            if_already_active=(
+                services.IfAlreadyActive.END_IT if replace else services.IfAlreadyActive.REFUSE
+            ),
+            **data,
         )
         body = _prescription_body(version.prescription_id)
         return Response(body, status=status.HTTP_201_CREATED)

@@ -278,6 +278,26 @@ class PrescriptionInputSerializer(serializers.Serializer):
         help_text="After the start; the clinic's re-test interval after it by default.",
     )
     notes = serializers.CharField(required=False, allow_blank=True)
+    replace_active = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=(
+            "When the patient already has the same routine active (the same template, or the "
+            "same exercises), end it today and prescribe this one. Without it the request is "
+            "refused with 409; to change the active one instead, PUT a new version to it."
+        ),
+    )
+
+
+class RoutineAlreadyActiveSerializer(serializers.Serializer):
+    """The 409 answer: the patient already has this routine active."""
+
+    detail = serializers.CharField()
+    field = serializers.ChoiceField(
+        choices=["template", "items"],
+        help_text="What makes it the same routine: the template, or the same exercises.",
+    )
+    active_prescription = serializers.IntegerField(help_text="The active prescription's id.")
 
 
 class PrescriptionChangeSerializer(serializers.Serializer):

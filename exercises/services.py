@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.text import slugify
 
 from clinic.changes import patient_data_changed
@@ -254,6 +254,74 @@ def _create_version(
     return version
 
 
+class IfAlreadyActive(models.TextChoices):
+    """What to do when the patient already has the same routine active."""
+
+    REFUSE = "refuse", "Refuse, naming the active prescription"
+    NEW_VERSION = "new_version", "Change the active one: a new version with these doses"
+    END_IT = "end_it", "End the active one today and prescribe this one"
+
+
+class RoutineAlreadyActive(ValidationError):
+    """The patient already has this routine active: a second one would double the target."""
+
+    def __init__(self, active: Prescription, field: str) -> None:
+        self.active = active
+        self.field = field
+        why = "from the same template" if field == "template" else "with the same exercises"
+        super().__init__(
+            {
+                field: [
+                    f"{active.patient.full_name} already has “{active.title}” "
+                    f"(prescription {active.pk}) active, {why}. Change that one (a new "
+                    "version) or end it and prescribe this one."
+                ]
+            },
+            code="duplicate",
+        )
+
+
+def _item_exercise_ids(items: Sequence[Mapping[str, Any]]) -> frozenset[int]:
+    ids = set()
+    for item in items:
+        exercise = item.get("exercise")
+        ids.add(exercise.pk if isinstance(exercise, Exercise) else exercise)
+    return frozenset(ids)
+
+
+def same_active_routines(
+    *, patient: Patient, template: RoutineTemplate | None, items: Sequence[Mapping[str, Any]]
+) -> list[tuple[Prescription, str]]:
+    """The patient's active prescriptions that are the routine being prescribed, oldest first,
+    each with the field that makes it the same ("template" or "items").
+
+    The same routine is the same template, or (for a routine put together exercise by
+    exercise, or a template's copy) the same set of exercises in its current version. Doses do
+    not count: a routine with other doses is a change of the one the patient has, not a
+    second routine to do as well.
+    """
+    active = list(
+        Prescription.objects.filter(patient_id=patient.pk, ended_on__isnull=True)
+        .select_related("patient")
+        .order_by("created_at", "id")
+    )
+    if not active:
+        return []
+    exercise_sets: dict[int, set[int]] = {prescription.pk: set() for prescription in active}
+    for prescription_id, exercise_id in PrescriptionItem.objects.filter(
+        version__prescription_id__in=exercise_sets, version__is_current=True
+    ).values_list("version__prescription_id", "exercise_id"):
+        exercise_sets[prescription_id].add(exercise_id)
+    wanted = _item_exercise_ids(items)
+    same = []
+    for prescription in active:
+        if template is not None and prescription.template_id == template.pk:
+            same.append((prescription, "template"))
+        elif wanted and exercise_sets[prescription.pk] == wanted:
+            same.append((prescription, "items"))
+    return same
+
+
 @transaction.atomic
 def routine_assign(
     *,
@@ -267,9 +335,22 @@ def routine_assign(
     retest_on: date | None = None,
     notes: str = "",
     template: RoutineTemplate | None = None,
+    if_already_active: str = IfAlreadyActive.REFUSE,
 ) -> PrescriptionVersion:
-    """Prescribe a routine; the re-test defaults to the clinic's interval after the start."""
+    """Prescribe a routine; the re-test defaults to the clinic's interval after the start.
+
+    When the patient already has the same routine active (`same_active_routines`), it is
+    refused with RoutineAlreadyActive, or, as `if_already_active` says, the active one gets a
+    new version with these exercises and schedule, or is ended today and this one prescribed.
+    The patient's row is locked first, so two submissions at the same moment cannot both
+    create one.
+    """
     patient = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
+    if if_already_active not in IfAlreadyActive.values:
+        raise ValidationError(
+            {"if_already_active": [f"Choose one of: {', '.join(IfAlreadyActive.values)}."]}
+        )
+    asked_retest_on = retest_on
     errors: dict[str, list[str]] = {}
     if not patient.is_active:
         errors["patient"] = ["This patient is discharged; re-activate them to prescribe."]
@@ -294,6 +375,22 @@ def routine_assign(
     errors.update(_items_errors(items, _library_for(patient.clinic, items)))
     if errors:
         raise ValidationError(errors)
+    same = same_active_routines(patient=patient, template=template, items=items)
+    if same and if_already_active == IfAlreadyActive.REFUSE:
+        raise RoutineAlreadyActive(*same[0])
+    if same and if_already_active == IfAlreadyActive.NEW_VERSION:
+        return prescription_change(
+            prescription=same[0][0],
+            changed_by=prescribed_by,
+            items=items,
+            times_per_day=times_per_day,
+            days_of_week=days_of_week,
+            effective_from=start_date,
+            retest_on=asked_retest_on,
+            notes=notes,
+        )
+    for active, _field in same:  # IfAlreadyActive.END_IT
+        prescription_end(prescription=active, ended_by=prescribed_by)
     prescription = Prescription.objects.create(
         patient=patient,
         clinic=patient.clinic,

@@ -195,21 +195,28 @@ def prescribe(request: HttpRequest, patient_id: int) -> HttpResponse:
         initial=initial_items,
         form_kwargs={"library": library_qs},
     )
+    already_active = None
     if request.method == "POST" and schedule.is_valid() and formset.is_valid():
         try:
-            services.routine_assign(
+            version = services.routine_assign(
                 patient=patient,
                 prescribed_by=actor.user,
                 items=formset.items(),
                 title=schedule.cleaned_data["title"],
                 start_date=schedule.cleaned_data["start_date"],
                 template=template,
+                if_already_active=request.POST.get(
+                    "if_already_active", services.IfAlreadyActive.REFUSE
+                ),
                 **schedule.schedule(),
             )
+        except services.RoutineAlreadyActive as exc:
+            already_active = exc  # the page asks: change the active one, or end it
         except ValidationError as exc:
             form_add_service_errors(schedule, exc)
         else:
-            messages.success(request, f"Routine prescribed to {patient.full_name}.")
+            ended = request.POST.get("if_already_active") == services.IfAlreadyActive.END_IT
+            messages.success(request, _prescribed_message(version, patient, ended=ended))
             return redirect("patient-routine", patient_id=patient.pk)
     return render(
         request,
@@ -221,8 +228,21 @@ def prescribe(request: HttpRequest, patient_id: int) -> HttpResponse:
             "templates": templates,
             "template": template,
             "changing": None,
+            "already_active": already_active,
         },
+        status=409 if already_active else 200,
     )
+
+
+def _prescribed_message(version, patient, *, ended: bool) -> str:
+    if version.number > 1:
+        return (
+            f"“{version.prescription.title}” changed: version {version.number} is in force "
+            f"from {version.effective_from:%-d %b %Y}."
+        )
+    if ended:
+        return f"Routine prescribed to {patient.full_name}; the one it replaces has ended."
+    return f"Routine prescribed to {patient.full_name}."
 
 
 def _prescription_for(actor, prescription_id: int, action: Action) -> Prescription:

@@ -572,7 +572,12 @@ def test_a_prescription_answers_with_its_version_items_and_adherence(
 
 
 def test_the_list_filters_by_patient_and_by_being_active(client_as, prescribed, patient, therapist):
-    ended = prescribe(patient, therapist, title="Old routine")
+    ended = services.routine_assign(  # another routine: the same one twice is refused
+        patient=patient,
+        prescribed_by=therapist,
+        items=[{**services.template_items(starter())[0]}],
+        title="Old routine",
+    )
     services.prescription_end(prescription=ended.prescription, ended_by=therapist)
     client = client_as("therapist")
     mine = client.get(PRESCRIPTIONS, {"patient": patient.pk}).json()["results"]
@@ -859,7 +864,12 @@ def test_the_prescription_list_runs_a_fixed_number_of_queries(client_as, clinic,
             times_per_day=2,
             days_of_week=0b1111111,
         )
-        prescribe(someone, therapist, title="Second routine")
+        services.routine_assign(  # a second routine, with other exercises
+            patient=someone,
+            prescribed_by=therapist,
+            items=services.template_items(starter())[:1],
+            title="Second routine",
+        )
     assert queries_for_list() == few
 
 

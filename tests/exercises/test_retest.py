@@ -20,11 +20,11 @@ from tests.factories import record_knee_to_wall
 pytestmark = pytest.mark.django_db
 
 
-def prescribe(patient, therapist, template, **extra):
+def prescribe(patient, therapist, template, *, exercises: int = 3, **extra):
     return services.routine_assign(
         patient=patient,
         prescribed_by=therapist,
-        items=services.template_items(template),
+        items=services.template_items(template)[:exercises],
         title="Calf routine",
         **extra,
     )
@@ -43,7 +43,10 @@ def test_the_routines_date_wins_else_the_last_test_plus_the_interval(
         other_patient.pk: last_test + timedelta(days=clinic.retest_interval_days),
     }
     prescribe(patient, therapist, exercise_library, retest_on=today + timedelta(days=5))
-    prescribe(patient, therapist, exercise_library, retest_on=today + timedelta(days=3))
+    # A second routine (other exercises: the same one twice is refused) with its own date.
+    prescribe(
+        patient, therapist, exercise_library, exercises=2, retest_on=today + timedelta(days=3)
+    )
     assert retest_due_dates([patient])[patient.pk] == today + timedelta(days=3)  # earliest
 
 

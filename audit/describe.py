@@ -1,0 +1,406 @@
+"""The audit trail in plain words, rendered from the stored event when it is shown.
+
+A row stays exactly as it was written (action, object type and id, patient ids, field names);
+the sentence is made here, at display time, by one function (`describe`) from one table
+(`OBJECT_WORDS`). Names are today's names, looked up for a whole page at once (`names_for`:
+one query per kind: patients, staff, and each kind of record a sentence dates), and only from
+the clinic whose trail is shown. An anonymised patient reads "anonymised patient #12": their
+old name is gone from the database, and no row ever stored it (rows keep ids).
+
+The audit app sits below the clinic core and imports none of it: the patients and staff are
+the models the trail's own foreign keys point to, and the records a sentence dates are named
+by label, as `receivers.AUDITED_MODELS` names the audited models.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from itertools import islice
+from typing import Any
+
+from django.apps import apps
+
+from audit.models import AuditAction, AuditEvent
+from audit.receivers import AUDITED_MODELS
+
+# Who acted, when it is not a staff role (a staff member's role reads as the User model says).
+ACTOR_KINDS = {
+    "patient": "Patient",
+    "system": "Dorsi (automatic)",
+    "superuser": "Site administrator",
+    "anonymous": "Not signed in",
+}
+
+
+@dataclass(frozen=True)
+class Words:
+    """How one type of record reads. Phrases may use {noun}, {patient}, {count}, {fields} and
+    the record's details ({date}, {time}, {number}, {title})."""
+
+    noun: str  # with its article: "a knee-to-wall test"
+    plural: str  # "knee-to-wall tests"
+    phrases: Mapping[str, str] = field(default_factory=dict)  # action -> phrase
+    # The record a phrase takes its details from: a model label and the values it reads.
+    details: tuple[str, tuple[str, ...]] | None = None
+
+
+DEFAULT_PHRASES = {
+    AuditAction.READ: "opened {noun}",
+    AuditAction.LIST: "listed {plural}",
+    AuditAction.CREATE: "added {noun}",
+    AuditAction.UPDATE: "changed {noun}",
+    AuditAction.DELETE: "deleted {noun}",
+    AuditAction.EXPORT: "exported {noun}",
+    AuditAction.ANONYMISE: "anonymised {noun}",
+    AuditAction.DENIED: "was refused {noun}",
+    AuditAction.SIGN_IN: "signed in",
+    AuditAction.SIGN_IN_FAILED: "could not sign in",
+    AuditAction.SIGN_OUT: "signed out",
+}
+
+OBJECT_WORDS: dict[str, Words] = {
+    "patient": Words(
+        "a patient's record",
+        "patients",
+        {
+            AuditAction.READ: "opened the record of {patient}",
+            AuditAction.CREATE: "registered {patient}",
+            AuditAction.UPDATE: "changed the details of {patient}",
+            AuditAction.DELETE: "deleted the record of {patient}",
+            AuditAction.EXPORT: "exported the record of {patient}",
+            AuditAction.ANONYMISE: "anonymised {patient}",
+            AuditAction.DENIED: "was refused the record of {patient}",
+        },
+    ),
+    "patientaccesslink": Words(
+        "a personal link",
+        "personal links",
+        {
+            AuditAction.CREATE: "sent {patient} a personal link",
+            AuditAction.UPDATE: "changed a personal link of {patient}",
+        },
+    ),
+    "patient_link": Words(
+        "a personal link",
+        "personal links",
+        {AuditAction.DENIED: "was refused: invalid personal links"},
+    ),
+    "assessment": Words(
+        "a knee-to-wall test",
+        "knee-to-wall tests",
+        {AuditAction.CREATE: "started a knee-to-wall test for {patient}"},
+    ),
+    "assessmentrevision": Words(
+        "a knee-to-wall test",
+        "knee-to-wall tests",
+        {
+            AuditAction.CREATE: "{recorded} the knee-to-wall test of {date} for {patient}",
+            AuditAction.UPDATE: "changed the knee-to-wall test of {date} for {patient}",
+        },
+        details=("assessments.AssessmentRevision", ("number", "measured_at")),
+    ),
+    "appointment": Words(
+        "an appointment",
+        "appointments",
+        {
+            AuditAction.CREATE: "booked an appointment on {time} for {patient}",
+            AuditAction.UPDATE: "changed the appointment on {time} of {patient}",
+            AuditAction.DELETE: "deleted the appointment on {time} of {patient}",
+        },
+        details=("scheduling.Appointment", ("starts_at",)),
+    ),
+    "waitlistentry": Words(
+        "a waitlist entry",
+        "waitlist entries",
+        {
+            AuditAction.CREATE: "put {patient} on the waitlist",
+            AuditAction.UPDATE: "changed the waitlist entry of {patient}",
+            AuditAction.DELETE: "took {patient} off the waitlist",
+        },
+    ),
+    "calendarfeed": Words(
+        "a calendar feed",
+        "calendar feeds",
+        {AuditAction.CREATE: "made a calendar feed for {patient}"},
+    ),
+    "prescription": Words(
+        "a routine",
+        "routines",
+        {
+            AuditAction.CREATE: "prescribed “{title}” to {patient}",
+            AuditAction.UPDATE: "changed the routine “{title}” of {patient}",
+        },
+        details=("exercises.Prescription", ("title",)),
+    ),
+    "prescriptionversion": Words(
+        "a version of a routine",
+        "routine versions",
+        {AuditAction.CREATE: "saved version {number} of “{title}” for {patient}"},
+        details=("exercises.PrescriptionVersion", ("number", "prescription__title")),
+    ),
+    "sessionlog": Words(
+        "a home exercise session",
+        "home exercise sessions",
+        {AuditAction.CREATE: "logged a home exercise session for {patient}"},
+    ),
+    "questionnairerequest": Words(
+        "a questionnaire request",
+        "questionnaire requests",
+        {
+            AuditAction.CREATE: "asked {patient} to answer a questionnaire",
+            AuditAction.UPDATE: "changed a questionnaire request of {patient}",
+        },
+    ),
+    "questionnaireresponse": Words(
+        "a questionnaire answer",
+        "questionnaire answers",
+        {
+            AuditAction.CREATE: "started a questionnaire answer for {patient}",
+            AuditAction.UPDATE: "changed a questionnaire answer of {patient}",
+        },
+    ),
+    "user": Words(
+        "a staff account",
+        "staff accounts",
+        {
+            AuditAction.UPDATE: "changed their sign-in",
+            AuditAction.SIGN_IN_FAILED: "could not sign in",
+        },
+    ),
+    "api_token": Words(
+        "an API token",
+        "API tokens",
+        {
+            AuditAction.CREATE: "issued an API token",
+            AuditAction.UPDATE: "revoked an API token",
+            AuditAction.SIGN_IN: "used an API token",
+            AuditAction.SIGN_IN_FAILED: "was refused with an API token",
+        },
+    ),
+    "audit trail": Words("the audit trail", "audit trails"),
+    "dashboard": Words(
+        "the dashboard", "dashboards", {AuditAction.LIST: "listed {count} on the dashboard"}
+    ),
+    "outcomes": Words(
+        "the clinic outcomes page",
+        "clinic outcomes pages",
+        {AuditAction.LIST: "listed {count} on the clinic outcomes page"},
+    ),
+}
+# A list (a page or an API list) of the records of one or more patients.
+LIST_PHRASE = "listed the {plural} of {count}"
+LIST_PHRASES = {"patient": "listed {count} on the patient list"}
+
+
+@dataclass
+class Names:
+    """Today's names for one page of events, looked up in one query per kind."""
+
+    patients: dict[int, str] = field(default_factory=dict)
+    staff: dict[int, str] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+    details: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    field_names: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def patient(self, patient_id: int | None) -> str:
+        if patient_id is None:
+            return "a patient"
+        return self.patients.get(int(patient_id), f"patient #{patient_id}")
+
+
+def _patient_model():
+    return AuditEvent._meta.get_field("patient").related_model
+
+
+def _user_model():
+    return AuditEvent._meta.get_field("actor_user").related_model
+
+
+def _ids(values: Iterable[Any]) -> set[int]:
+    return {int(value) for value in values if str(value).isdigit()}
+
+
+def patient_label(first_name: str, last_name: str, anonymised: bool, pk: int) -> str:
+    return f"anonymised patient #{pk}" if anonymised else f"{first_name} {last_name}".strip()
+
+
+def staff_label(first_name: str, last_name: str, username: str) -> str:
+    return f"{first_name} {last_name}".strip() or username
+
+
+def _denied_ids(event: AuditEvent) -> list[str]:
+    if event.action == AuditAction.DENIED and event.object_type == "patient":
+        return [part for part in event.object_id.split(",") if part]
+    return []
+
+
+def names_for(events: Iterable[AuditEvent], *, clinic_id: int) -> Names:
+    """The names a page of events needs: patients and staff of this clinic only (a refused
+    attempt on another clinic's patient stays a number), and the details some sentences date."""
+    events = list(events)
+    names = Names()
+    patient_ids = _ids(
+        pk
+        for event in events
+        for pk in (
+            event.patient_id,
+            event.actor_patient_id,
+            *(event.patient_ids if len(event.patient_ids) == 1 else ()),
+            *_denied_ids(event),
+        )
+        if pk is not None
+    )
+    if patient_ids:
+        for pk, first, last, anonymised_at in (
+            _patient_model()
+            .objects.filter(clinic_id=clinic_id, pk__in=patient_ids)
+            .values_list("pk", "first_name", "last_name", "anonymised_at")
+        ):
+            names.patients[pk] = patient_label(first, last, anonymised_at is not None, pk)
+    user_model = _user_model()
+    names.roles = {
+        str(value): str(label) for value, label in user_model._meta.get_field("role").flatchoices
+    }
+    staff_ids = _ids(event.actor_user_id for event in events if event.actor_user_id is not None)
+    if staff_ids:
+        for pk, first, last, username in user_model.objects.filter(
+            clinic_id=clinic_id, pk__in=staff_ids
+        ).values_list("pk", "first_name", "last_name", "username"):
+            names.staff[pk] = staff_label(first, last, username)
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for event in events:
+        words = OBJECT_WORDS.get(event.object_type)
+        if words is not None and words.details and event.object_id.isdigit():
+            wanted[event.object_type].add(int(event.object_id))
+    for object_type, ids in wanted.items():
+        label, values = OBJECT_WORDS[object_type].details  # type: ignore[misc]
+        model = apps.get_model(label)
+        for row in model._base_manager.filter(pk__in=ids).values("pk", *values):
+            names.details[(object_type, str(row.pop("pk")))] = row
+    names.field_names = _field_names()
+    return names
+
+
+def _field_names() -> dict[tuple[str, str], str]:
+    """Each audited model's fields as people read them (their verbose names)."""
+    words = {}
+    for label in AUDITED_MODELS:
+        model = apps.get_model(label)
+        for model_field in model._meta.concrete_fields:
+            words[(model._meta.model_name, model_field.name)] = str(model_field.verbose_name)
+    return words
+
+
+def actor_words(event: AuditEvent, names: Names) -> tuple[str, str]:
+    """Who acted, and their role, in words."""
+    role = names.roles.get(event.actor_kind) or ACTOR_KINDS.get(
+        event.actor_kind, event.actor_kind.replace("_", " ").capitalize()
+    )
+    if event.actor_user_id is not None:
+        who = names.staff.get(event.actor_user_id) or event.actor_label or "A staff member"
+        credential = event.actor_label.partition(" · ")[2]
+        return (f"{who} · {credential}" if credential else who), role
+    if event.actor_patient_id is not None:
+        return names.patient(event.actor_patient_id), role
+    if event.actor_kind == "system":
+        task = event.actor_label.strip()
+        return ("Dorsi" + (f" ({task})" if task else "")), role
+    return event.actor_label or "Someone not signed in", role
+
+
+def _count(ids: list[int], names: Names) -> str:
+    if len(ids) == 1:
+        return names.patient(ids[0])
+    return f"{len(ids)} patients" if ids else "no patients"
+
+
+def _local(value: Any, zone: tzinfo) -> datetime | None:
+    return value.astimezone(zone) if isinstance(value, datetime) else None
+
+
+def describe(event: AuditEvent, names: Names, *, zone: tzinfo) -> str:
+    """One event as a sentence: "Maya Okafor corrected the knee-to-wall test of 12 Nov 2026
+    for Alex Anders". Unknown types read as a generic sentence with the record's number."""
+    who, _role = actor_words(event, names)
+    words = OBJECT_WORDS.get(event.object_type)
+    known = words is not None
+    if words is None:
+        kind = event.object_type.replace("_", " ") or "record"
+        words = Words(f"a {kind}", f"{kind} records")
+    if event.action == AuditAction.LIST:
+        phrase = words.phrases.get(AuditAction.LIST) or LIST_PHRASES.get(
+            event.object_type, LIST_PHRASE
+        )
+    else:
+        phrase = words.phrases.get(event.action) or DEFAULT_PHRASES.get(
+            event.action, f"{event.action.replace('_', ' ')} {{noun}}"
+        )
+    patient_id = event.patient_id
+    if patient_id is None and len(event.patient_ids) == 1:
+        patient_id = event.patient_ids[0]
+    denied = _denied_ids(event)
+    patient = ", ".join(names.patient(pk) for pk in denied) if denied else names.patient(patient_id)
+    detail = names.details.get((event.object_type, event.object_id), {})
+    moment = _local(detail.get("measured_at") or detail.get("starts_at"), zone)
+    values = {
+        "noun": words.noun,
+        "plural": words.plural,
+        "patient": patient,
+        "count": _count(event.patient_ids, names),
+        "date": f"{moment:%-d %b %Y}" if moment else "(date unknown)",
+        "time": f"{moment:%-d %b %Y, %H:%M}" if moment else "(time unknown)",
+        "number": detail.get("number", "?"),
+        "title": detail.get("title") or detail.get("prescription__title") or "routine",
+        "recorded": "corrected" if detail.get("number", 1) > 1 else "recorded",
+    }
+    sentence = f"{who} {phrase.format(**values)}"
+    if "{patient}" not in phrase and "{count}" not in phrase and (patient_id or denied):
+        sentence += f" for {patient}"
+    if not known and event.object_id:
+        sentence += f" (#{event.object_id})"
+    if event.fields:
+        fields = [
+            names.field_names.get((event.object_type, name), name.replace("_", " "))
+            for name in event.fields
+        ]
+        sentence += f": {', '.join(fields)}"
+    if event.note:
+        sentence += f" ({event.note})"
+    return sentence + "."
+
+
+@dataclass(frozen=True)
+class DescribedEvent:
+    event: AuditEvent
+    sentence: str
+    who: str
+    role: str
+    patient: str  # the one patient the event is about, in words; "" when none or several
+
+
+def describe_events(
+    events: Iterable[AuditEvent], *, clinic_id: int, zone: tzinfo
+) -> list[DescribedEvent]:
+    """A page of events with their sentences, names looked up once for the page."""
+    events = list(events)
+    names = names_for(events, clinic_id=clinic_id)
+    described = []
+    for event in events:
+        who, role = actor_words(event, names)
+        patient = names.patient(event.patient_id) if event.patient_id is not None else ""
+        sentence = describe(event, names, zone=zone)
+        described.append(DescribedEvent(event, sentence, who, role, patient))
+    return described
+
+
+STREAM_CHUNK = 2000  # events described together when streamed: names looked up once a chunk
+
+
+def describe_stream(events, *, clinic_id: int, zone: tzinfo) -> Iterator[DescribedEvent]:
+    """Every event of a queryset, described chunk by chunk (for the CSV export)."""
+    rows = events.iterator(chunk_size=STREAM_CHUNK)
+    while chunk := list(islice(rows, STREAM_CHUNK)):
+        yield from describe_events(chunk, clinic_id=clinic_id, zone=zone)
