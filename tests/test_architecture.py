@@ -1,6 +1,7 @@
 """The structure holds: no project import hides in a function body unless it says why."""
 
 import ast
+import re
 
 from tests.conftest import ROOT, project_sources
 
@@ -70,3 +71,14 @@ def test_the_readme_code_map_names_every_app_and_module():
         if not any(name in code_map for name in names):
             missing.append(str(relative))
     assert sorted(set(missing)) == []
+
+
+def test_no_template_gives_a_list_the_alert_role():
+    """A <ul role="alert"> is no longer a list to a screen reader (axe-core: list, listitem):
+    an alert wraps its list instead, <div role="alert"><ul>…</ul></div> (issue 17 §13)."""
+    broken = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "templates").rglob("*.html")
+        if re.search(r"<(ul|ol)\b[^>]*\brole=\"alert\"", path.read_text())
+    ]
+    assert broken == []
