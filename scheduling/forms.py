@@ -69,6 +69,9 @@ class BookingChoice:
     therapist: User | None
     appointment_type: AppointmentType
     day: dt.date
+    # A time chosen before the patient (an empty slot of the schedule's grid): the booking
+    # form starts with it.
+    starts_at: dt.datetime | None = None
 
 
 class BookingForm(forms.Form):
@@ -164,6 +167,7 @@ class BookingForm(forms.Form):
             therapist=therapist,
             appointment_type=values.get("kind") or self._default_type(),
             day=values.get("date") or self.clinic.local_today(),
+            starts_at=values.get("starts_at"),
         )
 
     def named_errors(self) -> list[str]:

@@ -12,11 +12,13 @@ from django.utils import timezone
 from clinic.models import (
     Clinic,
     Patient,
+    Role,
     User,
 )
 from clinic.selectors import clinic_therapists
 from clinic.times import at_local
 from exercises.retest import retest_due_dates
+from scheduling.grid import Column, Grid, grid_hours, grid_layout, roster, treating
 from scheduling.models import (
     Appointment,
     AppointmentStatus,
@@ -70,11 +72,21 @@ def free_slots(
     therapist: User | None = None,
     step_minutes: int = 15,
     limit: int = 200,
+    among: list[User] | None = None,
+    ignoring: Appointment | None = None,
 ) -> list[Slot]:
     """Free slots of `minutes` in the therapists' working hours, from start_date to end_date
-    inclusive, skipping time off, booked appointments and the past; earliest first."""
+    inclusive, skipping time off, booked appointments and the past; earliest first.
+
+    `among`: these therapists rather than the clinic's (a page that has them already).
+    `ignoring`: an appointment whose own time counts as free, for moving it a little."""
     zone = clinic.zone
-    therapists = [therapist] if therapist else clinic_therapists(clinic_id=clinic.pk)
+    if therapist is not None:
+        therapists = [therapist]
+    elif among is not None:
+        therapists = among
+    else:
+        therapists = clinic_therapists(clinic_id=clinic.pk)
     ids = [t.pk for t in therapists]
     window_start = at_local(start_date, time(0), zone)
     window_end = at_local(end_date + timedelta(days=1), time(0), zone)
@@ -82,11 +94,11 @@ def free_slots(
     for row in WorkingHours.objects.filter(therapist_id__in=ids):
         hours[row.therapist_id].append(row)
     busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for therapist_id, starts, ends in (
-        Appointment.objects.active()
-        .filter(therapist_id__in=ids)
-        .overlapping(window_start, window_end)
-        .values_list("therapist_id", "starts_at", "ends_at")
+    taken = Appointment.objects.active().filter(therapist_id__in=ids)
+    if ignoring is not None:
+        taken = taken.exclude(pk=ignoring.pk)
+    for therapist_id, starts, ends in taken.overlapping(window_start, window_end).values_list(
+        "therapist_id", "starts_at", "ends_at"
     ):
         busy[therapist_id].append((starts, ends))
     for therapist_id, starts, ends in TimeOff.objects.filter(
@@ -126,6 +138,118 @@ def appointments_between(
     if therapist is not None:
         appointments = appointments.filter(therapist=therapist)
     return appointments
+
+
+GRID_STEP_MINUTES = 15  # the grid's rows: the step free slots are offered on
+
+
+@dataclass
+class ScheduleView:
+    """What the schedule page draws: a time grid (a day, or one therapist's week) or, for
+    everyone's week, a roster; the cancelled appointments apart, since they hold no time."""
+
+    days: list[date]
+    people: list[User]
+    grid: Grid | None
+    roster: list | None
+    cancelled: list[Appointment]
+
+
+def schedule_view(
+    *, clinic: Clinic, days: list[date], therapist: User | None = None, week: bool = False
+) -> ScheduleView:
+    """The schedule of `days` for one therapist or for everyone who treats. Five queries
+    whatever the number of therapists and appointments."""
+    zone = clinic.zone
+    candidates = [therapist] if therapist else clinic_therapists(clinic_id=clinic.pk)
+    ids = [person.pk for person in candidates]
+    hours_of: dict[int, list[WorkingHours]] = defaultdict(list)
+    for row in WorkingHours.objects.filter(therapist_id__in=ids):
+        hours_of[row.therapist_id].append(row)
+    starts = at_local(days[0], time(0), zone)
+    ends = at_local(days[-1] + timedelta(days=1), time(0), zone)
+    shown = list(appointments_between(clinic=clinic, starts=starts, ends=ends, therapist=therapist))
+    # An appointment that began the evening before does not belong to these days' columns.
+    shown = [a for a in shown if days[0] <= a.starts_at.astimezone(zone).date() <= days[-1]]
+    held = [a for a in shown if a.status != AppointmentStatus.CANCELLED]
+    cancelled = [a for a in shown if a.status == AppointmentStatus.CANCELLED]
+    people = (
+        candidates
+        if therapist
+        else treating(
+            candidates,
+            hours_of=hours_of,
+            booked={a.therapist_id for a in held},
+            therapist_role=Role.THERAPIST,
+        )
+    )
+    free = (
+        {
+            (slot.therapist.pk, slot.starts_at)
+            for slot in free_slots(
+                clinic=clinic,
+                start_date=days[0],
+                end_date=days[-1],
+                minutes=GRID_STEP_MINUTES,
+                step_minutes=GRID_STEP_MINUTES,
+                among=people,
+                limit=len(people) * len(days) * 24 * 60 // GRID_STEP_MINUTES,
+            )
+        }
+        if people
+        else set()
+    )
+    if week and therapist is None:
+        return ScheduleView(
+            days=days,
+            people=people,
+            grid=None,
+            roster=roster(
+                therapists=people,
+                days=days,
+                appointments=held,
+                free=free,
+                step_minutes=GRID_STEP_MINUTES,
+                zone=zone,
+            ),
+            cancelled=cancelled,
+        )
+    if week:
+        columns = [Column(therapist, day, bool(hours_of[therapist.pk])) for day in days]
+    else:
+        columns = [Column(person, days[0], bool(hours_of[person.pk])) for person in people]
+    weekdays = {day.weekday() for day in days}
+    first, last = grid_hours(
+        [
+            (row.weekday, row.starts, row.ends)
+            for person in people
+            for row in hours_of[person.pk]
+            if row.weekday in weekdays
+        ],
+        [
+            (a.starts_at.astimezone(zone).time(), _local_end(a, zone))
+            for a in held
+            if a.therapist_id in {person.pk for person in people}
+        ],
+    )
+    grid = grid_layout(
+        columns=columns,
+        appointments=held,
+        free=free,
+        first=first,
+        last=last,
+        step_minutes=GRID_STEP_MINUTES,
+        zone=zone,
+    )
+    return ScheduleView(days=days, people=people, grid=grid, roster=None, cancelled=cancelled)
+
+
+def _local_end(appointment: Appointment, zone) -> time:
+    """The wall time an appointment ends on its own day (midnight's end if it runs past)."""
+    local_end = appointment.ends_at.astimezone(zone)
+    if local_end.date() == appointment.starts_at.astimezone(zone).date():
+        return local_end.time()
+    return time(23, 59)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,13 @@
 """Pages of the front desk's schedule: calendars, booking, the due-list, the waitlist, feeds."""
 
-from datetime import date, time, timedelta
+from datetime import date, timedelta
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.dateparse import parse_date
@@ -19,12 +21,10 @@ from clinic.decorators import staff_required
 from clinic.forms import form_add_service_errors
 from clinic.models import User
 from clinic.redirects import next_path, redirect_to_next
-from clinic.times import at_local, local_datetime_text
+from clinic.times import local_datetime_text
 from scheduling import calendar_feeds, reminders, selectors, services
 from scheduling.forms import BookingChoice, BookingForm, clinic_moment, local_input_value
 from scheduling.models import Appointment, AppointmentStatus, CalendarFeed, WaitlistEntry
-
-DAY_START, DAY_END = time(7), time(20)
 
 
 def _day_from(request: HttpRequest, clinic) -> date:
@@ -47,30 +47,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
     days = [first + timedelta(days=n) for n in range(7 if week else 1)]
     therapist = _therapist_in(actor, request.GET.get("therapist"))
     therapists = clinic_selectors.clinic_therapists(clinic_id=clinic.pk)
-    shown = [therapist] if therapist else therapists
-    starts = at_local(days[0], time(0), clinic.zone)
-    ends = at_local(days[-1] + timedelta(days=1), time(0), clinic.zone)
-    appointments = list(
-        selectors.appointments_between(clinic=clinic, starts=starts, ends=ends, therapist=therapist)
-    )
-    rows = [
-        {
-            "therapist": person,
-            "columns": [
-                {
-                    "day": column_day,
-                    "appointments": [
-                        a
-                        for a in appointments
-                        if a.therapist_id == person.pk
-                        and clinic.local_date(a.starts_at) == column_day
-                    ],
-                }
-                for column_day in days
-            ],
-        }
-        for person in shown
-    ]
+    view = selectors.schedule_view(clinic=clinic, days=days, therapist=therapist, week=week)
     step = timedelta(days=7 if week else 1)
     feed = selectors.calendar_feed_for(therapist=therapist) if therapist else None
     return render(
@@ -80,7 +57,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
             "days": days,
             "day": day,
             "week": week,
-            "rows": rows,
+            "view": view,
             "therapist": therapist,
             "therapists": therapists,
             "previous": (first - step).isoformat(),
@@ -88,6 +65,8 @@ def schedule(request: HttpRequest) -> HttpResponse:
             "today": clinic.local_today(),
             "feed": feed,
             "feed_url": services.calendar_feed_url(feed) if feed else "",
+            # Each free cell's link adds therapist, date and time; booking returns here.
+            "book_url": f"{reverse('book')}?next={quote(request.get_full_path())}",
         },
     )
 
@@ -138,8 +117,12 @@ def book(request: HttpRequest) -> HttpResponse:
         "day": choice.day,
         "errors": form.named_errors() if booking else [],
         "conflict": conflict,
-        # A refused booking keeps what was typed, to correct rather than type again.
-        "typed": _typed_booking(form, actor.clinic) if booking else {},
+        # A refused booking keeps what was typed, to correct rather than type again; a slot
+        # chosen on the schedule's grid starts the form with its time.
+        "typed": _typed_booking(form, actor.clinic)
+        if booking
+        else _chosen_time(choice, actor.clinic),
+        "chosen": not booking and choice.starts_at is not None,
         "next": next_path(request),
         "waitlist": form.data.get("waitlist", ""),
         "patients": list(patients_visible_to(actor).active().order_by("last_name")[:500])
@@ -149,6 +132,12 @@ def book(request: HttpRequest) -> HttpResponse:
     if choice.patient is not None:
         context["slots"] = _free_slots_for(actor.clinic, choice)
     return render(request, "scheduling/book.html", context, status=409 if conflict else 200)
+
+
+def _chosen_time(choice: BookingChoice, clinic) -> dict[str, str]:
+    if choice.starts_at is None:
+        return {}
+    return {"starts_at": local_input_value(choice.starts_at, clinic.zone), "note": ""}
 
 
 def _typed_booking(form: BookingForm, clinic) -> dict[str, str]:
@@ -194,6 +183,23 @@ def _appointment_for(actor, appointment_id: int) -> Appointment:
     return appointment
 
 
+def _move_slots(clinic, appointment: Appointment, first_day: date) -> list:
+    """Free slots of the appointment's length with its therapist, from `first_day`: where
+    the "Move" form may send it. Its own time counts as free, so it can move by a quarter."""
+    if appointment.status != AppointmentStatus.BOOKED:
+        return []
+    slots = selectors.free_slots(
+        clinic=clinic,
+        start_date=first_day,
+        end_date=first_day + timedelta(days=13),
+        minutes=int((appointment.ends_at - appointment.starts_at).total_seconds() // 60),
+        therapist=appointment.therapist,
+        ignoring=appointment,
+        limit=13,
+    )
+    return [slot for slot in slots if slot.starts_at != appointment.starts_at][:12]
+
+
 @staff_required
 def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
     actor = actor_for(request)
@@ -237,8 +243,14 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
             move_to = (request.POST.get("starts_at") or "").strip()
             appointment = _appointment_for(actor, appointment_id)
         else:
-            return redirect("appointment-detail", appointment_id=appointment.pk)
+            # The grid's drag-and-drop move comes back to the grid it was made on.
+            return redirect_to_next(request, "appointment-detail", appointment_id=appointment.pk)
     matches = []
+    today = actor.clinic.local_today()
+    move_from = max(
+        parse_date(request.GET.get("from") or "") or actor.clinic.local_date(appointment.starts_at),
+        today,
+    )
     if appointment.status == AppointmentStatus.CANCELLED and appointment.starts_at > timezone.now():
         matches = selectors.waitlist_matches(appointment=appointment)
     return render(
@@ -250,6 +262,8 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
             "can_mark": appointment.starts_at <= timezone.now(),
             "local_day": actor.clinic.local_date(appointment.starts_at),
             "move_to": move_to,
+            "move_from": move_from,
+            "move_slots": _move_slots(actor.clinic, appointment, move_from),
             "errors": errors,
         },
         status=status,
