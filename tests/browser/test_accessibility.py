@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import timedelta
+from datetime import time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,7 +19,10 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from clinic import services
+from clinic.times import at_local
 from exercises import services as exercise_services
+from scheduling import services as scheduling_services
+from scheduling.models import WorkingHours
 from tests.browser.test_patient_journeys import DESKTOP, PHONE
 from tests.conftest import ROOT
 from tests.factories import record_knee_to_wall, shipped_instruments_seed
@@ -189,6 +192,63 @@ def test_clinic_admin_and_front_desk_pages_pass_axe(
         axe_source,
         artifacts_dir,
         "desk",
+    )
+
+
+def test_the_schedule_grid_passes_axe(
+    browser,
+    live_server,
+    front_desk,
+    therapist,
+    clinic_admin,
+    patient,
+    other_patient,
+    axe_source,
+    artifacts_dir,
+):
+    """The grid in its states: free, booked, cancelled, off hours; a column per therapist, a
+    column per day, everyone's week; the move list and a slot chosen on the grid."""
+    clinic = therapist.clinic
+    WorkingHours.objects.bulk_create(
+        WorkingHours(therapist=therapist, weekday=day, starts=time(9), ends=time(17))
+        for day in range(5)
+    )
+    types = {t.kind: t for t in scheduling_services.appointment_types_ensure(clinic=clinic)}
+    day = clinic.local_today() + timedelta(days=1)
+    while day.weekday() > 4:
+        day += timedelta(days=1)
+    booked = scheduling_services.appointment_book(
+        patient=patient,
+        therapist=therapist,
+        appointment_type=types["follow_up"],
+        starts_at=at_local(day, time(10), clinic.zone),
+        booked_by=front_desk,
+    )
+    cancelled = scheduling_services.appointment_book(
+        patient=other_patient,
+        therapist=therapist,
+        appointment_type=types["initial"],
+        starts_at=at_local(day, time(14), clinic.zone),
+        booked_by=front_desk,
+    )
+    scheduling_services.appointment_cancel(appointment=cancelled, by=front_desk)
+    on = f"date={day:%Y-%m-%d}"
+    chosen = f"therapist={therapist.pk}&{on}&starts_at={day:%Y-%m-%d}T11:00"
+    check_pages(
+        browser,
+        live_server,
+        front_desk,
+        [
+            f"/schedule/?{on}",
+            f"/schedule/?{on}&view=week",
+            f"/schedule/?{on}&view=week&therapist={therapist.pk}",
+            f"/appointments/{booked.pk}/",
+            f"/schedule/book/?{chosen}",
+            f"/schedule/book/?{chosen}&patient={other_patient.pk}",
+        ],
+        axe_source,
+        artifacts_dir,
+        "grid",
     )
 
 
