@@ -287,7 +287,12 @@ class Patient(models.Model):
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
+        return Patient.name_of(self.first_name, self.last_name)
+
+    @staticmethod
+    def name_of(first_name: str, last_name: str) -> str:
+        """The name as people read it, from its parts: for a list read without the rows."""
+        return f"{first_name} {last_name}"
 
     @property
     def is_active(self) -> bool:

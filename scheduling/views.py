@@ -67,6 +67,9 @@ def schedule(request: HttpRequest) -> HttpResponse:
             "feed_url": services.calendar_feed_url(feed) if feed else "",
             # Each free cell's link adds therapist, date and time; booking returns here.
             "book_url": f"{reverse('book')}?next={quote(request.get_full_path())}",
+            # An appointment's page is this plus its id: reversed once, not once per
+            # appointment (a week can hold thousands).
+            "appointments_url": reverse("appointment-detail", args=[0]).removesuffix("0/"),
         },
     )
 
