@@ -186,9 +186,10 @@ def _appointment_for(actor, appointment_id: int) -> Appointment:
     return appointment
 
 
-def _move_slots(clinic, appointment: Appointment, first_day: date) -> list:
-    """Free slots of the appointment's length with its therapist, from `first_day`: where
-    the "Move" form may send it. Its own time counts as free, so it can move by a quarter."""
+def _move_slots(clinic, appointment: Appointment, first_day: date) -> list[tuple[date, list]]:
+    """Free slots of the appointment's length with its therapist, from `first_day`, by day:
+    where the "Move" form may send it. Its own time counts as free, so it can move by a
+    quarter."""
     if appointment.status != AppointmentStatus.BOOKED:
         return []
     slots = selectors.free_slots(
@@ -200,7 +201,10 @@ def _move_slots(clinic, appointment: Appointment, first_day: date) -> list:
         ignoring=appointment,
         limit=13,
     )
-    return [slot for slot in slots if slot.starts_at != appointment.starts_at][:12]
+    by_day: dict[date, list] = {}
+    for slot in [slot for slot in slots if slot.starts_at != appointment.starts_at][:12]:
+        by_day.setdefault(clinic.local_date(slot.starts_at), []).append(slot)
+    return list(by_day.items())
 
 
 @staff_required

@@ -55,7 +55,8 @@
     if (!slot) return;
     event.preventDefault();
     var who = dragged.getAttribute("data-who");
-    var when = slot.getAttribute("data-slot").replace("T", " ");
+    // "Book with Maya Okafor, Tuesday 1 December, 09:30": the day and time as people read them.
+    var when = slot.getAttribute("aria-label").split(", ").slice(1).join(", ");
     if (!window.confirm("Move " + who + " to " + when + "?")) {
       clearTargets();
       return;

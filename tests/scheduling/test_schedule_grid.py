@@ -394,7 +394,7 @@ def test_an_empty_cell_opens_booking_with_its_therapist_and_time(
 def test_the_appointment_offers_free_slots_to_move_to(client_as, at_ten, tomorrow, clinic):
     client = client_as("front_desk")
     page = client.get(f"/appointments/{at_ten.pk}/")
-    moves = [slot.starts_at for slot in page.context["move_slots"]]
+    moves = [slot.starts_at for _, slots in page.context["move_slots"] for slot in slots]
     assert at_ten.starts_at not in moves
     assert at_local(tomorrow, time(10, 15), clinic.zone) in moves  # overlaps its own time
     response = client.post(
