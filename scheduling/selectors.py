@@ -223,7 +223,7 @@ class ScheduleView:
 def schedule_view(
     *, clinic: Clinic, days: list[date], therapist: User | None = None, week: bool = False
 ) -> ScheduleView:
-    """The schedule of `days` for one therapist or for everyone who treats. Five queries
+    """The schedule of `days` for one therapist or for everyone who treats. Six queries
     whatever the number of therapists and appointments."""
     zone = clinic.zone
     candidates = [therapist] if therapist else clinic_therapists(clinic_id=clinic.pk)
