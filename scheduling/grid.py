@@ -48,6 +48,7 @@ class Row:
     label: str  # 09:30
     on_the_hour: bool
     cells: list[Cell | None]  # None: covered by an appointment that starts higher up
+    is_now: bool = False  # the row the clock is in, on a grid that shows today
 
 
 @dataclass
@@ -108,6 +109,7 @@ def grid_layout(
     last: time,
     step_minutes: int,
     zone: ZoneInfo,
+    now: datetime | None = None,
 ) -> Grid:
     """Rows of `step_minutes` from `first` to `last` (wall clock in `zone`), one cell per column
     and row: FREE when (therapist id, the row's moment) is in `free`, OFF otherwise, and BOOKED
@@ -139,12 +141,16 @@ def grid_layout(
         here = by_column[(column.therapist.pk, column.day)]
         _place(cells, here, first_minute, step_minutes, zone)
         grid_cells.append(cells)
+    now_row = None
+    if now is not None and any(column.day == now.astimezone(zone).date() for column in columns):
+        now_row = (_minutes(now.astimezone(zone).time()) - first_minute) // step_minutes
     rows = [
         Row(
             wall=wall,
             label=f"{wall:%H:%M}",
             on_the_hour=wall.minute == 0,
             cells=[cells[index] for cells in grid_cells],
+            is_now=index == now_row,
         )
         for index, wall in enumerate(walls)
     ]

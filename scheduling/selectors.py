@@ -305,6 +305,7 @@ def schedule_view(
         last=last,
         step_minutes=GRID_STEP_MINUTES,
         zone=zone,
+        now=timezone.now(),
     )
     return ScheduleView(days=days, people=people, grid=grid, roster=None, cancelled=cancelled)
 

@@ -429,3 +429,31 @@ def test_a_move_onto_a_taken_slot_is_refused_with_the_reason(
     at_ten.refresh_from_db()
     assert at_ten.starts_at == at_local(tomorrow, time(10), clinic.zone)
     assert timezone.is_aware(at_ten.starts_at)
+
+
+def test_the_row_the_clock_is_in_is_marked_on_todays_grid():
+    now = at_local(TUESDAY, time(9, 40), CHICAGO)
+    grid = layout([Column(Person(1), TUESDAY)], appointments=(), free=())
+    assert not any(row.is_now for row in grid.rows)
+    marked = grid_layout(
+        columns=[Column(Person(1), TUESDAY)],
+        appointments=(),
+        free=set(),
+        first=time(9),
+        last=time(11),
+        step_minutes=15,
+        zone=CHICAGO,
+        now=now,
+    )
+    assert [row.label for row in marked.rows if row.is_now] == ["09:30"]
+    tomorrow = grid_layout(
+        columns=[Column(Person(1), TUESDAY + timedelta(days=1))],
+        appointments=(),
+        free=set(),
+        first=time(9),
+        last=time(11),
+        step_minutes=15,
+        zone=CHICAGO,
+        now=now,
+    )
+    assert not any(row.is_now for row in tomorrow.rows)
