@@ -28,6 +28,50 @@
     if (message && !window.confirm(message)) event.preventDefault();
   });
 
+  // The site menu. Without this file the nav is simply shown; with it, narrow screens get a
+  // "Menu" button (CSS hides the button where the nav fits) and the nav starts collapsed.
+  var header = document.querySelector(".site-header");
+  var toggle = header && header.querySelector(".menu-toggle");
+  var nav = toggle && document.getElementById(toggle.getAttribute("aria-controls"));
+  function menuSet(open) {
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  function moreClose(details, refocus) {
+    details.open = false;
+    if (refocus) details.querySelector("summary").focus();
+  }
+  if (toggle && nav) {
+    toggle.hidden = false;
+    menuSet(false);
+    header.classList.add("has-menu-toggle");
+    toggle.addEventListener("click", function () {
+      menuSet(toggle.getAttribute("aria-expanded") !== "true");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") return;
+      // Innermost first: an open "More" closes before the whole menu does.
+      var more = nav.querySelector(".nav-more details[open]");
+      if (more) {
+        moreClose(more, more.contains(document.activeElement));
+        return;
+      }
+      var menuShown = getComputedStyle(toggle).display !== "none";
+      if (menuShown && toggle.getAttribute("aria-expanded") === "true") {
+        var inside = nav.contains(document.activeElement) || document.activeElement === toggle;
+        menuSet(false);
+        if (inside) toggle.focus();
+      }
+    });
+    // A click or focus outside "More" closes it, as any pop-up menu would.
+    ["click", "focusin"].forEach(function (type) {
+      document.addEventListener(type, function (event) {
+        nav.querySelectorAll(".nav-more details[open]").forEach(function (details) {
+          if (!details.contains(event.target)) moreClose(details, false);
+        });
+      });
+    });
+  }
+
   // A table wider than its card scrolls inside it: such a box becomes a tab stop, so the
   // keyboard can scroll it too (WCAG 2.1.1); one that fits is left out of the tab order.
   function reachableScrollers() {
