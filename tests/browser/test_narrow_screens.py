@@ -151,7 +151,9 @@ def test_no_page_scrolls_sideways_at_360_px_for_any_role(
     assert problems == [], "\n".join(problems)
 
 
-def test_the_menu_collapses_behind_a_button_on_a_phone(browser, live_server, therapist):
+def test_the_menu_collapses_behind_a_button_on_a_phone(
+    browser, live_server, therapist, artifacts_dir
+):
     _, context = staff_context(browser, live_server, therapist, NARROW)
     page = context.new_page()
     page.goto(f"{live_server.url}/patients/")
@@ -160,9 +162,11 @@ def test_the_menu_collapses_behind_a_button_on_a_phone(browser, live_server, the
     assert menu.get_attribute("aria-expanded") == "false"
     assert menu.get_attribute("aria-controls") == "site-nav"
     assert not nav.is_visible()
+    page.screenshot(path=artifacts_dir / "menu-closed-360.png")
 
     menu.click()
     assert menu.get_attribute("aria-expanded") == "true"
+    page.screenshot(path=artifacts_dir / "menu-open-360.png")
     current = nav.get_by_role("link", name="Patients")
     assert current.get_attribute("aria-current") == "page"
     nav.get_by_role("link", name="Schedule").focus()
