@@ -225,3 +225,27 @@ def test_the_clinic_admins_header_is_one_row_at_1366_px(browser, live_server, cl
         off_the_row = [label for label, middle in middles if abs(middle - first) > 8]
         assert off_the_row == [], f"{path}: on another row than the brand: {off_the_row}"
     context.close()
+
+
+def test_a_table_is_a_card_per_row_on_a_phone_and_a_table_on_a_laptop(
+    browser, live_server, therapist, patient
+):
+    Patient.objects.filter(pk=patient.pk).update(email=LONG_EMAIL)
+    cell = """() => {
+        const td = document.querySelector('table.data tbody td[data-label="Contact"]');
+        return {table: getComputedStyle(td.closest('table')).display,
+                label: getComputedStyle(td, '::before').content,
+                role: td.getAttribute('role'),
+                fits: td.getBoundingClientRect().right <= document.documentElement.clientWidth};
+    }"""
+    for size, shown_as in ((NARROW, "block"), (LAPTOP, "table")):
+        _, context = staff_context(browser, live_server, therapist, size)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/patients/")
+        found = page.evaluate(cell)
+        assert found["table"] == shown_as, size
+        assert found["role"] == "cell"
+        assert found["fits"], f"the long email runs out of its card at {size['width']} px"
+        if shown_as == "block":
+            assert found["label"] == '"Contact"'
+        context.close()
