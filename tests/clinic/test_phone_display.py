@@ -31,4 +31,3 @@ def test_staff_pages_show_the_national_format(client_as, patient):
         page = client.get(url).content.decode()
         assert "(312) 555-0100" in page, url
         assert "+13125550100" not in page, url
-

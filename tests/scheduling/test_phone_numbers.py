@@ -5,9 +5,7 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-def test_the_appointment_page_and_the_due_list_show_the_national_format(
-    client_as, booked, patient
-):
+def test_the_appointment_page_and_the_due_list_show_the_national_format(client_as, booked, patient):
     patient.phone = "+13125550100"
     patient.save()
     client = client_as("front_desk")
