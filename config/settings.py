@@ -435,7 +435,12 @@ for _key in ("EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD
 EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
 EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
 EMAIL_TIMEOUT = 15
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Dorsi <dorsi@localhost>")
+# The domain of the address mail is sent from and of each Message-ID (<key@domain>): the
+# site's, never the machine's hostname, which says nothing to a receiving server's filters.
+MAIL_DOMAIN = env_str("MAIL_DOMAIN", urlsplit(SITE_URL).hostname or "localhost")
+# The sending address. A patient's reminder goes out under the clinic's name with this address
+# ("Lakeside Physio" <reminders@…>); the display name here is for staff mail only.
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Dorsi <reminders@{MAIL_DOMAIN}>")
 # A dotted path overrides EMAIL_URL's backend, e.g. reminders.channels.email.LedgerEmailBackend.
 if os.environ.get("EMAIL_BACKEND"):
     EMAIL_BACKEND = moved_path(env_str("EMAIL_BACKEND"))

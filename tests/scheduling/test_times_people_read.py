@@ -222,7 +222,11 @@ def test_the_answer_pages_show_the_clinics_time_without_a_session(
 
 
 def test_reminder_texts_show_the_clinics_time(appointment, clinic, patient):
-    when = local_datetime_text(appointment.starts_at, clinic.zone)
+    """In words, as the clinic's country writes them (a US clinic: month first, 12-hour)."""
+    region = clinic.phone_region
+    when = local_datetime_text(appointment.starts_at, clinic.zone, region=region)
+    short = local_datetime_text(appointment.starts_at, clinic.zone, region=region, short=True)
+    assert when.endswith(" at 8:35 AM")
     for channel, address in (("email", "alex@example.org"), ("sms", "+13125550100")):
         patient.email, patient.phone, patient.reminder_channel = address, address, channel
         patient.save()
@@ -230,10 +234,10 @@ def test_reminder_texts_show_the_clinics_time(appointment, clinic, patient):
             reminder = Reminder(
                 clinic=clinic, patient=patient, appointment=appointment, kind=kind, channel=channel
             )
-            _to, subject, text = reminder_message(reminder)
-            assert_no_utc_time(f"{subject}\n{text}", f"the {kind} {channel}")
-            assert when in subject
-            assert when in text
+            message = reminder_message(reminder)
+            assert_no_utc_time(f"{message.subject}\n{message.text}", f"the {kind} {channel}")
+            assert when in message.subject
+            assert (short if channel == "sms" else when) in message.text
     scheduling_services.appointment_cancel(appointment=appointment, by=None)
     appointment.refresh_from_db()
     cancelled = Reminder(
@@ -243,9 +247,9 @@ def test_reminder_texts_show_the_clinics_time(appointment, clinic, patient):
         kind=ReminderKind.BOOKING,
         channel="sms",
     )
-    _to, subject, text = reminder_message(cancelled)
-    assert_no_utc_time(f"{subject}\n{text}", "the cancellation")
-    assert f"on {when} is cancelled" in text
+    message = reminder_message(cancelled)
+    assert_no_utc_time(f"{message.subject}\n{message.text}", "the cancellation")
+    assert f"appointment {short} is cancelled" in message.text
 
 
 def test_calendar_feed_summaries_carry_no_utc_time(appointment, front_desk, client):
