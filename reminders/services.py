@@ -33,7 +33,7 @@ def opt_out_read(token: str) -> Patient | None:
         patient_id = signing.loads(token, salt=OPT_OUT_SALT, max_age=OPT_OUT_MAX_AGE)
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    return Patient.objects.filter(pk=patient_id).first()
+    return Patient.objects.select_related("clinic").filter(pk=patient_id).first()
 
 
 @transaction.atomic

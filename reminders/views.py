@@ -46,9 +46,10 @@ def reminders_opt_out(request: HttpRequest, token: str) -> HttpResponse:
             {"done": patient is not None, "invalid": patient is None},
             status=200 if patient else 404,
         )
-    if services.opt_out_read(token) is None:
+    patient = services.opt_out_read(token)
+    if patient is None:
         return render(request, "reminders/opt_out.html", {"invalid": True}, status=404)
-    return render(request, "reminders/opt_out.html", {"done": False})
+    return render(request, "reminders/opt_out.html", {"clinic_name": patient.clinic.name})
 
 
 @never_cache
