@@ -4,8 +4,8 @@ links, the opt-out, and its form for each channel.
 - Email, to a patient: from the clinic's name at the sending address (Reply-To the clinic's
   own address when it has one), a plain-text part with the URLs and an HTML part with labelled
   links, and RFC 8058 one-click unsubscribe headers whose URL is the signed opt-out link.
-- Text message: "<clinic>: <words> <short links> Reply STOP to opt out", kept to one GSM-7
-  segment where the words allow (reminders/channels/sms.py counts them).
+- Text message: "<clinic>: <words> <short links> Reply STOP to opt out" (or "STOP to end"),
+  kept to one GSM-7 segment where the words allow (reminders/channels/sms.py counts them).
 - Email to staff (the digest): from the clinic too; staff have no opt-out link.
 """
 
@@ -19,11 +19,14 @@ from django.utils.translation import get_language
 
 from clinic.models import ReminderChannel
 from reminders.channels.base import Outgoing
+from reminders.channels.sms import sms_segments
 from reminders.handlers import Message, reminder_handler_for
 from reminders.models import Reminder
 from reminders.services import opt_out_url, short_link_create
 
-SMS_STOP = "Reply STOP to opt out"
+# How a text says it can be stopped (US carriers require one of these), the clearer first; the
+# shorter one only where it keeps the text to one segment.
+SMS_STOP_WORDINGS = ("Reply STOP to opt out", "STOP to end")
 
 
 def sender_for(clinic_name: str) -> str:
@@ -93,14 +96,19 @@ def _email_html(message: Message, clinic_name: str, *, opt_out: str) -> str:
 
 
 def sms_text(message: Message, clinic_name: str) -> str:
-    """`<clinic>: <words> <label>: <short link> … Reply STOP to opt out`. Each link goes
-    long enough to matter through a short link, so that an appointment's two answers can fit
-    one segment."""
+    """`<clinic>: <words> <label>: <short link> … Reply STOP to opt out`: one GSM-7 segment
+    where the words allow, with each link long enough to matter through a short link (an
+    appointment's two answers then fit) and the shorter "STOP to end" if that is what fits.
+    A text that fits no way is sent whole, in the clearer wording: correct over short."""
     links = " ".join(
         f"{link.sms_label or link.label}: {_short(link.url)}" for link in message.links
     )
     words = message.sms or message.text
-    return " ".join(part for part in (f"{clinic_name}: {words}", links, SMS_STOP) if part)
+    texts = [
+        " ".join(part for part in (f"{clinic_name}: {words}", links, stop) if part)
+        for stop in SMS_STOP_WORDINGS
+    ]
+    return next((text for text in texts if sms_segments(text) == 1), texts[0])
 
 
 def _short(url: str) -> str:

@@ -403,6 +403,16 @@ def test_a_texts_short_links_open_the_pages_they_stand_for(smtp, texting, client
     assert client.get("/s/nosuchcode").status_code == 404
 
 
+def test_a_longer_clinic_name_fits_with_the_shorter_stop_wording(smtp, texting, lakeside):
+    lakeside.name = "Lakeside Physical Therapy"
+    lakeside.save()
+    send_all()
+    sent = texts(texting)
+    assert sent["appointment"].endswith(" STOP to end")
+    assert sms_segments(sent["appointment"]) == 1
+    assert sent["retest"].endswith(" Reply STOP to opt out")  # it fits, so the clearer words
+
+
 def test_a_text_that_cannot_fit_stays_whole(smtp, texting, lakeside):
     lakeside.name = "Lakeside Physiotherapy, Sports Medicine and Rehabilitation Centre"
     lakeside.save()
