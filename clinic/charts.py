@@ -1,18 +1,28 @@
-"""What every server-rendered chart shares: the page width and side margins, the time axis and
-round tick steps. The knee-to-wall chart and the questionnaires' charts stack on one page with
-one time range, so a date must fall at the same x on each: that rule lives here, once.
+"""What every server-rendered chart shares: the page width and margins, the time axis and its
+date ticks, the value axis and its round ticks, the axis titles and the numbers behind the
+picture. The knee-to-wall chart and the questionnaires' charts stack on one page with one time
+range, so a date must fall at the same x on each: that rule lives here, once.
+
+The type is sized in static/css/charts.css by the chart's displayed width (a container query),
+so that it reads at 13 px or more whether the chart is drawn at phone, tablet or desktop width;
+the margins here leave room for the largest of those sizes (26 units of the 640-unit width).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
 WIDTH = 640
-LEFT, RIGHT = 52, 16
+# Left: the y ticks' numbers; right: half of the last date, which is centred on its tick.
+LEFT, RIGHT = 72, 46
+# Above the plot: the y axis's title. Below it: the date ticks, then the "Date" title.
+TOP, BOTTOM = 40, 74
+MOST_DATE_TICKS = 5  # at the largest type, six "12 Jan" labels would touch on a phone
 
 
 def nice_step(span: float) -> float:
@@ -23,6 +33,16 @@ def nice_step(span: float) -> float:
         if raw <= multiple * magnitude:
             return multiple * magnitude
     return 10 * magnitude
+
+
+def local_noon(day: date) -> datetime:
+    """A day as a moment on the time axis, for series recorded by the day (session logs)."""
+    return timezone.make_aware(datetime.combine(day, time(12)))
+
+
+def _months_later(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass(frozen=True)
@@ -45,10 +65,84 @@ class TimeAxis:
             return round(self.left + span / 2, 1)
         return round(self.left + (moment - self.start).total_seconds() / self.seconds * span, 1)
 
-    def ticks(self) -> list[tuple[float, str, str]]:
-        """(x, label, text-anchor): the first date starts at its point, the last ends at it."""
-        first = timezone.localtime(self.start).strftime("%-d %b %Y")
+    def _tick_moments(self) -> list[tuple[datetime, str]]:
+        first = timezone.localtime(self.start).date()
+        last = timezone.localtime(self.end).date()
+        days = (last - first).days
+        # Up to four months: every 1, 2, 7, 14 or 28 days from the first moment (the same time
+        # of day, so the spacing is even). Beyond: the first of every 1, 2, 3, 6, 12... months.
+        for step in (1, 2, 7, 14, 28):
+            if days // step + 1 <= MOST_DATE_TICKS:
+                count = days // step + 1
+                moments = [self.start + timedelta(days=step * n) for n in range(count)]
+                return [(m, timezone.localtime(m).strftime("%-d %b")) for m in moments]
+        for step in (1, 2, 3, 6, 12, 24, 60):
+            month = _months_later(first, 1)
+            month = _months_later(month, -((month.month - 1) % step))
+            while month <= first:
+                month = _months_later(month, step)
+            ticks = []
+            while month <= last:
+                moment = timezone.make_aware(datetime.combine(month, time()))
+                label = month.strftime("%b %Y") if month.month == 1 else month.strftime("%b")
+                ticks.append((moment, label))
+                month = _months_later(month, step)
+            if len(ticks) <= MOST_DATE_TICKS:
+                return ticks
+        return []
+
+    def ticks(self) -> list[tuple[float, str]]:
+        """(x, label), evenly spaced, four or five where the range allows it: "12 Jan" up to
+        four months, "Feb" (January with its year) beyond; the years are in the title."""
         if not self.seconds:
-            return [(self.x(self.start), first, "middle")]
-        last = timezone.localtime(self.end).strftime("%-d %b %Y")
-        return [(self.x(self.start), first, "start"), (self.x(self.end), last, "end")]
+            return [(self.x(self.start), timezone.localtime(self.start).strftime("%-d %b"))]
+        return [(self.x(moment), label) for moment, label in self._tick_moments()]
+
+    def title(self) -> str:
+        first, last = timezone.localtime(self.start).year, timezone.localtime(self.end).year
+        return f"Date ({first})" if first == last else f"Date ({first}–{last})"
+
+
+@dataclass(frozen=True)
+class ValueAxis:
+    """Values from `low` (at the plot's bottom) to `high` (at its top), in any unit."""
+
+    low: float
+    high: float
+    top: int
+    bottom: int
+
+    @classmethod
+    def rounded(cls, low: float, high: float, *, top: int, bottom: int) -> tuple[ValueAxis, float]:
+        """The axis widened to round numbers, and its tick step."""
+        step = nice_step(high - low or 1)
+        low, high = math.floor(low / step) * step, math.ceil(high / step) * step
+        if high == low:
+            high = low + step
+        return cls(low, high, top, bottom), step
+
+    def y(self, value: float) -> float:
+        share = (float(value) - self.low) / (self.high - self.low)
+        return round(self.bottom - share * (self.bottom - self.top), 1)
+
+    def ticks(self, step: float, label: Callable[[float], str]) -> list[tuple[float, str]]:
+        ticks, count = [], 0
+        while self.low + count * step <= self.high + step / 1000:
+            value = self.low + count * step
+            ticks.append((self.y(value), label(value)))
+            count += 1
+        return ticks
+
+
+@dataclass(frozen=True)
+class DataRow:
+    """One point of a chart in words, for the table under it ("Show the numbers")."""
+
+    when: str
+    value: str
+    note: str = ""
+
+
+def day_text(moment: datetime) -> str:
+    """How a chart's table and tooltips name the day of a point."""
+    return timezone.localtime(moment).strftime("%-d %b %Y")
