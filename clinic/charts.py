@@ -23,11 +23,18 @@ LEFT, RIGHT = 72, 46
 # Above the plot: the y axis's title. Below it: the date ticks, then the "Date" title.
 TOP, BOTTOM = 40, 74
 MOST_DATE_TICKS = 5  # at the largest type, six "12 Jan" labels would touch on a phone
+MIN_TICK_GAP = 33  # between two value ticks: the largest type's line and a little air
 
 
-def nice_step(span: float) -> float:
-    """A round tick step giving four or five ticks over the span: 2 for 0-10, 20 for 0-80."""
-    raw = span / 5
+def most_intervals(top: int, bottom: int) -> int:
+    """How many tick intervals a plot this tall has room for at the largest type."""
+    return max(2, (bottom - top) // MIN_TICK_GAP)
+
+
+def nice_step(span: float, intervals: int = 5) -> float:
+    """A round tick step giving about `intervals` steps over the span: 2 for 0-10, 20 for
+    0-80; never more steps than that."""
+    raw = span / intervals
     magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
     for multiple in (1, 2, 2.5, 5, 10):
         if raw <= multiple * magnitude:
@@ -114,12 +121,17 @@ class ValueAxis:
 
     @classmethod
     def rounded(cls, low: float, high: float, *, top: int, bottom: int) -> tuple[ValueAxis, float]:
-        """The axis widened to round numbers, and its tick step."""
-        step = nice_step(high - low or 1)
-        low, high = math.floor(low / step) * step, math.ceil(high / step) * step
-        if high == low:
-            high = low + step
-        return cls(low, high, top, bottom), step
+        """The axis widened to round numbers, and its tick step: as many ticks as the plot's
+        height has room for, fewer when widening to round numbers added one."""
+        intervals = most_intervals(top, bottom)
+        step = nice_step(high - low or 1, intervals)
+        while True:
+            rounded_low, rounded_high = math.floor(low / step) * step, math.ceil(high / step) * step
+            if rounded_high == rounded_low:
+                rounded_high = rounded_low + step
+            if (rounded_high - rounded_low) / step <= intervals + 1e-9:
+                return cls(rounded_low, rounded_high, top, bottom), step
+            step = nice_step(step * intervals * 1.01, intervals)
 
     def y(self, value: float) -> float:
         share = (float(value) - self.low) / (self.high - self.low)

@@ -21,7 +21,7 @@ from clinic.charts import (
 )
 from exercises.models import SessionLog
 
-HEIGHT = 260
+HEIGHT = 280
 PAIN_MAX = 10
 
 

@@ -23,13 +23,14 @@ from clinic.charts import (
     TimeAxis,
     ValueAxis,
     day_text,
+    most_intervals,
     nice_step,
 )
 from questionnaires.interpretation import McidRule
 from questionnaires.scoring import Better, display_total
 from questionnaires.selectors import ScoreHistory
 
-HEIGHT = 240
+HEIGHT = 280
 INVALID_DROP = 9  # answers without a valid score: a marker under the plot, off the scale
 
 
@@ -111,9 +112,8 @@ def score_chart(history: ScoreHistory, *, start: datetime, end: datetime) -> Sco
         # An older version's wider scale stays on the plot.
         return values_axis.y(float(min(max(value, low), high)))
 
-    chart.y_ticks = values_axis.ticks(
-        nice_step(float(high - low)), lambda tick: display_total(Decimal(str(tick)))
-    )
+    step = nice_step(float(high - low), most_intervals(chart.plot_top, chart.plot_bottom))
+    chart.y_ticks = values_axis.ticks(step, lambda tick: display_total(Decimal(str(tick))))
     chart.x_ticks = axis.ticks()
     chart.x_title = axis.title()
 
