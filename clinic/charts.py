@@ -14,6 +14,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
+from itertools import pairwise
 
 from django.utils import timezone
 
@@ -22,7 +24,7 @@ WIDTH = 640
 LEFT, RIGHT = 72, 46
 # Above the plot: the y axis's title. Below it: the date ticks, then the "Date" title.
 TOP, BOTTOM = 40, 74
-MOST_DATE_TICKS = 5  # at the largest type, six "12 Jan" labels would touch on a phone
+MIN_DATE_GAP = 92  # between two date ticks: "12 Jan" at the largest type, and some air
 MIN_TICK_GAP = 33  # between two value ticks: the largest type's line and a little air
 
 
@@ -72,35 +74,49 @@ class TimeAxis:
             return round(self.left + span / 2, 1)
         return round(self.left + (moment - self.start).total_seconds() / self.seconds * span, 1)
 
-    def _tick_moments(self) -> list[tuple[datetime, str]]:
+    def _day_ticks(self, step: int) -> list[tuple[datetime, str]]:
+        # From the first moment at the same time of day, so that the spacing is even.
+        days = (timezone.localtime(self.end).date() - timezone.localtime(self.start).date()).days
+        moments = [self.start + timedelta(days=step * n) for n in range(days // step + 1)]
+        return [(m, timezone.localtime(m).strftime("%-d %b")) for m in moments]
+
+    def _month_ticks(self, step: int) -> list[tuple[datetime, str]]:
+        # The first of every `step` months (January, July... for six) inside the range.
         first = timezone.localtime(self.start).date()
         last = timezone.localtime(self.end).date()
-        days = (last - first).days
-        # Up to four months: every 1, 2, 7, 14 or 28 days from the first moment (the same time
-        # of day, so the spacing is even). Beyond: the first of every 1, 2, 3, 6, 12... months.
-        for step in (1, 2, 7, 14, 28):
-            if days // step + 1 <= MOST_DATE_TICKS:
-                count = days // step + 1
-                moments = [self.start + timedelta(days=step * n) for n in range(count)]
-                return [(m, timezone.localtime(m).strftime("%-d %b")) for m in moments]
-        for step in (1, 2, 3, 6, 12, 24, 60):
-            month = _months_later(first, 1)
-            month = _months_later(month, -((month.month - 1) % step))
-            while month <= first:
-                month = _months_later(month, step)
-            ticks = []
-            while month <= last:
-                moment = timezone.make_aware(datetime.combine(month, time()))
-                label = month.strftime("%b %Y") if month.month == 1 else month.strftime("%b")
-                ticks.append((moment, label))
-                month = _months_later(month, step)
-            if len(ticks) <= MOST_DATE_TICKS:
-                return ticks
-        return []
+        month = _months_later(first, 1)
+        month = _months_later(month, -((month.month - 1) % step))
+        while month <= first:
+            month = _months_later(month, step)
+        ticks = []
+        while month <= last:
+            moment = timezone.make_aware(datetime.combine(month, time()))
+            ticks.append((moment, month.strftime("%b %Y" if month.month == 1 else "%b")))
+            month = _months_later(month, step)
+        return ticks
+
+    def _tick_moments(self) -> list[tuple[datetime, str]]:
+        """The finest spacing, from days to years, that gives four ticks or more with room
+        for each label; for a range too short for four, the finest with room."""
+        candidates = [
+            *(partial(self._day_ticks, step) for step in (1, 2, 7, 14, 28)),
+            partial(self._month_ticks, 1),
+            partial(self._day_ticks, 56),
+            *(partial(self._month_ticks, step) for step in (2, 3, 6, 12, 24, 60)),
+        ]
+        roomy = []
+        for candidate in candidates:
+            ticks = candidate()
+            xs = [self.x(moment) for moment, _ in ticks]
+            if all(b - a >= MIN_DATE_GAP for a, b in pairwise(xs)):
+                if len(ticks) >= 4:
+                    return ticks
+                roomy.append(ticks)
+        return roomy[0] if roomy else []
 
     def ticks(self) -> list[tuple[float, str]]:
-        """(x, label), evenly spaced, four or five where the range allows it: "12 Jan" up to
-        four months, "Feb" (January with its year) beyond; the years are in the title."""
+        """(x, label), evenly spaced, four to six where the range allows it: "12 Jan" for
+        steps of days, "Feb" (January with its year) for months; the years are in the title."""
         if not self.seconds:
             return [(self.x(self.start), timezone.localtime(self.start).strftime("%-d %b"))]
         return [(self.x(moment), label) for moment, label in self._tick_moments()]
