@@ -138,7 +138,13 @@ def test_the_routine_runs_and_is_logged_with_the_keyboard_alone_and_each_phase_i
     assert said[-1] == "Done. Log your session below."
     assert len(said) < page.evaluate("() => window.__clock") / 3
 
-    # The log, by keyboard: the timer chose each exercise's status; the patient types the rest.
+    # The log, by keyboard: the timer chose each exercise's status (the rolling, cut short:
+    # partly); the patient says it was done with an arrow key, and types the rest.
+    tab_to(page, "fieldset.status input:checked")
+    assert page.evaluate("() => document.activeElement.value") == "partly"
+    assert focus_is_visible(page)
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate("() => document.activeElement.value") == "done"
     tab_to(page, "#id_pain")
     page.keyboard.type("4")
     tab_to(page, "#id_comment")
@@ -150,9 +156,9 @@ def test_the_routine_runs_and_is_logged_with_the_keyboard_alone_and_each_phase_i
     page.get_by_text("Well done: your session is logged.").wait_for()
     session = SessionLog.objects.get(patient=patient)
     assert (session.pain, session.comment) == (4, "Done by keyboard")
-    # The rolling and the stretch were started and cut short, the hip stretch ran to its end.
+    # The stretch was cut short; the hip stretch ran to its end; the rolling, said done.
     statuses = dict(session.entries.values_list("item__exercise__name", "status"))
-    assert sorted(statuses.values()) == ["done", "partly", "partly"]
+    assert sorted(statuses.values()) == ["done", "done", "partly"]
     context.close()
 
 
