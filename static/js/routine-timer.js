@@ -162,8 +162,13 @@
       el.cue.textContent = cue;
       el.cue.dataset.phase = cue === "Into tension" ? "into" : cue === "Ease off" ? "ease" : "";
       lastCue = cue;
-      if (running) announcePhase(step, cue);
-      else announce("Paused");
+      if (running) {
+        announcePhase(step, cue);
+      } else {
+        // Skipped while paused: the new exercise is said with it.
+        announce((current !== announcedStep ? stepWords(current) : "") + "Paused");
+        announcedStep = current;
+      }
     }
     var left = running ? phaseLeft(step, elapsed) : null;
     phaseClock.textContent = left === null ? "" : Math.max(1, Math.ceil(left)) + " s";
