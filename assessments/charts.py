@@ -17,11 +17,7 @@ from datetime import datetime
 from assessments.interpretation import UM_PER_UNIT, Thresholds, describe_distance, display
 from assessments.selectors import Reading
 from clinic.charts import (
-    BOTTOM,
-    LEFT,
-    RIGHT,
-    TOP,
-    WIDTH,
+    ChartFrame,
     DataRow,
     TimeAxis,
     ValueAxis,
@@ -54,22 +50,10 @@ class Point:
         return (round(self.x - 5, 1), round(self.y - 5, 1))
 
 
-@dataclass
-class SideChart:
+@dataclass(kw_only=True)
+class SideChart(ChartFrame):
     side: str
-    title: str
-    description: str
-    key: str = ""  # unique among the charts of a page: the ids of its title and description
-    y_title: str = ""
-    x_title: str = ""
-    value_heading: str = ""
-    width: int = WIDTH
     height: int = HEIGHT
-    plot_left: int = LEFT
-    plot_right: int = WIDTH - RIGHT
-    plot_top: int = TOP
-    plot_bottom: int = HEIGHT - BOTTOM
-    plot_width: int = WIDTH - RIGHT - LEFT
     points: list[Point] = field(default_factory=list)
     # The clinic line, broken at each test without a number: one polyline per run.
     segments: list[str] = field(default_factory=list)
@@ -78,9 +62,6 @@ class SideChart:
     target_label: str = ""
     band: tuple[float, float] | None = None  # (top y, height)
     band_label: str = ""
-    y_ticks: list[tuple[float, str]] = field(default_factory=list)
-    x_ticks: list[tuple[float, str]] = field(default_factory=list)
-    rows: list[DataRow] = field(default_factory=list)
     has_not_reached: bool = False
     has_self_tests: bool = False
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from itertools import pairwise
@@ -169,6 +169,45 @@ class DataRow:
     when: str
     value: str
     note: str = ""
+
+
+@dataclass(kw_only=True)
+class ChartFrame:
+    """What every chart's template reads besides its series: its names (the ids of its title
+    and description come from `key`), the axis titles, the frame the plot sits in (the shared
+    margins above, inside `width` × `height`), the ticks and the numbers behind the picture."""
+
+    title: str
+    description: str = ""
+    key: str = ""
+    y_title: str = ""
+    x_title: str = ""
+    value_heading: str = ""
+    width: int = WIDTH
+    height: int
+    y_ticks: list[tuple[float, str]] = field(default_factory=list)
+    x_ticks: list[tuple[float, str]] = field(default_factory=list)
+    rows: list[DataRow] = field(default_factory=list)
+
+    @property
+    def plot_left(self) -> int:
+        return LEFT
+
+    @property
+    def plot_right(self) -> int:
+        return self.width - RIGHT
+
+    @property
+    def plot_top(self) -> int:
+        return TOP
+
+    @property
+    def plot_bottom(self) -> int:
+        return self.height - BOTTOM
+
+    @property
+    def plot_width(self) -> int:
+        return self.width - RIGHT - LEFT
 
 
 def day_text(moment: datetime) -> str:

@@ -9,11 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from clinic.charts import (
-    BOTTOM,
-    LEFT,
-    RIGHT,
-    TOP,
-    WIDTH,
+    ChartFrame,
     DataRow,
     TimeAxis,
     ValueAxis,
@@ -32,26 +28,15 @@ class PainPoint:
     label: str
 
 
-@dataclass
-class PainChart:
+@dataclass(kw_only=True)
+class PainChart(ChartFrame):
     key: str = "pain"
     title: str = "Pain after sessions"
-    description: str = ""
     y_title: str = "Pain (0–10)"
-    x_title: str = ""
     value_heading: str = "Pain (0–10)"
-    width: int = WIDTH
     height: int = HEIGHT
-    plot_left: int = LEFT
-    plot_right: int = WIDTH - RIGHT
-    plot_top: int = TOP
-    plot_bottom: int = HEIGHT - BOTTOM
-    plot_width: int = WIDTH - RIGHT - LEFT
     points: list[PainPoint] = field(default_factory=list)
     segments: list[str] = field(default_factory=list)
-    y_ticks: list[tuple[float, str]] = field(default_factory=list)
-    x_ticks: list[tuple[float, str]] = field(default_factory=list)
-    rows: list[DataRow] = field(default_factory=list)
 
 
 def pain_chart(sessions: list[SessionLog]) -> PainChart | None:

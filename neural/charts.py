@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from clinic.charts import BOTTOM, LEFT, RIGHT, TOP, WIDTH, DataRow, TimeAxis, ValueAxis, day_text
+from clinic.charts import ChartFrame, DataRow, TimeAxis, ValueAxis, day_text
 from neural.interpretation import CLASSIC_HIGH, CLASSIC_LOW, MAX_ANGLE
 from neural.selectors import ResultReading
 
@@ -33,33 +33,16 @@ class AnglePoint:
         return f"M{self.x - 8},{self.y + 6} L{self.x + 8},{self.y + 6} L{self.x},{self.y - 7} Z"
 
 
-@dataclass
-class SlrChart:
+@dataclass(kw_only=True)
+class SlrChart(ChartFrame):
     side: str
-    title: str
-    description: str
     y_title: str = "Hip flexion at onset (°)"
-    x_title: str = ""
-    value_heading: str = ""
-    width: int = WIDTH
     height: int = HEIGHT
-    plot_left: int = LEFT
-    plot_right: int = WIDTH - RIGHT
-    plot_top: int = TOP
-    plot_bottom: int = HEIGHT - BOTTOM
-    plot_width: int = WIDTH - RIGHT - LEFT
     points: list[AnglePoint] = field(default_factory=list)
     segments: list[str] = field(default_factory=list)
     band: tuple[float, float] = (0, 0)  # the classic range: (top y, height)
-    y_ticks: list[tuple[float, str]] = field(default_factory=list)
-    x_ticks: list[tuple[float, str]] = field(default_factory=list)
-    rows: list[DataRow] = field(default_factory=list)
     has_no_symptoms: bool = False
     has_approximate: bool = False
-
-    @property
-    def key(self) -> str:
-        return f"slr-{self.side}"
 
 
 def _y(chart: SlrChart, angle: Decimal) -> float:
@@ -77,6 +60,7 @@ def slr_chart(
         return None
     chart = SlrChart(
         side=side,
+        key=f"slr-{side}",
         title=f"{side.capitalize()} SLR onset angle over time",
         description="",
         value_heading=f"{side.capitalize()} SLR",

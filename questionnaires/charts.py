@@ -14,11 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from clinic.charts import (
-    BOTTOM,
-    LEFT,
-    RIGHT,
-    TOP,
-    WIDTH,
+    ChartFrame,
     DataRow,
     TimeAxis,
     ValueAxis,
@@ -46,30 +42,16 @@ class ScorePoint:
         return f"M{self.x - 5},{self.y - 8} L{self.x + 5},{self.y - 8} L{self.x},{self.y} Z"
 
 
-@dataclass
-class ScoreChart:
+@dataclass(kw_only=True)
+class ScoreChart(ChartFrame):
     key: str
-    title: str
-    description: str
     better_label: str
-    y_title: str = ""
-    x_title: str = ""
-    value_heading: str = ""
-    width: int = WIDTH
     height: int = HEIGHT
-    plot_left: int = LEFT
-    plot_right: int = WIDTH - RIGHT
-    plot_top: int = TOP
-    plot_bottom: int = HEIGHT - BOTTOM
-    plot_width: int = WIDTH - RIGHT - LEFT
     points: list[ScorePoint] = field(default_factory=list)
     segments: list[str] = field(default_factory=list)
     band: tuple[float, float] | None = None  # (top y, height)
     band_label: str = ""
     has_invalid: bool = False
-    y_ticks: list[tuple[float, str]] = field(default_factory=list)
-    x_ticks: list[tuple[float, str]] = field(default_factory=list)
-    rows: list[DataRow] = field(default_factory=list)
 
 
 def no_important_change_band(history: ScoreHistory) -> tuple[Decimal, Decimal] | None:
