@@ -220,6 +220,7 @@ INSTALLED_APPS = [
     "neural",
     "exercises",
     "records",
+    "reports",
     "dashboard",
     "audit",
     "demo",
