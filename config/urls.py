@@ -82,6 +82,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("clinic.urls")),
     path("", include("records.urls")),
+    path("", include("reports.urls")),
     path("", include("dashboard.urls")),
     path("", include("assessments.urls")),
     path("", include("neural.urls")),
