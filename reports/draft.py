@@ -10,6 +10,7 @@ report, so a signed report keeps saying what the record said when it was signed.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
@@ -37,6 +38,36 @@ from questionnaires import interpretation as questionnaire_words
 from questionnaires.scoring import display_total
 from questionnaires.selectors import patient_score_histories
 from scheduling.models import Appointment, AppointmentStatus
+
+# The charts' colours as SVG attributes: a PDF renderer does not apply a style sheet's `fill` and
+# `stroke` to inline SVG, and the page's CSP forbids a <style> inside it. Keyed by CSS class.
+CHART_PAINT = {
+    "grid": 'stroke="#e3e9ee" stroke-width="1"',
+    "tick": 'fill="#4a5b68" font-size="11" font-family="DejaVu Sans, sans-serif"',
+    "target": 'stroke="#1d7a3a" stroke-width="2" stroke-dasharray="6 4"',
+    "target-label": 'fill="#1d7a3a" font-size="11" font-weight="600" '
+    'font-family="DejaVu Sans, sans-serif"',
+    "mdc-band": 'fill="#0b6e69" fill-opacity="0.12"',
+    "series": 'fill="none" stroke="#0b6e69" stroke-width="2.5" stroke-linejoin="round"',
+    "point": 'fill="#0b6e69" stroke="#ffffff" stroke-width="1.5"',
+    "not-reached": 'fill="#b42318" stroke="#ffffff" stroke-width="1.5"',
+    "self-test": 'fill="#ffffff" stroke="#b4530b" stroke-width="2"',
+}
+_CLASS = re.compile(r'(<(?:line|text|rect|polyline|circle|path)\b[^>]*?)class="([^"]+)"')
+
+
+def painted(svg: str) -> str:
+    """The chart with each element's colours as attributes (the most specific class wins)."""
+
+    def paint(match: re.Match) -> str:
+        classes = match.group(2).split()
+        for name in ("self-test", "not-reached", *classes):
+            if name in classes and name in CHART_PAINT:
+                return f'{match.group(1)}{CHART_PAINT[name]} class="{match.group(2)}"'
+        return match.group(0)
+
+    return _CLASS.sub(paint, svg)
+
 
 # A year of weekly rows would run to pages: the report shows the latest weeks of the period.
 MAX_WEEKS_SHOWN = 12
@@ -126,7 +157,7 @@ def _knee_to_wall(patient: Patient, ends: datetime) -> dict:
     for side in ("left", "right"):
         chart = side_chart(readings, side, thresholds, unit)
         if chart is not None:
-            charts.append(render_to_string("assessments/_chart.html", {"chart": chart}))
+            charts.append(painted(render_to_string("assessments/_chart.html", {"chart": chart})))
     return {
         "tested": True,
         "baseline_on": clinic.local_date(clinic_tests[0].revision.measured_at).isoformat(),

@@ -3,9 +3,7 @@ from django.urls import path
 from reports import views
 
 urlpatterns = [
-    path(
-        "patients/<int:patient_id>/progress-reports/", views.report_list, name="report-list"
-    ),
+    path("patients/<int:patient_id>/progress-reports/", views.report_list, name="report-list"),
     path(
         "patients/<int:patient_id>/progress-reports/new/", views.report_draft, name="report-draft"
     ),

@@ -167,7 +167,9 @@ def report_amend(request: HttpRequest, report_id: int) -> HttpResponse:
     except ValidationError as error:
         _errors_to_messages(request, error)
         return redirect("report-detail", report.pk)
-    messages.success(request, f"Version {amendment.version} drafted; version {report.version} stays.")
+    messages.success(
+        request, f"Version {amendment.version} drafted; version {report.version} stays."
+    )
     return redirect("report-detail", amendment.pk)
 
 
