@@ -55,13 +55,15 @@ def visits(
 
 
 def pdf_text(pdf: bytes) -> str:
-    """The PDF's text as poppler's pdftotext reads it (layout kept, so a table row is a line)."""
+    """The PDF's text as poppler's pdftotext reads it, in reading order (a table cell's
+    sentence stays whole), every run of white space made one space."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "document.pdf"
         path.write_bytes(pdf)
-        return subprocess.run(
-            ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+        text = subprocess.run(
+            ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
         ).stdout
+    return " ".join(text.split())
 
 
 def pdf_pages(pdf: bytes) -> int:

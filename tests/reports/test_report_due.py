@@ -83,8 +83,10 @@ def test_the_dashboard_flags_a_report_due_and_due_soon(patient_in_care, other_pa
     patient_summaries_refresh(patient_ids=[patient_in_care.pk, other_patient.pk])
     due = PatientSummary.objects.get(patient=patient_in_care)
     soon = PatientSummary.objects.get(patient=other_patient)
-    assert due.flags & Flag.REPORT_DUE and not due.flags & Flag.REPORT_DUE_SOON
-    assert soon.flags & Flag.REPORT_DUE_SOON and not soon.flags & Flag.REPORT_DUE
+    assert due.flags & Flag.REPORT_DUE
+    assert not due.flags & Flag.REPORT_DUE_SOON
+    assert soon.flags & Flag.REPORT_DUE_SOON
+    assert not soon.flags & Flag.REPORT_DUE
 
 
 def test_signing_clears_the_dashboard_flag(
