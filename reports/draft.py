@@ -10,6 +10,8 @@ report, so a signed report keeps saying what the record said when it was signed.
 
 from __future__ import annotations
 
+import base64
+import html
 import re
 from collections import defaultdict
 from datetime import date, datetime, timedelta
@@ -67,6 +69,24 @@ def painted(svg: str) -> str:
         return match.group(0)
 
     return _CLASS.sub(paint, svg)
+
+
+def chart_image(figure: str) -> dict:
+    """The page's chart as an image (an SVG data address) with its words and legend: as an image
+    the PDF lays it out as one box, not as hundreds of elements to style one by one."""
+    svg = re.search(r"<svg\b.*?</svg>", figure, re.DOTALL).group(0)
+    svg = svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
+    title = re.search(r"<title[^>]*>(.*?)</title>", svg, re.DOTALL).group(1)
+    description = re.search(r"<desc[^>]*>(.*?)</desc>", svg, re.DOTALL).group(1)
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", figure, re.DOTALL).group(1)
+    # Each point's own <title> is a tooltip on screen; on paper it is only work to draw.
+    svg = re.sub(r"(<circle\b[^>]*>|<path\b[^>]*>)<title>.*?</title>", r"\1", svg, flags=re.DOTALL)
+    encoded = base64.b64encode(painted(svg).encode()).decode()
+    return {
+        "src": f"data:image/svg+xml;base64,{encoded}",
+        "alt": html.unescape(f"{title}. {description}"),
+        "caption": caption.strip(),
+    }
 
 
 # A year of weekly rows would run to pages: the report shows the latest weeks of the period.
@@ -157,7 +177,9 @@ def _knee_to_wall(patient: Patient, ends: datetime) -> dict:
     for side in ("left", "right"):
         chart = side_chart(readings, side, thresholds, unit)
         if chart is not None:
-            charts.append(painted(render_to_string("assessments/_chart.html", {"chart": chart})))
+            charts.append(
+                chart_image(render_to_string("assessments/_chart.html", {"chart": chart}))
+            )
     return {
         "tested": True,
         "baseline_on": clinic.local_date(clinic_tests[0].revision.measured_at).isoformat(),

