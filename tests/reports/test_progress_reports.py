@@ -93,9 +93,7 @@ def test_a_change_under_the_mdc_is_never_called_progress(patient, therapist):
     assert "draft, not signed" in text
 
 
-def test_a_year_of_history_stays_within_four_pages(
-    patient, therapist, prescribed
-):
+def test_a_year_of_history_stays_within_four_pages(patient, therapist, prescribed):
     registered_days_ago(patient, 370)
     for week in range(52):
         record_knee_to_wall(
