@@ -249,6 +249,10 @@ def _adherence(patient: Patient, start: date, end: date) -> list[dict]:
         today={patient.clinic_id: end},
         clinic_of={patient.pk: patient.clinic_id},
     )[patient.pk]
+    weeks = [week for week in adherence.weeks if week.week_start >= start - timedelta(days=6)]
+    # From the first week with something prescribed: the weeks before say nothing.
+    while weeks and weeks[0].prescribed == 0:
+        weeks.pop(0)
     return [
         {
             "week_start": week.week_start.isoformat(),
@@ -256,8 +260,7 @@ def _adherence(patient: Patient, start: date, end: date) -> list[dict]:
             "prescribed": week.prescribed,
             "percent": week.percent,
         }
-        for week in adherence.weeks
-        if week.week_start >= start - timedelta(days=6)
+        for week in weeks
     ]
 
 
