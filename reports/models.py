@@ -10,6 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from audit.querysets import AuditedQuerySet
 from clinic.models import Clinic, Patient, User
 
 
@@ -49,6 +50,8 @@ class ProgressReport(models.Model):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     signed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
