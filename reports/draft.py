@@ -106,11 +106,9 @@ def report_facts(*, patient: Patient, period_start: date, period_end: date) -> d
     starts, ends = period_bounds(patient, period_start, period_end)
     return {
         "clinic": {"name": clinic.name},
-        "patient": {
-            "name": patient.full_name,
-            "date_of_birth": patient.date_of_birth.isoformat(),
-            "symptomatic_side": patient.get_symptomatic_side_display(),
-        },
+        # No name or birth date: the document reads them from the patient's row, so that an
+        # anonymised patient's signed reports do not keep their identity.
+        "patient": {"symptomatic_side": patient.get_symptomatic_side_display()},
         "therapist": str(patient.primary_therapist or ""),
         "visits": _visits(patient, starts, ends),
         "knee_to_wall": _knee_to_wall(patient, ends),

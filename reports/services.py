@@ -12,7 +12,9 @@ from __future__ import annotations
 from datetime import date
 
 import segno
+from celery import current_app as current_celery_app
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -21,7 +23,7 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from clinic import services as clinic_services
 from clinic.changes import patient_data_changed
-from clinic.models import Patient, User
+from clinic.models import Patient, PatientAccessLink, User
 from exercises.adherence import describe_days
 from exercises.models import DoseStyle
 from exercises.selectors import current_versions
@@ -157,6 +159,16 @@ def report_amend(*, report: ProgressReport, by: User, reason: str) -> ProgressRe
     )
 
 
+def reports_anonymise(*, patient_id: int, reason: str) -> None:
+    """Empty the therapist's words of every report of an anonymised patient, signed ones too:
+    they may name the patient. The record's part holds no identity (the name and birth date are
+    read from the patient's row), and nothing else changes (the database lets only this
+    through on a signed report)."""
+    reports = ProgressReport.objects.filter(patient_id=patient_id)
+    reports.exclude(goals="", assessment="", plan="").update(goals="", assessment="", plan="")
+    reports.exclude(amendment_reason="").update(amendment_reason=reason)
+
+
 # --- Documents --------------------------------------------------------------------------------
 
 
@@ -221,14 +233,10 @@ def handout_items(patient: Patient) -> list[dict]:
     return items
 
 
-@transaction.atomic
-def handout_pdf(*, patient: Patient, issued_by: User | None) -> bytes:
-    """The home-exercise handout with a QR code for a fresh personal link, issued now (and so
-    audited, as every link is) and named in the handout's own export row."""
-    items = handout_items(patient)
-    if not items:
-        raise ValidationError({"routine": "This patient has no routine to print."})
-    link = clinic_services.patient_link_issue(patient=patient, issued_by=issued_by)
+HANDOUT_EMAIL_TASK = "reports.tasks.handout_email"
+
+
+def _handout_document(patient: Patient, link: PatientAccessLink, items: list[dict]) -> bytes:
     url = clinic_services.patient_link_url(link)
     qr = segno.make(url, error="m").svg_data_uri(scale=4, border=4, dark="#000000")
     html = render_to_string(
@@ -243,7 +251,23 @@ def handout_pdf(*, patient: Patient, issued_by: User | None) -> bytes:
             "made_on": patient.clinic.local_today(),
         },
     )
-    pdf = pdf_from_html(html)
+    return pdf_from_html(html)
+
+
+def _routine_to_print(patient: Patient) -> list[dict]:
+    items = handout_items(patient)
+    if not items:
+        raise ValidationError({"routine": "This patient has no routine to print."})
+    return items
+
+
+@transaction.atomic
+def handout_pdf(*, patient: Patient, issued_by: User | None) -> bytes:
+    """The home-exercise handout with a QR code for a fresh personal link, issued now (and so
+    audited, as every link is) and named in the handout's own export row."""
+    items = _routine_to_print(patient)
+    link = clinic_services.patient_link_issue(patient=patient, issued_by=issued_by)
+    pdf = _handout_document(patient, link, items)
     audit_record(
         AuditAction.EXPORT,
         patient=patient,
@@ -251,3 +275,47 @@ def handout_pdf(*, patient: Patient, issued_by: User | None) -> bytes:
         note=f"home-exercise handout PDF with personal link {link.pk}",
     )
     return pdf
+
+
+@transaction.atomic
+def handout_email(*, patient: Patient, issued_by: User) -> PatientAccessLink:
+    """Email the handout to the patient: the link is issued and the export recorded now, the
+    PDF made and sent by a worker once this transaction commits."""
+    _routine_to_print(patient)
+    if not patient.email:
+        raise ValidationError({"email": "This patient has no email address to send it to."})
+    link = clinic_services.patient_link_issue(patient=patient, issued_by=issued_by)
+    audit_record(
+        AuditAction.EXPORT,
+        patient=patient,
+        object_type="handout",
+        note=f"home-exercise handout PDF emailed to the patient, personal link {link.pk}",
+    )
+    # By the task's name: the task module calls these services, so they do not import it.
+    transaction.on_commit(
+        lambda: current_celery_app.send_task(HANDOUT_EMAIL_TASK, kwargs={"link_id": str(link.pk)})
+    )
+    return link
+
+
+def handout_email_send(*, link_id: str) -> bool:
+    """The worker's part: the handout for the link's patient, sent as a PDF attachment. A link
+    revoked or expired before the worker got to it, or a routine ended, is not sent."""
+    link = PatientAccessLink.objects.select_related("patient__clinic").filter(pk=link_id).first()
+    if link is None or not link.is_usable() or not link.patient.email:
+        return False
+    patient = link.patient
+    items = handout_items(patient)
+    if not items:
+        return False
+    message = EmailMessage(
+        subject=f"Your calf routine from {patient.clinic.name}",
+        body=render_to_string(
+            "reports/email/handout.txt",
+            {"patient": patient, "clinic": patient.clinic, "expires_at": link.expires_at},
+        ),
+        to=[patient.email],
+    )
+    message.attach("calf-routine.pdf", _handout_document(patient, link, items), "application/pdf")
+    message.send()
+    return True

@@ -14,5 +14,10 @@ urlpatterns = [
     path("progress-reports/<int:report_id>/report.pdf", views.report_pdf, name="report-pdf"),
     path("progress-reports/<int:report_id>/print/", views.report_print, name="report-print"),
     path("patients/<int:patient_id>/handout.pdf", views.patient_handout, name="patient-handout"),
+    path(
+        "patients/<int:patient_id>/handout/email/",
+        views.patient_handout_email,
+        name="patient-handout-email",
+    ),
     path("me/handout.pdf", views.own_handout, name="own-handout"),
 ]

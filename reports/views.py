@@ -208,6 +208,20 @@ def patient_handout(request: HttpRequest, patient_id: int) -> HttpResponse:
     return _pdf_response(pdf, f"calf-routine-{patient.pk}.pdf")
 
 
+@staff_required
+@require_POST
+def patient_handout_email(request: HttpRequest, patient_id: int) -> HttpResponse:
+    actor = actor_for(request)
+    patient = patient_for(actor, patient_id, Action.VIEW_CLINICAL)
+    try:
+        services.handout_email(patient=patient, issued_by=actor.user)
+    except ValidationError as error:
+        _errors_to_messages(request, error)
+    else:
+        messages.success(request, f"The handout is on its way to {patient.email}.")
+    return redirect("patient-detail", patient.pk)
+
+
 @never_cache
 @patient_required
 @require_POST

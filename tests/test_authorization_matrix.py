@@ -221,6 +221,7 @@ PAGES: dict[tuple[str, str], dict[str, str]] = {
     ("report-pdf", "GET"): CLINICIANS_ON_PATIENT,
     ("report-print", "GET"): CLINICIANS_ON_PATIENT,
     ("patient-handout", "POST"): CLINICIANS_ON_PATIENT,
+    ("patient-handout-email", "POST"): CLINICIANS_ON_PATIENT,
     ("own-handout", "POST"): PATIENT_PAGES,
     # Audit trail
     ("audit-events", "GET"): ADMINS,

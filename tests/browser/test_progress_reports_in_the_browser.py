@@ -8,6 +8,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from reports import services
 from reports.models import ProgressReport
 from tests.browser.test_accessibility import SIZES, axe_source, context_for, violations
 from tests.browser.test_patient_journeys import DESKTOP, PHONE, sign_in
@@ -83,8 +84,6 @@ def test_the_handouts_qr_code_opens_the_patients_page_on_a_phone(
 def test_report_pages_pass_axe_at_phone_and_desktop_sizes(
     browser, live_server, therapist, front_desk, due_patient, axe_source
 ):
-    from reports import services
-
     draft = services.report_draft(patient=due_patient, by=therapist)
     signed = services.report_draft(patient=due_patient, by=therapist)
     services.report_update(report=signed, by=therapist, assessment="Better.", plan="Go on.")

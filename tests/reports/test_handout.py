@@ -12,6 +12,7 @@ from PIL import Image
 from audit.models import AuditAction, AuditEvent
 from clinic.models import PatientAccessLink
 from reports import services
+from reports.tasks import handout_email
 from tests.reports.helpers import pdf_first_page_png, pdf_pages, pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +96,39 @@ def test_another_patient_gets_only_their_own_handout(patient, other_patient, pre
 def test_the_front_desk_cannot_print_the_routine(patient, prescribed, client_as):
     assert client_as("front_desk").post(f"/patients/{patient.pk}/handout.pdf").status_code == 403
     assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
+
+
+def test_the_handout_is_emailed_as_a_pdf_by_a_worker(
+    patient,
+    therapist,
+    prescribed,
+    client_as,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+    tmp_path,
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client_as("therapist").post(f"/patients/{patient.pk}/handout/email/")
+    assert response.status_code == 302
+    assert len(callbacks) >= 1
+    link = PatientAccessLink.objects.filter(patient=patient).latest("created_at")
+    export = AuditEvent.objects.get(action=AuditAction.EXPORT, object_type="handout")
+    assert "emailed" in export.note
+    assert str(link.pk) in export.note
+    # What the worker does with the task's arguments.
+    handout_email.run(link_id=str(link.pk))
+    (message,) = mailoutbox
+    assert message.to == [patient.email]
+    ((name, pdf, kind),) = message.attachments
+    assert (name, kind) == ("calf-routine.pdf", "application/pdf")
+    assert "Alex Anders" in pdf_text(pdf)
+    assert Client().get(qr_address(pdf, tmp_path).removeprefix(settings.SITE_URL)).url == "/me/"
+
+
+def test_no_email_is_sent_for_a_link_revoked_before_the_worker_ran(
+    patient, therapist, prescribed, mailoutbox
+):
+    link = services.handout_email(patient=patient, issued_by=therapist)
+    PatientAccessLink.objects.filter(pk=link.pk).update(revoked_at=link.created_at)
+    handout_email.run(link_id=str(link.pk))
+    assert mailoutbox == []

@@ -11,10 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
 from audit.models import AuditAction, AuditEvent
+from clinic import services as clinic_services
 from clinic.access import Actor
 from exercises.models import SessionLog
 from questionnaires import services as questionnaire_services
 from questionnaires.models import Instrument
+from records import services as record_services
 from reports import services
 from reports.models import ProgressReport, ReportStatus
 from tests.factories import StaffFactory, record_knee_to_wall, shipped_instruments_seed
@@ -288,3 +290,33 @@ def test_another_clinic_does_not_learn_the_report_exists(history, therapist, cli
     other = client_as("other_clinic_therapist")
     assert other.get(f"/progress-reports/{report.pk}/report.pdf").status_code == 404
     assert other.get(f"/api/v1/progress-reports/{report.pk}/").status_code == 404
+
+
+def test_anonymising_the_patient_empties_the_words_of_their_signed_reports(
+    history, therapist, clinic_admin
+):
+    report = signed_report(history, therapist)
+    amendment = services.report_amend(report=report, by=therapist, reason="Alex asked for it.")
+    clinic_services.patient_discharge(patient=history, by=therapist)
+    record_services.patient_anonymise(patient=history, by=clinic_admin)
+    report.refresh_from_db()
+    amendment.refresh_from_db()
+    assert (report.goals, report.assessment, report.plan) == ("", "", "")
+    assert report.is_signed
+    assert amendment.amendment_reason == "Removed when the patient was anonymised."
+    text = pdf_text(services.report_pdf(report=report))
+    assert "Alex" not in text
+    assert "Anders" not in text
+    assert "8.0 cm → 10.5 cm, a real improvement" in text  # the record's part stays
+
+
+def test_emptying_the_words_does_not_open_a_signed_report_to_other_changes(history, therapist):
+    report = signed_report(history, therapist)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ProgressReport.objects.filter(pk=report.pk).update(
+            goals="", assessment="", plan="", period_end=report.period_start
+        )
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ProgressReport.objects.filter(pk=report.pk).update(
+            goals="", assessment="", plan="", facts={}
+        )
