@@ -2,8 +2,11 @@
 through every path (service, API, admin, the database), amended as a new version, exported as
 a PDF that poppler reads back, every export in the audit trail."""
 
+import csv
+import io
 import json
 import uuid
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -320,3 +323,20 @@ def test_emptying_the_words_does_not_open_a_signed_report_to_other_changes(histo
         ProgressReport.objects.filter(pk=report.pk).update(
             goals="", assessment="", plan="", facts={}
         )
+
+
+def test_the_patients_csv_export_holds_every_version_of_their_reports(history, therapist):
+    report = signed_report(history, therapist)
+    services.report_amend(report=report, by=therapist, reason="Wrong goal.")
+    archive = zipfile.ZipFile(io.BytesIO(record_services.patient_export_csv(patient=history)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                archive.read(f"patient-{history.pk}/progress_reports.csv").decode("utf-8-sig")
+            )
+        )
+    )
+    assert [(row["version"], row["status"]) for row in rows] == [("1", "signed"), ("2", "draft")]
+    assert rows[0]["goals"] == "Walk the dog for 30 minutes without leg pain."
+    assert rows[1]["amendment_reason"] == "Wrong goal."
+    assert "a real improvement" in rows[0]["record_drafted"]
