@@ -1,7 +1,8 @@
 """Server-rendered SVG charts of knee-to-wall distance over time, one per side.
 
 The chart is plain geometry computed here and drawn by a template, so pages need no chart
-library and no network. The table beside it carries the same data for screen readers.
+library and no network. The axes, their ticks and titles come from clinic/charts.py; the
+numbers behind the picture are in the chart's own table ("Show the numbers").
 
 A could-not-reach side whose gap was not measured has no height: it is drawn as a marker under
 the plot, off the scale ("short of the wall, by how much unknown"), and the clinic line is broken
@@ -10,19 +11,26 @@ there rather than drawn through a number nobody recorded.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.utils import timezone
-
 from assessments.interpretation import UM_PER_UNIT, Thresholds, describe_distance, display
 from assessments.selectors import Reading
-from clinic.charts import LEFT, RIGHT, WIDTH, TimeAxis, nice_step
+from clinic.charts import (
+    BOTTOM,
+    LEFT,
+    RIGHT,
+    TOP,
+    WIDTH,
+    DataRow,
+    TimeAxis,
+    ValueAxis,
+    day_text,
+)
 
-HEIGHT = 260
-TOP, BOTTOM = 16, 36
+HEIGHT = 300
 UNMEASURED_DROP = 9  # below the plot's bottom edge, above the date labels
+MINUS = "\u2212"
 
 
 @dataclass
@@ -39,12 +47,22 @@ class Point:
         """A downward triangle for a value that was not measured: it points below the scale."""
         return f"M{self.x - 5},{self.y - 8} L{self.x + 5},{self.y - 8} L{self.x},{self.y} Z"
 
+    @property
+    def square(self) -> tuple[float, float]:
+        """The corner of the square drawn for a side that could not reach the wall: a shape of
+        its own, not only another colour."""
+        return (round(self.x - 5, 1), round(self.y - 5, 1))
+
 
 @dataclass
 class SideChart:
     side: str
     title: str
     description: str
+    key: str = ""  # unique among the charts of a page: the ids of its title and description
+    y_title: str = ""
+    x_title: str = ""
+    value_heading: str = ""
     width: int = WIDTH
     height: int = HEIGHT
     plot_left: int = LEFT
@@ -61,7 +79,14 @@ class SideChart:
     band: tuple[float, float] | None = None  # (top y, height)
     band_label: str = ""
     y_ticks: list[tuple[float, str]] = field(default_factory=list)
-    x_ticks: list[tuple[float, str, str]] = field(default_factory=list)
+    x_ticks: list[tuple[float, str]] = field(default_factory=list)
+    rows: list[DataRow] = field(default_factory=list)
+    has_not_reached: bool = False
+    has_self_tests: bool = False
+
+
+def _number(value: float) -> str:
+    return f"{MINUS if value < 0 else ''}{abs(value):g}"
 
 
 def side_chart(
@@ -81,6 +106,9 @@ def side_chart(
         side=side,
         title=f"{side.capitalize()} knee-to-wall distance over time",
         description="",
+        key=f"ktw-{side}",
+        y_title=f"Distance ({unit})",
+        value_heading=f"{side.capitalize()} ({unit})",
     )
     clinical = [reading for reading in readings if not reading.is_self_test]
     baseline = next((reading for reading in clinical if reading.is_baseline), None)
@@ -95,44 +123,39 @@ def side_chart(
 
     low = min([0, *values])
     high = max([thresholds.target_um, *values])
+    mdc = thresholds.mdc_same_therapist_um  # the wider of the two: no band overstates change
     if base is not None:
-        mdc = thresholds.mdc_same_therapist_um  # the wider of the two: no band overstates change
         low, high = min(low, base - mdc), max(high, base + mdc)
-    step = nice_step((high - low) / per_unit or 1) * per_unit
-    low = math.floor(low / step) * step
-    high = math.ceil(high / step) * step
-    if high == low:
-        high = low + step
+    # The scale in the unit people read, so that the ticks fall on round numbers of it.
+    values_axis, step = ValueAxis.rounded(
+        low / per_unit, high / per_unit, top=chart.plot_top, bottom=chart.plot_bottom
+    )
 
     def y_of(um: float) -> float:
-        span = chart.plot_bottom - chart.plot_top
-        return round(chart.plot_bottom - (um - low) / (high - low) * span, 1)
+        return values_axis.y(um / per_unit)
 
     times = [reading.revision.measured_at for reading in readings]
     axis = TimeAxis(*(time_range or (min(times), max(times))))
-    x_of = axis.x
-
-    tick = low
-    while tick <= high + 1:
-        chart.y_ticks.append((y_of(tick), display(int(tick), unit)))
-        tick += step
+    chart.y_ticks = values_axis.ticks(step, _number)
     chart.x_ticks = axis.ticks()
+    chart.x_title = axis.title()
 
     chart.target_y = y_of(thresholds.target_um)
     chart.target_label = f"target {display(thresholds.target_um, unit)}"
     if base is not None:
-        mdc = thresholds.mdc_same_therapist_um
         top, bottom = y_of(base + mdc), y_of(base - mdc)
         chart.band = (top, round(bottom - top, 1))
-        chart.band_label = f"baseline ± {display(mdc, unit)} (no real change)"
+        chart.band_label = f"MDC band: baseline ± {display(mdc, unit)} (no real change)"
 
     for reading in readings:
         value = getattr(reading, side)
         kind = "self-test" if reading.is_self_test else "clinic"
-        when = timezone.localtime(reading.revision.measured_at).strftime("%-d %b %Y")
+        when = day_text(reading.revision.measured_at)
+        chart.has_self_tests = chart.has_self_tests or reading.is_self_test
+        chart.has_not_reached = chart.has_not_reached or (value.measured and not value.reached)
         chart.points.append(
             Point(
-                x=x_of(reading.revision.measured_at),
+                x=axis.x(reading.revision.measured_at),
                 # Under the plot, not on it: any height inside would read as a distance.
                 y=y_of(value.distance_um)
                 if value.measured
@@ -143,6 +166,8 @@ def side_chart(
                 measured=value.measured,
             )
         )
+        note = "self-test" if reading.is_self_test else "baseline" if reading.is_baseline else ""
+        chart.rows.append(DataRow(when, describe_distance(value.value, unit), note))
     runs: list[list[Point]] = [[]]
     for point in chart.points:
         if point.self_test:
@@ -154,11 +179,12 @@ def side_chart(
     chart.segments = [" ".join(f"{p.x},{p.y}" for p in run) for run in runs if run]
     first, last = clinical[0] if clinical else None, clinical[-1] if clinical else None
     if first and last:
+        first_value, last_value = getattr(first, side), getattr(last, side)
         chart.description = (
             f"{len(clinical)} clinic tests from "
-            f"{describe_distance(getattr(first, side).value, unit)} to "
-            f"{describe_distance(getattr(last, side).value, unit)}; target "
-            f"{display(thresholds.target_um, unit)}."
+            f"{describe_distance(first_value.value, unit)} to "
+            f"{describe_distance(last_value.value, unit)}; "
+            f"target {display(thresholds.target_um, unit)}."
         )
     return chart
 
@@ -180,6 +206,9 @@ def angle_chart(
         side=side,
         title=f"{side.capitalize()} lunge angle over time (degrees from vertical)",
         description="",
+        key=f"angle-{side}",
+        y_title="Lunge angle (°)",
+        value_heading=f"{side.capitalize()} (°)",
     )
     clinical = [reading for reading in measured if not reading.is_self_test]
     base = getattr(clinical[0], side).angle.degrees if clinical else None
@@ -188,38 +217,32 @@ def angle_chart(
     low, high = min([0.0, *values]), max([45.0, *values])
     if base is not None:
         low, high = min(low, float(base) - mdc), max(high, float(base) + mdc)
-    step = nice_step(high - low or 1)
-    low, high = math.floor(low / step) * step, math.ceil(high / step) * step
-
-    def y_of(degrees: float) -> float:
-        span = chart.plot_bottom - chart.plot_top
-        return round(chart.plot_bottom - (degrees - low) / (high - low) * span, 1)
-
+    values_axis, step = ValueAxis.rounded(low, high, top=chart.plot_top, bottom=chart.plot_bottom)
     times = [reading.revision.measured_at for reading in readings]
     axis = TimeAxis(*(time_range or (min(times), max(times))))
-    tick = low
-    while tick <= high + 0.001:
-        chart.y_ticks.append((y_of(tick), f"{tick:g}°"))
-        tick += step
+    chart.y_ticks = values_axis.ticks(step, _number)
     chart.x_ticks = axis.ticks()
+    chart.x_title = axis.title()
     chart.target_y = None
     if base is not None:
-        top, bottom = y_of(float(base) + mdc), y_of(float(base) - mdc)
+        top, bottom = values_axis.y(float(base) + mdc), values_axis.y(float(base) - mdc)
         chart.band = (top, round(bottom - top, 1))
-        chart.band_label = f"first angle ± {mdc:g}° (no real change)"
+        chart.band_label = f"MDC band: first angle ± {mdc:g}° (no real change)"
     for reading in measured:
         angle = getattr(reading, side).angle
         kind = "self-test" if reading.is_self_test else "clinic"
-        when = timezone.localtime(reading.revision.measured_at).strftime("%-d %b %Y")
+        when = day_text(reading.revision.measured_at)
+        chart.has_self_tests = chart.has_self_tests or reading.is_self_test
         chart.points.append(
             Point(
                 x=axis.x(reading.revision.measured_at),
-                y=y_of(float(angle.degrees)),
+                y=values_axis.y(float(angle.degrees)),
                 label=f"{when}: {angle} ({kind})",
                 self_test=reading.is_self_test,
                 reached=True,
             )
         )
+        chart.rows.append(DataRow(when, str(angle), "self-test" if reading.is_self_test else ""))
     line = [point for point in chart.points if not point.self_test]
     chart.segments = [" ".join(f"{p.x},{p.y}" for p in line)] if line else []
     if clinical:

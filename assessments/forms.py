@@ -7,7 +7,13 @@ from django import forms
 from django.utils import timezone
 
 from assessments.interpretation import MAX_DISTANCE_UM, MAX_GAP_UM, UM_PER_UNIT
-from assessments.models import ANGLE_MAX_DEG, ANGLE_MIN_DEG, AngleMethod, SpineMotion
+from assessments.models import (
+    ANGLE_MAX_DEG,
+    ANGLE_MIN_DEG,
+    AngleMethod,
+    AssessmentRevision,
+    SpineMotion,
+)
 from clinic.forms import TherapistChoiceField
 from clinic.models import LengthUnit, Side, User
 
@@ -47,27 +53,29 @@ def _number(*, maximum_um: int, unit: str, label: str) -> forms.CharField:
 
 def _angle(*, side: str, self_test: bool) -> forms.CharField:
     """The lunge angle. The data-tilt attributes let the phone measure it (tilt-measure.js):
-    it fills the angle, sets the method to the phone, and keeps its readings' spread."""
+    it fills the angle, sets the method to the phone, and keeps its readings' spread. A
+    patient's angle is only ever the phone's reading: read-only, nothing to type."""
+    attrs = {
+        "inputmode": "decimal",
+        "step": "0.1",
+        "min": ANGLE_MIN_DEG,
+        "max": ANGLE_MAX_DEG,
+        "autocomplete": "off",
+        "data-tilt-measure": "lunge",
+        "data-tilt-side": side,
+        "data-tilt-method-input": f"id_{side}_angle_method",
+        "data-tilt-spread-input": f"id_{side}_angle_spread_deg",
+    }
+    if self_test:
+        attrs["readonly"] = True
     return forms.CharField(
         required=False,
         label="Shin angle (°)" if self_test else "Tibia angle (°)",
-        widget=forms.NumberInput(
-            attrs={
-                "inputmode": "decimal",
-                "step": "0.1",
-                "min": ANGLE_MIN_DEG,
-                "max": ANGLE_MAX_DEG,
-                "autocomplete": "off",
-                "data-tilt-measure": "lunge",
-                "data-tilt-side": side,
-                "data-tilt-method-input": f"id_{side}_angle_method",
-                "data-tilt-spread-input": f"id_{side}_angle_spread_deg",
-            }
-        ),
+        widget=forms.NumberInput(attrs=attrs),
     )
 
 
-def _angle_method(*, self_test: bool, correction: bool) -> forms.ChoiceField:
+def _angle_method(*, self_test: bool, keeps_unrecorded: bool) -> forms.ChoiceField:
     if self_test:
         # A patient measures with the phone only: the choice is fixed and not shown.
         return forms.ChoiceField(
@@ -76,13 +84,13 @@ def _angle_method(*, self_test: bool, correction: bool) -> forms.ChoiceField:
             initial=AngleMethod.PHONE,
             widget=forms.HiddenInput,
         )
-    # "Not recorded" only where an earlier angle has it: a correction keeps it, a new test
-    # always says how it measured.
+    # "Not recorded" only where the corrected revision's angle has it (the service keeps it
+    # when the angle is unchanged); a new or changed angle always says how it was measured.
     return forms.ChoiceField(
         choices=[
             (method, label)
             for method, label in AngleMethod.choices
-            if correction or method != AngleMethod.UNRECORDED
+            if keeps_unrecorded or method != AngleMethod.UNRECORDED
         ],
         required=False,
         initial=AngleMethod.INCLINOMETER,
@@ -105,7 +113,7 @@ class KneeToWallForm(forms.Form):
         unit: str,
         therapists: list[User] | None = None,
         self_test: bool = False,
-        correction: bool = False,
+        correcting: AssessmentRevision | None = None,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("label_suffix", "")
@@ -141,7 +149,9 @@ class KneeToWallForm(forms.Form):
             self.fields[f"{side}_tibia_angle_deg"] = _angle(side=side, self_test=self_test)
         for side in ("left", "right"):
             self.fields[f"{side}_angle_method"] = _angle_method(
-                self_test=self_test, correction=correction
+                self_test=self_test,
+                keeps_unrecorded=correcting is not None
+                and getattr(correcting, f"{side}_angle_method") == AngleMethod.UNRECORDED,
             )
         for side in ("left", "right"):
             self.fields[f"{side}_angle_spread_deg"] = forms.CharField(
@@ -172,7 +182,7 @@ class KneeToWallForm(forms.Form):
         self.fields["notes"] = forms.CharField(
             required=False, label="Notes", widget=forms.Textarea(attrs={"rows": 3})
         )
-        if correction:
+        if correcting is not None:
             self.fields["correction_reason"] = forms.CharField(
                 label="Why are these values corrected?",
                 widget=forms.Textarea(attrs={"rows": 2}),

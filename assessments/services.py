@@ -78,10 +78,19 @@ def _degrees(raw: Any, *, field: str, errors: dict) -> Decimal | None:
 
 
 def _angle_values(
-    data: Mapping[str, Any], side: str, errors: dict, *, correction: bool
+    data: Mapping[str, Any],
+    side: str,
+    errors: dict,
+    *,
+    correcting: AssessmentRevision | None,
+    self_test: bool,
 ) -> dict[str, Any]:
     """A side's lunge angle with how it was measured. A phone capture brings the spread of its
-    readings, and one taken while the phone moved is refused: its number is not a measurement."""
+    readings, and one taken while the phone moved is refused: its number is not a measurement.
+
+    A correction that leaves a side's angle and method as they were keeps them as stored, even
+    where today's rules would not take them as new (an angle above 70° from before the range
+    narrowed, "method not recorded"): correcting a distance must not force a change of angle."""
     angle_field = f"{side}_tibia_angle_deg"
     method_field = f"{side}_angle_method"
     spread_field = f"{side}_angle_spread_deg"
@@ -93,37 +102,67 @@ def _angle_values(
         # A method with no angle is what a form whose select has a default sends: no angle.
         return empty
     angle = _degrees(angle_raw, field=angle_field, errors=errors)
+    if (
+        correcting is not None
+        and angle is not None
+        and getattr(correcting, angle_field) == angle
+        and getattr(correcting, method_field) == method
+    ):
+        return {
+            angle_field: angle,
+            method_field: method,
+            spread_field: getattr(correcting, spread_field),
+        }
     if angle is not None and not ANGLE_MIN_DEG <= angle <= ANGLE_MAX_DEG:
         errors[angle_field] = [
             f"The tibia angle must be between {ANGLE_MIN_DEG}° and {ANGLE_MAX_DEG}° from "
             "vertical (below 0: the shin leaned back from vertical)."
         ]
-    # "Not recorded" belongs to angles from before Dorsi kept the method: a correction of
-    # such a test may keep it; a new angle says how it was measured.
-    allowed = [m for m in AngleMethod.values if correction or m != AngleMethod.UNRECORDED]
     if not method:
         errors[method_field] = [
             "Say how the angle was measured: phone tilt sensor, inclinometer or goniometer."
         ]
-    elif method not in allowed:
+    elif method not in MEASURING_METHODS:
+        # "Not recorded" belongs to angles from before Dorsi kept the method (kept above); a
+        # new or changed angle says how it was measured.
         errors[method_field] = ["Choose phone, inclinometer or goniometer."]
+    # Only a phone reading has a spread: one left in a hidden input after the method changed
+    # is dropped, not held against the person (the rule the neural tests follow too).
     spread = None
-    if not _blank(spread_raw):
-        spread = _degrees(spread_raw, field=spread_field, errors=errors)
-        if method != AngleMethod.PHONE:
-            errors[spread_field] = ["Only a phone capture has a spread of readings."]
-        elif spread is not None and spread < 0:
-            errors[spread_field] = ["The spread of the readings cannot be negative."]
-        elif spread is not None and spread > STEADY_SPREAD_DEG:
+    if method == AngleMethod.PHONE:
+        if _blank(spread_raw):
             errors[angle_field] = [
-                f"The phone was moving during the capture (its readings moved {spread}°, "
-                f"more than {STEADY_SPREAD_DEG}°): hold it still on the shin and measure again."
+                "A phone angle comes from a capture with the phone on the shin, not typed: "
+                + (
+                    "press Measure and hold the phone still on the shin."
+                    if self_test
+                    else "measure again with the phone, or choose the instrument the angle "
+                    "was read from."
+                )
             ]
+        else:
+            spread = _degrees(spread_raw, field=spread_field, errors=errors)
+            if spread is not None and spread < 0:
+                errors[spread_field] = ["The spread of the readings cannot be negative."]
+            elif spread is not None and spread > STEADY_SPREAD_DEG:
+                errors[angle_field] = [
+                    f"The phone was moving during the capture (its readings moved {spread}°, "
+                    f"more than {STEADY_SPREAD_DEG}°): hold it still on the shin and measure again."
+                ]
     return {angle_field: angle, method_field: method, spread_field: spread}
 
 
+MEASURING_METHODS = [m for m in AngleMethod.values if m != AngleMethod.UNRECORDED]
+
+
 def _side_values(
-    data: Mapping[str, Any], side: str, unit: str, errors: dict, *, correction: bool
+    data: Mapping[str, Any],
+    side: str,
+    unit: str,
+    errors: dict,
+    *,
+    correcting: AssessmentRevision | None,
+    self_test: bool,
 ) -> dict[str, Any]:
     reached = data.get(f"{side}_reached", True)
     distance_raw = data.get(f"{side}_distance")
@@ -171,7 +210,7 @@ def _side_values(
                 ]
         values[f"{side}_distance_um"] = -gap if gap else 0
 
-    values.update(_angle_values(data, side, errors, correction=correction))
+    values.update(_angle_values(data, side, errors, correcting=correcting, self_test=self_test))
     values[f"{side}_heel_down"] = bool(data.get(f"{side}_heel_down", True))
 
     pain_raw = data.get(f"{side}_pain")
@@ -195,15 +234,18 @@ def assessment_values_parse(
     unit: str,
     patient: Patient,
     self_test: bool = False,
-    correction: bool = False,
+    correcting: AssessmentRevision | None = None,
 ) -> dict[str, Any]:
-    """The model field values for the input, or a ValidationError naming every bad field."""
+    """The model field values for the input, or a ValidationError naming every bad field.
+    `correcting` is the revision a correction replaces: what it leaves unchanged is kept."""
     errors: dict[str, list[str]] = {}
     if unit not in LengthUnit.values:
         raise ValidationError({"unit": ["Choose cm or in."]})
     values: dict[str, Any] = {"entry_unit": unit}
     for side in SIDES:
-        values.update(_side_values(data, side, unit, errors, correction=correction))
+        values.update(
+            _side_values(data, side, unit, errors, correcting=correcting, self_test=self_test)
+        )
 
     measured_at = data.get("measured_at")
     if not isinstance(measured_at, datetime):
@@ -337,13 +379,15 @@ def assessment_correct(
         _check_therapist(locked.patient, measured_by)
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    current = locked.revisions.get(is_current=True)
     try:
-        values = assessment_values_parse(data, unit=unit, patient=locked.patient, correction=True)
+        values = assessment_values_parse(
+            data, unit=unit, patient=locked.patient, correcting=current
+        )
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
-    current = locked.revisions.get(is_current=True)
     AssessmentRevision.objects.filter(pk=current.pk).update(is_current=False)
     revision = AssessmentRevision.objects.create(
         assessment=locked,

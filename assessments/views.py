@@ -176,7 +176,7 @@ def correct(request: HttpRequest, assessment_id: int) -> HttpResponse:
         unit=unit if unit in ("cm", "in") else current.entry_unit,
         therapists=_therapist_choices(actor),
         initial=_initial_from(current),
-        correction=True,
+        correcting=current,
     )
     if request.method == "POST" and form.is_valid():
         data = form.service_data()

@@ -43,8 +43,11 @@ class Words:
     noun: str  # with its article: "a knee-to-wall test"
     plural: str  # "knee-to-wall tests"
     phrases: Mapping[str, str] = field(default_factory=dict)  # action -> phrase
-    # The record a phrase takes its details from: a model label and the values it reads.
-    details: tuple[str, tuple[str, ...]] | None = None
+    # The record a phrase takes its details from: a model label, the values it reads, and the
+    # lookup of its clinic (details are read from the shown clinic's records only).
+    details: tuple[str, tuple[str, ...], str] | None = None
+    # Whether an update lists the fields it changed (a phrase may already say what changed).
+    lists_fields: bool = True
 
 
 DEFAULT_PHRASES = {
@@ -100,7 +103,22 @@ OBJECT_WORDS: dict[str, Words] = {
             AuditAction.CREATE: "{recorded} the knee-to-wall test of {date} for {patient}",
             AuditAction.UPDATE: "changed the knee-to-wall test of {date} for {patient}",
         },
-        details=("assessments.AssessmentRevision", ("number", "measured_at")),
+        details=(
+            "assessments.AssessmentRevision",
+            ("number", "measured_at"),
+            "assessment__clinic_id",
+        ),
+    ),
+    "neuralexam": Words(
+        "a record of neural tests",
+        "neural test records",
+        {
+            AuditAction.CREATE: "recorded the neural tests (SLR, slump) of {date} for {patient}",
+            # A record is never changed, only marked entered in error (neural.services).
+            AuditAction.UPDATE: "marked the neural tests of {date} for {patient} entered in error",
+        },
+        details=("neural.NeuralExam", ("measured_at",), "clinic_id"),
+        lists_fields=False,
     ),
     "appointment": Words(
         "an appointment",
@@ -110,7 +128,7 @@ OBJECT_WORDS: dict[str, Words] = {
             AuditAction.UPDATE: "changed the appointment on {time} of {patient}",
             AuditAction.DELETE: "deleted the appointment on {time} of {patient}",
         },
-        details=("scheduling.Appointment", ("starts_at",)),
+        details=("scheduling.Appointment", ("starts_at",), "clinic_id"),
     ),
     "waitlistentry": Words(
         "a waitlist entry",
@@ -133,13 +151,17 @@ OBJECT_WORDS: dict[str, Words] = {
             AuditAction.CREATE: "prescribed “{title}” to {patient}",
             AuditAction.UPDATE: "changed the routine “{title}” of {patient}",
         },
-        details=("exercises.Prescription", ("title",)),
+        details=("exercises.Prescription", ("title",), "clinic_id"),
     ),
     "prescriptionversion": Words(
         "a version of a routine",
         "routine versions",
         {AuditAction.CREATE: "saved version {number} of “{title}” for {patient}"},
-        details=("exercises.PrescriptionVersion", ("number", "prescription__title")),
+        details=(
+            "exercises.PrescriptionVersion",
+            ("number", "prescription__title"),
+            "prescription__clinic_id",
+        ),
     ),
     "sessionlog": Words(
         "a home exercise session",
@@ -276,9 +298,10 @@ def names_for(events: Iterable[AuditEvent], *, clinic_id: int) -> Names:
         if words is not None and words.details and event.object_id.isdigit():
             wanted[event.object_type].add(int(event.object_id))
     for object_type, ids in wanted.items():
-        label, values = OBJECT_WORDS[object_type].details  # type: ignore[misc]
+        label, values, clinic_lookup = OBJECT_WORDS[object_type].details  # type: ignore[misc]
         model = apps.get_model(label)
-        for row in model._base_manager.filter(pk__in=ids).values("pk", *values):
+        rows = model._base_manager.filter(pk__in=ids, **{clinic_lookup: clinic_id})
+        for row in rows.values("pk", *values):
             names.details[(object_type, str(row.pop("pk")))] = row
     names.field_names = _field_names()
     return names
@@ -361,7 +384,7 @@ def describe(event: AuditEvent, names: Names, *, zone: tzinfo) -> str:
         sentence += f" for {patient}"
     if not known and event.object_id:
         sentence += f" (#{event.object_id})"
-    if event.fields:
+    if event.fields and words.lists_fields:
         fields = [
             names.field_names.get((event.object_type, name), name.replace("_", " "))
             for name in event.fields

@@ -45,6 +45,10 @@ class Clinic(models.Model):
         default="US",
         help_text="ISO country code used to read phone numbers written without a +country code.",
     )
+    email = models.EmailField(
+        blank=True,
+        help_text="The clinic's own address: a patient's reply to a reminder goes here.",
+    )
     # Knee-to-wall reference values (clinical brief): targets are clinic settings.
     target_distance_mm = models.DecimalField(
         max_digits=6,

@@ -43,13 +43,46 @@ def export_datetime(moment: datetime) -> str:
 LOCAL_DATETIME_FORMAT = "D j M Y, H:i"
 LOCAL_TIME_FORMAT = "H:i"
 
+# A message to a patient says a moment in words, as people in the clinic's country write it:
+# month first and a 12-hour clock in the US ("Tuesday, December 1 at 2:30 PM"), day first and
+# 24 hours elsewhere. `short` is the text message's form, where every character counts. No
+# year: a reminder is about the coming days. The country is the clinic's `phone_region`.
+MONTH_FIRST_REGIONS = frozenset({"US"})
+MESSAGE_DATETIME_FORMATS = {
+    (True, False): r"l, F j \a\t g:i A",
+    (True, True): "D M j, g:i A",
+    (False, False): r"l j F \a\t H:i",
+    (False, True): "D j M, H:i",
+}
+MESSAGE_DATE_FORMATS = {
+    (True, False): "l, F j",
+    (True, True): "D M j",
+    (False, False): "l j F",
+    (False, True): "D j M",
+}
 
-def local_datetime_text(moment: datetime, zone: ZoneInfo) -> str:
-    """A moment as people read it, on the clinic's wall clock: `Mon 30 Nov 2026, 08:00`.
+
+def local_datetime_text(
+    moment: datetime, zone: ZoneInfo, *, region: str | None = None, short: bool = False
+) -> str:
+    """A moment as people read it, on the clinic's wall clock: `Mon 30 Nov 2026, 08:00` on a
+    page; in a message (a `region` given) in words, `Tuesday, December 1 at 2:30 PM` for a US
+    clinic, `Tuesday 1 December at 14:30` elsewhere, or shorter for a text message.
 
     The zone is given, never taken from the request: a reminder is written by a worker, and a
     reminder's link is opened without a session, where the active zone would be UTC."""
-    return dateformat.format(_on_wall_clock(moment, zone), LOCAL_DATETIME_FORMAT)
+    if region is None:
+        return dateformat.format(_on_wall_clock(moment, zone), LOCAL_DATETIME_FORMAT)
+    style = (region.upper() in MONTH_FIRST_REGIONS, short)
+    return dateformat.format(_on_wall_clock(moment, zone), MESSAGE_DATETIME_FORMATS[style])
+
+
+def local_date_text(day: date, *, region: str, short: bool = False) -> str:
+    """A calendar day in a message, in the clinic's convention: `Tuesday, December 1` (US) or
+    `Tuesday 1 December`."""
+    return dateformat.format(
+        day, MESSAGE_DATE_FORMATS[(region.upper() in MONTH_FIRST_REGIONS, short)]
+    )
 
 
 def local_time_text(moment: datetime, zone: ZoneInfo) -> str:

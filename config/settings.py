@@ -9,6 +9,7 @@ import os
 import re
 import uuid
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -436,7 +437,21 @@ for _key in ("EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD
 EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
 EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
 EMAIL_TIMEOUT = 15
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Dorsi <dorsi@localhost>")
+# The domain of the address mail is sent from and of each Message-ID (<key@domain>): the
+# site's, never the machine's hostname, which says nothing to a receiving server's filters.
+MAIL_DOMAIN = env_str("MAIL_DOMAIN", urlsplit(SITE_URL).hostname or "localhost")
+# The sending address. A patient's reminder goes out under the clinic's name with this address
+# ("Lakeside Physio" <reminders@…>); the display name here is for staff mail only.
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Dorsi <reminders@{MAIL_DOMAIN}>")
+if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", MAIL_DOMAIN):
+    raise ImproperlyConfigured(
+        f"MAIL_DOMAIN must be a domain name such as dorsi.example.org, not {MAIL_DOMAIN!r}."
+    )
+if "@" not in parseaddr(DEFAULT_FROM_EMAIL)[1]:
+    raise ImproperlyConfigured(
+        f"DEFAULT_FROM_EMAIL must hold an address such as Dorsi <reminders@dorsi.example.org>, "
+        f"not {DEFAULT_FROM_EMAIL!r}."
+    )
 # A dotted path overrides EMAIL_URL's backend, e.g. reminders.channels.email.LedgerEmailBackend.
 if os.environ.get("EMAIL_BACKEND"):
     EMAIL_BACKEND = moved_path(env_str("EMAIL_BACKEND"))

@@ -15,7 +15,7 @@ from clinic.models import Patient
 from clinic.times import at_local
 from exercises.adherence import schedules_from_versions
 from exercises.models import PrescriptionVersion, SessionLog
-from reminders.handlers import Message, ReminderHandler, reminder_handler
+from reminders.handlers import Link, Message, ReminderHandler, reminder_handler
 from reminders.models import Reminder, ReminderKind
 from reminders.planning import patient_reminder_plan
 
@@ -89,6 +89,8 @@ class ExerciseReminders(ReminderHandler):
         link = settings.SITE_URL + reverse("patient-home")
         return Message(
             "Time for your calf routine",
-            f"About ten minutes: your routine is on your page ({link}; open it with your "
-            f"personal link).",
+            "About ten minutes: your routine is on your page. Open it with your personal link "
+            "if you are not signed in on this device.",
+            links=(Link("Open your routine", link, "Your page"),),
+            sms="time for your calf routine, about ten minutes.",
         )

@@ -379,8 +379,16 @@ def routine_assign(
     if same and if_already_active == IfAlreadyActive.REFUSE:
         raise RoutineAlreadyActive(*same[0])
     if same and if_already_active == IfAlreadyActive.NEW_VERSION:
+        kept, *duplicates = [active for active, _field in same]
+        # Copies made before this guard existed end here: one routine stays, with this
+        # prescription's exercises, schedule and title, and the weekly target counts it once.
+        for duplicate in duplicates:
+            prescription_end(prescription=duplicate, ended_by=prescribed_by)
+        if kept.title != title.strip():
+            kept.title = title.strip()
+            kept.save(update_fields=["title"])
         return prescription_change(
-            prescription=same[0][0],
+            prescription=kept,
             changed_by=prescribed_by,
             items=items,
             times_per_day=times_per_day,

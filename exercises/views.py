@@ -19,6 +19,7 @@ from clinic.decorators import patient_required, staff_required
 from clinic.forms import form_add_service_errors
 from exercises import selectors, services
 from exercises.adherence import describe_days
+from exercises.charts import pain_chart
 from exercises.forms import (
     ExerciseForm,
     ItemFormSet,
@@ -160,7 +161,7 @@ def patient_routine(request: HttpRequest, patient_id: int) -> HttpResponse:
             "versions": [(v, describe_days(v.days_of_week)) for v in versions],
             "adherence": selectors.patient_adherence(patient=patient),
             "sessions": history,
-            "pains": [s for s in reversed(history) if s.pain is not None][-30:],
+            "pain_chart": pain_chart([s for s in reversed(history) if s.pain is not None][-30:]),
             "can_prescribe": patient.is_active,
         },
     )

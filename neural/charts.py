@@ -13,14 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.utils import timezone
-
-from clinic.charts import LEFT, RIGHT, WIDTH, TimeAxis
+from clinic.charts import BOTTOM, LEFT, RIGHT, TOP, WIDTH, DataRow, TimeAxis, ValueAxis, day_text
 from neural.interpretation import CLASSIC_HIGH, CLASSIC_LOW, MAX_ANGLE
 from neural.selectors import ResultReading
 
-HEIGHT = 300
-TOP, BOTTOM = 16, 36
+HEIGHT = 340
 
 
 @dataclass
@@ -41,6 +38,9 @@ class SlrChart:
     side: str
     title: str
     description: str
+    y_title: str = "Hip flexion at onset (°)"
+    x_title: str = ""
+    value_heading: str = ""
     width: int = WIDTH
     height: int = HEIGHT
     plot_left: int = LEFT
@@ -52,13 +52,18 @@ class SlrChart:
     segments: list[str] = field(default_factory=list)
     band: tuple[float, float] = (0, 0)  # the classic range: (top y, height)
     y_ticks: list[tuple[float, str]] = field(default_factory=list)
-    x_ticks: list[tuple[float, str, str]] = field(default_factory=list)
+    x_ticks: list[tuple[float, str]] = field(default_factory=list)
+    rows: list[DataRow] = field(default_factory=list)
     has_no_symptoms: bool = False
+    has_approximate: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"slr-{self.side}"
 
 
 def _y(chart: SlrChart, angle: Decimal) -> float:
-    span = chart.plot_bottom - chart.plot_top
-    return round(chart.plot_bottom - float(angle) / float(MAX_ANGLE) * span, 1)
+    return ValueAxis(0, float(MAX_ANGLE), chart.plot_top, chart.plot_bottom).y(float(angle))
 
 
 def slr_chart(
@@ -71,20 +76,25 @@ def slr_chart(
     if not points:
         return None
     chart = SlrChart(
-        side=side, title=f"{side.capitalize()} SLR onset angle over time", description=""
+        side=side,
+        title=f"{side.capitalize()} SLR onset angle over time",
+        description="",
+        value_heading=f"{side.capitalize()} SLR",
     )
     times = [when for when, _ in points]
     axis = TimeAxis(*(time_range or (min(times), max(times))))
     chart.x_ticks = axis.ticks()
+    chart.x_title = axis.title()
     # The edges of the classic range, and the ends of the scale.
-    chart.y_ticks = [(_y(chart, Decimal(tick)), f"{tick}°") for tick in (0, 30, 70, 110)]
+    chart.y_ticks = [(_y(chart, Decimal(tick)), f"{tick}") for tick in (0, 30, 70, 110)]
     top, bottom = _y(chart, CLASSIC_HIGH), _y(chart, CLASSIC_LOW)
     chart.band = (top, round(bottom - top, 1))
     runs: list[list[AnglePoint]] = [[]]
     for when, reading in points:
         result = reading.result
-        day = timezone.localtime(when).strftime("%-d %b %Y")
+        day = day_text(when)
         approximate = result.angle_method == "estimated"
+        chart.has_approximate = chart.has_approximate or approximate
         if result.symptoms:
             point = AnglePoint(
                 x=axis.x(when),
@@ -108,6 +118,13 @@ def slr_chart(
             if runs[-1]:
                 runs.append([])
         chart.points.append(point)
+        chart.rows.append(
+            DataRow(
+                day,
+                reading.angle_text,
+                reading.interpretation.label if result.symptoms else "no symptoms came on",
+            )
+        )
     chart.segments = [" ".join(f"{p.x},{p.y}" for p in run) for run in runs if run]
     onsets = [reading for _, reading in points if reading.result.symptoms]
     chart.description = (

@@ -13,15 +13,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.utils import timezone
-
-from clinic.charts import LEFT, RIGHT, WIDTH, TimeAxis, nice_step
+from clinic.charts import (
+    BOTTOM,
+    LEFT,
+    RIGHT,
+    TOP,
+    WIDTH,
+    DataRow,
+    TimeAxis,
+    ValueAxis,
+    day_text,
+    most_intervals,
+    nice_step,
+)
 from questionnaires.interpretation import McidRule
 from questionnaires.scoring import Better, display_total
 from questionnaires.selectors import ScoreHistory
 
-HEIGHT = 170
-TOP, BOTTOM = 14, 32
+HEIGHT = 280
 INVALID_DROP = 9  # answers without a valid score: a marker under the plot, off the scale
 
 
@@ -43,6 +52,9 @@ class ScoreChart:
     title: str
     description: str
     better_label: str
+    y_title: str = ""
+    x_title: str = ""
+    value_heading: str = ""
     width: int = WIDTH
     height: int = HEIGHT
     plot_left: int = LEFT
@@ -56,7 +68,8 @@ class ScoreChart:
     band_label: str = ""
     has_invalid: bool = False
     y_ticks: list[tuple[float, str]] = field(default_factory=list)
-    x_ticks: list[tuple[float, str, str]] = field(default_factory=list)
+    x_ticks: list[tuple[float, str]] = field(default_factory=list)
+    rows: list[DataRow] = field(default_factory=list)
 
 
 def no_important_change_band(history: ScoreHistory) -> tuple[Decimal, Decimal] | None:
@@ -89,31 +102,31 @@ def score_chart(history: ScoreHistory, *, start: datetime, end: datetime) -> Sco
         better_label="lower is better" if better_lower else "higher is better",
     )
     low, high = instrument.score_min, instrument.score_max
+    chart.y_title = f"Score ({display_total(low)}–{display_total(high)})"
+    chart.value_heading = f"{instrument.short_name} score"
     axis = TimeAxis(start, end)
     x_of = axis.x
+    values_axis = ValueAxis(float(low), float(high), chart.plot_top, chart.plot_bottom)
 
     def y_of(value: Decimal) -> float:
-        value = min(max(value, low), high)  # an older version's wider scale stays on the plot
-        span = chart.plot_bottom - chart.plot_top
-        return round(chart.plot_bottom - float((value - low) / (high - low)) * span, 1)
+        # An older version's wider scale stays on the plot.
+        return values_axis.y(float(min(max(value, low), high)))
 
-    step = Decimal(str(nice_step(float(high - low))))
-    tick = low
-    while tick <= high:
-        chart.y_ticks.append((y_of(tick), display_total(tick)))
-        tick += step
+    step = nice_step(float(high - low), most_intervals(chart.plot_top, chart.plot_bottom))
+    chart.y_ticks = values_axis.ticks(step, lambda tick: display_total(Decimal(str(tick))))
     chart.x_ticks = axis.ticks()
+    chart.x_title = axis.title()
 
     band = no_important_change_band(history)
     if band is not None:
         top, bottom = y_of(band[1]), y_of(band[0])
         chart.band = (top, round(bottom - top, 1))
-        chart.band_label = f"baseline ± MCID ({history.mcid.describe()}): no important change"
+        chart.band_label = f"MCID band: baseline ± {history.mcid.describe()} (no important change)"
 
     run: list[ScorePoint] = []
     runs = [run]
     for response, item in zip(history.responses, history.series, strict=True):
-        when = timezone.localtime(response.completed_at).strftime("%-d %b %Y")
+        when = day_text(response.completed_at)
         valid = item.value.valid
         point = ScorePoint(
             x=x_of(response.completed_at),
@@ -122,6 +135,13 @@ def score_chart(history: ScoreHistory, *, start: datetime, end: datetime) -> Sco
             valid=valid,
         )
         chart.points.append(point)
+        chart.rows.append(
+            DataRow(
+                when,
+                display_total(item.value.total) if valid else "no valid score",
+                "" if valid else "too many questions unanswered",
+            )
+        )
         if valid:
             runs[-1].append(point)
         elif runs[-1]:

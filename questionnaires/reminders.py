@@ -18,14 +18,13 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from clinic.models import Patient, ReminderChannel
-from clinic.times import at_local
+from clinic.times import at_local, local_date_text
 from questionnaires.models import QuestionnaireRequest, RequestStatus
 from questionnaires.services import instrument_enabled
-from reminders.handlers import Message, ReminderHandler, reminder_handler
+from reminders.handlers import Link, Message, ReminderHandler, reminder_handler
 from reminders.models import Reminder, ReminderKind, ReminderStatus
 from reminders.planning import patient_reminder_plan
 
@@ -133,12 +132,16 @@ class QuestionnaireReminders(ReminderHandler):
         # phone's preview). The instrument, what it is for and the therapist's word are on the
         # patient's page only, behind their personal link; as the exercise reminder.
         request = QuestionnaireRequest.objects.only("due_on").get(pk=_request_id(reminder))
-        link = settings.SITE_URL + reverse("patient-home")
+        region = reminder.clinic.phone_region
+        link = settings.SITE_URL + reverse("questionnaire-answer", args=[request.pk])
         return Message(
             _("A short questionnaire for you"),
             _(
-                "Your clinic has a short questionnaire for you on your page: %(link)s (open it "
-                "with your personal link). Please answer by %(due)s."
+                "Your clinic has a short questionnaire for you on your page (open it with your "
+                "personal link). Please answer by %(due)s."
             )
-            % {"link": link, "due": date_format(request.due_on, "l j F")},
+            % {"due": local_date_text(request.due_on, region=region)},
+            links=(Link(_("Open the questionnaire"), link, _("Your page")),),
+            sms=_("a short questionnaire for you, by %(due)s.")
+            % {"due": local_date_text(request.due_on, region=region, short=True)},
         )

@@ -5,7 +5,8 @@ A handler says, for its kinds:
 - which rows to plan for a chunk of patients (or staff) when the periodic planner runs; kinds
   planned by an event instead (a booking) plan in that app's services and plan nothing here;
 - whether a due row is still wanted (`why_not`: a reason to cancel it, or None);
-- its message (`message`: subject and text; the outbox adds the recipient and the opt-out).
+- its message (`message`: subject, text, links and the text message's shorter wording; the
+  outbox adds the sender, the recipient and the opt-out, reminders/composing.py).
 
 An app declares its handlers in its own `reminders` module, with the `@reminder_handler`
 decorator; the reminders app imports every installed app's `reminders` module when Django is
@@ -32,9 +33,25 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A link a message offers: the words on it in an email (never the bare URL), and the
+    shorter words before it in a text message."""
+
+    label: str
+    url: str
+    sms_label: str = ""
+
+
+@dataclass(frozen=True)
 class Message:
+    """What a kind says. `text` carries no URLs: the outbox writes the links after it (as
+    labelled links in HTML, as URLs in the plain text) and adds the sender, the clinic's name
+    and the opt-out. `sms` is the text message's wording, shorter where `text` is long."""
+
     subject: str
     text: str
+    links: tuple[Link, ...] = ()
+    sms: str = ""
 
 
 class ReminderHandler:

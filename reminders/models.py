@@ -84,3 +84,27 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ShortLink(models.Model):
+    """A short address for a long link in a text message, so that a reminder fits one segment:
+    /s/<code> redirects to a path on this site until it expires. The code is as hard to guess
+    as a text message needs (48 random bits, for 30 days), and what it opens is a page
+    that asks before it changes anything."""
+
+    code = models.CharField(max_length=16, unique=True)
+    path = models.TextField()
+    expires_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # A path on this site, never another site ("//host" is one): no open redirect.
+            models.CheckConstraint(
+                condition=Q(path__startswith="/") & ~Q(path__startswith="//"),
+                name="short_link_is_a_path",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code

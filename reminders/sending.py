@@ -18,8 +18,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from clinic.changes import patient_data_changed
-from clinic.models import Heartbeat, ReminderChannel
+from clinic.models import Heartbeat
 from reminders.channels import DeliveryUnknown, channel_for
+from reminders.composing import reminder_message
 from reminders.handlers import reminder_handler_for
 from reminders.locks import sending_lock_release, sending_lock_take
 from reminders.models import Reminder, ReminderStatus
@@ -29,7 +30,6 @@ from reminders.planning import (
     patient_channel,
     patient_not_reachable,
 )
-from reminders.services import opt_out_url
 
 logger = logging.getLogger(__name__)
 
@@ -72,18 +72,6 @@ def reminder_why_not(reminder: Reminder, now: datetime) -> str | None:
     return handler.why_not(reminder, now)
 
 
-def reminder_message(reminder: Reminder) -> tuple[str, str, str]:
-    """Recipient address, subject and text: the kind's message, to the row's recipient, with
-    the one-tap opt-out at the end of every message to a patient."""
-    message = reminder_handler_for(reminder.kind).message(reminder)
-    patient = reminder.patient
-    if patient is None:
-        return reminder.staff.email, message.subject, message.text
-    to = patient.email if reminder.channel == ReminderChannel.EMAIL else patient.phone
-    footer = f"\n\nTo stop these reminders: {opt_out_url(patient)}"
-    return to, message.subject, message.text + footer
-
-
 def reminder_send(*, reminder_id: int, now: datetime | None = None) -> str | None:
     """Claim one due reminder, send it and record the outcome. Returns the final status, or
     None when another worker has it or it is no longer due."""
@@ -117,9 +105,8 @@ def _send_claimed(reminder_id: int, now: datetime) -> str:
         )
         return ReminderStatus.PENDING
     try:
-        to, subject, text = reminder_message(reminder)
         provider_id = channel_for(reminder.channel).send(
-            key=reminder.key, to=to, subject=subject, text=text
+            key=reminder.key, message=reminder_message(reminder)
         )
     except SoftTimeLimitExceeded:
         # Stopped mid-send: whether it went out is unknown, so the row stays "sending" and is

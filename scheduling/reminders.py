@@ -17,7 +17,7 @@ from django.utils import timezone
 from clinic.models import Clinic, Patient
 from clinic.times import UTC, at_local, local_datetime_text
 from exercises.retest import retest_due_dates
-from reminders.handlers import Message, ReminderHandler, reminder_handler
+from reminders.handlers import Link, Message, ReminderHandler, reminder_handler
 from reminders.models import Reminder, ReminderKind, ReminderStatus
 from reminders.planning import patient_channel, patient_reminder_plan, reminder_upsert
 from scheduling.models import Appointment, AppointmentStatus
@@ -142,22 +142,33 @@ class AppointmentReminders(ReminderHandler):
 
     def message(self, reminder: Reminder) -> Message:
         clinic, appointment = reminder.clinic, reminder.appointment
-        when = local_datetime_text(appointment.starts_at, clinic.zone)
+        when = local_datetime_text(appointment.starts_at, clinic.zone, region=clinic.phone_region)
+        short = local_datetime_text(
+            appointment.starts_at, clinic.zone, region=clinic.phone_region, short=True
+        )
         if reminder.kind == ReminderKind.APPOINTMENT:
             return Message(
-                f"Reminder: {when} at {clinic.name}",
-                f"Your appointment with {appointment.therapist} is on {when}.\n"
-                f"Confirm: {response_url(appointment, 'confirmed')}\n"
-                f"Ask to reschedule: {response_url(appointment, 'reschedule')}",
+                f"Reminder: your appointment on {when}",
+                f"Your appointment with {appointment.therapist} at {clinic.name} is on {when}. "
+                "Please confirm that you will come, or ask for another time.",
+                links=(
+                    Link(
+                        "Confirm the appointment", response_url(appointment, "confirmed"), "Confirm"
+                    ),
+                    Link("Ask for another time", response_url(appointment, "reschedule"), "Change"),
+                ),
+                sms=f"appointment {short}.",
             )
         if appointment.status == AppointmentStatus.CANCELLED:
             return Message(
                 f"Cancelled: your appointment on {when}",
                 f"Your appointment at {clinic.name} on {when} is cancelled.",
+                sms=f"your appointment {short} is cancelled.",
             )
         return Message(
-            f"Booked: {when} at {clinic.name}",
-            f"Your appointment with {appointment.therapist} is on {when}.",
+            f"Booked: your appointment on {when}",
+            f"Your appointment with {appointment.therapist} at {clinic.name} is on {when}.",
+            sms=f"appointment booked for {short} with {appointment.therapist}.",
         )
 
 
@@ -203,5 +214,6 @@ class RetestReminders(ReminderHandler):
         clinic = reminder.clinic
         return Message(
             f"Time for your knee-to-wall re-test at {clinic.name}",
-            f"Your re-test is due. Call {clinic.name} to book it.",
+            f"Your knee-to-wall re-test is due. Call {clinic.name} to book it.",
+            sms="your ankle re-test is due. Please call us to book it.",
         )

@@ -31,7 +31,7 @@ from exercises import services as exercise_services
 from exercises.models import Exercise
 from questionnaires import services as questionnaire_services
 from questionnaires.models import Instrument
-from reminders.services import opt_out_url
+from reminders.services import opt_out_url, short_link_create
 from reports import services as report_services
 from scheduling import services as scheduling_services
 from scheduling.reminders import response_url
@@ -132,6 +132,7 @@ PAGES: dict[tuple[str, str], dict[str, str]] = {
     ("calendar-feed", "HEAD"): EVERYONE,  # calendar apps probe with HEAD
     ("reminders-opt-out", "GET"): EVERYONE,
     ("reminders-opt-out", "POST"): EVERYONE,
+    ("short-link", "GET"): EVERYONE,  # the signed link it stands for guards what it opens
     ("appointment-respond", "GET"): EVERYONE,
     ("appointment-respond", "POST"): EVERYONE,
     # The patient's own pages
@@ -440,6 +441,7 @@ def page_url(name: str, world: World) -> str:
         "patient-link-open": lambda: services.patient_link_url(world.link),
         "calendar-feed": lambda: scheduling_services.calendar_feed_url(world.feed),
         "reminders-opt-out": lambda: opt_out_url(world.patient),
+        "short-link": lambda: short_link_create(url=response_url(world.appointment, "confirmed")),
         "appointment-respond": lambda: response_url(world.appointment, "confirmed"),
     }
     if name in tokens:

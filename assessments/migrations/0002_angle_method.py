@@ -18,6 +18,21 @@ def methods_of_earlier_angles(apps, schema_editor):
         )
 
 
+def refuse_to_lose_methods(apps, schema_editor):
+    """Going back drops the method columns and restores the 0..80 check: only safe while no
+    angle has a known method or lies below 0. Otherwise stop before anything is lost."""
+    revisions = apps.get_model("assessments", "AssessmentRevision").objects
+    for side in ("left", "right"):
+        measured = revisions.exclude(**{f"{side}_angle_method__in": ["", "unrecorded"]})
+        below_zero = revisions.filter(**{f"{side}_tibia_angle_deg__lt": 0})
+        if measured.exists() or below_zero.exists():
+            raise RuntimeError(
+                "assessments 0002 cannot be reversed: some lunge angles have their measuring "
+                "method or lie below 0°, which the earlier schema cannot hold. Restore a backup "
+                "taken before the upgrade instead."
+            )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -54,5 +69,5 @@ class Migration(migrations.Migration):
             name='right_angle_spread_deg',
             field=models.DecimalField(blank=True, decimal_places=1, help_text='Phone captures: how far the readings moved while the angle was taken (°).', max_digits=3, null=True),
         ),
-        migrations.RunPython(methods_of_earlier_angles, migrations.RunPython.noop),
+        migrations.RunPython(methods_of_earlier_angles, refuse_to_lose_methods),
     ]

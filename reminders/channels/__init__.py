@@ -1,6 +1,6 @@
 """Channels that deliver reminders, one module each, behind one small interface:
 
-    channel.send(key=..., to=..., subject=..., text=..., html=...) -> provider id
+    channel.send(key=..., message=Outgoing(...)) -> provider id (reminders/composing.py)
     channel.lookup(key) -> provider id, None (not delivered) or raises DeliveryUnknown
 
 `lookup` is what lets the sweep reconcile a reminder whose worker died while sending: a

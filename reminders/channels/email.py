@@ -11,34 +11,32 @@ import time
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.utils.html import linebreaks, urlize
 from django.utils.module_loading import import_string
 
-from reminders.channels.base import DeliveryUnknown, safe_key
+from reminders.channels.base import DeliveryUnknown, Outgoing, safe_key
 from reminders.channels.ledger import Ledger
-
-
-def _as_html(text: str) -> str:
-    """The text part as simple HTML, with its links clickable."""
-    body = linebreaks(urlize(text))
-    return f"<html><body style='font-family: system-ui, sans-serif'>{body}</body></html>"
 
 
 class EmailChannel:
     name = "email"
 
-    def send(self, *, key: str, to: str, subject: str, text: str, html: str = "") -> str:
-        connection = get_connection()
-        message = EmailMultiAlternatives(
-            subject=subject,
-            body=text,
-            to=[to],
-            connection=connection,
-            headers={"X-Dorsi-Key": key, "Message-ID": f"<{safe_key(key)}@dorsi>"},
+    def send(self, *, key: str, message: Outgoing) -> str:
+        # The Message-ID is the key's, at the site's domain: a retry after a crash carries the
+        # same one, so a receiving server that sees both keeps one.
+        message_id = f"<{safe_key(key)}@{settings.MAIL_DOMAIN}>"
+        email = EmailMultiAlternatives(
+            subject=message.subject,
+            body=message.text,
+            from_email=message.from_email or None,
+            to=[message.to],
+            reply_to=list(message.reply_to),
+            connection=get_connection(),
+            headers={**message.headers, "X-Dorsi-Key": key, "Message-ID": message_id},
         )
-        message.attach_alternative(html or _as_html(text), "text/html")
-        message.send()
-        return message.extra_headers.get("X-Ledger-Id", f"<{safe_key(key)}@dorsi>")
+        if message.html:
+            email.attach_alternative(message.html, "text/html")
+        email.send()
+        return email.extra_headers.get("X-Ledger-Id", message_id)
 
     def lookup(self, key: str) -> str | None:
         backend = import_string(settings.EMAIL_BACKEND)

@@ -8,14 +8,34 @@
 """
 
 import json
+import math
 import urllib.request
 from pathlib import Path
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from reminders.channels.base import DeliveryUnknown
+from reminders.channels.base import DeliveryUnknown, Outgoing
 from reminders.channels.ledger import Ledger
+
+# GSM 03.38: the 7-bit alphabet a text message is sent in when every character is in it; the
+# extension characters take an escape and so count twice. Anything else (an emoji, a curly
+# quote, most accented capitals) sends the whole message as UCS-2, at 70 characters a segment.
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+
+
+def sms_segments(text: str) -> int:
+    """How many segments a carrier bills for this text: 160 GSM-7 characters fit one, 153 each
+    once it is split (the rest carries the join); in UCS-2, 70 and 67."""
+    if all(char in GSM7_BASIC or char in GSM7_EXTENSION for char in text):
+        units, single, part = sum(2 if c in GSM7_EXTENSION else 1 for c in text), 160, 153
+    else:
+        units, single, part = len(text.encode("utf-16-le")) // 2, 70, 67
+    return 1 if units <= single else math.ceil(units / part)
 
 
 class FileSmsBackend:
@@ -66,8 +86,8 @@ class SmsChannel:
     def __init__(self) -> None:
         self.backend = import_string(settings.SMS_BACKEND)()
 
-    def send(self, *, key: str, to: str, subject: str, text: str, html: str = "") -> str:
-        return self.backend.send(key=key, to=to, text=text)
+    def send(self, *, key: str, message: Outgoing) -> str:
+        return self.backend.send(key=key, to=message.to, text=message.text)
 
     def lookup(self, key: str) -> str | None:
         return self.backend.lookup(key)

@@ -1,12 +1,19 @@
 // Guided routine timer: counts each bout, cues "into tension" / "ease off" in the in-and-out
 // style, switches sides, pauses, beeps and vibrates where the browser allows, and fills the
-// log form at the end. The page works without it: the patient can log by hand.
+// log form at the end. The page works without it: the timer is hidden until this script shows
+// it, in place of the words on doing the routine with a clock, and the patient logs by hand.
+// A polite live region says each phase once ("Into tension, 10 seconds", "Switch sides: right
+// side", "Done"), never each second; the buttons keep the keyboard's focus where it was.
 (function () {
   "use strict";
   var root = document.querySelector("[data-timer]");
   var dataNode = document.getElementById("routine-data");
   if (!root || !dataNode) return;
   var items = JSON.parse(dataNode.textContent);
+  if (!items.length) return;
+  root.hidden = false;
+  var byClock = document.querySelector("[data-no-timer]");
+  if (byClock) byClock.hidden = true;
   // ?speed=N runs the clock N times faster: for tests and demonstrations only.
   var speed = Math.min(Math.max(Number(new URLSearchParams(location.search).get("speed")) || 1, 1), 200);
 
@@ -19,6 +26,7 @@
     start: root.querySelector("[data-start]"),
     pause: root.querySelector("[data-pause]"),
     next: root.querySelector("[data-next]"),
+    announce: root.querySelector("[data-announce]"),
   };
 
   // One step per bout and side, in order.
@@ -42,6 +50,7 @@
   var last = null;
   var running = false;
   var lastCue = "";
+  var announcedStep = -1; // the step whose start was last announced
   var wakeLock = null;
   var audio = null;
 
@@ -98,6 +107,36 @@
   phaseClock.dataset.phaseClock = "";
   el.cue.insertAdjacentElement("afterend", phaseClock);
 
+  function announce(text) {
+    if (el.announce) el.announce.textContent = text;
+  }
+
+  // What changed since the last step announced: the exercise, the side or the bout.
+  function stepWords(index) {
+    var step = steps[index];
+    var item = items[step.item];
+    var before = announcedStep >= 0 ? steps[announcedStep] : null;
+    var side = step.side ? step.side.toLowerCase() : "";
+    if (!before || before.item !== step.item) {
+      return "Exercise " + (step.item + 1) + " of " + items.length + ": " + item.name +
+        (side ? ", " + side : "") + ". ";
+    }
+    if (before.side !== step.side) return "Switch sides: " + side + ". ";
+    return "Bout " + step.bout + " of " + item.bouts + ". ";
+  }
+
+  function seconds(value) {
+    var whole = Math.max(1, Math.ceil(value));
+    return whole + (whole === 1 ? " second" : " seconds");
+  }
+
+  function announcePhase(step, cue) {
+    var left = phaseLeft(step, elapsed);
+    var words = current !== announcedStep ? stepWords(current) : "";
+    announcedStep = current;
+    announce(words + cue + ", " + seconds(left === null ? step.seconds - elapsed : left));
+  }
+
   function render() {
     if (current < 0) return;
     if (current >= steps.length) {
@@ -123,6 +162,13 @@
       el.cue.textContent = cue;
       el.cue.dataset.phase = cue === "Into tension" ? "into" : cue === "Ease off" ? "ease" : "";
       lastCue = cue;
+      if (running) {
+        announcePhase(step, cue);
+      } else {
+        // Skipped while paused: the new exercise is said with it.
+        announce((current !== announcedStep ? stepWords(current) : "") + "Paused");
+        announcedStep = current;
+      }
     }
     var left = running ? phaseLeft(step, elapsed) : null;
     phaseClock.textContent = left === null ? "" : Math.max(1, Math.ceil(left)) + " s";
@@ -184,6 +230,10 @@
     el.pause.hidden = false;
     el.pause.textContent = "Pause";
     el.next.hidden = false;
+    // The Start button is gone: the keyboard's focus goes to Pause, not back to the page top.
+    if (document.activeElement === el.start || document.activeElement === document.body) {
+      el.pause.focus();
+    }
     if (navigator.wakeLock && !wakeLock) {
       navigator.wakeLock.request("screen").then(function (lock) { wakeLock = lock; }, function () {});
     }
@@ -225,8 +275,15 @@
     if (wakeLock) wakeLock.release();
     beep(3);
     render();
+    announce("Done. Log your session below.");
     var log = document.getElementById("log");
     if (log) log.scrollIntoView({ behavior: "smooth", block: "start" });
+    // Pause and Next are gone: the focus moves on to the log, where the routine continues.
+    var heading = document.getElementById("log-h");
+    var focus = document.activeElement;
+    if (heading && (focus === document.body || root.contains(focus))) {
+      heading.focus({ preventScroll: true });
+    }
   }
 
   // Pre-fill the log for the exercises behind us (all of them at the end): done when every

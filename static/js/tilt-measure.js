@@ -19,11 +19,13 @@ const STRINGS = {
   captured: "Captured: {angle}°.",
   capturedNote: "The readings stayed within {spread}° over 2 seconds.",
   used: "Measured with the phone: {angle}° (readings within {spread}°).",
-  insecure:
-    "This page is not on a secure connection (https), so the browser does not share the tilt sensor. Type the angle instead.",
-  noApi: "This browser has no tilt sensor. Type the angle instead.",
-  noSensor: "No tilt sensor answered on this device. Type the angle instead.",
-  denied: "The tilt sensor was not allowed. Type the angle instead, or allow motion access and try again.",
+  insecure: "This page is not on a secure connection (https), so the browser does not share the tilt sensor.",
+  noApi: "This browser has no tilt sensor.",
+  noSensor: "No tilt sensor answered on this device.",
+  denied: "The tilt sensor was not allowed: allow motion access and try again.",
+  typeInstead: "Type the angle instead.",
+  // A self-test's angle is the phone's own reading (its input is read-only): nothing to type.
+  phoneOnly: "The angle needs a phone's tilt sensor; your distances save without it.",
   zeroPlace: "Lay the phone flat on the floor, screen up, and let go of it…",
   zeroSet: "Zero set from the floor ({beta}°, {gamma}°): kept in this browser.",
   zeroNotFlat: "The phone is not lying flat: put it on a level floor, screen up.",
@@ -243,7 +245,7 @@ function noteFor(input) {
 function fallback(input, text) {
   if (panel.open) panel.close();
   const note = noteFor(input);
-  if (note) note.textContent = text;
+  if (note) note.textContent = `${text} ${input.readOnly ? STRINGS.phoneOnly : STRINGS.typeInstead}`;
   input.focus();
 }
 

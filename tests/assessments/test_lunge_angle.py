@@ -182,10 +182,80 @@ def test_a_self_tests_angle_is_the_phones(patient):
         services.self_test_record(patient=patient, unit="cm", data=data)
     assert "measured with the phone" in refused.value.message_dict["left_angle_method"][0]
     assert not AssessmentRevision.objects.exists()
+    typed = {**data, "left_angle_method": "phone"}
+    with pytest.raises(ValidationError) as refused:
+        services.self_test_record(patient=patient, unit="cm", data=typed)
+    # A number typed into a phone angle is not a phone measurement.
+    assert "press Measure" in refused.value.message_dict["left_tibia_angle_deg"][0]
     saved = services.self_test_record(
-        patient=patient, unit="cm", data={**data, "left_angle_method": "phone"}
+        patient=patient, unit="cm", data={**typed, "left_angle_spread_deg": "0.4"}
     )
     assert saved.left_tibia_angle_deg == Decimal("31.5")
+
+
+def test_a_phone_angle_comes_with_its_capture_and_a_stale_spread_is_dropped(patient, therapist):
+    """Retyped after a capture, a phone angle has no spread: refused, naming the field. A
+    spread left behind after another instrument was chosen is dropped, not held against the
+    therapist (a hidden input they cannot clear)."""
+    with pytest.raises(ValidationError) as refused:
+        record_knee_to_wall(
+            patient, therapist, left_tibia_angle_deg="31.0", left_angle_method="phone"
+        )
+    assert "measure again with the phone" in refused.value.message_dict["left_tibia_angle_deg"][0]
+    assert not AssessmentRevision.objects.exists()
+    saved = record_knee_to_wall(
+        patient,
+        therapist,
+        left_tibia_angle_deg="31.0",
+        left_angle_method="goniometer",
+        left_angle_spread_deg="0.4",
+    )
+    assert (saved.left_angle_method, saved.left_angle_spread_deg) == ("goniometer", None)
+
+
+def test_a_correction_keeps_an_unchanged_angle_from_before_the_range_narrowed(patient, therapist):
+    """An angle stored up to 80° before new entries stopped at 70°: correcting the distance
+    keeps it; changing it is held to today's range, and may not use "not recorded"."""
+    revision = record_knee_to_wall(
+        patient, therapist, left_tibia_angle_deg="60.0", left_angle_method="inclinometer"
+    )
+    AssessmentRevision.objects.filter(pk=revision.pk).update(
+        left_tibia_angle_deg=Decimal("74.0"), left_angle_method="unrecorded"
+    )
+    data = {
+        "measured_at": revision.measured_at,
+        "left_distance": "11",
+        "right_distance": "10",
+        "left_tibia_angle_deg": "74.0",
+        "left_angle_method": "unrecorded",
+    }
+    corrected = services.assessment_correct(
+        assessment=revision.assessment,
+        corrected_by=therapist,
+        measured_by=therapist,
+        unit="cm",
+        reason="distance typo",
+        data=data,
+    )
+    assert (corrected.left_distance_um, corrected.left_tibia_angle_deg) == (
+        110_000,
+        Decimal("74.0"),
+    )
+    for changed, field in (
+        ({"left_tibia_angle_deg": "75.0"}, "left_tibia_angle_deg"),
+        ({"left_tibia_angle_deg": "40.0"}, "left_angle_method"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            services.assessment_correct(
+                assessment=revision.assessment,
+                corrected_by=therapist,
+                measured_by=therapist,
+                unit="cm",
+                reason="angle",
+                data={**data, **changed},
+            )
+        assert field in refused.value.message_dict
+    assert revision.assessment.revisions.count() == 2
 
 
 def test_the_storage_refuses_an_angle_without_its_method(patient, therapist):
@@ -240,6 +310,7 @@ def test_the_api_returns_the_angle_its_method_and_its_change(client_as, patient,
             days_ago=days_ago,
             left_tibia_angle_deg=degrees,
             left_angle_method="phone",
+            left_angle_spread_deg="0.5",
         )
     from rest_framework.test import APIClient
 

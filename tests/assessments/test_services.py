@@ -90,13 +90,9 @@ def data_with(**changes):
             "The phone was moving during the capture (its readings moved 2.3°",
         ),
         (
-            {
-                "left_tibia_angle_deg": "41.5",
-                "left_angle_method": "inclinometer",
-                "left_angle_spread_deg": "0.4",
-            },
-            "left_angle_spread_deg",
-            "Only a phone capture",
+            {"left_tibia_angle_deg": "41.5", "left_angle_method": "phone"},
+            "left_tibia_angle_deg",
+            "A phone angle comes from a capture",
         ),
         ({"measured_at": timezone.now() + timedelta(days=1)}, "measured_at", "future"),
         ({"measured_at": None}, "measured_at", "when the test was done"),

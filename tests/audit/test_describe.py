@@ -270,3 +270,36 @@ def test_the_csv_keeps_its_columns_and_adds_the_description(client_as, patient):
     assert CSV_COLUMNS[-1] == "description"
     assert [row["description"] for row in rows] == ["Maya Okafor opened the record of Alex Anders."]
     assert rows[0]["actor_kind"] == "therapist"  # the stored value, exactly
+
+
+def test_neural_tests_read_in_words_and_entered_in_error_says_so(clinic, therapist, patient):
+    from neural import services as neural_services
+    from tests.neural.recording import record_neural
+
+    exam = record_neural(patient, therapist, days_ago=2)
+    neural_services.neural_exam_mark_entered_in_error(exam=exam, by=therapist, reason="wrong leg")
+    # The rows the receivers wrote; outside a request the actor is Dorsi and no clinic is set.
+    rows = list(AuditEvent.objects.filter(object_type="neuralexam").order_by("pk"))
+    names = names_for(rows, clinic_id=clinic.pk)
+    day = f"{exam.measured_at.astimezone(clinic.zone):%-d %b %Y}"
+    assert [describe(row, names, zone=clinic.zone) for row in rows] == [
+        f"Dorsi recorded the neural tests (SLR, slump) of {day} for Alex Anders.",
+        f"Dorsi marked the neural tests of {day} for Alex Anders entered in error.",
+    ]
+
+
+def test_a_records_details_come_from_the_shown_clinic_only(clinic, therapist, patient):
+    """An event naming another clinic's record by id never reads that record's details."""
+    from tests.factories import ClinicFactory, StaffFactory
+
+    other_clinic = ClinicFactory()
+    elsewhere = PatientFactory(clinic=other_clinic)
+    theirs = record_knee_to_wall(elsewhere, StaffFactory(clinic=other_clinic, role="therapist"))
+    row = event(
+        clinic,
+        actor=therapist,
+        action=AuditAction.CREATE,
+        object_type="assessmentrevision",
+        object_id=str(theirs.pk),
+    )
+    assert "(date unknown)" in sentence(row)

@@ -20,6 +20,9 @@ from django.test import Client
 
 from clinic import services
 from exercises import services as exercise_services
+from reminders.composing import reminder_message
+from reminders.models import Reminder, ReminderKind
+from reminders.services import opt_out_url
 from tests.browser.test_patient_journeys import DESKTOP, PHONE
 from tests.conftest import ROOT
 from tests.factories import record_knee_to_wall, shipped_instruments_seed
@@ -251,3 +254,34 @@ def test_the_check_finds_what_it_should(browser, axe_source):
     context.close()
     for rule in ("listitem", "image-alt", "scrollable-region-focusable"):
         assert rule in found, found
+
+
+def test_the_opt_out_pages_and_a_reminder_email_pass_axe(
+    browser, live_server, settings, patient, axe_source, artifacts_dir
+):
+    """The pages a patient reaches from a message (asking, done, a link that no longer works)
+    and the HTML part of a reminder as a mail app shows it."""
+    settings.SITE_URL = live_server.url
+    stop = opt_out_url(patient)
+    email = reminder_message(
+        Reminder(
+            clinic=patient.clinic, patient=patient, kind=ReminderKind.EXERCISE, channel="email"
+        )
+    )
+    problems = []
+    for size_name, size in SIZES.items():
+        context = context_for(browser, live_server, None, size)
+        page = context.new_page()
+        for name, url in (("forged", "/r/stop/forged/"), ("short link gone", "/s/nosuchcode")):
+            page.goto(f"{live_server.url}{url}")
+            problems += [f"{size_name} {name}: {v}" for v in violations(page, axe_source)]
+        page.goto(stop)
+        problems += [f"{size_name} opt-out: {v}" for v in violations(page, axe_source)]
+        page.get_by_role("button", name="Stop my reminders").click()
+        page.get_by_role("heading", name="Reminders stopped").wait_for()
+        problems += [f"{size_name} opted out: {v}" for v in violations(page, axe_source)]
+        page.set_content(email.html)
+        page.screenshot(path=artifacts_dir / f"reminder-email-{size_name}.png", full_page=True)
+        problems += [f"{size_name} email: {v}" for v in violations(page, axe_source)]
+        context.close()
+    assert problems == [], "\n".join(problems)

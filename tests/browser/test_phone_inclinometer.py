@@ -115,10 +115,15 @@ def test_a_therapist_measures_both_sides_with_the_phone(
     page.locator(".side-grid").last.scroll_into_view_if_needed()
     page.screenshot(path=artifacts_dir / "tilt-therapist-angles.png")
     page.get_by_role("button", name="Save test").click()
+    # A typed number is not a phone measurement: refused, naming the side, nothing saved.
+    page.get_by_text("A phone angle comes from a capture with the phone on the shin").wait_for()
+    assert not Assessment.objects.filter(patient=patient).exists()
+    page.get_by_label("Right angle measured with").select_option("inclinometer")
+    page.get_by_role("button", name="Save test").click()
     page.wait_for_url(re.compile(r"/assessments/\d+/$"))
     # Interpreted beside the distance, with how it was measured.
     page.get_by_text("38.0° (phone tilt sensor)").wait_for()
-    assert "33.0° (phone tilt sensor)" in page.content()
+    assert "33.0° (inclinometer)" in page.content()
     page.screenshot(path=artifacts_dir / "tilt-therapist-detail.png", full_page=True)
 
     revision = Assessment.objects.get(patient=patient).revisions.get()
@@ -126,7 +131,7 @@ def test_a_therapist_measures_both_sides_with_the_phone(
     assert revision.left_angle_method == AngleMethod.PHONE
     assert str(revision.left_angle_spread_deg) == "0.0"
     assert str(revision.right_tibia_angle_deg) == "33.0"
-    assert revision.right_angle_method == AngleMethod.PHONE
+    assert revision.right_angle_method == AngleMethod.INCLINOMETER
     assert revision.right_angle_spread_deg is None  # typed over after the capture
     context.close()
 
@@ -149,7 +154,7 @@ def test_a_moving_phone_is_never_captured(browser, live_server, therapist, patie
     assert page.locator("[data-tilt-steady]").evaluate("bar => bar.value") < 2000
     # Out of the lunge's range (a phone lying on the table): steady, but never captured.
     cdp.send("DeviceOrientation.setDeviceOrientationOverride", {"alpha": 0, "beta": 0, "gamma": 0})
-    page.get_by_text("-90.0° is outside -10° to 70°").wait_for(timeout=5000)
+    page.get_by_text("-90.0° is outside -10° to 70°").wait_for(timeout=15000)
     assert panel_state(page)["captured"] is None
     page.keyboard.press("Escape")
     assert not page.get_by_role("dialog").is_visible()
@@ -169,7 +174,7 @@ def test_without_a_sensor_the_angle_is_typed_with_its_method(
     # No override: headless Chromium answers with null angles, as a desktop without a sensor.
     page.get_by_role("button", name="Measure with this phone (left)").click()
     page.get_by_text("No tilt sensor answered on this device. Type the angle instead.").wait_for(
-        timeout=5000
+        timeout=15000
     )
     assert not page.get_by_role("dialog").is_visible()
     assert page.evaluate("document.activeElement.id") == "id_left_tibia_angle_deg"
@@ -217,7 +222,7 @@ def test_a_patient_measures_the_shin_angle_on_their_phone(
         "DeviceOrientation.setDeviceOrientationOverride",
         {"alpha": 0, "beta": bias[0], "gamma": bias[1]},
     )
-    page.get_by_text("Zero set from the floor (1°, -1.5°)").wait_for(timeout=6000)
+    page.get_by_text("Zero set from the floor (1°, -1.5°)").wait_for(timeout=15000)
     cdp.send("DeviceOrientation.setDeviceOrientationOverride", shin(35, zero=bias))
     assert wait_captured(page) == "35.0"
     page.screenshot(path=artifacts_dir / "tilt-self-test-captured.png")
@@ -246,7 +251,7 @@ def test_a_patient_measures_the_shin_angle_on_their_phone(
     context.close()
 
 
-def test_a_browser_without_the_sensor_api_falls_back_to_typing(
+def test_a_patient_without_the_sensor_saves_the_distances_and_no_typed_angle(
     browser, live_server, settings, patient, therapist
 ):
     context, page = _self_test_page(
@@ -260,15 +265,20 @@ def test_a_browser_without_the_sensor_api_falls_back_to_typing(
     page.get_by_label("Left toe-to-wall distance").fill("12")
     page.get_by_label("Right toe-to-wall distance").fill("11")
     page.get_by_role("button", name="Measure with this phone (right)").click()
-    page.get_by_text("This browser has no tilt sensor. Type the angle instead.").wait_for()
+    # A self-test's angle is the phone's reading or nothing: a typed number would be stored
+    # as a phone measurement that never happened.
+    page.get_by_text(
+        "This browser has no tilt sensor. The angle needs a phone's tilt sensor; "
+        "your distances save without it."
+    ).wait_for()
     assert page.evaluate("document.activeElement.id") == "id_right_tibia_angle_deg"
     page.keyboard.type("29")
+    assert page.locator("#id_right_tibia_angle_deg").input_value() == ""
     page.get_by_role("button", name="Save my self-test").click()
     page.get_by_text("your self-test is saved").wait_for()
     revision = Assessment.objects.get(patient=patient).revisions.get()
-    assert str(revision.right_tibia_angle_deg) == "29.0"
-    assert revision.right_angle_method == AngleMethod.PHONE  # the self-test's only method
-    assert revision.right_angle_spread_deg is None
+    assert revision.right_tibia_angle_deg is None
+    assert revision.right_angle_method == ""
     context.close()
 
 

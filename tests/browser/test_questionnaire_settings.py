@@ -45,6 +45,9 @@ def test_a_clinic_admin_schedules_a_questionnaire_on_a_phone(
     context = signed_in_context(browser, live_server, clinic_admin)
     page = context.new_page()
     page.goto(f"{live_server.url}/patients/")
+    # On a phone the menu is collapsed, and the questionnaires are under "More".
+    page.get_by_role("button", name="Menu").click()
+    page.locator(".nav-more summary").click()
     page.get_by_role("link", name="Questionnaires").click()
     page.get_by_role("heading", name="Outcome questionnaires").wait_for()
     assert page.get_by_text("Only when a therapist asks").count() == len(instruments)

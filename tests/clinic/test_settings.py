@@ -65,6 +65,8 @@ def test_production_settings_load_when_complete(tmp_path):
         ({**PRODUCTION, "PATIENT_LINK_MAX_AGE_DAYS": "0"}, "PATIENT_LINK_MAX_AGE_DAYS must be"),
         ({**PRODUCTION, "FHIR_NAMESPACE": "lakeside"}, "FHIR_NAMESPACE must be a UUID"),
         ({**PRODUCTION, "CALENDAR_UID_DOMAIN": "dorsi@clinic"}, "CALENDAR_UID_DOMAIN must be"),
+        ({**PRODUCTION, "MAIL_DOMAIN": "dorsi clinic"}, "MAIL_DOMAIN must be"),
+        ({**PRODUCTION, "DEFAULT_FROM_EMAIL": "Lakeside"}, "DEFAULT_FROM_EMAIL must hold"),
     ],
 )
 def test_bad_configuration_stops_start_up_naming_the_variable(tmp_path, env, message):

@@ -231,6 +231,20 @@ def test_the_digest_lists_the_dashboards_serious_flags(patient, other_patient, t
     assert digest_lines(therapist=therapist) == ["Alex Anders: worse beyond the MDC"]
 
 
+@pytest.mark.django_db
+def test_an_urgent_row_says_so_in_words_not_only_in_colour(
+    client_as, patient, other_patient, therapist
+):
+    record_knee_to_wall(patient, therapist, left="9.5", right="10", days_ago=21)
+    record_knee_to_wall(patient, therapist, left="7.0", right="10", days_ago=0)  # worse
+    record_knee_to_wall(other_patient, therapist, left="13", right="13")  # only "no follow-up"
+    patient_summaries_refresh()
+    html = client_as("therapist").get("/dashboard/").content.decode()
+    assert html.count("Needs attention:") == 1
+    row = html[html.index("Needs attention:") - 2000 : html.index("Needs attention:")]
+    assert "Anders, Alex" in row
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_upgrade_clears_zeros_nobody_measured_and_keeps_the_rest(patient, other_patient):
     """Summaries written by the previous version: a 0 for a gap not measured (with a change and

@@ -101,6 +101,26 @@ def test_new_version_changes_the_active_one_instead_of_adding_a_second(
     assert version.prescription_id == prescribed.prescription_id
     assert (version.number, version.times_per_day) == (2, 2)
     assert Prescription.objects.count() == before
+    assert version.prescription.title == "Calf routine, again"  # the title typed is kept
+
+
+def test_new_version_ends_copies_made_before_the_guard_existed(
+    prescribed, patient, therapist, exercise_library, clinic
+):
+    """A clinic that prescribed the same routine twice before this guard: changing it leaves
+    one routine active, so the weekly target counts it once."""
+    # As such a clinic's data has it (the service refuses to make one now).
+    copy = Prescription.objects.create(
+        patient=patient,
+        clinic=patient.clinic,
+        title="Copy",
+        template=exercise_library,
+        created_by=therapist,
+    )
+    version = again(patient, therapist, exercise_library, if_already_active="new_version")
+    active = Prescription.objects.filter(patient=patient, ended_on__isnull=True)
+    assert list(active) == [version.prescription]
+    assert Prescription.objects.get(pk=copy.pk).ended_on == clinic.local_today()
 
 
 def test_a_bad_choice_is_refused_naming_the_field(prescribed, patient, therapist, exercise_library):

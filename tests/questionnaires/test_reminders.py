@@ -16,6 +16,7 @@ from clinic.times import at_local
 from questionnaires import services
 from questionnaires.models import ClinicInstrumentSetting, QuestionnaireRequest
 from questionnaires.reminders import QuestionnaireReminders, reminder_key
+from reminders.channels.sms import sms_segments
 from reminders.models import Reminder, ReminderKind, ReminderStatus
 from reminders.planning import patient_channel, reminders_plan
 from reminders.sending import reminders_sweep
@@ -84,7 +85,7 @@ def test_an_open_request_is_reminded_once_by_email_with_the_link_and_nothing_cli
 
 
 def test_a_text_message_is_short_and_goes_to_the_phone(
-    consenting, therapist, instruments, no_quiet_hours, settings, tmp_path
+    consenting, therapist, instruments, no_quiet_hours, settings, tmp_path, client
 ):
     settings.VAR_DIR = tmp_path
     consenting.reminder_channel, consenting.phone = "sms", "+15551234567"
@@ -99,8 +100,15 @@ def test_a_text_message_is_short_and_goes_to_the_phone(
     (delivered,) = (tmp_path / "sms").iterdir()
     text = delivered.read_text()
     assert text.startswith("To: +15551234567")
-    assert "Your clinic has a short questionnaire for you on your page" in text
-    assert "/me/" in text
+    body = text.split("\n\n", 1)[1].strip()
+    assert body.startswith("Lakeside: a short questionnaire for you, by ")
+    assert body.endswith("Reply STOP to opt out")
+    assert sms_segments(body) == 1
+    # Its short link opens the questionnaire's page.
+    short = next(word for word in body.split() if "/s/" in word)
+    assert (
+        client.get(short.removeprefix(settings.SITE_URL)).url == f"/me/questionnaires/{asked.pk}/"
+    )
     for word in CLINICAL:
         assert word not in text
     assert delivered.name.startswith(f"questionnaire_{consenting.pk}_{asked.pk}_sms")

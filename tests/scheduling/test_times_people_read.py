@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.template import Context, Template, TemplateSyntaxError, VariableDoesNotExist
 
-from clinic.times import at_local, local_datetime_text, local_time_text
+from clinic.times import at_local, local_date_text, local_datetime_text, local_time_text
 from reminders.models import Reminder, ReminderKind
 from reminders.sending import reminder_message
 from scheduling import services as scheduling_services
@@ -107,6 +107,28 @@ def test_the_format_follows_daylight_saving_time():
     # 9:00 in Chicago is 15:00 UTC in winter and 14:00 UTC in summer.
     assert local_time_text(datetime(2026, 3, 6, 15, tzinfo=ZoneInfo("UTC")), CHICAGO) == "09:00"
     assert local_time_text(datetime(2026, 3, 9, 14, tzinfo=ZoneInfo("UTC")), CHICAGO) == "09:00"
+
+
+@pytest.mark.parametrize(
+    ("utc", "region", "short", "expected"),
+    [
+        ((2026, 12, 1, 20, 30), "US", False, "Tuesday, December 1 at 2:30 PM"),
+        ((2026, 12, 1, 20, 30), "US", True, "Tue Dec 1, 2:30 PM"),
+        ((2026, 12, 1, 20, 30), "GB", False, "Tuesday 1 December at 14:30"),
+        ((2026, 12, 1, 20, 30), "de", True, "Tue 1 Dec, 14:30"),
+        ((2026, 12, 2, 6, 0), "US", False, "Wednesday, December 2 at 12:00 AM"),  # midnight
+        ((2026, 12, 2, 18, 0), "US", True, "Wed Dec 2, 12:00 PM"),  # noon
+        ((2026, 3, 9, 14, 0), "US", True, "Mon Mar 9, 9:00 AM"),  # after the DST change
+    ],
+)
+def test_a_message_says_the_time_as_the_clinics_country_writes_it(utc, region, short, expected):
+    moment = datetime(*utc, tzinfo=ZoneInfo("UTC"))
+    assert local_datetime_text(moment, CHICAGO, region=region, short=short) == expected
+
+
+def test_a_message_says_a_day_as_the_clinics_country_writes_it():
+    assert local_date_text(date(2026, 12, 7), region="US") == "Monday, December 7"
+    assert local_date_text(date(2026, 12, 7), region="AU", short=True) == "Mon 7 Dec"
 
 
 def test_a_naive_time_is_refused_rather_than_guessed():
@@ -222,7 +244,11 @@ def test_the_answer_pages_show_the_clinics_time_without_a_session(
 
 
 def test_reminder_texts_show_the_clinics_time(appointment, clinic, patient):
-    when = local_datetime_text(appointment.starts_at, clinic.zone)
+    """In words, as the clinic's country writes them (a US clinic: month first, 12-hour)."""
+    region = clinic.phone_region
+    when = local_datetime_text(appointment.starts_at, clinic.zone, region=region)
+    short = local_datetime_text(appointment.starts_at, clinic.zone, region=region, short=True)
+    assert when.endswith(" at 8:35 AM")
     for channel, address in (("email", "alex@example.org"), ("sms", "+13125550100")):
         patient.email, patient.phone, patient.reminder_channel = address, address, channel
         patient.save()
@@ -230,10 +256,10 @@ def test_reminder_texts_show_the_clinics_time(appointment, clinic, patient):
             reminder = Reminder(
                 clinic=clinic, patient=patient, appointment=appointment, kind=kind, channel=channel
             )
-            _to, subject, text = reminder_message(reminder)
-            assert_no_utc_time(f"{subject}\n{text}", f"the {kind} {channel}")
-            assert when in subject
-            assert when in text
+            message = reminder_message(reminder)
+            assert_no_utc_time(f"{message.subject}\n{message.text}", f"the {kind} {channel}")
+            assert when in message.subject
+            assert (short if channel == "sms" else when) in message.text
     scheduling_services.appointment_cancel(appointment=appointment, by=None)
     appointment.refresh_from_db()
     cancelled = Reminder(
@@ -243,9 +269,9 @@ def test_reminder_texts_show_the_clinics_time(appointment, clinic, patient):
         kind=ReminderKind.BOOKING,
         channel="sms",
     )
-    _to, subject, text = reminder_message(cancelled)
-    assert_no_utc_time(f"{subject}\n{text}", "the cancellation")
-    assert f"on {when} is cancelled" in text
+    message = reminder_message(cancelled)
+    assert_no_utc_time(f"{message.subject}\n{message.text}", "the cancellation")
+    assert f"appointment {short} is cancelled" in message.text
 
 
 def test_calendar_feed_summaries_carry_no_utc_time(appointment, front_desk, client):

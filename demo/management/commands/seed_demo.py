@@ -125,6 +125,8 @@ class Command(BaseCommand):
             defaults={
                 "time_zone": "America/Chicago",
                 "display_unit": LengthUnit.IN,
+                # Patients' replies to a reminder go here (its Reply-To).
+                "email": "frontdesk@lakeside.example",
                 # No quiet hours in the demo, so that whoever tries it sees a reminder arrive
                 # within minutes at any hour (a real clinic keeps the default 21:00-08:00).
                 "quiet_hours_start": time(0),
