@@ -45,9 +45,12 @@ from scheduling.models import Appointment, AppointmentStatus
 # `stroke` to inline SVG, and the page's CSP forbids a <style> inside it. Keyed by CSS class.
 CHART_PAINT = {
     "grid": 'stroke="#e3e9ee" stroke-width="1"',
-    "tick": 'fill="#4a5b68" font-size="11" font-family="DejaVu Sans, sans-serif"',
+    "axis": 'stroke="#8393a0" stroke-width="1.5"',
+    "tick": 'fill="#4a5b68" font-size="13" font-family="DejaVu Sans, sans-serif"',
+    "axis-title": 'fill="#14232e" font-size="13" font-weight="600" '
+    'font-family="DejaVu Sans, sans-serif"',
     "target": 'stroke="#1d7a3a" stroke-width="2" stroke-dasharray="6 4"',
-    "target-label": 'fill="#1d7a3a" font-size="11" font-weight="600" '
+    "target-label": 'fill="#1d7a3a" font-size="13" font-weight="600" '
     'font-family="DejaVu Sans, sans-serif"',
     "mdc-band": 'fill="#0b6e69" fill-opacity="0.12"',
     "series": 'fill="none" stroke="#0b6e69" stroke-width="2.5" stroke-linejoin="round"',
@@ -80,7 +83,7 @@ def chart_image(figure: str) -> dict:
     description = re.search(r"<desc[^>]*>(.*?)</desc>", svg, re.DOTALL).group(1)
     caption = re.search(r"<figcaption>(.*?)</figcaption>", figure, re.DOTALL).group(1)
     # Each point's own <title> is a tooltip on screen; on paper it is only work to draw.
-    svg = re.sub(r"(<circle\b[^>]*>|<path\b[^>]*>)<title>.*?</title>", r"\1", svg, flags=re.DOTALL)
+    svg = re.sub(r"(<(?:circle|path|rect)\b[^>]*>)<title>.*?</title>", r"\1", svg, flags=re.DOTALL)
     encoded = base64.b64encode(painted(svg).encode()).decode()
     return {
         "src": f"data:image/svg+xml;base64,{encoded}",
