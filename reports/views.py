@@ -53,13 +53,15 @@ def report_list(request: HttpRequest, patient_id: int) -> HttpResponse:
     actor = actor_for(request)
     patient = patient_for(actor, patient_id, Action.VIEW_CLINICAL)
     reports = patient.progress_reports.select_related("signed_by", "created_by")
+    count = report_count(patient)
     return render(
         request,
         "reports/report_list.html",
         {
             "patient": patient,
             "reports": reports,
-            "count": report_count(patient),
+            "count": count,
+            "since_on": patient.clinic.local_date(count.since),
             "form": ReportDraftForm(),
         },
     )
