@@ -24,6 +24,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONPATH=/app \
     DJANGO_SETTINGS_MODULE=config.settings
 
+# The PDFs (progress reports, handouts): WeasyPrint lays them out with Pango and HarfBuzz, in
+# Debian's DejaVu fonts; no browser, nothing fetched at run time.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system dorsi \
     && useradd --system --gid dorsi --home-dir /app --no-create-home \
         --shell /usr/sbin/nologin dorsi
@@ -41,6 +48,10 @@ COPY assessments ./assessments
 COPY exercises ./exercises
 COPY records ./records
 COPY dashboard ./dashboard
+COPY reminders ./reminders
+COPY questionnaires ./questionnaires
+COPY neural ./neural
+COPY reports ./reports
 COPY demo ./demo
 COPY templates ./templates
 COPY static ./static

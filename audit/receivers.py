@@ -28,6 +28,7 @@ AUDITED_MODELS = {
     "questionnaires.QuestionnaireRequest": "patient_id",
     "questionnaires.QuestionnaireResponse": "patient_id",
     "neural.NeuralExam": "patient_id",
+    "reports.ProgressReport": "patient_id",
 }
 # Models that hold patient data but are not audited row by row, and why. A test fails when a
 # model with a path to a patient is in neither list.

@@ -221,6 +221,7 @@ INSTALLED_APPS = [
     "neural",
     "exercises",
     "records",
+    "reports",
     "dashboard",
     "audit",
     "demo",
@@ -636,4 +637,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # The PDF library narrates every step of every document at INFO: its warnings are enough.
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

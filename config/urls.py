@@ -16,6 +16,7 @@ from exercises import api as exercise_api
 from neural import api as neural_api
 from questionnaires import api as questionnaire_api
 from records import views as record_views
+from reports import api as report_api
 from scheduling import api as scheduling_api
 
 # Path converters: the viewsets' `lookup_value_converter = "int"` types every {id} as an integer
@@ -32,6 +33,7 @@ router.register("appointments", scheduling_api.AppointmentViewSet, basename="app
 router.register(
     "appointment-types", scheduling_api.AppointmentTypeViewSet, basename="appointment-type"
 )
+router.register("progress-reports", report_api.ProgressReportViewSet, basename="progress-report")
 router.register("instruments", questionnaire_api.InstrumentViewSet, basename="instrument")
 router.register(
     "questionnaire-requests",
@@ -82,6 +84,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("clinic.urls")),
     path("", include("records.urls")),
+    path("", include("reports.urls")),
     path("", include("dashboard.urls")),
     path("", include("assessments.urls")),
     path("", include("neural.urls")),

@@ -32,6 +32,9 @@ class Flag(IntFlag):
     PAIN_WORSE = 512
     FUNCTION_WORSE = 1024
     QUESTIONNAIRE_OVERDUE = 2048
+    # Progress reports (issue 18): visits in the episode since the last signed report.
+    REPORT_DUE = 4096
+    REPORT_DUE_SOON = 8192
 
 
 # In urgency order: the dashboard lists a row's flags in this order.
@@ -43,11 +46,13 @@ FLAG_LABELS = {
     Flag.FAILED_REMINDER: "reminder failed",
     Flag.RETEST_OVERDUE: "re-test overdue",
     Flag.LOW_ADHERENCE: "adherence < 50%",
+    Flag.REPORT_DUE: "progress report due",
     Flag.NO_FOLLOW_UP: "no follow-up booked",
     Flag.QUESTIONNAIRE_OVERDUE: "questionnaire overdue",
     Flag.ASYMMETRY: "asymmetry",
     Flag.BELOW_TARGET: "below target",
     Flag.NOT_COMPARABLE: "change not comparable",
+    Flag.REPORT_DUE_SOON: "progress report due soon",
 }
 WEIGHTS = {
     Flag.REGRESSION: 50,
@@ -63,6 +68,9 @@ WEIGHTS = {
     Flag.FAILED_REMINDER: 25,
     Flag.RETEST_OVERDUE: 20,
     Flag.LOW_ADHERENCE: 15,
+    # Paperwork the payer asks for, not a clinical finding: under the reminders that keep the
+    # patient coming, over a prompt to look.
+    Flag.REPORT_DUE: 12,
     Flag.NO_FOLLOW_UP: 10,
     # An answer past its due date: the patient has had their reminder, and a nudge at the next
     # visit (or paper answers) is enough; under no follow-up booked, which loses the patient,
@@ -73,6 +81,7 @@ WEIGHTS = {
     # A prompt to measure the gap next time, not a finding: and without it the row would read
     # "on track" for a patient whose progress nobody can judge.
     Flag.NOT_COMPARABLE: 2,
+    Flag.REPORT_DUE_SOON: 1,
 }
 
 
@@ -100,6 +109,7 @@ class Facts:
     pain_changes: tuple[str, ...] = ()
     function_changes: tuple[str, ...] = ()
     questionnaire_due_on: date | None = None  # the earliest open request's due date
+    report_due: str = ""  # reports.due: "due", "soon" or ""
 
 
 def flags_for(facts: Facts) -> Flag:
@@ -132,6 +142,10 @@ def flags_for(facts: Facts) -> Flag:
         flags |= Flag.LOW_ADHERENCE
     if not facts.has_upcoming_appointment:
         flags |= Flag.NO_FOLLOW_UP
+    if facts.report_due == "due":
+        flags |= Flag.REPORT_DUE
+    elif facts.report_due == "soon":
+        flags |= Flag.REPORT_DUE_SOON
     # The interpretation's own rules, so that a side whose gap was not measured is judged here
     # as everywhere else: below target, and asymmetric only when the bound says so.
     if (

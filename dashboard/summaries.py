@@ -28,6 +28,7 @@ from questionnaires.selectors import (
     score_histories,
 )
 from reminders.models import Reminder, ReminderStatus
+from reports.due import report_counts
 from scheduling.models import Appointment, AppointmentStatus
 
 # --- Refresh ----------------------------------------------------------------------------------
@@ -65,6 +66,7 @@ def _refresh_batch(patients: list[Patient]) -> int:
     failed = _recently_failed_reminders(ids, now)
     histories = score_histories(patient_ids=ids)
     questionnaires_due = oldest_open_due_dates(patient_ids=ids)
+    report_due = {pk: count.state for pk, count in report_counts(patients).items()}
 
     rows = []
     thresholds_of: dict[int, Thresholds] = {}
@@ -86,6 +88,7 @@ def _refresh_batch(patients: list[Patient]) -> int:
                 has_failed_reminder=patient.pk in failed,
                 histories=histories.get(patient.pk, []),
                 questionnaire_due_on=questionnaires_due.get(patient.pk),
+                report_due=report_due.get(patient.pk, ""),
             )
         )
     fields = [f.name for f in PatientSummary._meta.concrete_fields if not f.primary_key]
@@ -158,6 +161,7 @@ def _summary_row(
     has_failed_reminder: bool,
     histories: Sequence[ScoreHistory] = (),
     questionnaire_due_on: date | None = None,
+    report_due: str = "",
 ) -> PatientSummary:
     """One patient's row from what the batch loaded: the latest test, its flags and urgency."""
     latest = readings[-1] if readings else None
@@ -185,6 +189,7 @@ def _summary_row(
         pain_changes=_latest_changes(histories, Domain.PAIN),
         function_changes=_latest_changes(histories, Domain.FUNCTION),
         questionnaire_due_on=questionnaire_due_on,
+        report_due=report_due,
     )
     flags = flags_for(facts) if patient.status == PatientStatus.ACTIVE else Flag(0)
     return PatientSummary(

@@ -125,6 +125,25 @@ COLUMNS: dict[str, dict[str, str]] = {
         "booked_at": "When it was booked",
         "cancelled_at": "When it was cancelled",
     },
+    "progress_reports.csv": {
+        "report_id": "Dorsi's number for the progress report (one row per version)",
+        "version": "1 for the first report of a period, 2 and on for its amendments",
+        "amends_report_id": "The signed report this version amends; empty for a first version",
+        "amendment_reason": "Why the signed report was amended",
+        "status": "draft or signed (a signed report is never changed)",
+        "period_start": "The first day the report covers (the clinic's calendar)",
+        "period_end": "The last day the report covers (the clinic's calendar)",
+        "drafted_at": "When Dorsi drafted the report",
+        "drafted_by": "Who asked for the draft",
+        "signed_at": "When the therapist signed it; empty for a draft",
+        "signed_by": "The therapist who signed it",
+        "goals": "The goals, in the therapist's words",
+        "assessment": "The therapist's assessment",
+        "plan": "The plan",
+        "record_drafted": (
+            "What Dorsi drafted from the record, as JSON, in the interpretation's own words"
+        ),
+    },
     "waitlist.csv": {
         "entry_id": "Dorsi's number for the waitlist entry",
         "added_at": "When the patient was put on the waitlist",

@@ -4,6 +4,7 @@ empty cells."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.utils import timezone
@@ -54,6 +55,7 @@ def patient_csv_files(record: PatientRecord) -> dict[str, bytes]:
         "links.csv": _links_section(record),
         "questionnaire_requests.csv": _questionnaire_requests_section(record),
         "questionnaire_answers.csv": _questionnaire_answers_section(record),
+        "progress_reports.csv": _progress_reports_section(record),
         "audit.csv": _audit_section(record),
         "columns.csv": columns_section(),
     }
@@ -413,6 +415,48 @@ def _appointments_section(record: PatientRecord) -> Section:
                 appointment.cancelled_at,
             ]
             for appointment in record.appointments
+        ],
+    )
+
+
+def _progress_reports_section(record: PatientRecord) -> Section:
+    return (
+        [
+            "report_id",
+            "version",
+            "amends_report_id",
+            "amendment_reason",
+            "status",
+            "period_start",
+            "period_end",
+            "drafted_at",
+            "drafted_by",
+            "signed_at",
+            "signed_by",
+            "goals",
+            "assessment",
+            "plan",
+            "record_drafted",
+        ],
+        [
+            [
+                report.pk,
+                report.version,
+                report.amends_id,
+                report.amendment_reason,
+                report.status,
+                report.period_start,
+                report.period_end,
+                report.created_at,
+                _name(report.created_by),
+                report.signed_at,
+                _name(report.signed_by),
+                report.goals,
+                report.assessment,
+                report.plan,
+                json.dumps(report.facts, ensure_ascii=False, sort_keys=True),
+            ]
+            for report in record.progress_reports
         ],
     )
 

@@ -25,6 +25,7 @@ from neural.selectors import latest_by_side, patient_neural_history, slr_points
 from questionnaires import selectors as questionnaire_selectors
 from questionnaires.forms import AskForm
 from records.beside_the_ankle import beside_the_ankle
+from reports.due import report_count
 from scheduling import selectors as scheduling_selectors
 from scheduling import services as scheduling_services
 
@@ -46,7 +47,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     feed = None
     if can(actor, Action.ISSUE_LINK, patient):
         feed = scheduling_selectors.calendar_feed_for(patient=patient)
-    latest_reading = adherence = questionnaires = beside = neural = None
+    latest_reading = adherence = questionnaires = beside = neural = count = None
     routines: list = []
     if can(actor, Action.VIEW_CLINICAL, patient):
         all_readings = patient_readings(patient=patient)
@@ -59,6 +60,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         adherence = patient_adherence(patient=patient)
         questionnaires = _questionnaires_for_staff(actor, patient)
         neural = _neural_for_staff(patient, beside)
+        count = report_count(patient)
     return render(
         request,
         "records/patient_detail.html",
@@ -78,6 +80,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             "show_clinical": can(actor, Action.VIEW_CLINICAL, patient),
             "questionnaires": questionnaires,
             "neural": neural,
+            "report_count": count,
             "link_days": settings.PATIENT_LINK_MAX_AGE.days,
             "feed_url": scheduling_services.calendar_feed_url(feed) if feed else "",
             "feed": feed,

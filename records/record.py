@@ -23,6 +23,7 @@ from questionnaires.interpretation import Interpreted
 from questionnaires.models import QuestionnaireRequest, QuestionnaireResponse
 from questionnaires.selectors import score_interpretations
 from reminders.models import Reminder
+from reports.models import ProgressReport
 from scheduling.models import Appointment, CalendarFeed, WaitlistEntry
 
 # --- Everything about one patient ---------------------------------------------------------------
@@ -47,6 +48,8 @@ class PatientRecord:
     questionnaire_interpretations: dict[int, Interpreted]
     # Neural tests (SLR, slump) with their interpretation, entered-in-error ones included.
     neural: list[ExamReading]
+    # Progress reports, every version (drafts, signed, amendments).
+    progress_reports: list[ProgressReport]
 
     @property
     def current_revisions(self) -> list[AssessmentRevision]:
@@ -135,4 +138,9 @@ def patient_record(*, patient: Patient) -> PatientRecord:
         questionnaire_responses=questionnaire_responses,
         questionnaire_interpretations=score_interpretations(patient_ids=[patient.pk]),
         neural=patient_neural_history(patient=patient),
+        progress_reports=list(
+            ProgressReport.objects.filter(patient=patient)
+            .select_related("created_by", "signed_by", "amends")
+            .order_by("created_at", "id")
+        ),
     )

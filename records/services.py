@@ -38,6 +38,7 @@ from records.csv_files import patient_csv_files
 from records.fhir import patient_fhir_bundle
 from records.record import patient_record
 from reminders.models import Reminder, ReminderStatus
+from reports.services import reports_anonymise
 from scheduling.models import Appointment, WaitlistEntry
 from scheduling.services import future_appointments_cancel, patient_calendar_feeds_revoke
 
@@ -96,6 +97,9 @@ def _anonymise_clinical_text(patient_id: int) -> None:
     QuestionnaireRequest.objects.filter(patient_id=patient_id).exclude(message="").update(
         message=""
     )
+    # Progress reports: the therapist's words; signed reports too (the one change the
+    # database lets through on them).
+    reports_anonymise(patient_id=patient_id, reason=ANONYMISED_CORRECTION_REASON)
 
 
 def _anonymise_contact(patient_id: int, *, by: User, now: datetime) -> None:

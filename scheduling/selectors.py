@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -321,9 +322,23 @@ def _local_end(appointment: CalendarEntry, zone) -> time:
 @dataclass(frozen=True)
 class DueItem:
     patient: Patient
-    reason: str  # "retest", "no_show" or "reschedule" (asked through a reminder)
+    # "retest", "no_show" or "reschedule" (asked through a reminder); an app above adds its
+    # own reasons through `on_due_list` (reports: "progress_report", "progress_report_soon").
+    reason: str
     due_on: date
     days_overdue: int
+    note: str = ""
+
+
+DueSource = Callable[[Clinic], list[DueItem]]
+_due_sources: list[DueSource] = []
+
+
+def on_due_list(source: DueSource) -> None:
+    """Register more rows for the due-list (from an AppConfig.ready): the apps above scheduling
+    that know why a patient needs attention add them without scheduling knowing those apps."""
+    if source not in _due_sources:
+        _due_sources.append(source)
 
 
 def due_list(*, clinic: Clinic, horizon_days: int = 7) -> list[DueItem]:
@@ -368,6 +383,8 @@ def due_list(*, clinic: Clinic, horizon_days: int = 7) -> list[DueItem]:
     ).select_related("patient__primary_therapist"):
         local = clinic.local_date(appointment.starts_at)
         items.append(DueItem(appointment.patient, "reschedule", local, 0))
+    for source in _due_sources:
+        items.extend(source(clinic))
     # Patients who asked to reschedule first, then the most overdue.
     items.sort(
         key=lambda item: (item.reason != "reschedule", -item.days_overdue, item.patient.last_name)

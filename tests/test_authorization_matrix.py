@@ -32,6 +32,7 @@ from exercises.models import Exercise
 from questionnaires import services as questionnaire_services
 from questionnaires.models import Instrument
 from reminders.services import opt_out_url, short_link_create
+from reports import services as report_services
 from scheduling import services as scheduling_services
 from scheduling.reminders import response_url
 from tests.conftest import sign_in_patient
@@ -85,6 +86,7 @@ NOBODY = row(LOGIN, DENY, DENY, DENY, DENY, DENY, DENY)
 # Refused by role before the record is looked up: the same 403 whether or not it exists.
 API_STAFF_CHANGE = row(LOGIN, DENY, DENY, OK, OK, OK, HIDE)
 API_PATIENTS_OWN = row(LOGIN, OK, OK, DENY, DENY, DENY, DENY)
+API_CLINICAL_ON_REPORT = row(LOGIN, DENY, DENY, DENY, OK, OK, HIDE)
 
 PAGES: dict[tuple[str, str], dict[str, str]] = {
     ("home", "GET"): row(LOGIN, OK, OK, OK, OK, OK, OK),
@@ -208,6 +210,20 @@ PAGES: dict[tuple[str, str], dict[str, str]] = {
     ("questionnaire-settings", "GET"): ADMINS,
     ("questionnaire-setting-edit", "GET"): ADMINS,
     ("questionnaire-setting-edit", "POST"): ADMINS,
+    # Progress reports and handouts (issue 18): {report_id} is Alex's draft. The front desk
+    # sees who is due one on the due-list, never a report; a patient gets their own handout.
+    ("report-list", "GET"): CLINICIANS_ON_PATIENT,
+    ("report-draft", "POST"): CLINICIANS_ON_PATIENT,
+    ("report-detail", "GET"): CLINICIANS_ON_PATIENT,
+    ("report-detail", "POST"): CLINICIANS_ON_PATIENT,
+    ("report-sign", "POST"): CLINICIANS_ON_PATIENT,
+    ("report-redraft", "POST"): CLINICIANS_ON_PATIENT,
+    ("report-amend", "POST"): CLINICIANS_ON_PATIENT,
+    ("report-pdf", "GET"): CLINICIANS_ON_PATIENT,
+    ("report-print", "GET"): CLINICIANS_ON_PATIENT,
+    ("patient-handout", "POST"): CLINICIANS_ON_PATIENT,
+    ("patient-handout-email", "POST"): CLINICIANS_ON_PATIENT,
+    ("own-handout", "POST"): PATIENT_PAGES,
     # Audit trail
     ("audit-events", "GET"): ADMINS,
     ("audit-events-export", "GET"): ADMINS,
@@ -276,6 +292,12 @@ API: dict[tuple[str, str], dict[str, str]] = {
     ("/api/v1/questionnaire-responses/", "POST"): API_PATIENTS_OWN,  # the patient's own answers
     ("/api/v1/questionnaire-responses/{id}/", "GET"): API_OWN_CLINICAL,
     ("/api/v1/questionnaire-responses/paper/", "POST"): API_CLINICIANS,
+    # Progress reports: the clinic's therapists and admins; refused by role before the lookup.
+    ("/api/v1/progress-reports/", "GET"): API_CLINICIANS,
+    ("/api/v1/progress-reports/", "POST"): API_CLINICIANS,
+    ("/api/v1/progress-reports/{id}/", "GET"): API_CLINICAL_ON_REPORT,
+    ("/api/v1/progress-reports/{id}/", "PATCH"): API_CLINICAL_ON_REPORT,
+    ("/api/v1/progress-reports/{id}/sign/", "POST"): API_CLINICAL_ON_REPORT,
 }
 
 
@@ -346,6 +368,7 @@ class World:
     instrument: object  # the clinic's own licensed one
     questionnaire_response: object
     neural_exam: object
+    progress_report: object
 
 
 @pytest.fixture
@@ -407,6 +430,7 @@ def world(clinic, therapist, front_desk, patient, prescribed, exercise_library) 
         instrument=LicensedInstrumentFactory(clinic=clinic),
         questionnaire_response=questionnaire_response,
         neural_exam=record_neural(patient, therapist),
+        progress_report=report_services.report_draft(patient=patient, by=therapist),
     )
 
 
@@ -434,6 +458,7 @@ def page_url(name: str, world: World) -> str:
         "request_id": world.questionnaire_request.pk,
         "instrument_id": world.instrument.pk,
         "exam_id": world.neural_exam.pk,
+        "report_id": world.progress_report.pk,
     }
     if name == "api:not-found":
         return "/api/v1/no-such-thing/"
@@ -457,6 +482,7 @@ def api_url(path: str, world: World) -> str:
         "questionnaire-requests": world.questionnaire_request.pk,
         "questionnaire-responses": world.questionnaire_response.pk,
         "neural-tests": world.neural_exam.pk,
+        "progress-reports": world.progress_report.pk,
     }
     path = path.replace("{patient_id}", str(world.patient.pk))
     if "{id}" in path:

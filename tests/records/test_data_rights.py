@@ -59,6 +59,7 @@ SECTIONS = [
     "links.csv",
     "questionnaire_requests.csv",
     "questionnaire_answers.csv",
+    "progress_reports.csv",
     "audit.csv",
     "columns.csv",
 ]

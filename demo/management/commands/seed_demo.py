@@ -183,6 +183,7 @@ class Command(BaseCommand):
         booked = self._seed_schedule(clinic, therapists, staff["frontdesk"], rng)
         answered = self._seed_questionnaires(clinic, therapists)
         self._registration_dates(clinic, rng)
+        booked += self._seed_visits_attended(clinic, staff["frontdesk"])
         first_reminder = self._reminder_within_minutes(clinic)
         neural = self._seed_neural_tests(clinic)
 
@@ -468,6 +469,44 @@ class Command(BaseCommand):
             )
             booked += 1
         return booked
+
+    def _seed_visits_attended(self, clinic: Clinic, desk: User) -> int:
+        """Visits attended since registering: ten for the first patient, so a progress report
+        is due, and eight for the fourth, so one is due soon (reports.due); spread between
+        their registration and yesterday."""
+        (follow_up,) = [
+            kind
+            for kind in scheduling_services.appointment_types_ensure(clinic=clinic)
+            if kind.kind == AppointmentKind.FOLLOW_UP
+        ]
+        patients = list(Patient.objects.filter(clinic=clinic).order_by("id"))
+        if (
+            len(patients) < 4
+            or Appointment.objects.filter(
+                clinic=clinic, status=AppointmentStatus.COMPLETED
+            ).exists()
+        ):
+            return 0
+        today = clinic.local_today()
+        made = 0
+        for patient, visits, hour in ((patients[0], 10, 11), (patients[3], 8, 14)):
+            first = clinic.local_date(patient.created_at) + timedelta(days=1)
+            span = max((today - first).days, visits)
+            for index in range(visits):
+                day = first + timedelta(days=span * index // visits)
+                starts = at_local(day, time(hour), clinic.zone)
+                Appointment.objects.create(
+                    clinic=clinic,
+                    patient=patient,
+                    therapist=patient.primary_therapist,
+                    appointment_type=follow_up,
+                    starts_at=starts,
+                    ends_at=starts + timedelta(minutes=30),
+                    status=AppointmentStatus.COMPLETED,
+                    booked_by=desk,
+                )
+                made += 1
+        return made
 
     def _seed_questionnaires(self, clinic: Clinic, therapists: list[User]) -> int:
         """Back pain, leg pain (for patients with sciatic symptoms) and the LEFS or the PSFS,

@@ -1,0 +1,34 @@
+from django import forms
+
+from reports.models import ProgressReport
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class ReportDraftForm(forms.Form):
+    period_start = forms.DateField(
+        required=False, widget=DATE, help_text="Empty: since the last signed report or intake."
+    )
+    period_end = forms.DateField(required=False, widget=DATE, help_text="Empty: today.")
+
+
+class ReportEditForm(forms.ModelForm):
+    class Meta:
+        model = ProgressReport
+        fields = ["period_start", "period_end", "goals", "assessment", "plan"]
+        widgets = {
+            "period_start": DATE,
+            "period_end": DATE,
+            "goals": forms.Textarea(attrs={"rows": 3}),
+            "assessment": forms.Textarea(attrs={"rows": 6}),
+            "plan": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "goals": "What the patient wants to be able to do, and by when.",
+            "assessment": "Your reading of the period, in your own words.",
+            "plan": "What happens next: visits, routine, re-test, discharge.",
+        }
+
+
+class ReportAmendForm(forms.Form):
+    reason = forms.CharField(max_length=300, label="Why amend the signed report?")
