@@ -143,9 +143,17 @@ def test_a_bulk_update_records_every_patient_it_changed(clinic, therapist, patie
 
 
 def test_an_opt_out_through_the_reminder_link_is_recorded_as_the_patients_change(patient):
+    from django.utils import timezone
+
+    patient.reminder_consent, patient.reminder_consent_at = True, timezone.now()
+    patient.save()
     token = opt_out_url(patient).rstrip("/").rsplit("/", 1)[-1]
     assert reminders_opt_out(token=token) is not None
-    assert events(action=AuditAction.UPDATE, object_type="patient", patient_id=patient.pk)
+    recorded = events(action=AuditAction.UPDATE, object_type="patient", patient_id=patient.pk)
+    assert recorded[-1].fields == ["reminder_consent", "reminder_consent_at"]
+    # A second click (a mail app may POST the one-click unsubscribe twice) changes nothing.
+    assert reminders_opt_out(token=token) is not None
+    assert len(events(action=AuditAction.UPDATE, object_type="patient")) == len(recorded)
 
 
 def test_a_write_that_fails_leaves_no_audit_row(clinic, therapist):
