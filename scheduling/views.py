@@ -418,9 +418,13 @@ def hours(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request)
     therapists = clinic_selectors.clinic_therapists(clinic_id=actor.clinic.pk)
     therapist = _therapist_in(actor, request.GET.get("therapist") or request.POST.get("therapist"))
+    if therapist is None and actor.user.is_clinician:
+        therapist = actor.user
     if therapist is None:
-        therapist = (
-            actor.user if actor.user.is_clinician else (therapists[0] if therapists else None)
+        # The front desk lands on someone who treats, not a clinic admin with no hours.
+        therapist = next(
+            (person for person in therapists if person.role == "therapist"),
+            therapists[0] if therapists else None,
         )
     if therapist is None:
         raise Http404("This clinic has no therapist yet.")

@@ -244,3 +244,14 @@ def test_reading_a_token_checks_its_answer(booked):
     token = response_url(booked, "confirmed").split("/r/answer/")[1].rstrip("/")
     assert appointment_response_read(token) == (booked, "confirmed")
     assert appointment_response_read(token + "x") is None
+
+
+def test_the_front_desk_lands_on_a_therapists_hours_not_a_clinic_admins(
+    client_as, therapist, clinic_admin
+):
+    """A clinic admin who sorts first by name but does not treat is not the page's default."""
+    clinic_admin.first_name, clinic_admin.last_name = "Aaron", "Aardvark"
+    clinic_admin.save()
+    page = client_as("front_desk").get("/schedule/hours/")
+    assert page.status_code == 200
+    assert page.context["therapist"] == therapist
