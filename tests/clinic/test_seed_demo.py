@@ -50,3 +50,17 @@ def test_seed_demo_gives_two_patients_neural_tests_over_time(capsys):
     assert exams.values("patient").distinct().count() == 2
     assert exams.count() >= 4
     assert all(exam.assessment_id for exam in exams)
+
+
+def test_the_demos_retests_fall_due_over_weeks_not_all_on_one_day():
+    """A believable clinic (issue 17, item 12): some re-tests overdue, most coming up, on
+    different days, as the due-list and the dashboard read them."""
+    from exercises.retest import retest_due_dates
+
+    call_command("seed_demo")
+    clinic = Clinic.objects.get()
+    due = retest_due_dates(Patient.objects.filter(clinic=clinic).select_related("clinic"))
+    today = clinic.local_today()
+    assert len(set(due.values())) >= 10
+    assert any(day < today for day in due.values())
+    assert sum(day >= today for day in due.values()) > len(due) / 2

@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from assessments import services as assessment_services
@@ -394,12 +394,25 @@ class Command(BaseCommand):
             if Prescription.objects.filter(patient=patient).exists():
                 continue
             therapist = patient.primary_therapist
+            # The routine's re-test follows the patient's last clinic test (the routine's own
+            # date is what the due-list reads): due dates spread as the tests do.
+            last_test = AssessmentRevision.objects.filter(
+                assessment__patient=patient,
+                assessment__kind=AssessmentKind.CLINIC,
+                is_current=True,
+            ).aggregate(last=Max("measured_at"))["last"]
+            retest_on = (
+                clinic.local_date(last_test) + timedelta(days=clinic.retest_interval_days)
+                if last_test
+                else None
+            )
             version = exercise_services.routine_assign(
                 patient=patient,
                 prescribed_by=therapist,
                 items=exercise_services.template_items(template),
                 title=template.name,
                 start_date=today - timedelta(days=35),
+                retest_on=retest_on,
                 template=template,
             )
             diligence = [0.95, 0.8, 0.6, 0.35, 0.1][index % 5]
