@@ -11,7 +11,7 @@ from clinic.times import at_local
 from dashboard.summaries import digest_lines
 from reminders.handlers import Message, ReminderHandler, reminder_handler
 from reminders.models import Reminder, ReminderKind
-from reminders.planning import reminder_upsert
+from reminders.planning import PlannedReminder, reminders_upsert
 
 
 @reminder_handler
@@ -19,20 +19,24 @@ class DigestReminders(ReminderHandler):
     kinds = (ReminderKind.DIGEST,)
 
     def plan_for_staff(self, staff: list[User], *, now: datetime) -> int:
+        rows = []
         for person in staff:
             clinic = person.clinic
             today = clinic.local_today(now)
             due_at = at_local(today, clinic.digest_time, clinic.zone)
             if due_at <= now:
                 due_at = at_local(today + timedelta(days=1), clinic.digest_time, clinic.zone)
-            reminder_upsert(
-                key=f"digest:{person.pk}:{clinic.local_date(due_at).isoformat()}:email",
-                due_at=due_at,
-                kind=ReminderKind.DIGEST,
-                clinic_id=person.clinic_id,
-                channel=ReminderChannel.EMAIL,
-                staff=person,
+            rows.append(
+                PlannedReminder(
+                    key=f"digest:{person.pk}:{clinic.local_date(due_at).isoformat()}:email",
+                    due_at=due_at,
+                    kind=ReminderKind.DIGEST,
+                    clinic_id=person.clinic_id,
+                    channel=ReminderChannel.EMAIL,
+                    staff_id=person.pk,
+                )
             )
+        reminders_upsert(rows)
         return len(staff)
 
     def message(self, reminder: Reminder) -> Message:

@@ -17,7 +17,7 @@ from exercises.adherence import schedules_from_versions
 from exercises.models import PrescriptionVersion, SessionLog
 from reminders.handlers import Link, Message, ReminderHandler, reminder_handler
 from reminders.models import Reminder, ReminderKind
-from reminders.planning import patient_reminder_plan
+from reminders.planning import patient_reminder, reminders_upsert
 
 VersionRow = tuple  # (prescription_id, effective_from, times_per_day, days_of_week, ended_on)
 
@@ -60,8 +60,8 @@ class ExerciseReminders(ReminderHandler):
     def plan_for_patients(
         self, patients: list[tuple[Patient, str]], *, now: datetime, days_ahead: int
     ) -> int:
-        planned = 0
         versions = prescription_versions_by_patient([patient.pk for patient, _ in patients])
+        rows = []
         for patient, channel in patients:
             today = patient.clinic.local_today(now)
             for moment in exercise_reminder_days(
@@ -69,15 +69,16 @@ class ExerciseReminders(ReminderHandler):
             ):
                 if moment <= now:
                     continue
-                patient_reminder_plan(
-                    patient=patient,
-                    channel=channel,
-                    kind=ReminderKind.EXERCISE,
-                    slot=patient.clinic.local_date(moment).isoformat(),
-                    moment=moment,
+                rows.append(
+                    patient_reminder(
+                        patient=patient,
+                        channel=channel,
+                        kind=ReminderKind.EXERCISE,
+                        slot=patient.clinic.local_date(moment).isoformat(),
+                        moment=moment,
+                    )
                 )
-                planned += 1
-        return planned
+        return reminders_upsert(rows)
 
     def why_not(self, reminder: Reminder, now: datetime) -> str | None:
         day = reminder.key.split(":")[2]  # the key names the local day it is for

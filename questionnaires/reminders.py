@@ -26,7 +26,7 @@ from questionnaires.models import QuestionnaireRequest, RequestStatus
 from questionnaires.services import instrument_enabled
 from reminders.handlers import Link, Message, ReminderHandler, reminder_handler
 from reminders.models import Reminder, ReminderKind, ReminderStatus
-from reminders.planning import patient_reminder_plan
+from reminders.planning import patient_reminder, reminders_upsert
 
 # A request due within this many days is reminded as soon as it is made; one due later waits
 # until then, at REMIND_AT local time, so the reminder comes when answering is near.
@@ -35,7 +35,7 @@ REMIND_AT = time(10)
 
 
 def reminder_key(patient_id: int, request_id: int, channel: str) -> str:
-    """As reminders.planning.patient_reminder_plan writes it, the request as the slot."""
+    """As reminders.planning.patient_reminder writes it, the request as the slot."""
     return f"{ReminderKind.QUESTIONNAIRE}:{patient_id}:{request_id}:{channel}"
 
 
@@ -60,7 +60,7 @@ class QuestionnaireReminders(ReminderHandler):
     def plan_for_patients(
         self, patients: list[tuple[Patient, str]], *, now: datetime, days_ahead: int
     ) -> int:
-        """Two queries for the chunk, then one upsert per request to remind."""
+        """Two queries for the chunk, then the reminders to plan written together."""
         by_id = {patient.pk: (patient, channel) for patient, channel in patients}
         open_requests = list(
             QuestionnaireRequest.objects.filter(
@@ -95,21 +95,22 @@ class QuestionnaireReminders(ReminderHandler):
                 status=ReminderStatus.CANCELLED,
                 last_error="The questionnaire was answered or cancelled.",
             )
-        planned = 0
+        rows = []
         for request in open_requests:
             patient, channel = by_id[request.patient_id]
             moment = reminder_moment(request, patient)
             if request.pk in reminded or moment > now + timedelta(days=days_ahead):
                 continue
-            patient_reminder_plan(
-                patient=patient,
-                channel=channel,
-                kind=ReminderKind.QUESTIONNAIRE,
-                slot=str(request.pk),
-                moment=moment,
+            rows.append(
+                patient_reminder(
+                    patient=patient,
+                    channel=channel,
+                    kind=ReminderKind.QUESTIONNAIRE,
+                    slot=str(request.pk),
+                    moment=moment,
+                )
             )
-            planned += 1
-        return planned
+        return reminders_upsert(rows)
 
     def why_not(self, reminder: Reminder, now: datetime) -> str | None:
         request = (

@@ -13,11 +13,14 @@ sends what is due.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Case, DateTimeField, Value, When
 from django.utils import timezone
 
 from clinic.models import Clinic, Patient, PatientStatus, ReminderChannel, Role, TaskProgress, User
@@ -80,31 +83,90 @@ def after_quiet_hours(moment: datetime, clinic: Clinic) -> datetime:
 
 # --- Rows -------------------------------------------------------------------------------------
 
+# Rows written per statement: a chunk of the planner is a few hundred patients, each a few rows.
+WRITE_BATCH = 1000
 
-def reminder_upsert(*, key: str, due_at: datetime, **fields) -> Reminder:
-    """Create the row, or re-time it while it is still pending."""
-    reminder, created = Reminder.objects.get_or_create(
-        key=key, defaults={"due_at": due_at, "next_attempt_at": due_at, **fields}
-    )
-    if not created and reminder.status == ReminderStatus.PENDING and reminder.due_at != due_at:
-        Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.PENDING).update(
-            due_at=due_at, next_attempt_at=due_at
+
+@dataclass(frozen=True)
+class PlannedReminder:
+    """A reminder to plan, before it is a row: what `reminders_upsert` writes."""
+
+    key: str
+    due_at: datetime
+    kind: str
+    clinic_id: int
+    channel: str
+    patient_id: int | None = None
+    staff_id: int | None = None
+    appointment_id: int | None = None
+
+
+def reminders_upsert(rows: Iterable[PlannedReminder]) -> int:
+    """Create the rows not there yet, and re-time those still pending whose moment moved;
+    a row already sending, sent, failed or cancelled is left as it is. Three statements per
+    WRITE_BATCH rows whatever their number (a read of the pending ones, an update of the few
+    that moved, an insert that skips the keys already there), so planning a chunk costs the
+    same for ten patients or a thousand. Returns how many rows it was given."""
+    rows = list({row.key: row for row in rows}.values())  # one row per key, the last wins
+    for start in range(0, len(rows), WRITE_BATCH):
+        batch = rows[start : start + WRITE_BATCH]
+        by_key = {row.key: row for row in batch}
+        moved = {
+            pk: by_key[key].due_at
+            for pk, key, due_at in Reminder.objects.filter(
+                key__in=by_key, status=ReminderStatus.PENDING
+            ).values_list("pk", "key", "due_at")
+            if due_at != by_key[key].due_at
+        }
+        if moved:
+            when = Case(
+                *(When(pk=pk, then=Value(due_at)) for pk, due_at in moved.items()),
+                output_field=DateTimeField(),
+            )
+            # Still pending: a sweep may have claimed one since it was read.
+            Reminder.objects.filter(pk__in=moved, status=ReminderStatus.PENDING).update(
+                due_at=when, next_attempt_at=when
+            )
+        # ON CONFLICT DO NOTHING on the unique key: a row there already (or being inserted by
+        # a transaction not yet committed, which this waits for) is never written twice.
+        Reminder.objects.bulk_create(
+            [
+                Reminder(
+                    key=row.key,
+                    due_at=row.due_at,
+                    next_attempt_at=row.due_at,
+                    kind=row.kind,
+                    clinic_id=row.clinic_id,
+                    channel=row.channel,
+                    patient_id=row.patient_id,
+                    staff_id=row.staff_id,
+                    appointment_id=row.appointment_id,
+                )
+                for row in batch
+            ],
+            ignore_conflicts=True,
         )
-    return reminder
+    return len(rows)
 
 
-def patient_reminder_plan(
+def reminder_upsert(*, key: str, due_at: datetime, **fields) -> None:
+    """Create one row, or re-time it while it is still pending (an event's reminders)."""
+    reminders_upsert([PlannedReminder(key=key, due_at=due_at, **fields)])
+
+
+def patient_reminder(
     *, patient: Patient, channel: str, kind: str, slot: str, moment: datetime
-) -> Reminder:
-    """Plan one reminder of a kind to a patient for a slot (the day or due date it is for):
-    the key names all three and the channel, and the moment moves out of quiet hours."""
-    return reminder_upsert(
+) -> PlannedReminder:
+    """One reminder of a kind to a patient for a slot (the day or due date it is for): the
+    key names all three and the channel, and the moment moves out of quiet hours. Handlers
+    collect a chunk's reminders and write them with `reminders_upsert`."""
+    return PlannedReminder(
         key=f"{kind}:{patient.pk}:{slot}:{channel}",
         due_at=after_quiet_hours(moment, patient.clinic),
         kind=kind,
         clinic_id=patient.clinic_id,
         channel=channel,
-        patient=patient,
+        patient_id=patient.pk,
     )
 
 

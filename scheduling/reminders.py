@@ -19,7 +19,12 @@ from clinic.times import UTC, at_local, local_datetime_text
 from exercises.retest import retest_due_dates
 from reminders.handlers import Link, Message, ReminderHandler, reminder_handler
 from reminders.models import Reminder, ReminderKind, ReminderStatus
-from reminders.planning import patient_channel, patient_reminder_plan, reminder_upsert
+from reminders.planning import (
+    patient_channel,
+    patient_reminder,
+    reminder_upsert,
+    reminders_upsert,
+)
 from scheduling.models import Appointment, AppointmentStatus
 
 RESPONSE_SALT = "dorsi.appointment.response"
@@ -52,8 +57,8 @@ def reminders_for_appointment(appointment: Appointment, *, change: str) -> None:
     common = {
         "clinic_id": appointment.clinic_id,
         "channel": channel,
-        "patient": appointment.patient,
-        "appointment": appointment,
+        "patient_id": appointment.patient_id,
+        "appointment_id": appointment.pk,
     }
     # The confirmation or the change: one message per version of the booking.
     version = "cancelled" if change == "cancelled" else appointment.starts_at.astimezone(UTC)
@@ -184,7 +189,7 @@ class RetestReminders(ReminderHandler):
         self, patients: list[tuple[Patient, str]], *, now: datetime, days_ahead: int
     ) -> int:
         due_dates = retest_due_dates([patient for patient, _channel in patients])
-        planned = 0
+        rows = []
         for patient, channel in patients:
             due_on = due_dates.get(patient.pk)
             today = patient.clinic.local_today(now)
@@ -194,15 +199,16 @@ class RetestReminders(ReminderHandler):
             # overdue when planned (no re-test date on their routine, an old last test) is
             # reminded at the next hour the clinic sends messages, once.
             moment = max(at_local(max(due_on, today), time(10), patient.clinic.zone), now)
-            patient_reminder_plan(
-                patient=patient,
-                channel=channel,
-                kind=ReminderKind.RETEST,
-                slot=due_on.isoformat(),
-                moment=moment,
+            rows.append(
+                patient_reminder(
+                    patient=patient,
+                    channel=channel,
+                    kind=ReminderKind.RETEST,
+                    slot=due_on.isoformat(),
+                    moment=moment,
+                )
             )
-            planned += 1
-        return planned
+        return reminders_upsert(rows)
 
     def why_not(self, reminder: Reminder, now: datetime) -> str | None:
         booked = Appointment.objects.filter(
