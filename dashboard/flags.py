@@ -37,6 +37,18 @@ class Flag(IntFlag):
     REPORT_DUE_SOON = 8192
 
 
+# The flags that time alone can set or clear (a date passing, an appointment ending, a failed
+# reminder growing old), each read from facts the summary row stores or the ageing reloads
+# (dashboard.summaries.patient_summaries_age); every other flag changes only with a write.
+TIME_FLAGS = (
+    Flag.HIGH_PAIN
+    | Flag.QUESTIONNAIRE_OVERDUE
+    | Flag.FAILED_REMINDER
+    | Flag.RETEST_OVERDUE
+    | Flag.LOW_ADHERENCE
+    | Flag.NO_FOLLOW_UP
+)
+
 # In urgency order: the dashboard lists a row's flags in this order.
 FLAG_LABELS = {
     Flag.REGRESSION: "worse beyond the MDC",

@@ -7,14 +7,23 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from assessments.interpretation import Thresholds
 from assessments.models import AssessmentKind, AssessmentRevision
 from assessments.selectors import Reading, interpret_history
-from clinic.models import Clinic, Patient, PatientStatus
-from dashboard.flags import ADHERENCE_DAYS, FLAG_LABELS, Facts, Flag, flags_for, urgency_of
+from clinic.models import Clinic, Patient, PatientStatus, TaskProgress
+from dashboard.flags import (
+    ADHERENCE_DAYS,
+    FLAG_LABELS,
+    TIME_FLAGS,
+    Facts,
+    Flag,
+    flags_for,
+    urgency_of,
+)
 from dashboard.models import PatientSummary
 from exercises.models import SessionLog
 from exercises.retest import retest_due_dates
@@ -34,11 +43,16 @@ from scheduling.models import Appointment, AppointmentStatus
 # --- Refresh ----------------------------------------------------------------------------------
 
 REFRESH_BATCH = 2000
+# The weeks of adherence the row's 14 days can touch (whole weeks, up to today).
+ADHERENCE_WEEKS = 3
 
 
-def patient_summaries_refresh(*, patient_ids: list[int] | None = None) -> int:
+def patient_summaries_refresh(
+    *, patient_ids: list[int] | None = None, now: datetime | None = None
+) -> int:
     """Recompute the summary rows of these patients (all when None), batch by batch in a
     fixed number of queries per batch; returns how many rows were written."""
+    now = now or timezone.now()
     patients = Patient.objects.select_related("clinic").order_by("pk")
     if patient_ids is not None:
         patients = patients.filter(pk__in=patient_ids)
@@ -47,19 +61,23 @@ def patient_summaries_refresh(*, patient_ids: list[int] | None = None) -> int:
     for patient in patients.iterator(chunk_size=REFRESH_BATCH):
         batch.append(patient)
         if len(batch) == REFRESH_BATCH:
-            written += _refresh_batch(batch)
+            written += _refresh_batch(batch, now)
             batch = []
     if batch:
-        written += _refresh_batch(batch)
+        written += _refresh_batch(batch, now)
     return written
 
 
-def _refresh_batch(patients: list[Patient]) -> int:
+def _refresh_batch(patients: list[Patient], now: datetime) -> int:
     """Load each source once for the whole batch, then build and upsert one row per patient."""
     ids = [patient.pk for patient in patients]
-    now = timezone.now()
     revisions = current_clinic_revisions(ids)
-    adherence = adherence_for_patients(patient_ids=ids, weeks=3)
+    adherence = adherence_for_patients(
+        patient_ids=ids,
+        weeks=ADHERENCE_WEEKS,
+        today={patient.clinic_id: patient.clinic.local_today(now) for patient in patients},
+        clinic_of={patient.pk: patient.clinic_id for patient in patients},
+    )
     pain = _last_pain(ids)
     upcoming = _next_appointments(ids, now)
     retest = retest_due_dates(patients)
@@ -263,6 +281,157 @@ def _recent_adherence(adherence, today: date) -> int | None:
         prescribed += week.prescribed
         done += week.done
     return None if prescribed == 0 else round(done * 100 / prescribed)
+
+
+# --- Ageing ---------------------------------------------------------------------------------
+
+AGEING_TASK = "dashboard.tasks.dashboard_refresh"
+# What time alone changes in a row, with no write to refresh it: columns and flags.
+AGED_FIELDS = ("adherence_percent", "next_appointment_at", "flags", "urgency")
+_AGED_VALUES = (
+    "patient_id",
+    "clinic_id",
+    "is_active",
+    "flags",
+    "urgency",
+    "adherence_percent",
+    "last_pain",
+    "last_pain_on",
+    "retest_due_on",
+    "questionnaire_due_on",
+    "next_appointment_at",
+)
+
+
+def patient_summaries_age(*, now: datetime | None = None) -> int:
+    """Move the summaries on with the clock, touching only what time changes; returns how
+    many rows changed.
+
+    Every other column is kept current by the refresh that follows each write. Time alone
+    changes two kinds of things:
+    - with the clinic's local day (once a day per clinic, every row of it): the adherence
+      window, recent pain, a re-test or questionnaire date passing, the days overdue in the
+      urgency;
+    - with the clock (every run, the few rows concerned): an appointment that ended (the next
+      one, or no follow-up booked), a failed reminder older than 14 days.
+    Each batch is recomputed from the stored row plus those sources only, never re-reading
+    tests or questionnaires, by the same flag rules (dashboard.flags), and committed with the
+    task's cursor, so a run cut short by its time limit goes on where it stopped.
+    """
+    now = now or timezone.now()
+    changed = 0
+    clinics = list(Clinic.objects.order_by("pk"))
+    for clinic in clinics:
+        changed += _age_clinic_day(clinic, now)
+    rows = PatientSummary.objects.annotate(failed_bit=F("flags").bitand(int(Flag.FAILED_REMINDER)))
+    changed += _age_rows(
+        rows.filter(Q(next_appointment_at__lte=now) | Q(is_active=True, failed_bit__gt=0)),
+        now=now,
+        new_day=False,
+    )
+    return changed
+
+
+def _age_clinic_day(clinic: Clinic, now: datetime) -> int:
+    """Age every row of the clinic once its local day has moved on since the last time."""
+    today = clinic.local_today(now).isoformat()
+    progress, _ = TaskProgress.objects.get_or_create(name=AGEING_TASK)
+    days = progress.cursor.get("aged_on", {})
+    if days.get(str(clinic.pk)) == today:
+        return 0
+    after = progress.cursor.get("after", 0) if progress.cursor.get("clinic") == clinic.pk else 0
+    changed = 0
+    while True:
+        with transaction.atomic():
+            progress = TaskProgress.objects.select_for_update().get(name=AGEING_TASK)
+            batch = list(
+                PatientSummary.objects.filter(clinic=clinic, patient_id__gt=after)
+                .order_by("patient_id")
+                .select_for_update()
+                .values_list(*_AGED_VALUES)[:REFRESH_BATCH]
+            )
+            if batch:
+                changed += _age_batch(batch, now=now, new_day=True)
+                after = batch[-1][0]
+                progress.cursor = {**progress.cursor, "clinic": clinic.pk, "after": after}
+            else:
+                aged_on = {**progress.cursor.get("aged_on", {}), str(clinic.pk): today}
+                progress.cursor = {"aged_on": aged_on}
+                progress.completed_at = timezone.now()
+            progress.save(update_fields=["cursor", "completed_at"])
+        if not batch:
+            return changed
+
+
+def _age_rows(rows: QuerySet[PatientSummary], *, now: datetime, new_day: bool) -> int:
+    changed = after = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                rows.filter(patient_id__gt=after)
+                .order_by("patient_id")
+                .select_for_update(of=("self",))
+                .values_list(*_AGED_VALUES)[:REFRESH_BATCH]
+            )
+            if not batch:
+                return changed
+            changed += _age_batch(batch, now=now, new_day=new_day)
+            after = batch[-1][0]
+
+
+def _age_batch(batch: list[tuple], *, now: datetime, new_day: bool) -> int:
+    """Recompute the time-dependent columns and flags of these rows (locked by the caller,
+    so a refresh after a write waits for this batch, then wins); write the rows that moved."""
+    clinic_of = {row[0]: row[1] for row in batch}
+    clinics = {
+        clinic.pk: clinic for clinic in Clinic.objects.filter(pk__in=set(clinic_of.values()))
+    }
+    today = {pk: clinic.local_today(now) for pk, clinic in clinics.items()}
+    thresholds = {pk: Thresholds.for_clinic(clinic) for pk, clinic in clinics.items()}
+    started = {row[0] for row in batch if row[10] is not None and row[10] <= now}
+    upcoming = _next_appointments(list(started), now) if started else {}
+    flagged = [row[0] for row in batch if row[2] and row[3] & Flag.FAILED_REMINDER]
+    failed = _recently_failed_reminders(flagged, now) if flagged else set()
+    adherence = (
+        adherence_for_patients(
+            patient_ids=list(clinic_of), weeks=ADHERENCE_WEEKS, today=today, clinic_of=clinic_of
+        )
+        if new_day
+        else {}
+    )
+    moved = []
+    for row in batch:
+        (patient_id, clinic_id, is_active, flags, urgency, adherence_percent, *rest) = row
+        last_pain, last_pain_on, retest_due_on, questionnaire_due_on, next_at = rest
+        day = today[clinic_id]
+        if new_day:
+            adherence_percent = _recent_adherence(adherence.get(patient_id), day)
+        if patient_id in started:
+            next_at = upcoming.get(patient_id)
+        if is_active:
+            facts = Facts(
+                left=None,
+                right=None,
+                changes=(),
+                thresholds=thresholds[clinic_id],
+                adherence_percent=adherence_percent,
+                last_pain=last_pain,
+                last_pain_on=last_pain_on,
+                retest_due_on=retest_due_on,
+                has_upcoming_appointment=next_at is not None,
+                has_failed_reminder=patient_id in failed,
+                today=day,
+                questionnaire_due_on=questionnaire_due_on,
+            )
+            aged = Flag(flags & ~TIME_FLAGS) | (flags_for(facts) & TIME_FLAGS)
+            flags, urgency = int(aged), urgency_of(aged, facts)
+        values = (adherence_percent, next_at, flags, urgency)
+        if values != (row[5], row[10], row[3], row[4]):
+            fields = dict(zip(AGED_FIELDS, values, strict=True))
+            moved.append(PatientSummary(patient_id=patient_id, refreshed_at=now, **fields))
+    if moved:
+        PatientSummary.objects.bulk_update(moved, [*AGED_FIELDS, "refreshed_at"])
+    return len(moved)
 
 
 # --- Reads ------------------------------------------------------------------------------------
