@@ -339,7 +339,9 @@ def _age_clinic_day(clinic: Clinic, now: datetime) -> int:
     days = progress.cursor.get("aged_on", {})
     if days.get(str(clinic.pk)) == today:
         return 0
-    after = progress.cursor.get("after", 0) if progress.cursor.get("clinic") == clinic.pk else 0
+    # A run cut short goes on after its last batch, the same day only.
+    cut_short = progress.cursor.get("clinic") == clinic.pk and progress.cursor.get("day") == today
+    after = progress.cursor.get("after", 0) if cut_short else 0
     changed = 0
     while True:
         with transaction.atomic():
@@ -353,7 +355,12 @@ def _age_clinic_day(clinic: Clinic, now: datetime) -> int:
             if batch:
                 changed += _age_batch(batch, now=now, new_day=True)
                 after = batch[-1][0]
-                progress.cursor = {**progress.cursor, "clinic": clinic.pk, "after": after}
+                progress.cursor = {
+                    **progress.cursor,
+                    "clinic": clinic.pk,
+                    "day": today,
+                    "after": after,
+                }
             else:
                 aged_on = {**progress.cursor.get("aged_on", {}), str(clinic.pk): today}
                 progress.cursor = {"aged_on": aged_on}

@@ -159,3 +159,32 @@ def test_flags_time_cannot_change_survive_the_ageing(varied):
         assert row.flags & int(Flag.REGRESSION | Flag.ASYMMETRY | Flag.BELOW_TARGET) == (
             kept[row.pk] & int(Flag.REGRESSION | Flag.ASYMMETRY | Flag.BELOW_TARGET)
         )
+
+
+def test_a_day_pass_cut_short_goes_on_after_its_last_batch(varied, monkeypatch):
+    from dashboard import summaries
+
+    now = varied
+    patient_summaries_refresh(now=now)
+    patient_summaries_age(now=now)
+    later = now + timedelta(days=1, hours=2)
+    real_batch = summaries._age_batch
+    batches = []
+
+    def stops_at_the_third_batch(batch, **kwargs):
+        batches.append([row[0] for row in batch])
+        if len(batches) == 3:
+            raise RuntimeError("the worker ran out of time")
+        return real_batch(batch, **kwargs)
+
+    monkeypatch.setattr(summaries, "REFRESH_BATCH", 2)
+    monkeypatch.setattr(summaries, "_age_batch", stops_at_the_third_batch)
+    with pytest.raises(RuntimeError):
+        patient_summaries_age(now=later)
+    done = batches[0] + batches[1]
+    batches.clear()
+    patient_summaries_age(now=later)
+    assert not set(done) & {pk for batch in batches for pk in batch}  # not aged twice
+    aged = rows()
+    patient_summaries_refresh(now=later)
+    assert aged == rows()
