@@ -24,8 +24,8 @@ import os
 import sys
 import time
 import tracemalloc
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,6 +191,7 @@ def main() -> None:
             f"{written} rows written"
         )
     patient_summaries_refresh()  # leave the rows as of now for the next run
+
 
 if __name__ == "__main__":
     main()
