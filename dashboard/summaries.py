@@ -14,6 +14,7 @@ from django.utils import timezone
 from assessments.interpretation import Thresholds
 from assessments.models import AssessmentKind, AssessmentRevision
 from assessments.selectors import Reading, interpret_history
+from clinic.bulk_update import rows_update
 from clinic.models import Clinic, Patient, PatientStatus, TaskProgress
 from dashboard.flags import (
     ADHERENCE_DAYS,
@@ -406,7 +407,7 @@ def _age_batch(batch: list[tuple], *, now: datetime, new_day: bool) -> int:
         if new_day
         else {}
     )
-    moved = []
+    moved: dict[int, tuple] = {}
     for row in batch:
         (patient_id, clinic_id, is_active, flags, urgency, adherence_percent, *rest) = row
         last_pain, last_pain_on, retest_due_on, questionnaire_due_on, next_at = rest
@@ -434,10 +435,8 @@ def _age_batch(batch: list[tuple], *, now: datetime, new_day: bool) -> int:
             flags, urgency = int(aged), urgency_of(aged, facts)
         values = (adherence_percent, next_at, flags, urgency)
         if values != (row[5], row[10], row[3], row[4]):
-            fields = dict(zip(AGED_FIELDS, values, strict=True))
-            moved.append(PatientSummary(patient_id=patient_id, refreshed_at=now, **fields))
-    if moved:
-        PatientSummary.objects.bulk_update(moved, [*AGED_FIELDS, "refreshed_at"])
+            moved[patient_id] = (*values, now)
+    rows_update(PatientSummary, [*AGED_FIELDS, "refreshed_at"], moved)
     return len(moved)
 
 

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from clinic.bulk_update import rows_update
 from clinic.models import Clinic, Patient, PatientStatus, ReminderChannel, Role, TaskProgress, User
 from clinic.times import UTC, at_local
 from reminders.handlers import reminder_handlers
@@ -142,23 +143,14 @@ def reminders_upsert(rows: Iterable[PlannedReminder]) -> int:
 
 
 def _retime(moved: dict[int, datetime]) -> None:
-    """Move these pending rows to their new moments in one statement (UPDATE ... FROM VALUES:
-    a CASE with a branch per row costs the ORM more than the database); a row a sweep claimed
+    """Move these pending rows to their new moments in one statement; a row a sweep claimed
     since it was read is left as it is."""
-    table = Reminder._meta.db_table
-    field = Reminder._meta.get_field("due_at")
-    # PostgreSQL reads a VALUES list's parameters as text unless told their type.
-    moment = "%s::timestamptz" if connection.vendor == "postgresql" else "%s"
-    values = ", ".join([f"(%s, {moment})"] * len(moved))
-    params: list[object] = []
-    for pk, due_at in moved.items():
-        params += [pk, field.get_db_prep_value(due_at, connection)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET due_at = v.column2, next_attempt_at = v.column2 "  # noqa: S608
-            f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1 AND {table}.status = %s",
-            [*params, ReminderStatus.PENDING],
-        )
+    rows_update(
+        Reminder,
+        ["due_at", "next_attempt_at"],
+        {pk: (due_at, due_at) for pk, due_at in moved.items()},
+        only_if={"status": ReminderStatus.PENDING},
+    )
 
 
 def reminder_upsert(*, key: str, due_at: datetime, **fields) -> None:
