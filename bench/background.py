@@ -36,6 +36,11 @@ import django
 
 django.setup()
 
+from django.conf import settings
+
+# As a worker runs: with DEBUG on (a development .env), Django keeps every statement's SQL.
+settings.DEBUG = False
+
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
