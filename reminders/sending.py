@@ -1,20 +1,30 @@
-"""Sending reminders: the sweep, a beat task every minute, sends what is due, each once.
+"""Sending reminders: the sweep sends what is due, each once, a batch at a time.
 
-It takes due rows one at a time: it locks the row for this worker (reminders/locks.py), marks
-it sending, sends, and marks it sent. A row left "sending" is reconciled with the provider
-only once its lock is free, that is once the worker that took it is gone, never blindly sent
-again. Whether a row is still wanted, and what it says, is its kind's handler's to tell
-(reminders/handlers.py); the recipient, quiet hours and the opt-out are the outbox's.
+A sweep claims a batch of due rows in one statement: each row locked for this worker
+(reminders/locks.py) and marked sending together. It loads the batch with what its messages
+need in one query, asks each kind's handler which rows are still wanted (reminders/handlers.py;
+the recipient, quiet hours and the opt-out are the outbox's), sends the rest from a small pool
+of threads, each over one connection to the provider, and records the outcomes with one
+UPDATE per outcome. A row left "sending" (its worker died mid-batch) is reconciled with the
+provider only once its lock is free, never blindly sent again.
+
+Several worker processes sweep at once without overlap: a row another sweep has claimed is
+skipped (SKIP LOCKED), and a sweep that finds a full batch asks for one more sweep, so every
+free worker process joins in while rows are due.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db.models import F
+from django.db import connection
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from clinic.changes import patient_data_changed
@@ -22,7 +32,12 @@ from clinic.models import Heartbeat
 from reminders.channels import DeliveryUnknown, channel_for
 from reminders.composing import reminder_message
 from reminders.handlers import reminder_handler_for
-from reminders.locks import sending_lock_release, sending_lock_take
+from reminders.locks import (
+    sending_lock_release,
+    sending_lock_release_many,
+    sending_lock_take,
+    sending_locks_namespace,
+)
 from reminders.models import Reminder, ReminderStatus
 from reminders.planning import (
     after_quiet_hours,
@@ -32,6 +47,9 @@ from reminders.planning import (
 )
 
 logger = logging.getLogger(__name__)
+
+# Everything a message and its checks read, in the batch's one query.
+BATCH_RELATIONS = ("clinic", "patient", "staff", "appointment__therapist")
 
 
 def reminders_due(*, now: datetime, batch: int) -> list[int]:
@@ -43,94 +61,285 @@ def reminders_due(*, now: datetime, batch: int) -> list[int]:
     )
 
 
-def reminder_claim(*, reminder_id: int, now: datetime) -> bool:
-    """Take one due row for this worker: lock it, then mark it sending. False when another
-    worker has it or it is no longer due. The caller releases the lock once it has recorded
-    the outcome. Taken one at a time, just before sending, so a row waits as "pending" (free
-    for any worker) rather than "sending" behind a slow batch."""
-    if not sending_lock_take(reminder_id):
-        return False
-    taken = Reminder.objects.filter(
-        pk=reminder_id, status=ReminderStatus.PENDING, next_attempt_at__lte=now
-    ).update(status=ReminderStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    if not taken:
-        sending_lock_release(reminder_id)
-    return bool(taken)
+_CLAIM_SQL = """
+    WITH picked AS MATERIALIZED (
+        SELECT id FROM clinic_reminder
+        WHERE status = %(pending)s AND next_attempt_at <= %(now)s
+        ORDER BY next_attempt_at, id
+        LIMIT %(batch)s
+        FOR UPDATE SKIP LOCKED
+    ), locked AS MATERIALIZED (
+        SELECT id FROM picked WHERE pg_try_advisory_lock(%(namespace)s, (id %% 2147483648)::int)
+    )
+    UPDATE clinic_reminder AS r
+    SET status = %(sending)s, claimed_at = %(now)s, attempts = r.attempts + 1
+    FROM locked WHERE r.id = locked.id
+    RETURNING r.id
+"""
+
+
+def reminders_claim(*, now: datetime, batch: int) -> list[int]:
+    """Take up to `batch` due rows for this worker, and return their ids: each locked for it
+    and marked sending. Rows another sweep holds are skipped, not waited for. The caller
+    releases the locks once it has recorded the outcomes.
+
+    On PostgreSQL one statement: the rows are picked under row locks (SKIP LOCKED), so no
+    other sweep can pick them meanwhile, and each one's sending lock is taken before it
+    is marked sending, so the reconciler never sees it "sending" with its lock free. The
+    advisory locks are taken on the picked rows only (the CTEs are materialised, so the LIMIT
+    applies first)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _CLAIM_SQL,
+                {
+                    "pending": ReminderStatus.PENDING,
+                    "sending": ReminderStatus.SENDING,
+                    "now": now,
+                    "batch": batch,
+                    "namespace": sending_locks_namespace(),
+                },
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+    # SQLite (the demo): one writer at a time, so row by row is enough.
+    claimed = []
+    for reminder_id in reminders_due(now=now, batch=batch):
+        if not sending_lock_take(reminder_id):
+            continue
+        taken = Reminder.objects.filter(
+            pk=reminder_id, status=ReminderStatus.PENDING, next_attempt_at__lte=now
+        ).update(status=ReminderStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        if taken:
+            claimed.append(reminder_id)
+        else:
+            sending_lock_release(reminder_id)
+    return claimed
 
 
 def reminder_why_not(reminder: Reminder, now: datetime) -> str | None:
     """A reason not to send this reminder any more, or None to send it: first what holds for
     every patient message (reachable, by the channel they agreed to), then its kind's rule."""
+    return _outbox_why_not(reminder) or _kind_why_not([reminder], now).get(reminder.pk)
+
+
+def _outbox_why_not(reminder: Reminder) -> str | None:
     patient = reminder.patient
     if patient is not None and (reason := patient_not_reachable(patient)):
         return reason
     if patient is not None and patient_channel(patient) != reminder.channel:
         return "The patient no longer agrees to reminders by this channel."
-    handler = reminder_handler_for(reminder.kind)
-    if handler is None:
+    if reminder_handler_for(reminder.kind) is None:
         return f"No app handles reminders of kind {reminder.kind!r}."
-    return handler.why_not(reminder, now)
+    return None
+
+
+def _kind_why_not(reminders: list[Reminder], now: datetime) -> dict[int, str]:
+    """Each kind's handler asked once about its rows of the batch."""
+    by_kind: dict[str, list[Reminder]] = {}
+    for reminder in reminders:
+        by_kind.setdefault(reminder.kind, []).append(reminder)
+    reasons: dict[int, str] = {}
+    for kind, rows in by_kind.items():
+        reasons.update(reminder_handler_for(kind).why_not_many(rows, now))
+    return reasons
 
 
 def reminder_send(*, reminder_id: int, now: datetime | None = None) -> str | None:
     """Claim one due reminder, send it and record the outcome. Returns the final status, or
     None when another worker has it or it is no longer due."""
     now = now or timezone.now()
-    if not reminder_claim(reminder_id=reminder_id, now=now):
+    if not sending_lock_take(reminder_id):
         return None
     try:
-        return _send_claimed(reminder_id, now)
+        taken = Reminder.objects.filter(
+            pk=reminder_id, status=ReminderStatus.PENDING, next_attempt_at__lte=now
+        ).update(status=ReminderStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        if not taken:
+            return None
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            outcomes = _send_claimed([reminder_id], now, pool)
+        return outcomes.get(reminder_id, "gone")
     finally:
         sending_lock_release(reminder_id)
 
 
-def _send_claimed(reminder_id: int, now: datetime) -> str:
-    reminder = (
-        Reminder.objects.select_related("clinic", "patient__clinic", "staff", "appointment")
-        .filter(pk=reminder_id)
-        .first()
+@dataclass
+class _Outcomes:
+    """What became of each row of a batch, recorded with one UPDATE per kind of outcome."""
+
+    sent: dict[int, str]  # id: provider id
+    cancelled: dict[int, str]  # id: reason
+    later: dict[int, datetime]  # quiet hours: id: when
+    retry: dict[int, tuple[datetime, str]]  # id: (next attempt, error)
+    failed: dict[int, str]  # id: error
+    handed: set[int] = field(default_factory=set)  # given to the provider
+    unsent: list[int] = field(default_factory=list)  # claimed, never handed to the provider
+
+    def statuses(self) -> dict[int, str]:
+        statuses = dict.fromkeys(self.sent, ReminderStatus.SENT)
+        statuses |= dict.fromkeys(self.cancelled, ReminderStatus.CANCELLED)
+        statuses |= dict.fromkeys([*self.later, *self.retry, *self.unsent], ReminderStatus.PENDING)
+        statuses |= dict.fromkeys(self.failed, ReminderStatus.FAILED)
+        return statuses
+
+
+def _send_claimed(ids: list[int], now: datetime, pool: ThreadPoolExecutor) -> dict[int, str]:
+    """Send a claimed batch (its locks held by the caller) and record every row's outcome.
+    Returns each row's status; a row deleted since it was claimed (with its patient or
+    appointment) is not in it."""
+    reminders = list(Reminder.objects.select_related(*BATCH_RELATIONS).filter(pk__in=ids))
+    outcomes = _Outcomes({}, {}, {}, {}, {})
+    to_send = []
+    for reminder in reminders:
+        if reason := _outbox_why_not(reminder):
+            outcomes.cancelled[reminder.pk] = reason
+        elif reminder.patient_id and in_quiet_hours(now, reminder.clinic):
+            outcomes.later[reminder.pk] = after_quiet_hours(now, reminder.clinic)
+        else:
+            to_send.append(reminder)
+    outcomes.cancelled |= _kind_why_not(to_send, now)
+    to_send = [reminder for reminder in to_send if reminder.pk not in outcomes.cancelled]
+    try:
+        messages = []
+        for reminder in to_send:
+            try:
+                messages.append((reminder, reminder_message(reminder)))
+            except Exception as exc:  # as a provider's refusal: retried, then failed visibly
+                _note(reminder, None, exc, outcomes, now)
+        _deliver(messages, pool, outcomes, now)
+    finally:
+        # Stopped midway (the task's time limit): what is known is recorded, and rows never
+        # handed to the provider wait as pending again. A row handed over without an answer
+        # stays "sending" and is reconciled once its lock is free, as after a crash.
+        outcomes.unsent = [r.pk for r in to_send if r.pk not in outcomes.handed]
+        _record(outcomes, now)
+    return outcomes.statuses()
+
+
+def _deliver(
+    messages: list[tuple[Reminder, Any]],
+    pool: ThreadPoolExecutor,
+    outcomes: _Outcomes,
+    now: datetime,
+) -> None:
+    """Send over up to `pool`'s width of connections at once, each a share of the batch in
+    turn, and note each row's answer. Waits for every send handed out, even when stopped, so
+    that no message is still on its way once the caller lets go of its rows."""
+    by_channel: dict[str, list[tuple[Reminder, Any]]] = {}
+    for reminder, message in messages:
+        by_channel.setdefault(reminder.channel, []).append((reminder, message))
+    shares = []
+    for channel, rows in by_channel.items():
+        size = -(-len(rows) // settings.REMINDER_SEND_THREADS)
+        shares += [(channel, rows[n : n + size]) for n in range(0, len(rows), size)]
+    futures = []
+    for channel, rows in shares:
+        futures.append((pool.submit(_send_share, channel, rows), rows))
+        outcomes.handed.update(reminder.pk for reminder, _ in rows)
+    noted = 0
+    try:
+        for future, _rows in futures:
+            for reminder, provider_id, error in future.result():
+                _note(reminder, provider_id, error, outcomes, now)
+            noted += 1
+    finally:
+        for future, rows in futures[noted:]:
+            if future.cancel():  # never started: nothing of it reached the provider
+                outcomes.handed.difference_update(reminder.pk for reminder, _ in rows)
+                continue
+            try:
+                answers = future.result()  # waits for the sends in flight
+            except BaseException as exc:
+                logger.warning("a share of a batch stopped without its answers: %r", exc)
+                continue  # its rows stay "sending" and are reconciled
+            for reminder, provider_id, error in answers:
+                _note(reminder, provider_id, error, outcomes, now)
+
+
+def _send_share(channel_name: str, rows: list[tuple[Reminder, Any]]) -> list[tuple]:
+    """One connection, its messages one after another; each answer on its own, so one
+    refused message does not fail the others."""
+    answers = []
+    try:
+        channel = channel_for(channel_name)
+        channel.open()
+    except Exception as exc:  # the provider unreachable: every message of the share failed
+        return [(reminder, None, exc) for reminder, _ in rows]
+    try:
+        for reminder, message in rows:
+            try:
+                answers.append((reminder, channel.send(key=reminder.key, message=message), None))
+            except Exception as exc:  # any provider failure: retried with backoff
+                answers.append((reminder, None, exc))
+    finally:
+        channel.close()
+    return answers
+
+
+def _note(reminder: Reminder, provider_id, error, outcomes: _Outcomes, now: datetime) -> None:
+    if error is None:
+        outcomes.sent[reminder.pk] = str(provider_id)[:200]
+        return
+    logger.warning("reminder %s failed: %s", reminder.key, error)
+    if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
+        outcomes.failed[reminder.pk] = str(error)[:500]
+        if reminder.patient_id:
+            # The dashboard flags a patient whose reminders fail.
+            patient_data_changed(reminder.patient_id)
+        return
+    backoff = timedelta(minutes=min(2 ** (reminder.attempts - 1), 60))
+    outcomes.retry[reminder.pk] = (now + backoff, str(error)[:500])
+
+
+def _each(values: dict[int, Any], field: str) -> Any:
+    """One value per row in one UPDATE: a CASE over the ids, or the value all share."""
+    distinct = set(values.values())
+    if len(distinct) == 1:
+        return Value(distinct.pop(), output_field=Reminder._meta.get_field(field))
+    return Case(
+        *(When(pk=pk, then=Value(value)) for pk, value in values.items()),
+        output_field=Reminder._meta.get_field(field),
     )
-    if reminder is None:
-        return "gone"  # deleted with its patient or appointment since it was claimed
-    claimed = Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.SENDING)
-    reason = reminder_why_not(reminder, now)
-    if reason:
-        claimed.update(status=ReminderStatus.CANCELLED, last_error=reason)
-        return ReminderStatus.CANCELLED
-    if reminder.patient_id and in_quiet_hours(now, reminder.clinic):
-        claimed.update(
+
+
+def _record(outcomes: _Outcomes, now: datetime) -> None:
+    """At most one UPDATE per kind of outcome, each only on rows still "sending"."""
+
+    def claimed(ids) -> Any:
+        return Reminder.objects.filter(pk__in=list(ids), status=ReminderStatus.SENDING)
+
+    if outcomes.sent:
+        claimed(outcomes.sent).update(
+            status=ReminderStatus.SENT,
+            sent_at=timezone.now(),
+            provider_id=_each(outcomes.sent, "provider_id"),
+        )
+    if outcomes.cancelled:
+        claimed(outcomes.cancelled).update(
+            status=ReminderStatus.CANCELLED, last_error=_each(outcomes.cancelled, "last_error")
+        )
+    if outcomes.later or outcomes.unsent:
+        # Not attempted: quiet hours, or a sweep stopped before it got to them.
+        when = outcomes.later | dict.fromkeys(outcomes.unsent, now)
+        claimed(when).update(
             status=ReminderStatus.PENDING,
-            next_attempt_at=after_quiet_hours(now, reminder.clinic),
+            next_attempt_at=_each(when, "next_attempt_at"),
             attempts=F("attempts") - 1,
         )
-        return ReminderStatus.PENDING
-    try:
-        provider_id = channel_for(reminder.channel).send(
-            key=reminder.key, message=reminder_message(reminder)
-        )
-    except SoftTimeLimitExceeded:
-        # Stopped mid-send: whether it went out is unknown, so the row stays "sending" and is
-        # reconciled with the provider once this worker lets go of it.
-        raise
-    except Exception as exc:  # any provider failure: retry with backoff, then fail visibly
-        logger.warning("reminder %s failed: %s", reminder.key, exc)
-        if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
-            claimed.update(status=ReminderStatus.FAILED, last_error=str(exc)[:500])
-            if reminder.patient_id:
-                # The dashboard flags a patient whose reminders fail.
-                patient_data_changed(reminder.patient_id)
-            return ReminderStatus.FAILED
-        backoff = timedelta(minutes=min(2 ** (reminder.attempts - 1), 60))
-        claimed.update(
+    if outcomes.retry:
+        claimed(outcomes.retry).update(
             status=ReminderStatus.PENDING,
-            next_attempt_at=now + backoff,
-            last_error=str(exc)[:500],
+            next_attempt_at=_each(
+                {pk: at for pk, (at, _) in outcomes.retry.items()}, "next_attempt_at"
+            ),
+            last_error=_each(
+                {pk: error for pk, (_, error) in outcomes.retry.items()}, "last_error"
+            ),
         )
-        return ReminderStatus.PENDING
-    claimed.update(
-        status=ReminderStatus.SENT, sent_at=timezone.now(), provider_id=str(provider_id)[:200]
-    )
-    return ReminderStatus.SENT
+    if outcomes.failed:
+        claimed(outcomes.failed).update(
+            status=ReminderStatus.FAILED, last_error=_each(outcomes.failed, "last_error")
+        )
 
 
 def reminders_reconcile(*, now: datetime) -> int:
@@ -167,27 +376,44 @@ def _reconcile_one(reminder: Reminder, now: datetime) -> int:
     return row.update(status=ReminderStatus.PENDING, next_attempt_at=now)
 
 
-def reminders_sweep(*, max_seconds: float = 50, batch: int | None = None) -> dict[str, int]:
-    """One sweep: reconcile, then send due rows one by one until none are left or the time
-    is up (checked per message, so a slow provider cannot stretch a sweep by a batch)."""
+def reminders_sweep(
+    *,
+    max_seconds: float = 50,
+    batch: int | None = None,
+    more: Callable[[], None] | None = None,
+    heartbeat: bool = True,
+) -> dict[str, int]:
+    """One sweep: reconcile, then claim, send and record batches until none is due or the
+    time is up (checked per batch). `more` asks for another sweep: called once when the first
+    batch is full (so another worker process joins in), and again if time ran out with rows
+    still due (so the work goes on without waiting for beat)."""
     started = timezone.now()
     counts = {"reconciled": reminders_reconcile(now=started)}
     batch = batch or settings.REMINDER_BATCH
-
-    def time_left() -> bool:
-        return (timezone.now() - started).total_seconds() < max_seconds
-
-    while time_left():
-        sent_any = False
-        for reminder_id in reminders_due(now=timezone.now(), batch=batch):
-            if not time_left():
+    asked_for_help = False
+    with ThreadPoolExecutor(
+        max_workers=settings.REMINDER_SEND_THREADS, thread_name_prefix="reminder-send"
+    ) as pool:
+        while True:
+            if (timezone.now() - started).total_seconds() >= max_seconds:
+                if more and reminders_due(now=timezone.now(), batch=1):
+                    more()
                 break
-            status = reminder_send(reminder_id=reminder_id)
-            if status is None:
-                continue  # another worker has it
-            sent_any = True
-            counts[str(status)] = counts.get(str(status), 0) + 1  # plain names in the logs
-        if not sent_any:
-            break  # nothing due, or other workers hold all of it
-    Heartbeat.objects.update_or_create(name="reminder-sweep", defaults={"seen_at": timezone.now()})
+            now = timezone.now()
+            ids = reminders_claim(now=now, batch=batch)
+            if not ids:
+                break  # nothing due, or other sweeps hold all of it
+            if more and not asked_for_help and len(ids) == batch:
+                asked_for_help = True
+                more()
+            try:
+                statuses = _send_claimed(ids, now, pool)
+            finally:
+                sending_lock_release_many(ids)
+            for status in statuses.values():
+                counts[str(status)] = counts.get(str(status), 0) + 1  # plain names in the logs
+    if heartbeat:
+        Heartbeat.objects.update_or_create(
+            name="reminder-sweep", defaults={"seen_at": timezone.now()}
+        )
     return counts
