@@ -291,55 +291,81 @@ def _note(reminder: Reminder, provider_id, error, outcomes: _Outcomes, now: date
     outcomes.retry[reminder.pk] = (now + backoff, str(error)[:500])
 
 
-def _each(values: dict[int, Any], field: str) -> Any:
-    """One value per row in one UPDATE: a CASE over the ids, or the value all share."""
-    distinct = set(values.values())
-    if len(distinct) == 1:
-        return Value(distinct.pop(), output_field=Reminder._meta.get_field(field))
-    return Case(
-        *(When(pk=pk, then=Value(value)) for pk, value in values.items()),
-        output_field=Reminder._meta.get_field(field),
+# Per-row values of an outcome, and their types in PostgreSQL's arrays.
+_COLUMN_TYPES = {"provider_id": "text", "last_error": "text", "next_attempt_at": "timestamptz"}
+
+
+def _update_each(
+    status: str, rows: dict[int, dict[str, Any]], *, attempts_back: bool = False, **common: Any
+) -> None:
+    """One UPDATE for an outcome: `status` and `common` for every row, and each row's own
+    values from `rows` ({id: {column: value}}), on rows still "sending" only. On PostgreSQL
+    the values travel as arrays (unnest); elsewhere as a CASE per column."""
+    if not rows:
+        return
+    columns = sorted(next(iter(rows.values())))
+    if connection.vendor == "postgresql":
+        ids = list(rows)
+        arrays = [ids, *([rows[pk][column] for pk in ids] for column in columns)]
+        types = ["bigint[]", *(f"{_COLUMN_TYPES[column]}[]" for column in columns)]
+        sets = [
+            "status = %s",
+            *(f"{name} = %s" for name in common),
+            *(f"{column} = v.{column}" for column in columns),
+            *(["attempts = r.attempts - 1"] if attempts_back else []),
+        ]
+        unnest = ", ".join(f"%s::{kind}" for kind in types)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE clinic_reminder AS r SET {', '.join(sets)} "  # noqa: S608 - names are ours
+                f"FROM unnest({unnest}) AS v(id, {', '.join(columns)}) "
+                "WHERE r.id = v.id AND r.status = %s",
+                [status, *common.values(), *arrays, ReminderStatus.SENDING],
+            )
+        return
+    each = {
+        column: Case(
+            *(When(pk=pk, then=Value(values[column])) for pk, values in rows.items()),
+            output_field=Reminder._meta.get_field(column),
+        )
+        for column in columns
+    }
+    Reminder.objects.filter(pk__in=list(rows), status=ReminderStatus.SENDING).update(
+        status=status,
+        **common,
+        **each,
+        **({"attempts": F("attempts") - 1} if attempts_back else {}),
     )
 
 
 def _record(outcomes: _Outcomes, now: datetime) -> None:
     """At most one UPDATE per kind of outcome, each only on rows still "sending"."""
-
-    def claimed(ids) -> Any:
-        return Reminder.objects.filter(pk__in=list(ids), status=ReminderStatus.SENDING)
-
-    if outcomes.sent:
-        claimed(outcomes.sent).update(
-            status=ReminderStatus.SENT,
-            sent_at=timezone.now(),
-            provider_id=_each(outcomes.sent, "provider_id"),
-        )
-    if outcomes.cancelled:
-        claimed(outcomes.cancelled).update(
-            status=ReminderStatus.CANCELLED, last_error=_each(outcomes.cancelled, "last_error")
-        )
-    if outcomes.later or outcomes.unsent:
-        # Not attempted: quiet hours, or a sweep stopped before it got to them.
-        when = outcomes.later | dict.fromkeys(outcomes.unsent, now)
-        claimed(when).update(
-            status=ReminderStatus.PENDING,
-            next_attempt_at=_each(when, "next_attempt_at"),
-            attempts=F("attempts") - 1,
-        )
-    if outcomes.retry:
-        claimed(outcomes.retry).update(
-            status=ReminderStatus.PENDING,
-            next_attempt_at=_each(
-                {pk: at for pk, (at, _) in outcomes.retry.items()}, "next_attempt_at"
-            ),
-            last_error=_each(
-                {pk: error for pk, (_, error) in outcomes.retry.items()}, "last_error"
-            ),
-        )
-    if outcomes.failed:
-        claimed(outcomes.failed).update(
-            status=ReminderStatus.FAILED, last_error=_each(outcomes.failed, "last_error")
-        )
+    _update_each(
+        ReminderStatus.SENT,
+        {pk: {"provider_id": provider_id} for pk, provider_id in outcomes.sent.items()},
+        sent_at=timezone.now(),
+    )
+    _update_each(
+        ReminderStatus.CANCELLED,
+        {pk: {"last_error": reason} for pk, reason in outcomes.cancelled.items()},
+    )
+    # Not attempted: quiet hours, or a sweep stopped before it got to them.
+    later = outcomes.later | dict.fromkeys(outcomes.unsent, now)
+    _update_each(
+        ReminderStatus.PENDING,
+        {pk: {"next_attempt_at": at} for pk, at in later.items()},
+        attempts_back=True,
+    )
+    _update_each(
+        ReminderStatus.PENDING,
+        {
+            pk: {"next_attempt_at": at, "last_error": error}
+            for pk, (at, error) in outcomes.retry.items()
+        },
+    )
+    _update_each(
+        ReminderStatus.FAILED, {pk: {"last_error": error} for pk, error in outcomes.failed.items()}
+    )
 
 
 def reminders_reconcile(*, now: datetime) -> int:
