@@ -150,17 +150,23 @@ def reminder_send(*, reminder_id: int, now: datetime | None = None) -> str | Non
     now = now or timezone.now()
     if not sending_lock_take(reminder_id):
         return None
+    taken = 0
     try:
         taken = Reminder.objects.filter(
             pk=reminder_id, status=ReminderStatus.PENDING, next_attempt_at__lte=now
         ).update(status=ReminderStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-        if not taken:
-            return None
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            outcomes = _send_claimed([reminder_id], now, pool)
-        return outcomes.get(reminder_id, "gone")
     finally:
-        sending_lock_release(reminder_id)
+        if not taken:
+            sending_lock_release(reminder_id)
+    if not taken:
+        return None
+    batch = _Batch([reminder_id], now)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            batch.start(pool)
+        finally:
+            statuses = batch.finish()
+    return statuses.get(reminder_id, "gone")
 
 
 @dataclass
@@ -183,77 +189,75 @@ class _Outcomes:
         return statuses
 
 
-def _send_claimed(ids: list[int], now: datetime, pool: ThreadPoolExecutor) -> dict[int, str]:
-    """Send a claimed batch (its locks held by the caller) and record every row's outcome.
-    Returns each row's status; a row deleted since it was claimed (with its patient or
-    appointment) is not in it."""
-    reminders = list(Reminder.objects.select_related(*BATCH_RELATIONS).filter(pk__in=ids))
-    outcomes = _Outcomes({}, {}, {}, {}, {})
-    to_send = []
-    for reminder in reminders:
-        if reason := _outbox_why_not(reminder):
-            outcomes.cancelled[reminder.pk] = reason
-        elif reminder.patient_id and in_quiet_hours(now, reminder.clinic):
-            outcomes.later[reminder.pk] = after_quiet_hours(now, reminder.clinic)
-        else:
-            to_send.append(reminder)
-    outcomes.cancelled |= _kind_why_not(to_send, now)
-    to_send = [reminder for reminder in to_send if reminder.pk not in outcomes.cancelled]
-    try:
-        messages = []
-        for reminder in to_send:
+class _Batch:
+    """A claimed batch (its rows' locks held) on its way: `start` loads it, decides, composes
+    and hands the messages to the pool; `finish` waits for the answers, records every row's
+    outcome and releases the locks. A sweep starts the next batch before it finishes this one,
+    so the database and the composing overlap the provider's answers."""
+
+    def __init__(self, ids: list[int], now: datetime) -> None:
+        self.ids, self.now = ids, now
+        self.outcomes = _Outcomes({}, {}, {}, {}, {})
+        self.to_send: list[Reminder] = []
+        self.futures: list[tuple[Any, list]] = []
+
+    def start(self, pool: ThreadPoolExecutor) -> None:
+        now, outcomes = self.now, self.outcomes
+        reminders = Reminder.objects.select_related(*BATCH_RELATIONS).filter(pk__in=self.ids)
+        to_send = []
+        for reminder in reminders:  # a row deleted since it was claimed is simply not here
+            if reason := _outbox_why_not(reminder):
+                outcomes.cancelled[reminder.pk] = reason
+            elif reminder.patient_id and in_quiet_hours(now, reminder.clinic):
+                outcomes.later[reminder.pk] = after_quiet_hours(now, reminder.clinic)
+            else:
+                to_send.append(reminder)
+        outcomes.cancelled |= _kind_why_not(to_send, now)
+        self.to_send = [reminder for reminder in to_send if reminder.pk not in outcomes.cancelled]
+        by_channel: dict[str, list[tuple[Reminder, Any]]] = {}
+        for reminder in self.to_send:
             try:
-                messages.append((reminder, reminder_message(reminder)))
+                message = reminder_message(reminder)
             except Exception as exc:  # as a provider's refusal: retried, then failed visibly
                 _note(reminder, None, exc, outcomes, now)
-        _deliver(messages, pool, outcomes, now)
-    finally:
-        # Stopped midway (the task's time limit): what is known is recorded, and rows never
-        # handed to the provider wait as pending again. A row handed over without an answer
-        # stays "sending" and is reconciled once its lock is free, as after a crash.
-        outcomes.unsent = [r.pk for r in to_send if r.pk not in outcomes.handed]
-        _record(outcomes, now)
-    return outcomes.statuses()
-
-
-def _deliver(
-    messages: list[tuple[Reminder, Any]],
-    pool: ThreadPoolExecutor,
-    outcomes: _Outcomes,
-    now: datetime,
-) -> None:
-    """Send over up to `pool`'s width of connections at once, each a share of the batch in
-    turn, and note each row's answer. Waits for every send handed out, even when stopped, so
-    that no message is still on its way once the caller lets go of its rows."""
-    by_channel: dict[str, list[tuple[Reminder, Any]]] = {}
-    for reminder, message in messages:
-        by_channel.setdefault(reminder.channel, []).append((reminder, message))
-    shares = []
-    for channel, rows in by_channel.items():
-        size = -(-len(rows) // settings.REMINDER_SEND_THREADS)
-        shares += [(channel, rows[n : n + size]) for n in range(0, len(rows), size)]
-    futures = []
-    for channel, rows in shares:
-        futures.append((pool.submit(_send_share, channel, rows), rows))
-        outcomes.handed.update(reminder.pk for reminder, _ in rows)
-    noted = 0
-    try:
-        for future, _rows in futures:
-            for reminder, provider_id, error in future.result():
-                _note(reminder, provider_id, error, outcomes, now)
-            noted += 1
-    finally:
-        for future, rows in futures[noted:]:
-            if future.cancel():  # never started: nothing of it reached the provider
-                outcomes.handed.difference_update(reminder.pk for reminder, _ in rows)
                 continue
+            by_channel.setdefault(reminder.channel, []).append((reminder, message))
+        # Each share goes over one connection, one message after another; the shares side by
+        # side, up to the pool's width.
+        for channel, rows in by_channel.items():
+            size = -(-len(rows) // settings.REMINDER_SEND_THREADS)
+            for n in range(0, len(rows), size):
+                share = rows[n : n + size]
+                self.futures.append((pool.submit(_send_share, channel, share), share))
+                outcomes.handed.update(reminder.pk for reminder, _ in share)
+
+    def finish(self) -> dict[int, str]:
+        """Every row's status. Waits for every send handed out, even when stopped, so that no
+        message is still on its way once the locks are released."""
+        outcomes = self.outcomes
+        try:
+            for future, share in self.futures:
+                if future.cancel():  # the sweep was stopped before this share began
+                    outcomes.handed.difference_update(reminder.pk for reminder, _ in share)
+                    continue
+                try:
+                    answers = future.result()
+                except BaseException as exc:
+                    logger.warning("a share of a batch stopped without its answers: %r", exc)
+                    continue  # its rows stay "sending" and are reconciled
+                for reminder, provider_id, error in answers:
+                    _note(reminder, provider_id, error, outcomes, self.now)
+        finally:
+            # Rows never handed to the provider wait as pending again. A row handed over
+            # without an answer stays "sending" and is reconciled once its lock is free, as
+            # after a crash.
+            noted = outcomes.handed | outcomes.retry.keys() | outcomes.failed.keys()
+            outcomes.unsent = [r.pk for r in self.to_send if r.pk not in noted]
             try:
-                answers = future.result()  # waits for the sends in flight
-            except BaseException as exc:
-                logger.warning("a share of a batch stopped without its answers: %r", exc)
-                continue  # its rows stay "sending" and are reconciled
-            for reminder, provider_id, error in answers:
-                _note(reminder, provider_id, error, outcomes, now)
+                _record(outcomes, self.now)
+            finally:
+                sending_lock_release_many(self.ids)
+        return outcomes.statuses()
 
 
 def _send_share(channel_name: str, rows: list[tuple[Reminder, Any]]) -> list[tuple]:
@@ -417,27 +421,39 @@ def reminders_sweep(
     counts = {"reconciled": reminders_reconcile(now=started)}
     batch = batch or settings.REMINDER_BATCH
     asked_for_help = False
+    in_flight: list[_Batch] = []
+
+    def finish(batches: list[_Batch]) -> None:
+        # Each one finished (its locks released) even if the one before it fails.
+        if batches:
+            try:
+                for status in batches.pop(0).finish().values():
+                    counts[str(status)] = counts.get(str(status), 0) + 1  # plain names in logs
+            finally:
+                finish(batches)
+
     with ThreadPoolExecutor(
         max_workers=settings.REMINDER_SEND_THREADS, thread_name_prefix="reminder-send"
     ) as pool:
-        while True:
-            if (timezone.now() - started).total_seconds() >= max_seconds:
-                if more and reminders_due(now=timezone.now(), batch=1):
+        try:
+            while True:
+                if (timezone.now() - started).total_seconds() >= max_seconds:
+                    if more and reminders_due(now=timezone.now(), batch=1):
+                        more()
+                    break
+                now = timezone.now()
+                ids = reminders_claim(now=now, batch=batch)
+                if not ids:
+                    break  # nothing due, or other sweeps hold all of it
+                if more and not asked_for_help and len(ids) == batch:
+                    asked_for_help = True
                     more()
-                break
-            now = timezone.now()
-            ids = reminders_claim(now=now, batch=batch)
-            if not ids:
-                break  # nothing due, or other sweeps hold all of it
-            if more and not asked_for_help and len(ids) == batch:
-                asked_for_help = True
-                more()
-            try:
-                statuses = _send_claimed(ids, now, pool)
-            finally:
-                sending_lock_release_many(ids)
-            for status in statuses.values():
-                counts[str(status)] = counts.get(str(status), 0) + 1  # plain names in the logs
+                in_flight.append(_Batch(ids, now))
+                in_flight[-1].start(pool)
+                if len(in_flight) > 1:  # this batch is on its way: settle the one before
+                    finish([in_flight.pop(0)])
+        finally:
+            finish(in_flight)
     if heartbeat:
         Heartbeat.objects.update_or_create(
             name="reminder-sweep", defaults={"seen_at": timezone.now()}
