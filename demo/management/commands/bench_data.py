@@ -5,8 +5,10 @@
 For 10,000 patients: 20 therapists, 200,000 assessments (20 a patient), 100,000 appointments
 (10 a patient, none overlapping), about 333,000 routine sessions with 1,000,000 exercise logs.
 The rows bypass the services on purpose (speed) but not the database: they go in with
-PostgreSQL's COPY, one table after the other, through every unique, check, exclusion and foreign
-key constraint, in one transaction (a failed run leaves nothing behind). Rows are generated as
+PostgreSQL's COPY, one table after the other, through every unique, check and exclusion
+constraint; the foreign keys are validated once per table at the end instead of per row. All of
+it is one transaction (a failed run leaves nothing behind; the tables are locked meanwhile, so
+run it on a benchmark database, not beside a live clinic). Rows are generated as
 they are written, with their ids reserved up front and computed, so memory stays flat at any
 size. The summaries the dashboard reads are then refreshed through the real code.
 PostgreSQL only.
@@ -15,15 +17,19 @@ PostgreSQL only.
 from __future__ import annotations
 
 import enum
+import multiprocessing
+import os
 import random
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentKind, AssessmentRevision
@@ -47,9 +53,19 @@ EXERCISE_LOGS_PER_PATIENT = 100
 ROUTINE_DAYS = 120
 EXERCISE_STATUSES = ["done", "done", "done", "partly", "skipped"]
 APPOINTMENT_OUTCOMES = [AppointmentStatus.COMPLETED] * 8 + [AppointmentStatus.NO_SHOW]
-# Foreign keys are checked at the end of each COPY statement (SET CONSTRAINTS ALL IMMEDIATE):
-# a bounded statement keeps PostgreSQL's queue of pending checks bounded too.
 COPY_ROWS = 200_000
+# The tables written in bulk, parents first.
+BULK_MODELS = [
+    Patient,
+    Assessment,
+    AssessmentRevision,
+    Appointment,
+    Prescription,
+    PrescriptionVersion,
+    PrescriptionItem,
+    SessionLog,
+    ExerciseLog,
+]
 
 
 class Command(BaseCommand):
@@ -58,8 +74,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--patients", type=int, default=10_000)
         parser.add_argument("--therapists", type=int, default=20)
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="processes that refresh the dashboard summaries (default: one a core)",
+        )
 
-    def handle(self, *args, patients: int, therapists: int, **options):
+    def handle(self, *args, patients: int, therapists: int, jobs: int, **options):
         if connection.vendor != "postgresql":
             raise CommandError("bench_data writes with PostgreSQL's COPY; DATABASE_URL is not it.")
         name = f"Bench {patients}"
@@ -68,20 +90,28 @@ class Command(BaseCommand):
             return
         self.started = self.lap = time.monotonic()
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             # Nothing here needs to survive a crash before the commit; the commit itself does.
             cursor.execute("SET LOCAL synchronous_commit = off")
             bench = BenchClinic(cursor.cursor, name, patients, therapists)
             self._say("clinic, staff, appointment types", 1 + therapists + 1)
-            self._say("patients", bench.write_patients())
-            self._say("assessments", bench.write_assessments())
-            self._say("assessment revisions", bench.write_revisions())
-            self._say("appointments", bench.write_appointments())
-            self._say("prescriptions, versions, items", bench.write_routines())
-            self._say("session logs", bench.write_sessions())
-            self._say("exercise logs", bench.write_exercise_logs())
-            refreshed = patient_summaries_refresh(patient_ids=bench.patient_ids())
-            self._say("dashboard summaries", refreshed)
+            with foreign_keys_validated_at_the_end(cursor.cursor, BULK_MODELS) as validated:
+                self._say("patients", bench.write_patients())
+                self._say("assessments", bench.write_assessments())
+                self._say("assessment revisions", bench.write_revisions())
+                self._say("appointments", bench.write_appointments())
+                self._say("prescriptions, versions, items", bench.write_routines())
+                self._say("session logs", bench.write_sessions())
+                self._say("exercise logs", bench.write_exercise_logs())
+            self._say(f"{validated[0]} foreign keys added back and validated", 0)
+            # Statistics before the summaries' queries plan against tables they have never seen.
+            for model in BULK_MODELS:
+                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+            self._say("analyze", 0)
+        if connection.in_atomic_block:  # inside a test's transaction: other processes see nothing
+            refreshed = patient_summaries_refresh(patient_ids=list(bench.patient_ids()))
+        else:
+            refreshed = summaries_refresh_in_parallel(bench.patient_ids(), jobs)
+        self._say("dashboard summaries", refreshed)
         if not connection.in_atomic_block:
             # Planner statistics and a visibility map, as autovacuum would give a real database
             # in time: without them counts scan the table instead of the index.
@@ -359,6 +389,53 @@ class BenchClinic:
                         yield (session, item, rng.choice(EXERCISE_STATUSES))
 
         return copy_rows(self.cursor, ExerciseLog, ["session", "item", "status"], rows(), self.now)
+
+
+def summaries_refresh_in_parallel(patient_ids: range, jobs: int) -> int:
+    """The dashboard's own refresh, over `jobs` slices of the patients at once: it is mostly
+    Python (each patient's tests interpreted), so one process would leave the other cores idle.
+    Each worker opens its own database connection; the parent's is closed before the fork so
+    that no worker inherits it."""
+    size = -(-len(patient_ids) // max(1, jobs))
+    slices = [patient_ids[start : start + size] for start in range(0, len(patient_ids), size)]
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=len(slices), mp_context=context) as pool:
+        return sum(pool.map(_refresh_slice, [(part.start, part.stop) for part in slices]))
+
+
+def _refresh_slice(bounds: tuple[int, int]) -> int:
+    try:
+        return patient_summaries_refresh(patient_ids=list(range(*bounds)))
+    finally:
+        connections.close_all()
+
+
+@contextmanager
+def foreign_keys_validated_at_the_end(cursor, tables: Sequence[type[models.Model]]):
+    """Drop the foreign keys of these tables, and add the same constraints back on the way out.
+
+    Checked row by row, the foreign keys cost more than everything else the load does (a
+    lookup and a row lock in the parent per key per row); added back, each is validated in one
+    join over the whole table, as pg_restore does. The caller's transaction makes the swap
+    invisible to everyone else: if any row is orphaned the ALTER fails and nothing is kept.
+    Yields a one-item list that holds how many constraints were swapped."""
+    # A table with deferred checks still pending (the staff just created) cannot be altered.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute(
+        """
+        SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)
+        FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])
+        ORDER BY conrelid, conname
+        """,
+        [[model._meta.db_table for model in tables]],
+    )
+    keys = cursor.fetchall()
+    for table, name, _ in keys:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    yield [len(keys)]
+    for table, name, definition in keys:
+        cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
 
 # --- COPY -------------------------------------------------------------------------------------
