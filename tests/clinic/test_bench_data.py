@@ -47,3 +47,14 @@ def test_bench_data_writes_a_consistent_clinic(exercise_library, capsys):
 
     call_command("bench_data", "--patients", "30")  # safe to run twice
     assert "exists already" in capsys.readouterr().out
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_bench_data_refreshes_the_summaries_in_worker_processes(exercise_library):
+    # Outside a test's transaction the data is committed first, then each worker process
+    # refreshes its slice of the patients on a connection of its own.
+    call_command("bench_data", "--patients", "12", "--therapists", "2", "--jobs", "2")
+    clinic = Clinic.objects.get(name="Bench 12")
+    assert PatientSummary.objects.filter(clinic=clinic).count() == 12
+    assert Patient.objects.filter(clinic=clinic).count() == 12
