@@ -45,7 +45,9 @@ class SpineMotion(models.TextChoices):
 
 
 class Assessment(models.Model):
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="assessments")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="assessments", db_index=False
+    )
     # Kept with the row so that clinic scoping needs no join through the patient.
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=10, choices=AssessmentKind.choices)
@@ -135,7 +137,9 @@ def _angle_spread_field() -> models.DecimalField:
 class AssessmentRevision(models.Model):
     """The values of one assessment as recorded, or as corrected later."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="revisions")
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.PROTECT, related_name="revisions", db_index=False
+    )
     number = models.PositiveSmallIntegerField()
     is_current = models.BooleanField(default=True)
     measured_at = models.DateTimeField()

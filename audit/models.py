@@ -48,6 +48,7 @@ class AuditEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     actor_patient = models.ForeignKey(
         "clinic.Patient",
@@ -65,6 +66,7 @@ class AuditEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     # What.
     action = models.CharField(max_length=20, choices=AuditAction.choices)
@@ -77,6 +79,7 @@ class AuditEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     patient_ids = models.JSONField(default=list, blank=True)  # lists and bulk changes
     fields = models.JSONField(default=list, blank=True)  # names of changed fields, never values

@@ -233,7 +233,9 @@ class PatientQuerySet(AuditedQuerySet):
 
 
 class Patient(models.Model):
-    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="patients", db_index=False
+    )
     first_name = NameField(max_length=100)
     last_name = NameField(max_length=100)
     date_of_birth = models.DateField()
@@ -245,7 +247,12 @@ class Patient(models.Model):
     reminder_consent = models.BooleanField(default=False)
     reminder_consent_at = models.DateTimeField(null=True, blank=True)
     primary_therapist = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="primary_patients"
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="primary_patients",
+        db_index=False,
     )
     symptomatic_side = models.CharField(max_length=5, choices=Side.choices, default=Side.NONE)
     exercise_reminder_time = models.TimeField(

@@ -464,7 +464,10 @@ SMS_WEBHOOK_URL = env_str("SMS_WEBHOOK_URL", "https://sms.invalid/messages")
 SMS_WEBHOOK_TOKEN = env_str("SMS_WEBHOOK_TOKEN", "unset")
 REMINDER_SWEEP_SECONDS = env_int("REMINDER_SWEEP_SECONDS", 60, minimum=1)
 REMINDER_PLAN_SECONDS = env_int("REMINDER_PLAN_SECONDS", 15 * 60, minimum=1)
-REMINDER_BATCH = env_int("REMINDER_BATCH", 20, minimum=1)
+REMINDER_BATCH = env_int("REMINDER_BATCH", 200, minimum=1)
+# How many connections to the provider a sweep keeps sending over at once (a share of each batch
+# each): a slow provider's answers are awaited side by side, not one after another.
+REMINDER_SEND_THREADS = env_int("REMINDER_SEND_THREADS", 32, minimum=1)
 REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5, minimum=1)
 # No timeout decides that a "sending" reminder was abandoned: the sending worker holds a lock
 # on it that only its death frees (reminders/locks.py).

@@ -16,9 +16,9 @@ class PatientSummary(models.Model):
     patient = models.OneToOneField(
         Patient, on_delete=models.CASCADE, primary_key=True, related_name="summary"
     )
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+", db_index=False)
     primary_therapist = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     is_active = models.BooleanField(default=True)
     left_um = models.IntegerField(null=True, blank=True)

@@ -86,6 +86,7 @@ class Exercise(Dose):
         blank=True,
         related_name="exercises",
         help_text="Empty for the shared library; a clinic's own exercises otherwise.",
+        db_index=False,
     )
     slug = models.SlugField(max_length=80)
     name = NameField(max_length=120)
@@ -149,7 +150,9 @@ class RoutineTemplate(models.Model):
 
 
 class RoutineTemplateItem(Dose):
-    template = models.ForeignKey(RoutineTemplate, on_delete=models.CASCADE, related_name="items")
+    template = models.ForeignKey(
+        RoutineTemplate, on_delete=models.CASCADE, related_name="items", db_index=False
+    )
     exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="+")
     position = models.PositiveSmallIntegerField()
 
@@ -165,7 +168,9 @@ class RoutineTemplateItem(Dose):
 
 
 class Prescription(models.Model):
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="prescriptions")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="prescriptions", db_index=False
+    )
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     title = NameField(max_length=120)
     template = models.ForeignKey(
@@ -189,7 +194,7 @@ class PrescriptionVersion(models.Model):
     """What the patient was told to do from `effective_from` until the next version."""
 
     prescription = models.ForeignKey(
-        Prescription, on_delete=models.PROTECT, related_name="versions"
+        Prescription, on_delete=models.PROTECT, related_name="versions", db_index=False
     )
     number = models.PositiveSmallIntegerField()
     is_current = models.BooleanField(default=True)
@@ -235,7 +240,9 @@ class PrescriptionVersion(models.Model):
 
 
 class PrescriptionItem(Dose):
-    version = models.ForeignKey(PrescriptionVersion, on_delete=models.PROTECT, related_name="items")
+    version = models.ForeignKey(
+        PrescriptionVersion, on_delete=models.PROTECT, related_name="items", db_index=False
+    )
     exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="+")
     position = models.PositiveSmallIntegerField()
 
@@ -259,9 +266,11 @@ class ExerciseStatus(models.TextChoices):
 class SessionLog(models.Model):
     """One routine session as the patient reported it."""
 
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="session_logs")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="session_logs", db_index=False
+    )
     version = models.ForeignKey(
-        PrescriptionVersion, on_delete=models.PROTECT, related_name="session_logs"
+        PrescriptionVersion, on_delete=models.PROTECT, related_name="session_logs", db_index=False
     )
     session_date = models.DateField(help_text="In the clinic's time zone.")
     slot = models.PositiveSmallIntegerField(default=1, help_text="Which session of the day.")
@@ -301,7 +310,9 @@ class SessionLog(models.Model):
 
 
 class ExerciseLog(models.Model):
-    session = models.ForeignKey(SessionLog, on_delete=models.CASCADE, related_name="entries")
+    session = models.ForeignKey(
+        SessionLog, on_delete=models.CASCADE, related_name="entries", db_index=False
+    )
     item = models.ForeignKey(PrescriptionItem, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=8, choices=ExerciseStatus.choices)
 

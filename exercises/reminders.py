@@ -86,6 +86,20 @@ class ExerciseReminders(ReminderHandler):
             return "Today's session is already logged."
         return None
 
+    def why_not_many(self, reminders: list[Reminder], now: datetime) -> dict[int, str]:
+        days = {r.pk: date.fromisoformat(r.key.split(":")[2]) for r in reminders}
+        logged = set(
+            SessionLog.objects.filter(
+                patient_id__in={r.patient_id for r in reminders},
+                session_date__in=set(days.values()),
+            ).values_list("patient_id", "session_date")
+        )
+        return {
+            r.pk: "Today's session is already logged."
+            for r in reminders
+            if (r.patient_id, days[r.pk]) in logged
+        }
+
     def message(self, reminder: Reminder) -> Message:
         link = settings.SITE_URL + reverse("patient-home")
         return Message(

@@ -60,7 +60,9 @@ class NeuralExamQuerySet(AuditedQuerySet):
 
 
 class NeuralExam(models.Model):
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="neural_exams")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="neural_exams", db_index=False
+    )
     # Kept with the row so that clinic scoping needs no join through the patient.
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     assessment = models.ForeignKey(
@@ -112,7 +114,9 @@ class NeuralTestResult(models.Model):
     """One test on one side. `symptoms` is, for the SLR, whether symptoms came on before the
     end of range; for the slump test, whether the patient's symptoms were reproduced."""
 
-    exam = models.ForeignKey(NeuralExam, on_delete=models.PROTECT, related_name="results")
+    exam = models.ForeignKey(
+        NeuralExam, on_delete=models.PROTECT, related_name="results", db_index=False
+    )
     test = models.CharField(max_length=5, choices=NeuralTest.choices)
     side = models.CharField(max_length=5, choices=TestSide.choices)
     symptoms = models.BooleanField()

@@ -97,6 +97,7 @@ class Instrument(McidFields):
         related_name="+",
         help_text="Empty for the instruments Dorsi ships; the clinic that holds the licence of "
         "its own otherwise.",
+        db_index=False,
     )
     slug = models.SlugField(max_length=60, help_text="The same for every version.")
     version = models.CharField(max_length=20, default="1")
@@ -216,7 +217,7 @@ class ClinicInstrumentSetting(McidFields):
     brief's values are defaults). No row: enabled, never asked automatically, with the
     instrument's MCID."""
 
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+", db_index=False)
     instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="settings")
     enabled = models.BooleanField(default=True)
     mcid_rule = models.CharField(
@@ -296,7 +297,7 @@ class QuestionnaireRequest(models.Model):
         Patient, on_delete=models.PROTECT, related_name="questionnaire_requests"
     )
     # Kept with the row so that clinic scoping needs no join through the patient.
-    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+", db_index=False)
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="requests")
     reason = models.CharField(max_length=20, choices=RequestReason.choices)
     requested_by = models.ForeignKey(
@@ -369,7 +370,7 @@ class QuestionnaireResponse(models.Model):
         QuestionnaireRequest, on_delete=models.PROTECT, related_name="response"
     )
     patient = models.ForeignKey(
-        Patient, on_delete=models.PROTECT, related_name="questionnaire_responses"
+        Patient, on_delete=models.PROTECT, related_name="questionnaire_responses", db_index=False
     )
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="+")
     instrument_version = models.CharField(max_length=20)

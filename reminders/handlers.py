@@ -4,7 +4,8 @@ knows none of them.
 A handler says, for its kinds:
 - which rows to plan for a chunk of patients (or staff) when the periodic planner runs; kinds
   planned by an event instead (a booking) plan in that app's services and plan nothing here;
-- whether a due row is still wanted (`why_not`: a reason to cancel it, or None);
+- whether a due row is still wanted (`why_not`: a reason to cancel it, or None; `why_not_many`
+  for a batch at once);
 - its message (`message`: subject, text, links and the text message's shorter wording; the
   outbox adds the sender, the recipient and the opt-out, reminders/composing.py).
 
@@ -71,6 +72,11 @@ class ReminderHandler:
 
     def why_not(self, reminder: Reminder, now: datetime) -> str | None:
         return None
+
+    def why_not_many(self, reminders: list[Reminder], now: datetime) -> dict[int, str]:
+        """`why_not` for a batch of the sweep, as {id: reason} for the rows not to send. A
+        handler whose rule reads the database overrides it with one query for the batch."""
+        return {r.pk: reason for r in reminders if (reason := self.why_not(r, now))}
 
     def message(self, reminder: Reminder) -> Message:
         raise NotImplementedError

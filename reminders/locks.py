@@ -40,6 +40,15 @@ class _AdvisoryLocks:
                 "SELECT pg_advisory_unlock(%s, %s)", [self.NAMESPACE, reminder_id % 2**31]
             )
 
+    def release_many(self, reminder_ids: list[int]) -> None:
+        # One statement for a batch; a lock taken twice (two ids sharing a key) is held twice
+        # and released twice, as the claim took it.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_unlock(%s, (id %% 2147483648)::int) FROM unnest(%s) AS id",
+                [self.NAMESPACE, list(reminder_ids)],
+            )
+
 
 class _FileLocks:
     """Byte N of one file is reminder N (POSIX record locks belong to the process)."""
@@ -66,6 +75,10 @@ class _FileLocks:
     def release(self, reminder_id: int) -> None:
         fcntl.lockf(self._fd(), fcntl.LOCK_UN, 1, reminder_id)
 
+    def release_many(self, reminder_ids: list[int]) -> None:
+        for reminder_id in reminder_ids:
+            self.release(reminder_id)
+
 
 _LOCKS = {"postgresql": _AdvisoryLocks(), "sqlite": _FileLocks()}
 
@@ -79,3 +92,14 @@ def sending_lock_release(reminder_id: int) -> None:
     # A connection that is gone has taken its locks with it.
     with contextlib.suppress(DatabaseError):
         _LOCKS[connection.vendor].release(reminder_id)
+
+
+def sending_lock_release_many(reminder_ids: list[int]) -> None:
+    """Release a batch's locks (reminders.sending.reminders_claim takes them in its claim)."""
+    with contextlib.suppress(DatabaseError):
+        _LOCKS[connection.vendor].release_many(reminder_ids)
+
+
+def sending_locks_namespace() -> int:
+    """The first key of PostgreSQL's advisory locks, for a claim that takes them in SQL."""
+    return _AdvisoryLocks.NAMESPACE

@@ -39,7 +39,12 @@ class Reminder(models.Model):
     channel = models.CharField(max_length=10, choices=ReminderChannel.choices)
     key = models.CharField(max_length=200, unique=True)
     patient = models.ForeignKey(
-        Patient, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+        Patient,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        db_index=False,
     )
     staff = models.ForeignKey(
         User, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"

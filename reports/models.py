@@ -21,7 +21,9 @@ class ReportStatus(models.TextChoices):
 
 class ProgressReport(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="progress_reports")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="progress_reports", db_index=False
+    )
     version = models.PositiveSmallIntegerField(default=1)
     amends = models.OneToOneField(
         "self",

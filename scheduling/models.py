@@ -63,7 +63,9 @@ class AppointmentKind(models.TextChoices):
 
 
 class AppointmentType(models.Model):
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="appointment_types")
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, related_name="appointment_types", db_index=False
+    )
     kind = models.CharField(max_length=10, choices=AppointmentKind.choices)
     name = NameField(max_length=80)
     default_minutes = models.PositiveSmallIntegerField()
@@ -120,9 +122,15 @@ class AppointmentQuerySet(AuditedQuerySet):
 
 
 class Appointment(models.Model):
-    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="appointments")
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
-    therapist = models.ForeignKey(User, on_delete=models.PROTECT, related_name="appointments")
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="appointments", db_index=False
+    )
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="appointments", db_index=False
+    )
+    therapist = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="appointments", db_index=False
+    )
     appointment_type = models.ForeignKey(
         AppointmentType, on_delete=models.PROTECT, related_name="+"
     )

@@ -216,6 +216,16 @@ class RetestReminders(ReminderHandler):
         )
         return "A follow-up is already booked." if booked.exists() else None
 
+    def why_not_many(self, reminders: list[Reminder], now: datetime) -> dict[int, str]:
+        booked = set(
+            Appointment.objects.filter(
+                patient_id__in={r.patient_id for r in reminders},
+                status=AppointmentStatus.BOOKED,
+                starts_at__gte=now,
+            ).values_list("patient_id", flat=True)
+        )
+        return {r.pk: "A follow-up is already booked." for r in reminders if r.patient_id in booked}
+
     def message(self, reminder: Reminder) -> Message:
         clinic = reminder.clinic
         return Message(

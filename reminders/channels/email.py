@@ -18,7 +18,24 @@ from reminders.channels.ledger import Ledger
 
 
 class EmailChannel:
+    """Between open() and close(), every message goes over one connection to the backend (one
+    SMTP session for a share of a batch); without them, each opens its own."""
+
     name = "email"
+
+    def __init__(self) -> None:
+        self.connection = None
+
+    # A backend need only send_messages (Django's call it without open/close too).
+    def open(self) -> None:
+        self.connection = get_connection()
+        if hasattr(self.connection, "open"):
+            self.connection.open()
+
+    def close(self) -> None:
+        if hasattr(self.connection, "close"):
+            self.connection.close()
+        self.connection = None
 
     def send(self, *, key: str, message: Outgoing) -> str:
         # The Message-ID is the key's, at the site's domain: a retry after a crash carries the
@@ -30,7 +47,7 @@ class EmailChannel:
             from_email=message.from_email or None,
             to=[message.to],
             reply_to=list(message.reply_to),
-            connection=get_connection(),
+            connection=self.connection or get_connection(),
             headers={**message.headers, "X-Dorsi-Key": key, "Message-ID": message_id},
         )
         if message.html:

@@ -86,6 +86,13 @@ class SmsChannel:
     def __init__(self) -> None:
         self.backend = import_string(settings.SMS_BACKEND)()
 
+    # A backend instance is the connection: one for a share of a batch.
+    def open(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
     def send(self, *, key: str, message: Outgoing) -> str:
         return self.backend.send(key=key, to=message.to, text=message.text)
 
