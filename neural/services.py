@@ -179,6 +179,17 @@ def _slr_values(item: Mapping[str, Any], name: str, errors: dict) -> dict[str, A
                     f"The phone was moving during the capture (it moved {spread.normalize():f}°):"
                     " hold it still and measure again."
                 ]
+    if (
+        measured is not None
+        and method == AngleMethod.PHONE
+        and _blank(spread_raw)
+        and angle_field not in errors
+    ):
+        # The knee-to-wall's rule too: a number typed over a capture is not the phone's.
+        errors[angle_field] = [
+            "A phone angle comes from a capture with the phone on the leg, not typed: measure "
+            "again with the phone, or choose how the angle was read."
+        ]
     values.update(
         onset_angle_deg=onset,
         max_angle_deg=None if symptoms else greatest,

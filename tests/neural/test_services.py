@@ -194,3 +194,10 @@ def test_entered_in_error_needs_a_reason_and_happens_once(patient, therapist):
     assert exam.entered_in_error_by == therapist
     with pytest.raises(ValidationError):
         services.neural_exam_mark_entered_in_error(exam=exam, by=therapist, reason="again")
+
+
+def test_a_typed_phone_angle_is_refused_naming_the_angle(patient, therapist):
+    """As on the knee-to-wall: a number typed over a capture is not the phone's measurement."""
+    errors = refused(patient, therapist, [slr(angle_method="phone")])
+    assert list(errors) == ["left_slr_onset_angle_deg"]
+    assert "not typed" in errors["left_slr_onset_angle_deg"][0]
