@@ -10,7 +10,9 @@ DORSI_REQUIRE_SERVICES=true) a missing service stops the run instead.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -318,6 +320,8 @@ def celery_worker_process(process_env, tmp_path) -> Iterator[Callable[..., subpr
             env={**process_env, **(extra_env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
+            # A group of its own: the pool's children go with it at the end of the test.
+            start_new_session=True,
         )
         process.log_path = log.name
         started.append(process)
@@ -326,13 +330,21 @@ def celery_worker_process(process_env, tmp_path) -> Iterator[Callable[..., subpr
     yield start
 
     for process in started:
-        process.terminate()
+        _signal_group(process, signal.SIGTERM)
     for process in started:
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        # A pool child still in a task (a sweep keeps going while rows are due) would outlive
+        # its parent and claim the next test's reminders: nothing of the group survives.
+        _signal_group(process, signal.SIGKILL)
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
 
 
 def wait_for(condition: Callable[[], object], *, timeout: float, what: str) -> object:
