@@ -1,5 +1,4 @@
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
@@ -20,11 +19,11 @@ from clinic.access import (
     Action,
     actor_for,
     can_change_clinical_data,
-    can_view_clinical_data,
     clinical_records_visible_to,
     patient_for,
     patient_named_in_body,
 )
+from clinic.clinical_api import ClinicalReadingsMixin
 from clinic.filters import ApiFilterSet, IdFilter, UtcIsoDateTimeFilter
 from clinic.models import User
 from clinic.selectors import clinic_therapist
@@ -97,6 +96,7 @@ def _therapist(actor, therapist_id: int | None) -> User:
     ),
 )
 class AssessmentViewSet(
+    ClinicalReadingsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -117,26 +117,12 @@ class AssessmentViewSet(
         )
         return visible.order_by("-created_at", "-id").distinct()
 
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        actor = actor_for(request)
-        if actor.is_staff_member and not can_view_clinical_data(actor):
-            raise PermissionDenied("Your role does not see clinical measurements.")
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        readings = readings_for_assessments(assessment_ids=[a.pk for a in page])
-        body = AssessmentSerializer([readings[a.pk] for a in page], many=True).data
-        return self.get_paginated_response(body)
+    record_model = Assessment
+    record_missing = "No such assessment."
+    reading_serializer = AssessmentSerializer
 
-    def _assessment(self, action: Action) -> Assessment:
-        assessment = Assessment.objects.filter(pk=self.kwargs["pk"]).first()
-        if assessment is None:
-            raise Http404("No such assessment.")
-        patient_for(actor_for(self.request), assessment.patient_id, action)
-        return assessment
-
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        assessment = self._assessment(Action.VIEW_CLINICAL)
-        reading = readings_for_assessments(assessment_ids=[assessment.pk])[assessment.pk]
-        return Response(AssessmentSerializer(reading).data)
+    def readings(self, ids: list[int]) -> dict:
+        return readings_for_assessments(assessment_ids=ids)
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         actor = actor_for(request)
@@ -153,13 +139,11 @@ class AssessmentViewSet(
             unit=data.pop("unit"),
             data=data,
         )
-        reading = readings_for_assessments(assessment_ids=[revision.assessment_id])
-        body = AssessmentSerializer(reading[revision.assessment_id]).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return self.reading_response(revision.assessment_id, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args, **kwargs) -> Response:
         actor = actor_for(request)
-        assessment = self._assessment(Action.CHANGE_CLINICAL)
+        assessment = self.record(Action.CHANGE_CLINICAL)
         serializer = AssessmentCorrectionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -171,8 +155,7 @@ class AssessmentViewSet(
             reason=data.pop("correction_reason"),
             data=data,
         )
-        reading = readings_for_assessments(assessment_ids=[assessment.pk])[assessment.pk]
-        return Response(AssessmentSerializer(reading).data)
+        return self.reading_response(assessment.pk)
 
 
 class KneeToWallFhirView(APIView):

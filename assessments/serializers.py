@@ -177,6 +177,27 @@ class AssessmentSerializer(serializers.Serializer):
     correction_reason = serializers.CharField(source="revision.correction_reason")
 
 
+def _angle_method_input() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=AngleMethod.choices,
+        required=False,
+        allow_blank=True,
+        help_text="How the angle was measured; required with an angle. `unrecorded` only in a "
+        "correction of an angle recorded before Dorsi kept the method.",
+    )
+
+
+def _angle_spread_input() -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        required=False,
+        allow_null=True,
+        help_text="A phone capture's spread of readings (max - min, degrees); over 1.0 the "
+        "capture is refused as taken while the phone moved.",
+    )
+
+
 class AssessmentInputSerializer(serializers.Serializer):
     """The shape of a knee-to-wall entry; the rules are the service's."""
 
@@ -204,21 +225,8 @@ class AssessmentInputSerializer(serializers.Serializer):
     left_tibia_angle_deg = serializers.DecimalField(
         max_digits=4, decimal_places=1, required=False, allow_null=True
     )
-    left_angle_method = serializers.ChoiceField(
-        choices=AngleMethod.choices,
-        required=False,
-        allow_blank=True,
-        help_text="How the angle was measured; required with an angle. `unrecorded` only in a "
-        "correction of an angle recorded before Dorsi kept the method.",
-    )
-    left_angle_spread_deg = serializers.DecimalField(
-        max_digits=3,
-        decimal_places=1,
-        required=False,
-        allow_null=True,
-        help_text="A phone capture's spread of readings (max - min, degrees); over 1.0 the "
-        "capture is refused as taken while the phone moved.",
-    )
+    left_angle_method = _angle_method_input()
+    left_angle_spread_deg = _angle_spread_input()
     left_heel_down = serializers.BooleanField(default=True)
     left_pain = serializers.IntegerField(required=False, allow_null=True)
     right_reached = serializers.BooleanField(default=True)
@@ -231,21 +239,8 @@ class AssessmentInputSerializer(serializers.Serializer):
     right_tibia_angle_deg = serializers.DecimalField(
         max_digits=4, decimal_places=1, required=False, allow_null=True
     )
-    right_angle_method = serializers.ChoiceField(
-        choices=AngleMethod.choices,
-        required=False,
-        allow_blank=True,
-        help_text="How the angle was measured; required with an angle. `unrecorded` only in a "
-        "correction of an angle recorded before Dorsi kept the method.",
-    )
-    right_angle_spread_deg = serializers.DecimalField(
-        max_digits=3,
-        decimal_places=1,
-        required=False,
-        allow_null=True,
-        help_text="A phone capture's spread of readings (max - min, degrees); over 1.0 the "
-        "capture is refused as taken while the phone moved.",
-    )
+    right_angle_method = _angle_method_input()
+    right_angle_spread_deg = _angle_spread_input()
     right_heel_down = serializers.BooleanField(default=True)
     right_pain = serializers.IntegerField(required=False, allow_null=True)
     feet_turned_out = serializers.BooleanField(default=False)

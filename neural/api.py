@@ -1,5 +1,4 @@
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -10,11 +9,10 @@ from clinic.access import (
     Action,
     actor_for,
     can_change_clinical_data,
-    can_view_clinical_data,
     clinical_records_visible_to,
-    patient_for,
     patient_named_in_body,
 )
+from clinic.clinical_api import ClinicalReadingsMixin
 from clinic.filters import ApiFilterSet, IdFilter
 from clinic.models import User
 from clinic.selectors import clinic_therapist
@@ -93,6 +91,7 @@ def _therapist(actor, therapist_id: int | None) -> User:
     ),
 )
 class NeuralExamViewSet(
+    ClinicalReadingsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -111,26 +110,12 @@ class NeuralExamViewSet(
         )
         return visible.order_by("-measured_at", "-id")
 
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        actor = actor_for(request)
-        if actor.is_staff_member and not can_view_clinical_data(actor):
-            raise PermissionDenied("Your role does not see clinical measurements.")
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        readings = readings_for_exams(exam_ids=[exam.pk for exam in page])
-        body = NeuralExamSerializer([readings[exam.pk] for exam in page], many=True).data
-        return self.get_paginated_response(body)
+    record_model = NeuralExam
+    record_missing = "No such record of neural tests."
+    reading_serializer = NeuralExamSerializer
 
-    def _exam(self, action: Action) -> NeuralExam:
-        exam = NeuralExam.objects.filter(pk=self.kwargs["pk"]).first()
-        if exam is None:
-            raise Http404("No such record of neural tests.")
-        patient_for(actor_for(self.request), exam.patient_id, action)
-        return exam
-
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        exam = self._exam(Action.VIEW_CLINICAL)
-        reading = readings_for_exams(exam_ids=[exam.pk])[exam.pk]
-        return Response(NeuralExamSerializer(reading).data)
+    def readings(self, ids: list[int]) -> dict:
+        return readings_for_exams(exam_ids=ids)
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         actor = actor_for(request)
@@ -147,8 +132,7 @@ class NeuralExamViewSet(
             recorded_by=actor.user,
             data=data,
         )
-        body = NeuralExamSerializer(readings_for_exams(exam_ids=[exam.pk])[exam.pk]).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return self.reading_response(exam.pk, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Mark a record entered in error: it stays on record, out of the history",
@@ -158,10 +142,10 @@ class NeuralExamViewSet(
     @action(detail=True, methods=["post"], url_path="entered-in-error")
     def entered_in_error(self, request: Request, pk=None) -> Response:
         actor = actor_for(request)
-        exam = self._exam(Action.CHANGE_CLINICAL)
+        exam = self.record(Action.CHANGE_CLINICAL)
         serializer = EnteredInErrorInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.neural_exam_mark_entered_in_error(
             exam=exam, by=actor.user, reason=serializer.validated_data["reason"]
         )
-        return Response(NeuralExamSerializer(readings_for_exams(exam_ids=[exam.pk])[exam.pk]).data)
+        return self.reading_response(exam.pk)

@@ -7,6 +7,8 @@ one on the due-list, never opens one; a patient gets only their own handout, fro
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clinic.access import Action, Actor, actor_for, own_patient, patient_for
 from clinic.decorators import patient_required, staff_required
+from clinic.models import User
 from reports import services
 from reports.due import report_count
 from reports.forms import ReportAmendForm, ReportDraftForm, ReportEditForm
@@ -128,28 +131,40 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
 @staff_required
 @require_POST
 def report_sign(request: HttpRequest, report_id: int) -> HttpResponse:
-    actor = actor_for(request)
-    report = report_for(actor, report_id, Action.CHANGE_CLINICAL)
-    try:
-        services.report_sign(report=report, by=actor.user)
-    except ValidationError as error:
-        _errors_to_messages(request, error)
-    else:
-        messages.success(request, "Report signed. It can no longer be changed, only amended.")
-    return redirect("report-detail", report.pk)
+    return _report_step(
+        request,
+        report_id,
+        lambda report, user: services.report_sign(report=report, by=user),
+        "Report signed. It can no longer be changed, only amended.",
+    )
 
 
 @staff_required
 @require_POST
 def report_redraft(request: HttpRequest, report_id: int) -> HttpResponse:
+    return _report_step(
+        request,
+        report_id,
+        lambda report, user: services.report_redraft(report=report),
+        "The record's part was drafted again from today's record.",
+    )
+
+
+def _report_step(
+    request: HttpRequest,
+    report_id: int,
+    step: Callable[[ProgressReport, User], object],
+    done: str,
+) -> HttpResponse:
+    """A button on the report's page: the step, its refusal or `done` as a message, back."""
     actor = actor_for(request)
     report = report_for(actor, report_id, Action.CHANGE_CLINICAL)
     try:
-        services.report_redraft(report=report)
+        step(report, actor.user)
     except ValidationError as error:
         _errors_to_messages(request, error)
     else:
-        messages.success(request, "The record's part was drafted again from today's record.")
+        messages.success(request, done)
     return redirect("report-detail", report.pk)
 
 
