@@ -175,37 +175,70 @@ def _side(
 
 def interpret_history(revisions: list[AssessmentRevision], thresholds: Thresholds) -> list[Reading]:
     """Readings in time order, each clinic test compared with the baseline and the one before."""
-    readings: list[Reading] = []
-    baseline: AssessmentRevision | None = None
-    previous_clinic: AssessmentRevision | None = None
-    previous_reading: Reading | None = None
-    angles = _AngleHistory()
-    for revision in sorted(revisions, key=lambda r: (r.measured_at, r.assessment_id)):
+    history = _History(thresholds)
+    return [history.add(revision) for revision in _in_time_order(revisions)]
+
+
+def latest_reading(revisions: list[AssessmentRevision], thresholds: Thresholds) -> Reading | None:
+    """The last of `interpret_history`'s readings, without interpreting the tests before it
+    (they only move the baseline and the angles' history): the dashboard's summaries read one
+    reading a patient, and interpreting all of them was most of a refresh. Its `previous` is
+    not filled in."""
+    ordered = _in_time_order(revisions)
+    if not ordered:
+        return None
+    history = _History(thresholds)
+    for revision in ordered[:-1]:
+        history.skip(revision)
+    return history.add(ordered[-1])
+
+
+def _in_time_order(revisions: list[AssessmentRevision]) -> list[AssessmentRevision]:
+    return sorted(revisions, key=lambda r: (r.measured_at, r.assessment_id))
+
+
+class _History:
+    """What a test is compared with, as the tests before it left it: the baseline (the first
+    clinic test), the clinic test before, and the angles measured so far. Self-tests are
+    interpreted on their own and never compared."""
+
+    def __init__(self, thresholds: Thresholds) -> None:
+        self.thresholds = thresholds
+        self.baseline: AssessmentRevision | None = None
+        self.previous_clinic: AssessmentRevision | None = None
+        self.previous_reading: Reading | None = None
+        self.angles = _AngleHistory()
+
+    def add(self, revision: AssessmentRevision) -> Reading:
+        """The revision's reading, then the revision taken into the history."""
         clinical = revision.assessment.kind == AssessmentKind.CLINIC
-        compare_baseline = baseline if clinical and baseline is not revision else None
-        compare_previous = previous_clinic if clinical else None
-        compare_angles = angles if clinical else None  # self-tests are never compared
-        left = _side(
-            revision, "left", thresholds, compare_baseline, compare_previous, compare_angles
-        )
-        right = _side(
-            revision, "right", thresholds, compare_baseline, compare_previous, compare_angles
+        compare_baseline = self.baseline if clinical and self.baseline is not revision else None
+        compare_previous = self.previous_clinic if clinical else None
+        compare_angles = self.angles if clinical else None
+        left, right = (
+            _side(
+                revision, side, self.thresholds, compare_baseline, compare_previous, compare_angles
+            )
+            for side in SIDES
         )
         reading = Reading(
             revision=revision,
             left=left,
             right=right,
-            asymmetry=asymmetry(left.value, right.value, thresholds),
-            is_baseline=clinical and baseline is None,
-            previous=previous_reading if clinical else None,
+            asymmetry=asymmetry(left.value, right.value, self.thresholds),
+            is_baseline=clinical and self.baseline is None,
+            previous=self.previous_reading if clinical else None,
         )
-        readings.append(reading)
-        if clinical:
-            baseline = baseline or revision
-            previous_clinic = revision
-            previous_reading = reading
-            angles.add(revision)
-    return readings
+        self.skip(revision, reading)
+        return reading
+
+    def skip(self, revision: AssessmentRevision, reading: Reading | None = None) -> None:
+        """Take the revision into the history without interpreting it."""
+        if revision.assessment.kind == AssessmentKind.CLINIC:
+            self.baseline = self.baseline or revision
+            self.previous_clinic = revision
+            self.previous_reading = reading
+            self.angles.add(revision)
 
 
 def patient_readings(*, patient: Patient) -> list[Reading]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from assessments.interpretation import Thresholds, display
-from assessments.selectors import interpret_history
+from assessments.selectors import latest_reading
 from clinic.models import Clinic, Patient
 from dashboard.summaries import current_clinic_revisions
 from questionnaires.interpretation import Mcid
@@ -190,7 +190,7 @@ def clinic_outcomes(*, clinic: Clinic) -> Outcomes:
         ankle = None
         last_days = []
         if len(tests) >= MIN_TESTS:
-            latest = interpret_history(tests, thresholds)[-1]
+            latest = latest_reading(tests, thresholds)
             ankle = combined_class(
                 side.since_baseline.classification.value for side in latest.sides
             )

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from assessments.interpretation import Thresholds
 from assessments.models import AssessmentKind, AssessmentRevision
-from assessments.selectors import Reading, interpret_history
+from assessments.selectors import Reading, latest_reading
 from clinic.bulk_update import rows_update
 from clinic.models import Clinic, Patient, PatientStatus, TaskProgress
 from dashboard.flags import (
@@ -98,7 +98,7 @@ def _refresh_batch(patients: list[Patient], now: datetime) -> int:
                 patient,
                 now=now,
                 today=today,
-                readings=interpret_history(revisions.get(patient.pk, []), thresholds),
+                latest=latest_reading(revisions.get(patient.pk, []), thresholds),
                 thresholds=thresholds,
                 adherence_percent=_recent_adherence(adherence.get(patient.pk), today),
                 last_pain=pain.get(patient.pk),
@@ -171,7 +171,7 @@ def _summary_row(
     *,
     now: datetime,
     today: date,
-    readings: list[Reading],
+    latest: Reading | None,
     thresholds: Thresholds,
     adherence_percent: int | None,
     last_pain: tuple[int, date] | None,
@@ -183,7 +183,6 @@ def _summary_row(
     report_due: str = "",
 ) -> PatientSummary:
     """One patient's row from what the batch loaded: the latest test, its flags and urgency."""
-    latest = readings[-1] if readings else None
     changes = tuple(
         side.since_baseline.classification.value if side.since_baseline else ""
         for side in (latest.sides if latest else ())

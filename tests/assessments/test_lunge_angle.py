@@ -1,6 +1,7 @@
 """The lunge angle (issue 16 §2): stored with its method, judged against the angle's own MDC by
 the distance's rules, shown beside the distance, charted in degrees."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ from django.utils import timezone
 from assessments import services
 from assessments.interpretation import AngleValue, ChangeClass, Thresholds, angle_change_between
 from assessments.models import AssessmentRevision
-from assessments.selectors import patient_readings
+from assessments.selectors import interpret_history, latest_reading, patient_readings
 from tests.factories import StaffFactory, record_knee_to_wall
 
 pytestmark = pytest.mark.django_db
@@ -127,6 +128,15 @@ def test_the_angle_baseline_is_the_first_clinic_test_that_measured_it_and_self_t
     assert change.classification == ChangeClass.IMPROVED
     assert latest.left.angle_since_previous == change
     assert latest.right.angle_since_baseline is None  # never measured on the right
+
+    # The dashboard's shortcut (only the last reading interpreted) reads the same latest test,
+    # with and without a self-test last.
+    revisions = [reading.revision for reading in readings]
+    thresholds = Thresholds.for_clinic(clinic)
+    for history in (revisions, [revisions[1]], [*revisions[:1], *revisions[2:], revisions[1]]):
+        whole = interpret_history(history, thresholds)[-1]
+        assert latest_reading(history, thresholds) == replace(whole, previous=None)
+    assert latest_reading([], thresholds) is None
 
 
 def test_the_clinics_angle_mdc_is_a_setting(patient, therapist, clinic):
