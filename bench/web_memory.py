@@ -50,7 +50,7 @@ from clinic import services
 from clinic.models import Clinic, Patient, PatientStatus, User
 from tests.conftest import verify_second_factor
 
-TOKEN_NAME = "bench web_memory"
+TOKEN_NAME = "bench web_memory"  # noqa: S105  (a name, not a secret)
 PAGES = 40
 
 
@@ -97,9 +97,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8766")))
     args = parser.parse_args()
-    clinic = (
-        Clinic.objects.filter(name__in=["Bench 10000", "Bench 100"]).order_by("-name").first()
-    )
+    clinic = Clinic.objects.filter(name__in=["Bench 10000", "Bench 100"]).order_by("-name").first()
     if clinic is None:
         sys.exit("No bench clinic: run manage.py bench_data --patients 10000 (or 100) first.")
     staff_cookie, token, patient_cookies = identities(clinic)
@@ -114,9 +112,12 @@ def main() -> None:
         mix.append(("/me/routine/", {"Cookie": patient_cookies[page % len(patient_cookies)]}))
     log = open(tempfile.mkstemp(prefix="dorsi-bench-gunicorn-", suffix=".log")[1], "w")  # noqa: SIM115
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi:application", "--workers", "1"]
-        + ["--worker-class", "sync", "--bind", f"127.0.0.1:{args.port}"]
-        + ["--log-level", "warning"],
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "config.wsgi:application",
+            *("--workers", "1", "--worker-class", "sync"),
+            *("--bind", f"127.0.0.1:{args.port}", "--log-level", "warning"),
+        ],
         cwd=ROOT,
         env={**os.environ, **SERVER_ENV},
         stdout=log,
@@ -139,7 +140,7 @@ def main() -> None:
         started = time.perf_counter()
         for sent in range(1, args.requests + 1):
             path, headers = mix[(sent - 1) % len(mix)]
-            request = urllib.request.Request(base + path, headers=headers)
+            request = urllib.request.Request(base + path, headers=headers)  # noqa: S310
             with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
                 response.read()
                 assert response.status == 200, (path, response.status)
