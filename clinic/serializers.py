@@ -242,6 +242,16 @@ class PatientSerializer(
         # The view says whether the caller's role sees clinical data (clinic.access).
         return () if self.context.get("show_clinical", False) else self.withheld_from_some_roles
 
+    # The columns these fields read (full_name and the therapist's name from their parts): a
+    # list reads only them. A field added above without its column here costs a query a row,
+    # which tests/clinic/test_api_representation.py counts.
+    columns = (
+        *(name for name in Meta.fields if name != "full_name"),
+        "primary_therapist__first_name",
+        "primary_therapist__last_name",
+        "primary_therapist__username",
+    )
+
 
 class PatientInputSerializer(serializers.Serializer):
     """The shape of a patient write; the rules (clinic, dates, therapist) are the service's, and

@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -99,3 +101,17 @@ def test_a_filter_named_without_a_value_is_still_refused(client_as):
     response = client_as("therapist").get("/api/v1/patients/?born_before=")
     assert response.status_code == 400
     assert "born_before" in response.json()
+
+
+def test_the_list_reads_every_column_it_shows_with_the_page(client_as, clinic, therapist):
+    def queries_for_the_list() -> int:
+        with CaptureQueriesContext(connection) as context:
+            response = client.get("/api/v1/patients/")
+        assert response.status_code == 200
+        return len(context)
+
+    client = client_as("therapist")
+    client.get("/api/v1/patients/")  # the token's first use is written once
+    before = queries_for_the_list()
+    PatientFactory.create_batch(5, clinic=clinic, primary_therapist=therapist)
+    assert queries_for_the_list() == before
