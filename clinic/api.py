@@ -63,7 +63,10 @@ class PatientViewSet(
     lookup_value_converter = "int"
 
     def get_queryset(self):
-        return patients_visible_to(actor_for(self.request)).select_related("primary_therapist")
+        patients = patients_visible_to(actor_for(self.request)).select_related("primary_therapist")
+        if self.action == "list":  # a page reads only what it shows (not the password hashes)
+            patients = patients.only(*PatientSerializer.columns)
+        return patients
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)

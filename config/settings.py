@@ -570,7 +570,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "clinic.filters.ApiFilterBackend",
         "clinic.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
