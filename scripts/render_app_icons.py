@@ -20,7 +20,9 @@ PAGE = """<!doctype html><html><body style="margin:0;background:{background}">
 
 def main() -> None:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox"]
+        )
         for name, size, inner, background in (
             ("dorsi-icon-192.png", 192, 192, "transparent"),
             ("dorsi-icon-512.png", 512, 512, "transparent"),

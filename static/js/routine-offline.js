@@ -48,6 +48,7 @@
     return new Date(iso).toLocaleTimeString(document.documentElement.lang || undefined, {
       hour: "2-digit",
       minute: "2-digit",
+      hourCycle: "h23",
     });
   }
 

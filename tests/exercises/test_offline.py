@@ -29,7 +29,9 @@ def test_each_patient_has_a_key_of_their_own(client_as, patient, other_patient, 
     mine = client_as("patient").get("/me/routine/")
     assert mine[KEY_HEADER] == offline_key(patient)
     assert offline_key(patient) != offline_key(other_patient)
-    theirs = client_as("other_patient").get("/me/sw.js").content.decode()
+    # The address names a key; the worker is the session's own whatever it says.
+    theirs = client_as("other_patient").get(f"/me/sw.js?for={offline_key(patient)}")
+    theirs = theirs.content.decode()
     assert offline_key(patient) not in theirs
 
 
@@ -44,7 +46,8 @@ def test_the_routine_page_registers_the_worker_and_says_which_routine_it_shows(
     client_as, patient, prescribed
 ):
     html = client_as("patient").get("/me/routine/").content.decode()
-    assert 'data-worker="/me/sw.js"' in html
+    key = offline_key(patient)
+    assert f'data-worker="/me/sw.js?for={key}&amp;routine={prescribed.pk}"' in html
     assert 'data-scope="/me/"' in html
     assert f'data-routine="{prescribed.pk}"' in html
     assert 'data-api="/api/v1/session-logs/"' in html
