@@ -57,11 +57,20 @@
   }
 
   var problem = ""; // why the waiting sessions cannot go now, beyond the network
+  // Set just before this page reloaded itself to show a routine changed while offline.
+  var CHANGED = "dorsi.offline.changed";
+  var changedShown = false;
+  try {
+    changedShown = window.sessionStorage.getItem(CHANGED) === "1";
+    window.sessionStorage.removeItem(CHANGED);
+  } catch (error) {
+    /* no session storage: the new routine shows without the words */
+  }
 
   function render() {
     var queue = read(QUEUE, []);
     var last = read(LAST, null);
-    var lines = [];
+    var lines = changedShown ? [data.changedShown] : [];
     if (queue.length === 1) lines.push(data.waitingOne);
     else if (queue.length > 1) lines.push(fill(data.waitingMany, { count: queue.length }));
     if (queue.length && problem) lines.push(problem);
@@ -73,7 +82,11 @@
           : fill(data.sent, { time: clockTime(last.at) })
       );
     }
-    words.textContent = lines.join(" ");
+    words.replaceChildren.apply(words, lines.map(function (line) {
+      var paragraph = document.createElement("p");
+      paragraph.textContent = line;
+      return paragraph;
+    }));
     box.hidden = !lines.length;
     box.dataset.waiting = String(queue.length);
     box.classList.toggle("is-refused", Boolean(last && last.refused && sameDay(last.at)));
@@ -198,6 +211,11 @@
           if (now === data.routine) return;
           var timer = document.querySelector("[data-timer]");
           if (!timer || !timer.classList.contains("is-running")) {
+            try {
+              window.sessionStorage.setItem(CHANGED, "1");
+            } catch (error) {
+              /* the page still reloads */
+            }
             location.reload();
             return;
           }
@@ -213,14 +231,12 @@
       }, function () { /* offline again */ });
   }
 
-  form.addEventListener("submit", function (event) {
-    if (navigator.onLine) return; // the ordinary form, which works with or without this script
-    event.preventDefault();
+  function keep() {
     var session = sessionFromForm();
     if (!session) {
-      problem = "";
       words.textContent = data.sayEach;
       box.hidden = false;
+      box.scrollIntoView({ block: "center" });
       return;
     }
     var queue = read(QUEUE, []);
@@ -232,13 +248,40 @@
     form.elements.session_date.value = session.session_date || "";
     render();
     box.scrollIntoView({ block: "center" });
+  }
+
+  // Online, the form goes as it would without this script; only a network that fails on the
+  // way (a signal that comes and goes) turns it into a session kept for later. Posted by
+  // fetch: a redirect means it was recorded and the patient's home page says so; any other
+  // answer is the same form posted again the ordinary way (nothing was recorded, so the
+  // server shows its errors; the client token makes even a wrong guess harmless).
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (!navigator.onLine) {
+      keep();
+      return;
+    }
+    fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      redirect: "manual",
+    }).then(function (response) {
+      if (response.type === "opaqueredirect") location.assign(data.scope);
+      else form.submit();
+    }, keep);
   });
 
   window.addEventListener("online", function () {
     flush().then(checkRoutine);
   });
   window.addEventListener("offline", render);
+  // A signal lost on the way while the phone believes it is online fires no `online` event.
+  window.setInterval(function () {
+    if (navigator.onLine && read(QUEUE, []).length) flush();
+  }, 30000);
   window.addEventListener("pageshow", render);
   render();
+  if (changedShown) box.scrollIntoView({ block: "center" });
   if (navigator.onLine) flush();
 })();

@@ -126,6 +126,31 @@ def test_a_session_logged_offline_is_sent_once_when_the_network_is_back(
     context.close()
 
 
+def test_a_session_whose_post_is_lost_on_the_way_waits_and_is_sent_once(
+    browser, live_server, settings, patient, therapist, prescribed
+):
+    """The phone thinks it is online but the request never arrives (a signal that comes and
+    goes): the session is kept as if offline. No worker here, so that page.route sees the POST."""
+    settings.SITE_URL = live_server.url
+    context = browser.new_context(viewport=PHONE, service_workers="block")
+    page = open_link(context, live_server, patient, therapist)
+    page.goto(f"{live_server.url}{ROUTINE}")
+    page.route(
+        "**/me/routine/**",
+        lambda route: route.abort() if route.request.method == "POST" else route.continue_(),
+    )
+    for fieldset in page.locator("fieldset.status").all():
+        fieldset.get_by_label("Done").check()
+    page.get_by_role("button", name="Save my session").click()
+    page.get_by_text("One session is waiting to be sent.").wait_for()
+    assert not SessionLog.objects.exists()
+    page.unroute("**/me/routine/**")
+    page.reload()
+    page.get_by_text(re.compile(r"Sent at \d\d:\d\d")).wait_for(timeout=15_000)
+    assert SessionLog.objects.count() == 1
+    context.close()
+
+
 def test_a_routine_changed_while_offline_shows_and_the_old_log_is_refused_with_the_reason(
     browser, live_server, settings, patient, therapist, prescribed, artifacts_dir
 ):
@@ -150,10 +175,12 @@ def test_a_routine_changed_while_offline_shows_and_the_old_log_is_refused_with_t
     # The page reloads with the new version; the log made against the old one is refused by
     # today's rules, and the patient reads why.
     page.get_by_text("2× a day").wait_for(timeout=15_000)
+    page.get_by_text("Your therapist has changed your routine: this is the new one.").wait_for()
     assert page.locator("input[name=version]").input_value() == str(new.pk)
     page.get_by_text("Not logged: Your routine had changed or ended by that date.").wait_for(
         timeout=15_000
     )
+    page.locator("[data-offline-status]").scroll_into_view_if_needed()
     page.screenshot(path=artifacts_dir / "routine-offline-refused-phone.png")
     assert not SessionLog.objects.exists()
     context.close()
