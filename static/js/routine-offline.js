@@ -281,6 +281,18 @@
     if (navigator.onLine && read(QUEUE, []).length) flush();
   }, 30000);
   window.addEventListener("pageshow", render);
+  // A copy kept from an earlier day still proposes that day's date: today, on the phone's
+  // calendar, unless the patient chose a date themselves.
+  (function () {
+    var field = form.elements.session_date;
+    var age = Date.now() - Number(data.rendered) * 1000;
+    var now = new Date();
+    var today = now.getFullYear() + "-" + String(now.getMonth() + 1).padStart(2, "0") + "-" +
+      String(now.getDate()).padStart(2, "0");
+    if (field && age > 10 * 60 * 1000 && field.value === field.defaultValue && field.value < today) {
+      field.value = today;
+    }
+  })();
   render();
   if (changedShown) box.scrollIntoView({ block: "center" });
   if (navigator.onLine) flush();

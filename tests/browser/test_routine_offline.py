@@ -151,6 +151,21 @@ def test_a_session_whose_post_is_lost_on_the_way_waits_and_is_sent_once(
     context.close()
 
 
+def test_a_copy_kept_from_yesterday_proposes_todays_date(
+    browser, live_server, settings, patient, therapist, prescribed
+):
+    settings.SITE_URL = live_server.url
+    context = browser.new_context(viewport=PHONE, service_workers="block")
+    page = open_link(context, live_server, patient, therapist)
+    rendered_on = patient.clinic.local_today()
+    # The phone's clock a day on: as if the page came from the worker's copy the next morning.
+    page.clock.set_system_time(time.time() + 24 * 3600)
+    page.goto(f"{live_server.url}{ROUTINE}")
+    field = page.get_by_label("Date of the session")
+    assert field.input_value() > rendered_on.isoformat()
+    context.close()
+
+
 def test_a_routine_changed_while_offline_shows_and_the_old_log_is_refused_with_the_reason(
     browser, live_server, settings, patient, therapist, prescribed, artifacts_dir
 ):
