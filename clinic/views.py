@@ -233,4 +233,9 @@ def patient_link_open(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def patient_sign_out(request: HttpRequest) -> HttpResponse:
     request.session.flush()
-    return render(request, "clinic/patient_signed_out.html")
+    response = render(request, "clinic/patient_signed_out.html")
+    # What the phone kept for the routine offline (the service worker, its caches, the queue of
+    # sessions to send) goes with the session; patient-sign-out.js repeats it where a browser
+    # ignores the header.
+    response["Clear-Site-Data"] = '"cache", "storage"'
+    return response

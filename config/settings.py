@@ -361,6 +361,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = ensure_dir(Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles"))))
+# WhiteNoise does not know the web app manifest's type (browsers want it for the home screen).
+WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -404,6 +406,9 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [csp.SELF],
         "frame-ancestors": [csp.NONE],
         "form-action": [csp.SELF],
+        # The patient's routine: its service worker (/me/sw.js) and web app manifest.
+        "worker-src": [csp.SELF],
+        "manifest-src": [csp.SELF],
     }
 }
 # Browser features no Dorsi page uses are switched off; the routine timer keeps the screen on.

@@ -20,4 +20,6 @@ urlpatterns = [
         "prescriptions/<int:prescription_id>/end/", views.prescription_end, name="prescription-end"
     ),
     path("me/routine/", views.patient_routine_page, name="patient-routine-page"),
+    # At /me/ so that its scope covers the patient's pages (a worker's scope is its folder).
+    path("me/sw.js", views.patient_service_worker, name="patient-service-worker"),
 ]

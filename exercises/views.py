@@ -1,9 +1,12 @@
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,7 +20,7 @@ from clinic.access import (
 )
 from clinic.decorators import patient_required, staff_required
 from clinic.forms import form_add_service_errors
-from exercises import selectors, services
+from exercises import offline, selectors, services
 from exercises.adherence import describe_days
 from exercises.charts import pain_chart
 from exercises.forms import (
@@ -374,7 +377,7 @@ def patient_routine_page(request: HttpRequest) -> HttpResponse:
                 else "This session was already logged; it counts once.",
             )
             return redirect("patient-home")
-    return render(
+    response = render(
         request,
         "exercises/patient_routine.html",
         {
@@ -386,5 +389,33 @@ def patient_routine_page(request: HttpRequest) -> HttpResponse:
             "form": form,
             "logged_today": selectors.sessions_logged_on(version=version, day=today),
             "today": today,
+            "offline_key": offline.offline_key(patient),
+            "routine_fingerprint": offline.routine_fingerprint(versions),
         },
     )
+    # The service worker keeps a routine page only when it is its own patient's.
+    response[offline.KEY_HEADER] = offline.offline_key(patient)
+    return response
+
+
+@patient_required
+@require_GET
+def patient_service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker that opens the routine with no network, rendered for this patient."""
+    patient = own_patient(actor_for(request), Action.VIEW_CLINICAL)
+    context = offline.service_worker_context(
+        patient=patient, versions=selectors.current_versions(patient=patient)
+    )
+    body = render_to_string(
+        "exercises/service_worker.js",
+        {
+            **context,
+            "routine_path": reverse("patient-routine-page"),
+            "static_prefix": settings.STATIC_URL,
+            "key_header": offline.KEY_HEADER,
+        },
+    )
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    # Checked on every visit: a new prescription's pictures, or another patient, mean a new worker.
+    response["Cache-Control"] = "no-cache, private"
+    return response

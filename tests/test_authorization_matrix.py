@@ -139,6 +139,7 @@ PAGES: dict[tuple[str, str], dict[str, str]] = {
     ("patient-home", "GET"): PATIENT_PAGES,
     ("patient-routine-page", "GET"): PATIENT_PAGES,
     ("patient-routine-page", "POST"): PATIENT_PAGES,
+    ("patient-service-worker", "GET"): PATIENT_PAGES,  # rendered for the signed-in patient
     ("patient-self-test", "GET"): PATIENT_PAGES,
     ("patient-self-test", "POST"): PATIENT_PAGES,
     ("patient-sign-out", "POST"): EVERYONE,
