@@ -50,6 +50,22 @@ class PatientFactory(factory.django.DjangoModelFactory):
     primary_therapist = None
 
 
+def local_days_ago(clinic, days: float):
+    """Now, `days` of the clinic's local calendar ago at the same wall-clock time (fractions of
+    a day as hours)."""
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    whole = int(days)
+    if whole == 0:
+        return now - timedelta(days=days)
+    local_now = timezone.localtime(now, clinic.zone)
+    then = datetime.combine(local_now.date() - timedelta(days=whole), local_now.time())
+    return timezone.make_aware(then, clinic.zone) - timedelta(days=days - whole)
+
+
 def record_knee_to_wall(
     patient,
     therapist,
@@ -60,15 +76,14 @@ def record_knee_to_wall(
     days_ago: float = 0,
     **extra,
 ):
-    """A clinic knee-to-wall test through the real service; None for a side: could not reach."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
+    """A clinic knee-to-wall test through the real service; None for a side: could not reach.
+    `days_ago` whole days are the clinic's local days: the test's local date is that many days
+    before the clinic's today whatever the hour and a daylight-saving change between (24-hour
+    days ago read as a day less across the autumn change in the hour after local midnight)."""
     from assessments import services
 
     data = {
-        "measured_at": timezone.now() - timedelta(days=days_ago),
+        "measured_at": local_days_ago(patient.clinic, days_ago),
         "left_reached": left is not None,
         "left_distance": left,
         "right_reached": right is not None,
