@@ -171,6 +171,12 @@ class Appointment(models.Model):
             models.Index(fields=["clinic", "starts_at"]),
             models.Index(fields=["therapist", "starts_at"]),
             models.Index(fields=["patient", "starts_at"]),
+            # The due-list's "asks to reschedule": a handful among the clinic's bookings.
+            models.Index(
+                fields=["clinic", "starts_at"],
+                condition=Q(status="booked", patient_response="reschedule"),
+                name="appointment_reschedule_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from clinic.models import (
@@ -81,50 +82,119 @@ def free_slots(
 
     `among`: these therapists rather than the clinic's (a page that has them already).
     `ignoring`: an appointment whose own time counts as free, for moving it a little."""
-    zone = clinic.zone
     if therapist is not None:
         therapists = [therapist]
     elif among is not None:
         therapists = among
     else:
         therapists = clinic_therapists(clinic_id=clinic.pk)
-    ids = [t.pk for t in therapists]
-    window_start = at_local(start_date, time(0), zone)
-    window_end = at_local(end_date + timedelta(days=1), time(0), zone)
-    hours: dict[int, list[WorkingHours]] = defaultdict(list)
-    for row in WorkingHours.objects.filter(therapist_id__in=ids):
-        hours[row.therapist_id].append(row)
-    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    taken = Appointment.objects.active().filter(therapist_id__in=ids)
-    if ignoring is not None:
-        taken = taken.exclude(pk=ignoring.pk)
-    for therapist_id, starts, ends in taken.overlapping(window_start, window_end).values_list(
-        "therapist_id", "starts_at", "ends_at"
-    ):
-        busy[therapist_id].append((starts, ends))
-    for therapist_id, starts, ends in TimeOff.objects.filter(
-        therapist_id__in=ids, starts_at__lt=window_end, ends_at__gt=window_start
-    ).values_list("therapist_id", "starts_at", "ends_at"):
-        busy[therapist_id].append((starts, ends))
-
-    now = timezone.now()
-    slots: list[Slot] = []
-    for person in therapists:
-        day = start_date
-        while day <= end_date:
-            windows = [
-                (at_local(day, row.starts, zone), at_local(day, row.ends, zone))
-                for row in hours[person.pk]
-                if row.weekday == day.weekday()
-            ]
-            free = subtract(windows, busy[person.pk])
-            for starts_at in slot_starts(
-                free, minutes=minutes, step_minutes=step_minutes, not_before=now, zone=zone
-            ):
-                slots.append(Slot(person, starts_at, starts_at + timedelta(minutes=minutes)))
-            day += timedelta(days=1)
+    availability = _Availability.read(
+        clinic=clinic,
+        therapists=therapists,
+        start_date=start_date,
+        end_date=end_date,
+        ignoring=ignoring,
+    )
+    slots = [
+        slot
+        for person in therapists
+        for slot in availability.slots(person, minutes=minutes, step_minutes=step_minutes)
+    ]
     slots.sort(key=lambda slot: (slot.starts_at, slot.therapist.last_name))
     return slots[:limit]
+
+
+def first_free_slots(
+    *,
+    clinic: Clinic,
+    start_date: date,
+    end_date: date,
+    lengths: set[int],
+    therapists: list[User],
+    step_minutes: int = 15,
+) -> dict[tuple[int, int], Slot]:
+    """Each therapist's first free slot of each length (in minutes) from start_date to end_date,
+    by (therapist id, length); none when they have no such slot. Three queries whatever the
+    number of therapists and lengths: what `free_slots` offers, without a search per therapist."""
+    if not therapists or not lengths:
+        return {}
+    availability = _Availability.read(
+        clinic=clinic, therapists=therapists, start_date=start_date, end_date=end_date
+    )
+    first: dict[tuple[int, int], Slot] = {}
+    for person in therapists:
+        for minutes in lengths:
+            slot = next(
+                availability.slots(person, minutes=minutes, step_minutes=step_minutes), None
+            )
+            if slot is not None:
+                first[(person.pk, minutes)] = slot
+    return first
+
+
+@dataclass
+class _Availability:
+    """What decides the therapists' free time over some days: their weekly hours, and the
+    appointments and time off that take it. Read in three queries."""
+
+    zone: ZoneInfo
+    start_date: date
+    end_date: date
+    hours: dict[int, list[WorkingHours]]
+    busy: dict[int, list[tuple[datetime, datetime]]]
+    now: datetime
+
+    @classmethod
+    def read(
+        cls,
+        *,
+        clinic: Clinic,
+        therapists: list[User],
+        start_date: date,
+        end_date: date,
+        ignoring: Appointment | None = None,
+    ) -> _Availability:
+        zone = clinic.zone
+        ids = [t.pk for t in therapists]
+        window_start = at_local(start_date, time(0), zone)
+        window_end = at_local(end_date + timedelta(days=1), time(0), zone)
+        hours: dict[int, list[WorkingHours]] = defaultdict(list)
+        for row in WorkingHours.objects.filter(therapist_id__in=ids):
+            hours[row.therapist_id].append(row)
+        busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+        taken = Appointment.objects.active().filter(therapist_id__in=ids)
+        if ignoring is not None:
+            taken = taken.exclude(pk=ignoring.pk)
+        for therapist_id, starts, ends in taken.overlapping(window_start, window_end).values_list(
+            "therapist_id", "starts_at", "ends_at"
+        ):
+            busy[therapist_id].append((starts, ends))
+        for therapist_id, starts, ends in TimeOff.objects.filter(
+            therapist_id__in=ids, starts_at__lt=window_end, ends_at__gt=window_start
+        ).values_list("therapist_id", "starts_at", "ends_at"):
+            busy[therapist_id].append((starts, ends))
+        return cls(zone, start_date, end_date, hours, busy, timezone.now())
+
+    def slots(self, person: User, *, minutes: int, step_minutes: int) -> Iterator[Slot]:
+        """The person's free slots of `minutes`, earliest first, computed a day at a time (the
+        first one costs only the days before it)."""
+        day = self.start_date
+        while day <= self.end_date:
+            windows = [
+                (at_local(day, row.starts, self.zone), at_local(day, row.ends, self.zone))
+                for row in self.hours[person.pk]
+                if row.weekday == day.weekday()
+            ]
+            free = subtract(windows, self.busy[person.pk])
+            for starts_at in slot_starts(
+                free,
+                minutes=minutes,
+                step_minutes=step_minutes,
+                not_before=self.now,
+                zone=self.zone,
+            ):
+                yield Slot(person, starts_at, starts_at + timedelta(minutes=minutes))
+            day += timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -344,12 +414,13 @@ def on_due_list(source: DueSource) -> None:
 def due_list(*, clinic: Clinic, horizon_days: int = 7) -> list[DueItem]:
     """Patients to book, most urgent first: a re-test due (the prescription's re-test date, or
     the last clinic test plus the clinic's interval) within `horizon_days` with nothing booked,
-    and patients whose last appointment was a no-show with nothing booked since."""
+    and patients whose last appointment was a no-show with nothing booked since.
+
+    Read from what each patient's row keeps of their appointments (`booked_until`, kept by
+    services.patient_appointments_refresh): only the patients with nothing booked ahead are
+    read, through an index, never the clinic's bookings. A constant number of queries."""
     today = clinic.local_today()
     now = timezone.now()
-    upcoming = Appointment.objects.filter(
-        patient=OuterRef("pk"), status=AppointmentStatus.BOOKED, starts_at__gte=now
-    )
     last_appointment = (
         Appointment.objects.filter(patient=OuterRef("pk"), starts_at__lt=now)
         .exclude(status=AppointmentStatus.CANCELLED)
@@ -358,12 +429,11 @@ def due_list(*, clinic: Clinic, horizon_days: int = 7) -> list[DueItem]:
     patients = list(
         Patient.objects.filter(clinic=clinic)
         .active()
+        .filter(Q(booked_until__isnull=True) | Q(booked_until__lt=now))
         .annotate(
-            has_upcoming=Exists(upcoming),
             last_status=Subquery(last_appointment.values("status")[:1]),
             last_appointment_at=Subquery(last_appointment.values("starts_at")[:1]),
         )
-        .filter(has_upcoming=False)
         .select_related("primary_therapist", "clinic")
     )
     due_dates = retest_due_dates(patients)
@@ -387,9 +457,55 @@ def due_list(*, clinic: Clinic, horizon_days: int = 7) -> list[DueItem]:
         items.extend(source(clinic))
     # Patients who asked to reschedule first, then the most overdue.
     items.sort(
-        key=lambda item: (item.reason != "reschedule", -item.days_overdue, item.patient.last_name)
+        key=lambda item: (
+            item.reason != "reschedule",
+            -item.days_overdue,
+            item.patient.last_name,
+            item.patient.pk,
+        )
     )
     return items
+
+
+def due_rows(*, clinic: Clinic, items: list[DueItem], minutes: dict[str, int]) -> list[dict]:
+    """The due-list's rows as the page shows them: each item, the kind of appointment to book
+    ("retest" or "follow_up", whose lengths `minutes` gives) and the first free slot in two
+    weeks with the patient's primary therapist, or with anyone for a patient without one.
+    Three queries for all the rows (four with a patient without a primary therapist)."""
+    wanted = [(item, "retest" if item.reason == "retest" else "follow_up") for item in items]
+    therapists = {
+        item.patient.primary_therapist.pk: item.patient.primary_therapist
+        for item, _ in wanted
+        if item.patient.primary_therapist is not None
+    }
+    anyone = (
+        clinic_therapists(clinic_id=clinic.pk)
+        if any(item.patient.primary_therapist is None for item, _ in wanted)
+        else []
+    )
+    therapists.update((person.pk, person) for person in anyone)
+    today = clinic.local_today()
+    first = first_free_slots(
+        clinic=clinic,
+        start_date=today,
+        end_date=today + timedelta(days=13),
+        lengths={minutes[kind] for _, kind in wanted},
+        therapists=list(therapists.values()),
+    )
+    rows = []
+    for item, kind in wanted:
+        length = minutes[kind]
+        therapist = item.patient.primary_therapist
+        if therapist is not None:
+            slot = first.get((therapist.pk, length))
+        else:
+            slot = min(
+                (first[(person.pk, length)] for person in anyone if (person.pk, length) in first),
+                key=lambda slot: (slot.starts_at, slot.therapist.last_name),
+                default=None,
+            )
+        rows.append({"item": item, "kind": kind, "slot": slot})
+    return rows
 
 
 def waitlist_matches(*, appointment: Appointment) -> list[WaitlistEntry]:
