@@ -135,13 +135,15 @@ def first_free_slots(
 @dataclass
 class _Availability:
     """What decides the therapists' free time over some days: their weekly hours, and the
-    appointments and time off that take it. Read in three queries."""
+    appointments and time off that take it, each filed under the local days it touches (a
+    day's free time then reads that day's only). Read in three queries."""
 
     zone: ZoneInfo
     start_date: date
     end_date: date
     hours: dict[int, list[WorkingHours]]
-    busy: dict[int, list[tuple[datetime, datetime]]]
+    booked: dict[int, list[tuple[datetime, datetime]]]  # held appointments, by therapist id
+    busy: dict[tuple[int, date], list[tuple[datetime, datetime]]]
     now: datetime
 
     @classmethod
@@ -161,39 +163,57 @@ class _Availability:
         hours: dict[int, list[WorkingHours]] = defaultdict(list)
         for row in WorkingHours.objects.filter(therapist_id__in=ids):
             hours[row.therapist_id].append(row)
-        busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+        booked: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+        busy: dict[tuple[int, date], list[tuple[datetime, datetime]]] = defaultdict(list)
+
+        def file(therapist_id: int, starts: datetime, ends: datetime) -> None:
+            day = max(starts.astimezone(zone).date(), start_date)
+            last = min(ends.astimezone(zone).date(), end_date)
+            while day <= last:
+                busy[(therapist_id, day)].append((starts, ends))
+                day += timedelta(days=1)
+
         taken = Appointment.objects.active().filter(therapist_id__in=ids)
         if ignoring is not None:
             taken = taken.exclude(pk=ignoring.pk)
         for therapist_id, starts, ends in taken.overlapping(window_start, window_end).values_list(
             "therapist_id", "starts_at", "ends_at"
         ):
-            busy[therapist_id].append((starts, ends))
+            booked[therapist_id].append((starts, ends))
+            file(therapist_id, starts, ends)
         for therapist_id, starts, ends in TimeOff.objects.filter(
             therapist_id__in=ids, starts_at__lt=window_end, ends_at__gt=window_start
         ).values_list("therapist_id", "starts_at", "ends_at"):
-            busy[therapist_id].append((starts, ends))
-        return cls(zone, start_date, end_date, hours, busy, timezone.now())
+            file(therapist_id, starts, ends)
+        return cls(zone, start_date, end_date, hours, booked, busy, timezone.now())
 
-    def slots(self, person: User, *, minutes: int, step_minutes: int) -> Iterator[Slot]:
-        """The person's free slots of `minutes`, earliest first, computed a day at a time (the
-        first one costs only the days before it)."""
-        day = self.start_date
-        while day <= self.end_date:
-            windows = [
-                (at_local(day, row.starts, self.zone), at_local(day, row.ends, self.zone))
-                for row in self.hours[person.pk]
-                if row.weekday == day.weekday()
-            ]
-            free = subtract(windows, self.busy[person.pk])
+    def slots_on(self, person: User, day: date, *, minutes: int, step_minutes: int) -> list[Slot]:
+        """The person's free slots of `minutes` on one day, earliest first."""
+        windows = [
+            (at_local(day, row.starts, self.zone), at_local(day, row.ends, self.zone))
+            for row in self.hours[person.pk]
+            if row.weekday == day.weekday()
+        ]
+        if not windows:
+            return []
+        free = subtract(windows, self.busy.get((person.pk, day), ()))
+        return [
+            Slot(person, starts_at, starts_at + timedelta(minutes=minutes))
             for starts_at in slot_starts(
                 free,
                 minutes=minutes,
                 step_minutes=step_minutes,
                 not_before=self.now,
                 zone=self.zone,
-            ):
-                yield Slot(person, starts_at, starts_at + timedelta(minutes=minutes))
+            )
+        ]
+
+    def slots(self, person: User, *, minutes: int, step_minutes: int) -> Iterator[Slot]:
+        """The person's free slots of `minutes`, earliest first, a day at a time (the first one
+        costs only the days before it)."""
+        day = self.start_date
+        while day <= self.end_date:
+            yield from self.slots_on(person, day, minutes=minutes, step_minutes=step_minutes)
             day += timedelta(days=1)
 
 
@@ -220,14 +240,21 @@ class CalendarEntry:
 
 
 def calendar_entries(
-    *, clinic: Clinic, starts: datetime, ends: datetime, therapists: list[User]
+    *,
+    clinic: Clinic,
+    starts: datetime,
+    ends: datetime,
+    therapists: list[User],
+    cancelled_only: bool = False,
 ) -> list[CalendarEntry]:
     """The appointments of these therapists of the clinic overlapping [starts, ends),
-    cancelled ones included, earliest first; one query."""
+    cancelled ones included (or only those: `cancelled_only`), earliest first; one query."""
     names = {person.pk: str(person) for person in therapists}
     appointments = Appointment.objects.filter(
         clinic=clinic, therapist_id__in=list(names)
     ).overlapping(starts, ends)
+    if cancelled_only:
+        appointments = appointments.filter(status=AppointmentStatus.CANCELLED)
     zone = clinic.zone
     texts: dict[time, str] = {}
 
@@ -294,19 +321,70 @@ class ScheduleView:
 def schedule_view(
     *, clinic: Clinic, days: list[date], therapist: User | None = None, week: bool = False
 ) -> ScheduleView:
-    """The schedule of `days` for one therapist or for everyone who treats. Six queries
-    whatever the number of therapists and appointments."""
+    """The schedule of `days` for one therapist or for everyone who treats. Five queries
+    whatever the number of therapists and appointments.
+
+    Everyone's week is a count per therapist and day, not the appointments: its rows and its
+    bytes stay the same however full the clinic's week is."""
     zone = clinic.zone
     candidates = [therapist] if therapist else clinic_therapists(clinic_id=clinic.pk)
-    ids = [person.pk for person in candidates]
-    hours_of: dict[int, list[WorkingHours]] = defaultdict(list)
-    for row in WorkingHours.objects.filter(therapist_id__in=ids):
-        hours_of[row.therapist_id].append(row)
+    availability = _Availability.read(
+        clinic=clinic, therapists=candidates, start_date=days[0], end_date=days[-1]
+    )
+    hours_of = availability.hours
     starts = at_local(days[0], time(0), zone)
     ends = at_local(days[-1] + timedelta(days=1), time(0), zone)
+    shown_days = set(days)
+
+    def free_of(people: list[User]) -> dict[tuple[int, date], list[Slot]]:
+        return {
+            (person.pk, day): availability.slots_on(
+                person, day, minutes=GRID_STEP_MINUTES, step_minutes=GRID_STEP_MINUTES
+            )
+            for person in people
+            for day in days
+        }
+
+    if week and therapist is None:
+        booked: dict[tuple[int, date], int] = defaultdict(int)
+        for therapist_id, intervals in availability.booked.items():
+            for starts_at, _ends_at in intervals:
+                # An appointment that began the evening before belongs to that evening.
+                day = starts_at.astimezone(zone).date()
+                if day in shown_days:
+                    booked[(therapist_id, day)] += 1
+        people = treating(
+            candidates,
+            hours_of=hours_of,
+            booked={therapist_id for therapist_id, _day in booked},
+            therapist_role=Role.THERAPIST,
+        )
+        free = free_of(people)
+        return ScheduleView(
+            days=days,
+            people=people,
+            grid=None,
+            roster=roster(
+                therapists=people,
+                days=days,
+                booked=booked,
+                free_minutes={key: len(slots) * GRID_STEP_MINUTES for key, slots in free.items()},
+            ),
+            cancelled=[
+                entry
+                for entry in calendar_entries(
+                    clinic=clinic,
+                    starts=starts,
+                    ends=ends,
+                    therapists=candidates,
+                    cancelled_only=True,
+                )
+                if entry.starts_at.astimezone(zone).date() in shown_days
+            ],
+        )
     shown = calendar_entries(clinic=clinic, starts=starts, ends=ends, therapists=candidates)
     # An appointment that began the evening before does not belong to these days' columns.
-    shown = [a for a in shown if days[0] <= a.starts_at.astimezone(zone).date() <= days[-1]]
+    shown = [a for a in shown if a.starts_at.astimezone(zone).date() in shown_days]
     held = [a for a in shown if a.status != AppointmentStatus.CANCELLED]
     cancelled = [a for a in shown if a.status == AppointmentStatus.CANCELLED]
     people = (
@@ -319,37 +397,9 @@ def schedule_view(
             therapist_role=Role.THERAPIST,
         )
     )
-    free = (
-        {
-            (slot.therapist.pk, slot.starts_at)
-            for slot in free_slots(
-                clinic=clinic,
-                start_date=days[0],
-                end_date=days[-1],
-                minutes=GRID_STEP_MINUTES,
-                step_minutes=GRID_STEP_MINUTES,
-                among=people,
-                limit=len(people) * len(days) * 24 * 60 // GRID_STEP_MINUTES,
-            )
-        }
-        if people
-        else set()
-    )
-    if week and therapist is None:
-        return ScheduleView(
-            days=days,
-            people=people,
-            grid=None,
-            roster=roster(
-                therapists=people,
-                days=days,
-                appointments=held,
-                free=free,
-                step_minutes=GRID_STEP_MINUTES,
-                zone=zone,
-            ),
-            cancelled=cancelled,
-        )
+    free = {
+        (slot.therapist.pk, slot.starts_at) for slots in free_of(people).values() for slot in slots
+    }
     if week:
         columns = [Column(therapist, day, bool(hours_of[therapist.pk])) for day in days]
     else:

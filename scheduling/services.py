@@ -24,6 +24,7 @@ from clinic.models import (
 )
 from clinic.times import UTC, local_datetime_text
 from scheduling.models import (
+    APPOINTMENT_MAX_LENGTH,
     Appointment,
     AppointmentKind,
     AppointmentStatus,
@@ -124,7 +125,7 @@ def _check_slot(
         errors["ends_at"] = ["The end must come after the start."]
     elif starts_at < timezone.now():
         errors["starts_at"] = ["This time is in the past."]
-    elif ends_at - starts_at > timedelta(hours=8):
+    elif ends_at - starts_at > APPOINTMENT_MAX_LENGTH:
         errors["ends_at"] = ["An appointment lasts at most 8 hours."]
     if errors:
         raise ValidationError(errors)
