@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from clinic.models import (
@@ -142,7 +143,6 @@ class _Availability:
     start_date: date
     end_date: date
     hours: dict[int, list[WorkingHours]]
-    booked: dict[int, list[tuple[datetime, datetime]]]  # held appointments, by therapist id
     busy: dict[tuple[int, date], list[tuple[datetime, datetime]]]
     now: datetime
 
@@ -155,7 +155,10 @@ class _Availability:
         start_date: date,
         end_date: date,
         ignoring: Appointment | None = None,
+        only_with_hours: bool = False,
     ) -> _Availability:
+        """`only_with_hours`: read no booking of a therapist without working hours on these
+        days: they have no free time for it to take."""
         zone = clinic.zone
         ids = [t.pk for t in therapists]
         window_start = at_local(start_date, time(0), zone)
@@ -163,7 +166,16 @@ class _Availability:
         hours: dict[int, list[WorkingHours]] = defaultdict(list)
         for row in WorkingHours.objects.filter(therapist_id__in=ids):
             hours[row.therapist_id].append(row)
-        booked: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+        if only_with_hours:
+            weekdays = {
+                (start_date + timedelta(days=n)).weekday()
+                for n in range(min((end_date - start_date).days + 1, 7))
+            }
+            ids = [
+                therapist_id
+                for therapist_id in ids
+                if any(row.weekday in weekdays for row in hours[therapist_id])
+            ]
         busy: dict[tuple[int, date], list[tuple[datetime, datetime]]] = defaultdict(list)
 
         def file(therapist_id: int, starts: datetime, ends: datetime) -> None:
@@ -179,13 +191,12 @@ class _Availability:
         for therapist_id, starts, ends in taken.overlapping(window_start, window_end).values_list(
             "therapist_id", "starts_at", "ends_at"
         ):
-            booked[therapist_id].append((starts, ends))
             file(therapist_id, starts, ends)
         for therapist_id, starts, ends in TimeOff.objects.filter(
             therapist_id__in=ids, starts_at__lt=window_end, ends_at__gt=window_start
         ).values_list("therapist_id", "starts_at", "ends_at"):
             file(therapist_id, starts, ends)
-        return cls(zone, start_date, end_date, hours, booked, busy, timezone.now())
+        return cls(zone, start_date, end_date, hours, busy, timezone.now())
 
     def slots_on(self, person: User, day: date, *, minutes: int, step_minutes: int) -> list[Slot]:
         """The person's free slots of `minutes` on one day, earliest first."""
@@ -322,14 +333,21 @@ def schedule_view(
     *, clinic: Clinic, days: list[date], therapist: User | None = None, week: bool = False
 ) -> ScheduleView:
     """The schedule of `days` for one therapist or for everyone who treats. Five queries
-    whatever the number of therapists and appointments.
+    (six for everyone's week) whatever the number of therapists and appointments.
 
     Everyone's week is a count per therapist and day, not the appointments: its rows and its
     bytes stay the same however full the clinic's week is."""
     zone = clinic.zone
     candidates = [therapist] if therapist else clinic_therapists(clinic_id=clinic.pk)
+    everyones_week = week and therapist is None
+    # Bookings are read for the free time of those who have working hours; everyone's week
+    # counts its appointments in SQL, the grids draw theirs from calendar_entries.
     availability = _Availability.read(
-        clinic=clinic, therapists=candidates, start_date=days[0], end_date=days[-1]
+        clinic=clinic,
+        therapists=candidates,
+        start_date=days[0],
+        end_date=days[-1],
+        only_with_hours=True,
     )
     hours_of = availability.hours
     starts = at_local(days[0], time(0), zone)
@@ -345,14 +363,18 @@ def schedule_view(
             for day in days
         }
 
-    if week and therapist is None:
-        booked: dict[tuple[int, date], int] = defaultdict(int)
-        for therapist_id, intervals in availability.booked.items():
-            for starts_at, _ends_at in intervals:
-                # An appointment that began the evening before belongs to that evening.
-                day = starts_at.astimezone(zone).date()
-                if day in shown_days:
-                    booked[(therapist_id, day)] += 1
+    if everyones_week:
+        booked = {
+            (therapist_id, day): count
+            for therapist_id, day, count in Appointment.objects.active()
+            .filter(clinic=clinic, therapist_id__in=[person.pk for person in candidates])
+            # Counted on the day it starts: one that began the evening before is that evening's.
+            .filter(starts_at__gte=starts, starts_at__lt=ends)
+            .annotate(day=TruncDate("starts_at", tzinfo=zone))
+            .order_by()
+            .values_list("therapist_id", "day")
+            .annotate(count=Count("pk"))
+        }
         people = treating(
             candidates,
             hours_of=hours_of,
