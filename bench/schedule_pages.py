@@ -105,8 +105,9 @@ for clinic in Clinic.objects.filter(name__regex=r"^Bench \d+$"):
 if len(sizes) > 1:
     small, large = min(sizes), max(sizes)
     for name, by_size in results.items():
+        ratio = by_size[large]["p50"] / by_size[small]["p50"]
         print(
-            f"t({large:,}) / t({small:,}) {name:<21} {by_size[large]['p50'] / by_size[small]['p50']:.2f}"
+            f"t({large:,}) / t({small:,}) {name:<21} {ratio:.2f}"
             f"  queries {by_size[small]['queries']} -> {by_size[large]['queries']}"
         )
 
