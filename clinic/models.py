@@ -270,6 +270,15 @@ class Patient(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Kept by scheduling (services.patient_appointments_refresh) wherever an appointment is
+    # written, so the due-list finds who has nothing booked, or enough visits for a progress
+    # report, from an index instead of scanning every booking of the clinic (issue 19).
+    booked_until = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Start of the latest booked appointment."
+    )
+    completed_visits = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Appointments marked completed, all episodes."
+    )
 
     objects = PatientQuerySet.as_manager()
 
@@ -280,6 +289,18 @@ class Patient(models.Model):
             # The patient list's default order, so a page is read from the index.
             models.Index(fields=["clinic", "last_name", "first_name", "id"]),
             models.Index(fields=["primary_therapist", "status"]),
+            # The due-list's candidates: patients in care with nothing booked ahead...
+            models.Index(
+                fields=["clinic", "booked_until"],
+                condition=Q(status=PatientStatus.ACTIVE),
+                name="patient_booked_until_idx",
+            ),
+            # ... and those with visits enough to be due a progress report.
+            models.Index(
+                fields=["clinic", "completed_visits"],
+                condition=Q(status=PatientStatus.ACTIVE),
+                name="patient_completed_visits_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -186,7 +186,7 @@ def _place(
 @dataclass
 class RosterDay:
     day: date
-    appointments: list
+    booked: int  # appointments that hold time (cancelled ones do not)
     free_minutes: int
 
     @property
@@ -202,29 +202,18 @@ def roster(
     *,
     therapists: list[Any],
     days: list[date],
-    appointments: Iterable[Any],
-    free: Iterable[tuple[int, datetime]],
-    step_minutes: int,
-    zone: ZoneInfo,
+    booked: dict[tuple[int, date], int],
+    free_minutes: dict[tuple[int, date], int],
 ) -> list[tuple[Any, list[RosterDay]]]:
-    """Everyone's week at a glance: per therapist, per day, the appointments and how much time
-    is free to book. Appointments are grouped once, by therapist and local day."""
-    booked: dict[tuple[int, date], list] = defaultdict(list)
-    for appointment in appointments:
-        booked[(appointment.therapist_id, appointment.starts_at.astimezone(zone).date())].append(
-            appointment
-        )
-    free_count: dict[tuple[int, date], int] = defaultdict(int)
-    for therapist_id, moment in free:
-        free_count[(therapist_id, moment.astimezone(zone).date())] += 1
+    """Everyone's week at a glance: per therapist and day, how many appointments and how much
+    time is free to book, by (therapist id, day). A count, not the appointments: a busy clinic's
+    week is thousands of them, and each day's cell links to the day that shows them."""
     return [
         (
             person,
             [
                 RosterDay(
-                    day,
-                    booked[(person.pk, day)],
-                    free_count[(person.pk, day)] * step_minutes,
+                    day, booked.get((person.pk, day), 0), free_minutes.get((person.pk, day), 0)
                 )
                 for day in days
             ],

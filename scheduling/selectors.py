@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from clinic.models import (
@@ -81,50 +83,149 @@ def free_slots(
 
     `among`: these therapists rather than the clinic's (a page that has them already).
     `ignoring`: an appointment whose own time counts as free, for moving it a little."""
-    zone = clinic.zone
     if therapist is not None:
         therapists = [therapist]
     elif among is not None:
         therapists = among
     else:
         therapists = clinic_therapists(clinic_id=clinic.pk)
-    ids = [t.pk for t in therapists]
-    window_start = at_local(start_date, time(0), zone)
-    window_end = at_local(end_date + timedelta(days=1), time(0), zone)
-    hours: dict[int, list[WorkingHours]] = defaultdict(list)
-    for row in WorkingHours.objects.filter(therapist_id__in=ids):
-        hours[row.therapist_id].append(row)
-    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    taken = Appointment.objects.active().filter(therapist_id__in=ids)
-    if ignoring is not None:
-        taken = taken.exclude(pk=ignoring.pk)
-    for therapist_id, starts, ends in taken.overlapping(window_start, window_end).values_list(
-        "therapist_id", "starts_at", "ends_at"
-    ):
-        busy[therapist_id].append((starts, ends))
-    for therapist_id, starts, ends in TimeOff.objects.filter(
-        therapist_id__in=ids, starts_at__lt=window_end, ends_at__gt=window_start
-    ).values_list("therapist_id", "starts_at", "ends_at"):
-        busy[therapist_id].append((starts, ends))
-
-    now = timezone.now()
-    slots: list[Slot] = []
-    for person in therapists:
-        day = start_date
-        while day <= end_date:
-            windows = [
-                (at_local(day, row.starts, zone), at_local(day, row.ends, zone))
-                for row in hours[person.pk]
-                if row.weekday == day.weekday()
-            ]
-            free = subtract(windows, busy[person.pk])
-            for starts_at in slot_starts(
-                free, minutes=minutes, step_minutes=step_minutes, not_before=now, zone=zone
-            ):
-                slots.append(Slot(person, starts_at, starts_at + timedelta(minutes=minutes)))
-            day += timedelta(days=1)
+    availability = _Availability.read(
+        clinic=clinic,
+        therapists=therapists,
+        start_date=start_date,
+        end_date=end_date,
+        ignoring=ignoring,
+    )
+    slots = [
+        slot
+        for person in therapists
+        for slot in availability.slots(person, minutes=minutes, step_minutes=step_minutes)
+    ]
     slots.sort(key=lambda slot: (slot.starts_at, slot.therapist.last_name))
     return slots[:limit]
+
+
+def first_free_slots(
+    *,
+    clinic: Clinic,
+    start_date: date,
+    end_date: date,
+    lengths: set[int],
+    therapists: list[User],
+    step_minutes: int = 15,
+) -> dict[tuple[int, int], Slot]:
+    """Each therapist's first free slot of each length (in minutes) from start_date to end_date,
+    by (therapist id, length); none when they have no such slot. Three queries whatever the
+    number of therapists and lengths: what `free_slots` offers, without a search per therapist."""
+    if not therapists or not lengths:
+        return {}
+    availability = _Availability.read(
+        clinic=clinic, therapists=therapists, start_date=start_date, end_date=end_date
+    )
+    first: dict[tuple[int, int], Slot] = {}
+    for person in therapists:
+        for minutes in lengths:
+            slot = next(
+                availability.slots(person, minutes=minutes, step_minutes=step_minutes), None
+            )
+            if slot is not None:
+                first[(person.pk, minutes)] = slot
+    return first
+
+
+@dataclass
+class _Availability:
+    """What decides the therapists' free time over some days: their weekly hours, and the
+    appointments and time off that take it, each filed under the local days it touches (a
+    day's free time then reads that day's only). Read in three queries."""
+
+    zone: ZoneInfo
+    start_date: date
+    end_date: date
+    hours: dict[int, list[WorkingHours]]
+    busy: dict[tuple[int, date], list[tuple[datetime, datetime]]]
+    now: datetime
+
+    @classmethod
+    def read(
+        cls,
+        *,
+        clinic: Clinic,
+        therapists: list[User],
+        start_date: date,
+        end_date: date,
+        ignoring: Appointment | None = None,
+        only_with_hours: bool = False,
+    ) -> _Availability:
+        """`only_with_hours`: read no booking of a therapist without working hours on these
+        days: they have no free time for it to take."""
+        zone = clinic.zone
+        ids = [t.pk for t in therapists]
+        window_start = at_local(start_date, time(0), zone)
+        window_end = at_local(end_date + timedelta(days=1), time(0), zone)
+        hours: dict[int, list[WorkingHours]] = defaultdict(list)
+        for row in WorkingHours.objects.filter(therapist_id__in=ids):
+            hours[row.therapist_id].append(row)
+        if only_with_hours:
+            weekdays = {
+                (start_date + timedelta(days=n)).weekday()
+                for n in range(min((end_date - start_date).days + 1, 7))
+            }
+            ids = [
+                therapist_id
+                for therapist_id in ids
+                if any(row.weekday in weekdays for row in hours[therapist_id])
+            ]
+        busy: dict[tuple[int, date], list[tuple[datetime, datetime]]] = defaultdict(list)
+
+        def file(therapist_id: int, starts: datetime, ends: datetime) -> None:
+            day = max(starts.astimezone(zone).date(), start_date)
+            last = min(ends.astimezone(zone).date(), end_date)
+            while day <= last:
+                busy[(therapist_id, day)].append((starts, ends))
+                day += timedelta(days=1)
+
+        taken = Appointment.objects.active().filter(therapist_id__in=ids)
+        if ignoring is not None:
+            taken = taken.exclude(pk=ignoring.pk)
+        for therapist_id, starts, ends in taken.overlapping(window_start, window_end).values_list(
+            "therapist_id", "starts_at", "ends_at"
+        ):
+            file(therapist_id, starts, ends)
+        for therapist_id, starts, ends in TimeOff.objects.filter(
+            therapist_id__in=ids, starts_at__lt=window_end, ends_at__gt=window_start
+        ).values_list("therapist_id", "starts_at", "ends_at"):
+            file(therapist_id, starts, ends)
+        return cls(zone, start_date, end_date, hours, busy, timezone.now())
+
+    def slots_on(self, person: User, day: date, *, minutes: int, step_minutes: int) -> list[Slot]:
+        """The person's free slots of `minutes` on one day, earliest first."""
+        windows = [
+            (at_local(day, row.starts, self.zone), at_local(day, row.ends, self.zone))
+            for row in self.hours[person.pk]
+            if row.weekday == day.weekday()
+        ]
+        if not windows:
+            return []
+        free = subtract(windows, self.busy.get((person.pk, day), ()))
+        return [
+            Slot(person, starts_at, starts_at + timedelta(minutes=minutes))
+            for starts_at in slot_starts(
+                free,
+                minutes=minutes,
+                step_minutes=step_minutes,
+                not_before=self.now,
+                zone=self.zone,
+            )
+        ]
+
+    def slots(self, person: User, *, minutes: int, step_minutes: int) -> Iterator[Slot]:
+        """The person's free slots of `minutes`, earliest first, a day at a time (the first one
+        costs only the days before it)."""
+        day = self.start_date
+        while day <= self.end_date:
+            yield from self.slots_on(person, day, minutes=minutes, step_minutes=step_minutes)
+            day += timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -150,14 +251,21 @@ class CalendarEntry:
 
 
 def calendar_entries(
-    *, clinic: Clinic, starts: datetime, ends: datetime, therapists: list[User]
+    *,
+    clinic: Clinic,
+    starts: datetime,
+    ends: datetime,
+    therapists: list[User],
+    cancelled_only: bool = False,
 ) -> list[CalendarEntry]:
     """The appointments of these therapists of the clinic overlapping [starts, ends),
-    cancelled ones included, earliest first; one query."""
+    cancelled ones included (or only those: `cancelled_only`), earliest first; one query."""
     names = {person.pk: str(person) for person in therapists}
     appointments = Appointment.objects.filter(
         clinic=clinic, therapist_id__in=list(names)
     ).overlapping(starts, ends)
+    if cancelled_only:
+        appointments = appointments.filter(status=AppointmentStatus.CANCELLED)
     zone = clinic.zone
     texts: dict[time, str] = {}
 
@@ -224,19 +332,81 @@ class ScheduleView:
 def schedule_view(
     *, clinic: Clinic, days: list[date], therapist: User | None = None, week: bool = False
 ) -> ScheduleView:
-    """The schedule of `days` for one therapist or for everyone who treats. Six queries
-    whatever the number of therapists and appointments."""
+    """The schedule of `days` for one therapist or for everyone who treats. Five queries
+    (six for everyone's week) whatever the number of therapists and appointments.
+
+    Everyone's week is a count per therapist and day, not the appointments: its rows and its
+    bytes stay the same however full the clinic's week is."""
     zone = clinic.zone
     candidates = [therapist] if therapist else clinic_therapists(clinic_id=clinic.pk)
-    ids = [person.pk for person in candidates]
-    hours_of: dict[int, list[WorkingHours]] = defaultdict(list)
-    for row in WorkingHours.objects.filter(therapist_id__in=ids):
-        hours_of[row.therapist_id].append(row)
+    everyones_week = week and therapist is None
+    # Bookings are read for the free time of those who have working hours; everyone's week
+    # counts its appointments in SQL, the grids draw theirs from calendar_entries.
+    availability = _Availability.read(
+        clinic=clinic,
+        therapists=candidates,
+        start_date=days[0],
+        end_date=days[-1],
+        only_with_hours=True,
+    )
+    hours_of = availability.hours
     starts = at_local(days[0], time(0), zone)
     ends = at_local(days[-1] + timedelta(days=1), time(0), zone)
+    shown_days = set(days)
+
+    def free_of(people: list[User]) -> dict[tuple[int, date], list[Slot]]:
+        return {
+            (person.pk, day): availability.slots_on(
+                person, day, minutes=GRID_STEP_MINUTES, step_minutes=GRID_STEP_MINUTES
+            )
+            for person in people
+            for day in days
+        }
+
+    if everyones_week:
+        booked = {
+            (therapist_id, day): count
+            for therapist_id, day, count in Appointment.objects.active()
+            .filter(clinic=clinic, therapist_id__in=[person.pk for person in candidates])
+            # Counted on the day it starts: one that began the evening before is that evening's.
+            .filter(starts_at__gte=starts, starts_at__lt=ends)
+            .annotate(day=TruncDate("starts_at", tzinfo=zone))
+            .order_by()
+            .values_list("therapist_id", "day")
+            .annotate(count=Count("pk"))
+        }
+        people = treating(
+            candidates,
+            hours_of=hours_of,
+            booked={therapist_id for therapist_id, _day in booked},
+            therapist_role=Role.THERAPIST,
+        )
+        free = free_of(people)
+        return ScheduleView(
+            days=days,
+            people=people,
+            grid=None,
+            roster=roster(
+                therapists=people,
+                days=days,
+                booked=booked,
+                free_minutes={key: len(slots) * GRID_STEP_MINUTES for key, slots in free.items()},
+            ),
+            cancelled=[
+                entry
+                for entry in calendar_entries(
+                    clinic=clinic,
+                    starts=starts,
+                    ends=ends,
+                    therapists=candidates,
+                    cancelled_only=True,
+                )
+                if entry.starts_at.astimezone(zone).date() in shown_days
+            ],
+        )
     shown = calendar_entries(clinic=clinic, starts=starts, ends=ends, therapists=candidates)
     # An appointment that began the evening before does not belong to these days' columns.
-    shown = [a for a in shown if days[0] <= a.starts_at.astimezone(zone).date() <= days[-1]]
+    shown = [a for a in shown if a.starts_at.astimezone(zone).date() in shown_days]
     held = [a for a in shown if a.status != AppointmentStatus.CANCELLED]
     cancelled = [a for a in shown if a.status == AppointmentStatus.CANCELLED]
     people = (
@@ -249,37 +419,9 @@ def schedule_view(
             therapist_role=Role.THERAPIST,
         )
     )
-    free = (
-        {
-            (slot.therapist.pk, slot.starts_at)
-            for slot in free_slots(
-                clinic=clinic,
-                start_date=days[0],
-                end_date=days[-1],
-                minutes=GRID_STEP_MINUTES,
-                step_minutes=GRID_STEP_MINUTES,
-                among=people,
-                limit=len(people) * len(days) * 24 * 60 // GRID_STEP_MINUTES,
-            )
-        }
-        if people
-        else set()
-    )
-    if week and therapist is None:
-        return ScheduleView(
-            days=days,
-            people=people,
-            grid=None,
-            roster=roster(
-                therapists=people,
-                days=days,
-                appointments=held,
-                free=free,
-                step_minutes=GRID_STEP_MINUTES,
-                zone=zone,
-            ),
-            cancelled=cancelled,
-        )
+    free = {
+        (slot.therapist.pk, slot.starts_at) for slots in free_of(people).values() for slot in slots
+    }
     if week:
         columns = [Column(therapist, day, bool(hours_of[therapist.pk])) for day in days]
     else:
@@ -344,12 +486,13 @@ def on_due_list(source: DueSource) -> None:
 def due_list(*, clinic: Clinic, horizon_days: int = 7) -> list[DueItem]:
     """Patients to book, most urgent first: a re-test due (the prescription's re-test date, or
     the last clinic test plus the clinic's interval) within `horizon_days` with nothing booked,
-    and patients whose last appointment was a no-show with nothing booked since."""
+    and patients whose last appointment was a no-show with nothing booked since.
+
+    Read from what each patient's row keeps of their appointments (`booked_until`, kept by
+    services.patient_appointments_refresh): only the patients with nothing booked ahead are
+    read, through an index, never the clinic's bookings. A constant number of queries."""
     today = clinic.local_today()
     now = timezone.now()
-    upcoming = Appointment.objects.filter(
-        patient=OuterRef("pk"), status=AppointmentStatus.BOOKED, starts_at__gte=now
-    )
     last_appointment = (
         Appointment.objects.filter(patient=OuterRef("pk"), starts_at__lt=now)
         .exclude(status=AppointmentStatus.CANCELLED)
@@ -358,12 +501,11 @@ def due_list(*, clinic: Clinic, horizon_days: int = 7) -> list[DueItem]:
     patients = list(
         Patient.objects.filter(clinic=clinic)
         .active()
+        .filter(Q(booked_until__isnull=True) | Q(booked_until__lt=now))
         .annotate(
-            has_upcoming=Exists(upcoming),
             last_status=Subquery(last_appointment.values("status")[:1]),
             last_appointment_at=Subquery(last_appointment.values("starts_at")[:1]),
         )
-        .filter(has_upcoming=False)
         .select_related("primary_therapist", "clinic")
     )
     due_dates = retest_due_dates(patients)
@@ -387,9 +529,55 @@ def due_list(*, clinic: Clinic, horizon_days: int = 7) -> list[DueItem]:
         items.extend(source(clinic))
     # Patients who asked to reschedule first, then the most overdue.
     items.sort(
-        key=lambda item: (item.reason != "reschedule", -item.days_overdue, item.patient.last_name)
+        key=lambda item: (
+            item.reason != "reschedule",
+            -item.days_overdue,
+            item.patient.last_name,
+            item.patient.pk,
+        )
     )
     return items
+
+
+def due_rows(*, clinic: Clinic, items: list[DueItem], minutes: dict[str, int]) -> list[dict]:
+    """The due-list's rows as the page shows them: each item, the kind of appointment to book
+    ("retest" or "follow_up", whose lengths `minutes` gives) and the first free slot in two
+    weeks with the patient's primary therapist, or with anyone for a patient without one.
+    Three queries for all the rows (four with a patient without a primary therapist)."""
+    wanted = [(item, "retest" if item.reason == "retest" else "follow_up") for item in items]
+    therapists = {
+        item.patient.primary_therapist.pk: item.patient.primary_therapist
+        for item, _ in wanted
+        if item.patient.primary_therapist is not None
+    }
+    anyone = (
+        clinic_therapists(clinic_id=clinic.pk)
+        if any(item.patient.primary_therapist is None for item, _ in wanted)
+        else []
+    )
+    therapists.update((person.pk, person) for person in anyone)
+    today = clinic.local_today()
+    first = first_free_slots(
+        clinic=clinic,
+        start_date=today,
+        end_date=today + timedelta(days=13),
+        lengths={minutes[kind] for _, kind in wanted},
+        therapists=list(therapists.values()),
+    )
+    rows = []
+    for item, kind in wanted:
+        length = minutes[kind]
+        therapist = item.patient.primary_therapist
+        if therapist is not None:
+            slot = first.get((therapist.pk, length))
+        else:
+            slot = min(
+                (first[(person.pk, length)] for person in anyone if (person.pk, length) in first),
+                key=lambda slot: (slot.starts_at, slot.therapist.last_name),
+                default=None,
+            )
+        rows.append({"item": item, "kind": kind, "slot": slot})
+    return rows
 
 
 def waitlist_matches(*, appointment: Appointment) -> list[WaitlistEntry]:

@@ -4,13 +4,15 @@ last word), moving, cancelling, marking, the waitlist, calendar feeds, working h
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, models, transaction
+from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,6 +24,7 @@ from clinic.models import (
 )
 from clinic.times import UTC, local_datetime_text
 from scheduling.models import (
+    APPOINTMENT_MAX_LENGTH,
     Appointment,
     AppointmentKind,
     AppointmentStatus,
@@ -122,7 +125,7 @@ def _check_slot(
         errors["ends_at"] = ["The end must come after the start."]
     elif starts_at < timezone.now():
         errors["starts_at"] = ["This time is in the past."]
-    elif ends_at - starts_at > timedelta(hours=8):
+    elif ends_at - starts_at > APPOINTMENT_MAX_LENGTH:
         errors["ends_at"] = ["An appointment lasts at most 8 hours."]
     if errors:
         raise ValidationError(errors)
@@ -186,6 +189,46 @@ def _save_or_conflict(
     return appointment
 
 
+def patient_appointments_refresh(
+    *, patient_ids: Iterable[int] | None = None, clinic_id: int | None = None
+) -> int:
+    """Recompute what the patients' rows keep of their appointments (`booked_until`,
+    `completed_visits`) from the appointments themselves, for these patients or a whole
+    clinic's: one statement. Every service that writes an appointment calls it; so does
+    anything that writes appointments around the services (bench_data, the demo's seed).
+    Returns how many patients it updated."""
+    if (patient_ids is None) == (clinic_id is None):
+        raise ValueError("Name the patients or the clinic.")
+    # A plain QuerySet: derived state, not a change anyone made to the patient (the
+    # appointment's own write is what the audit trail records), and `updated_at` stays.
+    patients = models.QuerySet(Patient)
+    if patient_ids is not None:
+        patients = patients.filter(pk__in=list(patient_ids))
+    else:
+        patients = patients.filter(clinic_id=clinic_id)
+    mine = Appointment.objects.filter(patient_id=OuterRef("pk")).order_by().values("patient_id")
+    return patients.update(
+        booked_until=Subquery(
+            mine.filter(status=AppointmentStatus.BOOKED)
+            .annotate(latest=Max("starts_at"))
+            .values("latest")
+        ),
+        completed_visits=Coalesce(
+            Subquery(
+                mine.filter(status=AppointmentStatus.COMPLETED)
+                .annotate(visits=Count("pk"))
+                .values("visits")
+            ),
+            0,
+        ),
+    )
+
+
+def _patient_appointments_changed(patient_id: int) -> None:
+    patient_appointments_refresh(patient_ids=[patient_id])
+    patient_data_changed(patient_id)
+
+
 @transaction.atomic
 def appointment_book(
     *,
@@ -220,7 +263,7 @@ def appointment_book(
     )
     _save_or_conflict(appointment)
     reminders_for_appointment(appointment, change="booked")
-    patient_data_changed(patient.pk)
+    _patient_appointments_changed(patient.pk)
     return appointment
 
 
@@ -289,7 +332,7 @@ def appointment_reschedule(
     )
     locked.refresh_from_db(fields=["sequence", "updated_at"])
     reminders_for_appointment(locked, change="moved")
-    patient_data_changed(locked.patient_id)
+    _patient_appointments_changed(locked.patient_id)
     return locked
 
 
@@ -307,7 +350,7 @@ def appointment_cancel(*, appointment: Appointment, by: User | None) -> Appointm
         pk=appointment.pk
     )
     reminders_for_appointment(cancelled, change="cancelled")
-    patient_data_changed(appointment.patient_id)
+    _patient_appointments_changed(appointment.patient_id)
     return cancelled
 
 
@@ -325,7 +368,7 @@ def appointment_mark(*, appointment: Appointment, status: str) -> Appointment:
     if not updated:
         raise ValidationError({"status": ["Only a booked appointment can be marked."]})
     appointment.refresh_from_db()
-    patient_data_changed(appointment.patient_id)
+    _patient_appointments_changed(appointment.patient_id)
     return appointment
 
 

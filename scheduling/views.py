@@ -5,6 +5,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -277,33 +278,28 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
     )
 
 
+DUE_ROWS_PER_PAGE = 50
+
+
 @staff_required
 @require_GET
 def due(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request)
-    items = selectors.due_list(clinic=actor.clinic)
-    kinds = {t.kind: t for t in services.appointment_types_ensure(clinic=actor.clinic)}
-    today = actor.clinic.local_today()
-    # One free-slot search per therapist and length, not one per row: the list can be long.
-    next_slot: dict[tuple[int | None, int], object] = {}
-    rows = []
-    for item in items:
-        kind = "retest" if item.reason == "retest" else "follow_up"
-        therapist = item.patient.primary_therapist
-        minutes = kinds[kind].default_minutes
-        key = (therapist.pk if therapist else None, minutes)
-        if key not in next_slot:
-            slots = selectors.free_slots(
-                clinic=actor.clinic,
-                start_date=today,
-                end_date=today + timedelta(days=13),
-                minutes=minutes,
-                therapist=therapist,
-                limit=1,
-            )
-            next_slot[key] = slots[0] if slots else None
-        rows.append({"item": item, "kind": kind, "slot": next_slot[key]})
-    return render(request, "scheduling/due.html", {"rows": rows})
+    clinic = actor.clinic
+    page = Paginator(selectors.due_list(clinic=clinic), DUE_ROWS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    kinds = {t.kind: t for t in services.appointment_types_ensure(clinic=clinic)}
+    rows = selectors.due_rows(
+        clinic=clinic,
+        items=page.object_list,
+        minutes={kind: kinds[kind].default_minutes for kind in ("retest", "follow_up")},
+    )
+    return render(
+        request,
+        "scheduling/due.html",
+        {"rows": rows, "page": page, "query_without_page": ""},
+    )
 
 
 @staff_required

@@ -51,6 +51,9 @@ def visits(
                 booked_by=patient.primary_therapist,
             )
         )
+    # Written around the services, as a clinic's history would be imported: the patient's row
+    # learns of them as it would from appointment_mark.
+    scheduling_services.patient_appointments_refresh(patient_ids=[patient.pk])
     return made
 
 

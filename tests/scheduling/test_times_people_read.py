@@ -164,7 +164,8 @@ def test_every_staff_page_that_shows_the_appointment_shows_the_clinics_time(
     record_knee_to_wall(other_patient, therapist, days_ago=40)
     pages = {
         "schedule, day": f"/schedule/?date={day:%Y-%m-%d}",
-        "schedule, week": f"/schedule/?date={day:%Y-%m-%d}&view=week",
+        # Everyone's week counts appointments per day; a therapist's week shows each one.
+        "schedule, week": f"/schedule/?date={day:%Y-%m-%d}&view=week&therapist={therapist.pk}",
         "appointment": f"/appointments/{appointment.pk}/",
         "due-list": "/schedule/due/",
         "booking page": f"/schedule/book/?patient={other_patient.pk}&date={day:%Y-%m-%d}",

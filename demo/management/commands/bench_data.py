@@ -99,6 +99,7 @@ class Command(BaseCommand):
                 self._say("assessments", bench.write_assessments())
                 self._say("assessment revisions", bench.write_revisions())
                 self._say("appointments", bench.write_appointments())
+                self._say("patients' booking state", bench.write_booking_state())
                 self._say("prescriptions, versions, items", bench.write_routines())
                 self._say("session logs", bench.write_sessions())
                 self._say("exercise logs", bench.write_exercise_logs())
@@ -300,6 +301,11 @@ class BenchClinic:
             "booked_by": self.admin,
         }
         return copy_rows(self.cursor, Appointment, fields, rows(), self.now, constant)
+
+    def write_booking_state(self) -> int:
+        """What each patient's row keeps of their appointments, for the due-list: by the
+        scheduling service's own statement, over the whole clinic at once."""
+        return scheduling_services.patient_appointments_refresh(clinic_id=self.clinic.pk)
 
     def write_routines(self) -> int:
         """The library's first template for every patient: a prescription, its version 1 (re-test

@@ -481,6 +481,8 @@ class Command(BaseCommand):
                 booked_by=desk,
             )
             booked += 1
+        # The missed visits went in around the services: the due-list reads them from the rows.
+        scheduling_services.patient_appointments_refresh(patient_ids=[p.pk for p in patients[1:3]])
         return booked
 
     def _seed_visits_attended(self, clinic: Clinic, desk: User) -> int:
@@ -519,6 +521,9 @@ class Command(BaseCommand):
                     booked_by=desk,
                 )
                 made += 1
+        scheduling_services.patient_appointments_refresh(
+            patient_ids=[patients[0].pk, patients[3].pk]
+        )
         return made
 
     def _seed_questionnaires(self, clinic: Clinic, therapists: list[User]) -> int:
