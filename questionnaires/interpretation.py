@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from questionnaires.scoring import Better, Definition, ScoringMethod, display_total
 
 
@@ -129,18 +132,20 @@ class ChangeClass(StrEnum):
 
 
 CHANGE_LABELS = {
-    ChangeClass.IMPROVED: "an important improvement",
-    ChangeClass.NO_IMPORTANT_CHANGE: "no important change",
-    ChangeClass.WORSE: "an important worsening",
-    ChangeClass.NOT_COMPARABLE: "not comparable",
+    ChangeClass.IMPROVED: gettext_lazy("an important improvement"),
+    ChangeClass.NO_IMPORTANT_CHANGE: gettext_lazy("no important change"),
+    ChangeClass.WORSE: gettext_lazy("an important worsening"),
+    ChangeClass.NOT_COMPARABLE: gettext_lazy("not comparable"),
 }
 # The same classes as a therapist would say them face to face: the staff words stay exact, a
 # patient reading their own page alone is not told "an important worsening" in bold.
 PATIENT_CHANGE_LABELS = {
-    ChangeClass.IMPROVED: "clearly better than before",
-    ChangeClass.NO_IMPORTANT_CHANGE: "about the same as before",
-    ChangeClass.WORSE: "harder than before, something to talk over with your therapist",
-    ChangeClass.NOT_COMPARABLE: "cannot be compared",
+    ChangeClass.IMPROVED: gettext_lazy("clearly better than before"),
+    ChangeClass.NO_IMPORTANT_CHANGE: gettext_lazy("about the same as before"),
+    ChangeClass.WORSE: gettext_lazy(
+        "harder than before, something to talk over with your therapist"
+    ),
+    ChangeClass.NOT_COMPARABLE: gettext_lazy("cannot be compared"),
 }
 
 
@@ -179,13 +184,13 @@ class Change:
 
 def _not_comparable_reason(before: ScoreValue, after: ScoreValue) -> str:
     if not before.valid and not after.valid:
-        return "Neither set of answers has a valid score (too many questions unanswered)."
+        return _("Neither set of answers has a valid score (too many questions unanswered).")
     if not before.valid:
-        return "The earlier answers have no valid score (too many questions unanswered)."
+        return _("The earlier answers have no valid score (too many questions unanswered).")
     if not after.valid:
-        return "These answers have no valid score (too many questions unanswered)."
+        return _("These answers have no valid score (too many questions unanswered).")
     if before.scale != after.scale:
-        return "The questionnaire was scored differently then, so the totals do not compare."
+        return _("The questionnaire was scored differently then, so the totals do not compare.")
     return ""
 
 
