@@ -24,8 +24,8 @@ def validate_time_zone(value: str) -> None:
 
 
 class LengthUnit(models.TextChoices):
-    CM = "cm", "centimetres"
-    IN = "in", "inches"
+    CM = "cm", _("centimetres")
+    IN = "in", _("inches")
 
 
 class Clinic(models.Model):

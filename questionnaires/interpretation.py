@@ -86,12 +86,16 @@ class Mcid:
 
     def describe(self) -> str:
         """'2 points or 30 %', '9 points'."""
-        points = f"{display_total(self.points)} points" if self.points is not None else ""
+        points = (
+            _("%(points)s points") % {"points": display_total(self.points)}
+            if self.points is not None
+            else ""
+        )
         percent = f"{display_total(self.percent)} %" if self.percent is not None else ""
         if self.rule == McidRule.EITHER:
-            return f"{points} or {percent}"
+            return _("%(points)s or %(percent)s") % {"points": points, "percent": percent}
         if self.rule == McidRule.BOTH:
-            return f"{points} and {percent}"
+            return _("%(points)s and %(percent)s") % {"points": points, "percent": percent}
         return points or percent
 
 
