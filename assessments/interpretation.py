@@ -22,6 +22,8 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from clinic.labels import Labels
+
 UM_PER_UNIT = {"cm": 10_000, "in": 25_400}
 DECIMALS_ALLOWED = {"cm": 2, "in": 2}
 PRECISION_HINT = {
@@ -200,11 +202,13 @@ class Standing(StrEnum):
     AT_TARGET = "at_target"
 
 
-STANDING_LABELS = {
-    Standing.NEEDS_WORK: gettext_lazy("needs work"),
-    Standing.BELOW_TARGET: gettext_lazy("below target"),
-    Standing.AT_TARGET: gettext_lazy("at target"),
-}
+STANDING_LABELS = Labels(
+    {
+        Standing.NEEDS_WORK: gettext_lazy("needs work"),
+        Standing.BELOW_TARGET: gettext_lazy("below target"),
+        Standing.AT_TARGET: gettext_lazy("at target"),
+    }
+)
 
 
 def standing(value: SideValue, thresholds: Thresholds) -> Standing:
@@ -269,22 +273,26 @@ class ChangeClass(StrEnum):
     NOT_COMPARABLE = "not_comparable"
 
 
-CHANGE_LABELS = {
-    ChangeClass.IMPROVED: gettext_lazy("a real improvement"),
-    ChangeClass.NO_REAL_CHANGE: gettext_lazy("no real change"),
-    ChangeClass.WORSE: gettext_lazy("a real decline"),
-    ChangeClass.NOT_COMPARABLE: gettext_lazy("not comparable"),
-}
+CHANGE_LABELS = Labels(
+    {
+        ChangeClass.IMPROVED: gettext_lazy("a real improvement"),
+        ChangeClass.NO_REAL_CHANGE: gettext_lazy("no real change"),
+        ChangeClass.WORSE: gettext_lazy("a real decline"),
+        ChangeClass.NOT_COMPARABLE: gettext_lazy("not comparable"),
+    }
+)
 # The same classes as a therapist would say them face to face: the staff words stay exact, a
 # patient reading their own page alone is not told "a real decline" in bold.
-PATIENT_CHANGE_LABELS = {
-    ChangeClass.IMPROVED: gettext_lazy("more movement than before, a real gain"),
-    ChangeClass.NO_REAL_CHANGE: gettext_lazy("about the same as before"),
-    ChangeClass.WORSE: gettext_lazy(
-        "a little less than before, something your therapist will go through with you"
-    ),
-    ChangeClass.NOT_COMPARABLE: gettext_lazy("cannot be compared"),
-}
+PATIENT_CHANGE_LABELS = Labels(
+    {
+        ChangeClass.IMPROVED: gettext_lazy("more movement than before, a real gain"),
+        ChangeClass.NO_REAL_CHANGE: gettext_lazy("about the same as before"),
+        ChangeClass.WORSE: gettext_lazy(
+            "a little less than before, something your therapist will go through with you"
+        ),
+        ChangeClass.NOT_COMPARABLE: gettext_lazy("cannot be compared"),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -361,13 +369,15 @@ def describe_change(change: Change, unit: str, *, for_patient: bool = False) -> 
 # --- The lunge angle ----------------------------------------------------------------------------
 
 ESTIMATED = "estimated"
-ANGLE_METHOD_LABELS = {
-    "phone": gettext_lazy("phone tilt sensor"),
-    "inclinometer": gettext_lazy("inclinometer"),
-    "goniometer": gettext_lazy("goniometer"),
-    "unrecorded": gettext_lazy("method not recorded"),
-    ESTIMATED: gettext_lazy("estimated from distance, approximate"),
-}
+ANGLE_METHOD_LABELS = Labels(
+    {
+        "phone": gettext_lazy("phone tilt sensor"),
+        "inclinometer": gettext_lazy("inclinometer"),
+        "goniometer": gettext_lazy("goniometer"),
+        "unrecorded": gettext_lazy("method not recorded"),
+        ESTIMATED: gettext_lazy("estimated from distance, approximate"),
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from enum import StrEnum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from clinic.labels import Labels
 from questionnaires.scoring import Better, Definition, ScoringMethod, display_total
 
 
@@ -135,22 +136,26 @@ class ChangeClass(StrEnum):
     NOT_COMPARABLE = "not_comparable"
 
 
-CHANGE_LABELS = {
-    ChangeClass.IMPROVED: gettext_lazy("an important improvement"),
-    ChangeClass.NO_IMPORTANT_CHANGE: gettext_lazy("no important change"),
-    ChangeClass.WORSE: gettext_lazy("an important worsening"),
-    ChangeClass.NOT_COMPARABLE: gettext_lazy("not comparable"),
-}
+CHANGE_LABELS = Labels(
+    {
+        ChangeClass.IMPROVED: gettext_lazy("an important improvement"),
+        ChangeClass.NO_IMPORTANT_CHANGE: gettext_lazy("no important change"),
+        ChangeClass.WORSE: gettext_lazy("an important worsening"),
+        ChangeClass.NOT_COMPARABLE: gettext_lazy("not comparable"),
+    }
+)
 # The same classes as a therapist would say them face to face: the staff words stay exact, a
 # patient reading their own page alone is not told "an important worsening" in bold.
-PATIENT_CHANGE_LABELS = {
-    ChangeClass.IMPROVED: gettext_lazy("clearly better than before"),
-    ChangeClass.NO_IMPORTANT_CHANGE: gettext_lazy("about the same as before"),
-    ChangeClass.WORSE: gettext_lazy(
-        "harder than before, something to talk over with your therapist"
-    ),
-    ChangeClass.NOT_COMPARABLE: gettext_lazy("cannot be compared"),
-}
+PATIENT_CHANGE_LABELS = Labels(
+    {
+        ChangeClass.IMPROVED: gettext_lazy("clearly better than before"),
+        ChangeClass.NO_IMPORTANT_CHANGE: gettext_lazy("about the same as before"),
+        ChangeClass.WORSE: gettext_lazy(
+            "harder than before, something to talk over with your therapist"
+        ),
+        ChangeClass.NOT_COMPARABLE: gettext_lazy("cannot be compared"),
+    }
+)
 
 
 @dataclass(frozen=True)
