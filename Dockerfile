@@ -13,6 +13,12 @@ WORKDIR /src
 COPY . .
 RUN pip install .
 
+# The translations: the committed .po compiled to the .mo Django reads (gettext only here).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/* \
+    && for po in locale/*/LC_MESSAGES/*.po; do msgfmt --check-format -o "${po%.po}.mo" "$po"; done
+
 # --- runtime ----------------------------------------------------------------------------------
 FROM python:3.11-slim
 
@@ -55,6 +61,7 @@ COPY reports ./reports
 COPY demo ./demo
 COPY templates ./templates
 COPY static ./static
+COPY --from=build /src/locale ./locale
 
 # The dummy SECRET_KEY (settings insist on >= 50 characters) and ALLOWED_HOSTS exist only for
 # this step; real values come from the environment at run time. Code and collected static files

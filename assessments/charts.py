@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 from assessments.interpretation import UM_PER_UNIT, Thresholds, describe_distance, display
 from assessments.selectors import Reading
 from clinic.charts import (
@@ -85,11 +87,16 @@ def side_chart(
     per_unit = UM_PER_UNIT[unit]
     chart = SideChart(
         side=side,
-        title=f"{side.capitalize()} knee-to-wall distance over time",
+        title=(
+            _("Left knee-to-wall distance over time")
+            if side == "left"
+            else _("Right knee-to-wall distance over time")
+        ),
         description="",
         key=f"ktw-{side}",
-        y_title=f"Distance ({unit})",
-        value_heading=f"{side.capitalize()} ({unit})",
+        y_title=_("Distance (%(unit)s)") % {"unit": unit},
+        value_heading=(_("Left (%(unit)s)") if side == "left" else _("Right (%(unit)s)"))
+        % {"unit": unit},
     )
     clinical = [reading for reading in readings if not reading.is_self_test]
     baseline = next((reading for reading in clinical if reading.is_baseline), None)
@@ -122,15 +129,19 @@ def side_chart(
     chart.x_title = axis.title()
 
     chart.target_y = y_of(thresholds.target_um)
-    chart.target_label = f"target {display(thresholds.target_um, unit)}"
+    chart.target_label = _("target %(distance)s") % {
+        "distance": display(thresholds.target_um, unit)
+    }
     if base is not None:
         top, bottom = y_of(base + mdc), y_of(base - mdc)
         chart.band = (top, round(bottom - top, 1))
-        chart.band_label = f"MDC band: baseline ± {display(mdc, unit)} (no real change)"
+        chart.band_label = _("MDC band: baseline ± %(mdc)s (no real change)") % {
+            "mdc": display(mdc, unit)
+        }
 
     for reading in readings:
         value = getattr(reading, side)
-        kind = "self-test" if reading.is_self_test else "clinic"
+        kind = _("self-test") if reading.is_self_test else _("clinic")
         when = day_text(reading.revision.measured_at)
         chart.has_self_tests = chart.has_self_tests or reading.is_self_test
         chart.has_not_reached = chart.has_not_reached or (value.measured and not value.reached)
@@ -147,7 +158,9 @@ def side_chart(
                 measured=value.measured,
             )
         )
-        note = "self-test" if reading.is_self_test else "baseline" if reading.is_baseline else ""
+        note = (
+            _("self-test") if reading.is_self_test else _("baseline") if reading.is_baseline else ""
+        )
         chart.rows.append(DataRow(when, describe_distance(value.value, unit), note))
     runs: list[list[Point]] = [[]]
     for point in chart.points:
@@ -161,12 +174,14 @@ def side_chart(
     first, last = clinical[0] if clinical else None, clinical[-1] if clinical else None
     if first and last:
         first_value, last_value = getattr(first, side), getattr(last, side)
-        chart.description = (
-            f"{len(clinical)} clinic tests from "
-            f"{describe_distance(first_value.value, unit)} to "
-            f"{describe_distance(last_value.value, unit)}; "
-            f"target {display(thresholds.target_um, unit)}."
-        )
+        chart.description = _(
+            "%(count)s clinic tests from %(first)s to %(last)s; target %(target)s."
+        ) % {
+            "count": len(clinical),
+            "first": describe_distance(first_value.value, unit),
+            "last": describe_distance(last_value.value, unit),
+            "target": display(thresholds.target_um, unit),
+        }
     return chart
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from assessments.interpretation import MAX_DISTANCE_UM, MAX_GAP_UM, UM_PER_UNIT
 from assessments.models import (
@@ -70,7 +71,7 @@ def _angle(*, side: str, self_test: bool) -> forms.CharField:
         attrs["readonly"] = True
     return forms.CharField(
         required=False,
-        label="Shin angle (°)" if self_test else "Tibia angle (°)",
+        label=_("Shin angle (°)") if self_test else _("Tibia angle (°)"),
         widget=forms.NumberInput(attrs=attrs),
     )
 
@@ -101,9 +102,9 @@ def _angle_method(*, self_test: bool, keeps_unrecorded: bool) -> forms.ChoiceFie
 class KneeToWallForm(forms.Form):
     """Both sides on one screen. Field order is the tab order: the two distances first."""
 
-    unit = forms.ChoiceField(choices=LengthUnit.choices, widget=forms.RadioSelect, label="Unit")
+    unit = forms.ChoiceField(choices=LengthUnit.choices, widget=forms.RadioSelect, label=_("Unit"))
     measured_at = forms.DateTimeField(
-        label="Tested at",
+        label=_("Tested at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
@@ -124,25 +125,25 @@ class KneeToWallForm(forms.Form):
         self.self_test = self_test
         for side in ("left", "right"):
             self.fields[f"{side}_distance"] = _number(
-                maximum_um=MAX_DISTANCE_UM, unit=unit, label="Toe-to-wall distance"
+                maximum_um=MAX_DISTANCE_UM, unit=unit, label=_("Toe-to-wall distance")
             )
         for side in ("left", "right"):
             self.fields[f"{side}_not_reached"] = forms.BooleanField(
-                required=False, label="Knee could not reach the wall"
+                required=False, label=_("Knee could not reach the wall")
             )
         for side in ("left", "right"):
             self.fields[f"{side}_gap"] = _number(
-                maximum_um=MAX_GAP_UM, unit=unit, label="Gap with the toe at the wall"
+                maximum_um=MAX_GAP_UM, unit=unit, label=_("Gap with the toe at the wall")
             )
         for side in ("left", "right"):
             self.fields[f"{side}_heel_down"] = forms.BooleanField(
-                required=False, initial=True, label="Heel stayed down"
+                required=False, initial=True, label=_("Heel stayed down")
             )
         for side in ("left", "right"):
             # A CharField: the service checks the range, so every error shows at once.
             self.fields[f"{side}_pain"] = forms.CharField(
                 required=False,
-                label="Pain during the test (0–10)",
+                label=_("Pain during the test (0–10)"),
                 widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": 10}),
             )
         for side in ("left", "right"):
@@ -180,7 +181,7 @@ class KneeToWallForm(forms.Form):
                 required=False, label="Knee", widget=forms.Textarea(attrs={"rows": 2})
             )
         self.fields["notes"] = forms.CharField(
-            required=False, label="Notes", widget=forms.Textarea(attrs={"rows": 3})
+            required=False, label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3})
         )
         if correcting is not None:
             self.fields["correction_reason"] = forms.CharField(

@@ -18,6 +18,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from clinic.labels import Labels
+
 UM_PER_UNIT = {"cm": 10_000, "in": 25_400}
 DECIMALS_ALLOWED = {"cm": 2, "in": 2}
 PRECISION_HINT = {
@@ -91,7 +97,8 @@ def display(micrometres: int, unit: str) -> str:
     )
     if value == 0:
         sign = ""  # no "−0.0"
-    return f"{sign}{value:f} {unit}"
+    # The decimal mark of the reader's language (11,8 cm in Spanish).
+    return f"{sign}{formats.number_format(value, decimal_pos=places)} {unit}"
 
 
 # --- The value of a side ---------------------------------------------------------------------
@@ -143,10 +150,10 @@ NOT_MEASURED = SideValue(reached=False, um=None)
 def describe_distance(value: SideValue, unit: str) -> str:
     """A side's result for people, could-not-reach spelled out."""
     if value.um is None:
-        return "could not reach the wall (gap not measured)"
+        return _("could not reach the wall (gap not measured)")
     if value.reached:
         return display(value.um, unit)
-    return f"could not reach the wall ({display(-value.um, unit)} short)"
+    return _("could not reach the wall (%(gap)s short)") % {"gap": display(-value.um, unit)}
 
 
 def approx_degrees(micrometres: int | None) -> Decimal | None:
@@ -195,11 +202,13 @@ class Standing(StrEnum):
     AT_TARGET = "at_target"
 
 
-STANDING_LABELS = {
-    Standing.NEEDS_WORK: "needs work",
-    Standing.BELOW_TARGET: "below target",
-    Standing.AT_TARGET: "at target",
-}
+STANDING_LABELS = Labels(
+    {
+        Standing.NEEDS_WORK: gettext_lazy("needs work"),
+        Standing.BELOW_TARGET: gettext_lazy("below target"),
+        Standing.AT_TARGET: gettext_lazy("at target"),
+    }
+)
 
 
 def standing(value: SideValue, thresholds: Thresholds) -> Standing:
@@ -264,21 +273,26 @@ class ChangeClass(StrEnum):
     NOT_COMPARABLE = "not_comparable"
 
 
-CHANGE_LABELS = {
-    ChangeClass.IMPROVED: "a real improvement",
-    ChangeClass.NO_REAL_CHANGE: "no real change",
-    ChangeClass.WORSE: "a real decline",
-    ChangeClass.NOT_COMPARABLE: "not comparable",
-}
+CHANGE_LABELS = Labels(
+    {
+        ChangeClass.IMPROVED: gettext_lazy("a real improvement"),
+        ChangeClass.NO_REAL_CHANGE: gettext_lazy("no real change"),
+        ChangeClass.WORSE: gettext_lazy("a real decline"),
+        ChangeClass.NOT_COMPARABLE: gettext_lazy("not comparable"),
+    }
+)
 # The same classes as a therapist would say them face to face: the staff words stay exact, a
 # patient reading their own page alone is not told "a real decline" in bold.
-PATIENT_CHANGE_LABELS = {
-    ChangeClass.IMPROVED: "more movement than before, a real gain",
-    ChangeClass.NO_REAL_CHANGE: "about the same as before",
-    ChangeClass.WORSE: "a little less than before, something your therapist will go through "
-    "with you",
-    ChangeClass.NOT_COMPARABLE: "cannot be compared",
-}
+PATIENT_CHANGE_LABELS = Labels(
+    {
+        ChangeClass.IMPROVED: gettext_lazy("more movement than before, a real gain"),
+        ChangeClass.NO_REAL_CHANGE: gettext_lazy("about the same as before"),
+        ChangeClass.WORSE: gettext_lazy(
+            "a little less than before, something your therapist will go through with you"
+        ),
+        ChangeClass.NOT_COMPARABLE: gettext_lazy("cannot be compared"),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -305,14 +319,12 @@ def mdc_for(*, same_therapist: bool, thresholds: Thresholds) -> int:
 
 def _not_comparable_reason(before: SideValue, after: SideValue) -> str:
     if not before.measured and not after.measured:
-        when = "at either test"
-    elif not before.measured:
-        when = "at the earlier test"
-    elif not after.measured:
-        when = "at this test"
-    else:
-        return ""
-    return f"The gap was not measured {when}, so there is no number to compare."
+        return _("The gap was not measured at either test, so there is no number to compare.")
+    if not before.measured:
+        return _("The gap was not measured at the earlier test, so there is no number to compare.")
+    if not after.measured:
+        return _("The gap was not measured at this test, so there is no number to compare.")
+    return ""
 
 
 def classify_change(before: SideValue, after: SideValue, mdc_um: int) -> Change:
@@ -357,13 +369,15 @@ def describe_change(change: Change, unit: str, *, for_patient: bool = False) -> 
 # --- The lunge angle ----------------------------------------------------------------------------
 
 ESTIMATED = "estimated"
-ANGLE_METHOD_LABELS = {
-    "phone": "phone tilt sensor",
-    "inclinometer": "inclinometer",
-    "goniometer": "goniometer",
-    "unrecorded": "method not recorded",
-    ESTIMATED: "estimated from distance, approximate",
-}
+ANGLE_METHOD_LABELS = Labels(
+    {
+        "phone": gettext_lazy("phone tilt sensor"),
+        "inclinometer": gettext_lazy("inclinometer"),
+        "goniometer": gettext_lazy("goniometer"),
+        "unrecorded": gettext_lazy("method not recorded"),
+        ESTIMATED: gettext_lazy("estimated from distance, approximate"),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -396,10 +410,11 @@ class AngleValue:
 
     def __str__(self) -> str:
         if self.degrees is None:
-            return "no angle"
+            return _("no angle")
+        degrees = formats.localize(self.degrees)
         if self.approximate:
-            return f"≈ {self.degrees}° ({self.method_label})"
-        return f"{self.degrees}° ({self.method_label})"
+            return f"≈ {degrees}° ({self.method_label})"
+        return f"{degrees}° ({self.method_label})"
 
 
 @dataclass(frozen=True)
@@ -453,7 +468,11 @@ def describe_angle_change(change: AngleChange, *, for_patient: bool = False) -> 
     """'38.0° → 44.5°, a real improvement (MDC 4.6°)'; for the patient, their words."""
     if for_patient:
         label = PATIENT_CHANGE_LABELS[change.classification]
-        return f"{change.before.degrees}° → {change.after.degrees}°, {label}"
+        before, after = (
+            formats.localize(change.before.degrees),
+            formats.localize(change.after.degrees),
+        )
+        return f"{before}° → {after}°, {label}"
     text = (
         f"{change.before.degrees}° → {change.after.degrees}°, "
         f"{CHANGE_LABELS[change.classification]} (MDC {change.mdc_deg}°)"

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from assessments.interpretation import (
     STANDING_LABELS,
     AngleChange,
@@ -283,10 +285,13 @@ def patient_progress_lines(
                 text = f"{now} ({STANDING_LABELS[side.standing]})"
             if side.angle_since_baseline is not None:
                 words = describe_angle_change(side.angle_since_baseline, for_patient=True)
-                text += f"; angle {words}"
+                text = _("%(distance)s; angle %(angle)s") % {"distance": text, "angle": words}
             elif side.angle.measured:
-                text += f"; angle {side.angle}"
-            sides.append(f"{side.side.capitalize()}: {text}")
+                text = _("%(distance)s; angle %(angle)s") % {"distance": text, "angle": side.angle}
+            if side.side == "left":
+                sides.append(_("Left: %(result)s") % {"result": text})
+            else:
+                sides.append(_("Right: %(result)s") % {"result": text})
         lines.append(
             {
                 "when": reading.revision.measured_at,

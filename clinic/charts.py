@@ -17,7 +17,8 @@ from datetime import date, datetime, time, timedelta
 from functools import partial
 from itertools import pairwise
 
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
 
 WIDTH = 640
 # Left: the y ticks' numbers; right: half of the last date, which is centred on its tick.
@@ -78,7 +79,7 @@ class TimeAxis:
         # From the first moment at the same time of day, so that the spacing is even.
         days = (timezone.localtime(self.end).date() - timezone.localtime(self.start).date()).days
         moments = [self.start + timedelta(days=step * n) for n in range(days // step + 1)]
-        return [(m, timezone.localtime(m).strftime("%-d %b")) for m in moments]
+        return [(m, _local(m, "j M")) for m in moments]
 
     def _month_ticks(self, step: int) -> list[tuple[datetime, str]]:
         # The first of every `step` months (January, July... for six) inside the range.
@@ -91,7 +92,7 @@ class TimeAxis:
         ticks = []
         while month <= last:
             moment = timezone.make_aware(datetime.combine(month, time()))
-            ticks.append((moment, month.strftime("%b %Y" if month.month == 1 else "%b")))
+            ticks.append((moment, dateformat.format(month, "M Y" if month.month == 1 else "M")))
             month = _months_later(month, step)
         return ticks
 
@@ -118,12 +119,14 @@ class TimeAxis:
         """(x, label), evenly spaced, four to six where the range allows it: "12 Jan" for
         steps of days, "Feb" (January with its year) for months; the years are in the title."""
         if not self.seconds:
-            return [(self.x(self.start), timezone.localtime(self.start).strftime("%-d %b"))]
+            return [(self.x(self.start), _local(self.start, "j M"))]
         return [(self.x(moment), label) for moment, label in self._tick_moments()]
 
     def title(self) -> str:
         first, last = timezone.localtime(self.start).year, timezone.localtime(self.end).year
-        return f"Date ({first})" if first == last else f"Date ({first}–{last})"
+        if first == last:
+            return _("Date (%(year)s)") % {"year": first}
+        return _("Date (%(first)s–%(last)s)") % {"first": first, "last": last}
 
 
 @dataclass(frozen=True)
@@ -212,4 +215,9 @@ class ChartFrame:
 
 def day_text(moment: datetime) -> str:
     """How a chart's table and tooltips name the day of a point."""
-    return timezone.localtime(moment).strftime("%-d %b %Y")
+    return _local(moment, "j M Y")
+
+
+def _local(moment: datetime, letters: str) -> str:
+    # Django's format letters, so month names follow the reader's language ("1 dic").
+    return dateformat.format(timezone.localtime(moment), letters)

@@ -1,5 +1,6 @@
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from clinic.access import actor_for, can_manage_clinic, can_view_clinical_data
 
@@ -36,6 +37,6 @@ def navigation(request: HttpRequest) -> dict:
         if can_manage_clinic(actor) and actor.user.is_staff:
             more.append(("Django admin", reverse("admin:index")))
     elif actor.is_patient:
-        items.append(("My page", reverse("patient-home")))
-        items.append(("Today's routine", reverse("patient-routine-page")))
+        items.append((_("My page"), reverse("patient-home")))
+        items.append((_("Today's routine"), reverse("patient-routine-page")))
     return context

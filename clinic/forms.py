@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from clinic.models import ReminderChannel, Side, User
@@ -14,6 +15,12 @@ def form_add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, messages)
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """The installation's languages, each in its own name, after "" (the installation's)."""
+    default = dict(settings.LANGUAGES)[settings.LANGUAGE_CODE]
+    return [("", f"{default} (the clinic's)"), *settings.LANGUAGES]
+
+
 class TherapistChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return str(obj)
@@ -24,7 +31,14 @@ class PatientForm(forms.Form):
         ("Who", ("first_name", "last_name", "date_of_birth")),
         (
             "Contact and reminders",
-            ("email", "phone", "reminder_channel", "exercise_reminder_time", "reminder_consent"),
+            (
+                "email",
+                "phone",
+                "reminder_channel",
+                "exercise_reminder_time",
+                "reminder_consent",
+                "preferred_language",
+            ),
         ),
         ("Care", ("primary_therapist", "symptomatic_side")),
     )
@@ -56,6 +70,11 @@ class PatientForm(forms.Form):
     reminder_consent = forms.BooleanField(
         required=False, label="The patient agrees to receive reminders"
     )
+    preferred_language = forms.ChoiceField(
+        required=False,
+        label="Language",
+        help_text="Of the patient's pages, reminders and handout; the patient can change it.",
+    )
     primary_therapist = TherapistChoiceField(
         queryset=User.objects.none(), required=False, empty_label="— not assigned —"
     )
@@ -69,6 +88,7 @@ class PatientForm(forms.Form):
         self.fields["primary_therapist"].queryset = User.objects.filter(
             pk__in=[therapist.pk for therapist in therapists]
         ).order_by("last_name", "first_name")
+        self.fields["preferred_language"].choices = language_choices()
         if not show_clinical:
             for name in PATIENT_CLINICAL_FIELDS:
                 del self.fields[name]

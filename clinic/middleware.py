@@ -1,7 +1,9 @@
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from rest_framework.views import APIView
 
 from clinic.models import PatientAccessLink
@@ -40,6 +42,47 @@ class PatientSessionMiddleware:
         if request.patient is not None:
             # Patient pages are personal; no shared cache may keep them.
             response.headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+
+class PatientLanguageMiddleware:
+    """Pages read in the patient's language in a patient session; staff pages in the
+    installation's (LANGUAGE_CODE); anyone else (a link that no longer works, the signed-out
+    page) in the language their browser last used here (the language cookie), else asks for.
+
+    A patient's session sets the language cookie, so the pages they reach after it ends still
+    speak their language."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        patient = getattr(request, "patient", None)
+        if patient is not None:
+            language = patient.language
+        elif request.user.is_authenticated:
+            language = settings.LANGUAGE_CODE
+        else:
+            language = translation.get_language_from_request(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        # The view may have changed it (the patient's language chooser).
+        patient = getattr(request, "patient", None)
+        if patient is not None:
+            if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != patient.language:
+                response.set_cookie(
+                    settings.LANGUAGE_COOKIE_NAME,
+                    patient.language,
+                    max_age=settings.LANGUAGE_COOKIE_AGE,
+                    secure=settings.SESSION_COOKIE_SECURE,
+                    httponly=True,
+                    samesite="Lax",
+                )
+        elif not request.user.is_authenticated:
+            patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        translation.deactivate()
         return response
 
 

@@ -3,6 +3,7 @@ import zoneinfo
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField
@@ -23,8 +24,8 @@ def validate_time_zone(value: str) -> None:
 
 
 class LengthUnit(models.TextChoices):
-    CM = "cm", "centimetres"
-    IN = "in", "inches"
+    CM = "cm", _("centimetres")
+    IN = "in", _("inches")
 
 
 class Clinic(models.Model):
@@ -258,6 +259,14 @@ class Patient(models.Model):
     exercise_reminder_time = models.TimeField(
         default=time(18), help_text="Local time of the home-exercise reminder."
     )
+    # A code from settings.LANGUAGES, or "" for the installation's LANGUAGE_CODE. No choices
+    # here: the list is the environment's, and a migration must not change with it.
+    preferred_language = models.CharField(
+        max_length=10,
+        blank=True,
+        default="",
+        help_text="The language of the patient's pages, messages and handout.",
+    )
     status = models.CharField(
         max_length=12, choices=PatientStatus.choices, default=PatientStatus.ACTIVE
     )
@@ -329,6 +338,15 @@ class Patient(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == PatientStatus.ACTIVE
+
+    @property
+    def language(self) -> str:
+        """The language to address the patient in: their choice while the installation still
+        offers it, else the installation's own."""
+        offered = {code for code, _name in settings.LANGUAGES}
+        if self.preferred_language in offered:
+            return self.preferred_language
+        return settings.LANGUAGE_CODE
 
 
 class PatientAccessLinkQuerySet(AuditedQuerySet):

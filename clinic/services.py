@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clinic.changes import patient_data_changed, patient_discharged
 from clinic.models import (
@@ -47,6 +48,7 @@ PATIENT_CONTACT_FIELDS = frozenset(
         "reminder_consent",
         "exercise_reminder_time",
         "primary_therapist",
+        "preferred_language",
     }
 )
 PATIENT_CLINICAL_FIELDS = frozenset({"symptomatic_side"})
@@ -123,6 +125,28 @@ def _patient_validate(patient: Patient) -> None:
         raise ValidationError(errors)
 
 
+def language_validate(code: str | None) -> str:
+    """A language the installation offers (settings.LANGUAGES), or "" for its own."""
+    code = (code or "").strip().lower()
+    if code and code not in {offered for offered, _name in settings.LANGUAGES}:
+        raise ValidationError({"preferred_language": _("Choose one of the languages offered.")})
+    return code
+
+
+@transaction.atomic
+def patient_language_set(*, patient: Patient, language: str) -> Patient:
+    """The patient's own choice of language (from their page); staff set it with the rest of
+    the record through patient_update."""
+    code = language_validate(language)
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    locked.preferred_language = code
+    locked.save(update_fields=["preferred_language", "updated_at"])
+    # The caller's copy too: it is the session's patient, whose language the response speaks.
+    patient.preferred_language = code
+    patient_data_changed(locked.pk)
+    return locked
+
+
 def _apply_patient_fields(patient: Patient, fields: dict[str, Any]) -> None:
     errors: dict[str, Any] = {}
     for name, value in fields.items():
@@ -136,6 +160,8 @@ def _apply_patient_fields(patient: Patient, fields: dict[str, Any]) -> None:
             elif name == "exercise_reminder_time":
                 if value is not None:  # empty keeps the time the patient has
                     patient.exercise_reminder_time = value
+            elif name == "preferred_language":
+                patient.preferred_language = language_validate(value)
             elif name == "reminder_consent":
                 consent = bool(value)
                 if consent and not patient.reminder_consent:
@@ -166,6 +192,7 @@ def patient_create(
     primary_therapist: User | int | None = None,
     symptomatic_side: str = Side.NONE,
     exercise_reminder_time: time | None = None,
+    preferred_language: str = "",
 ) -> Patient:
     patient = Patient(clinic=clinic, created_by=created_by)
     if exercise_reminder_time is not None:
@@ -184,6 +211,7 @@ def patient_create(
                 "reminder_consent": reminder_consent,
                 "primary_therapist": primary_therapist,
                 "symptomatic_side": symptomatic_side,
+                "preferred_language": preferred_language,
             },
         )
     except ValidationError as exc:

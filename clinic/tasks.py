@@ -5,7 +5,8 @@ import socket
 from celery import shared_task
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from clinic import services
 from clinic.models import PatientAccessLink, TaskProgress
@@ -34,13 +35,14 @@ def patient_link_email(*, link_id: str) -> None:
         "url": services.patient_link_url(link),
         "expires_at": link.expires_at,
     }
-    send_mail(
-        subject=f"Your exercise page at {link.patient.clinic.name}",
-        message=render_to_string("clinic/email/patient_link.txt", context),
-        html_message=render_to_string("clinic/email/patient_link.html", context),
-        from_email=None,
-        recipient_list=[link.patient.email],
-    )
+    with translation.override(link.patient.language):
+        send_mail(
+            subject=_("Your exercise page at %(clinic)s") % {"clinic": link.patient.clinic.name},
+            message=render_to_string("clinic/email/patient_link.txt", context),
+            html_message=render_to_string("clinic/email/patient_link.html", context),
+            from_email=None,
+            recipient_list=[link.patient.email],
+        )
 
 
 # --- Tasks that ran out of time (recorded by the signal handlers in config/celery.py) ----------

@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from django.utils import dateformat
+from django.utils.translation import pgettext_lazy
 
 UTC = ZoneInfo("UTC")
 
@@ -47,18 +48,20 @@ LOCAL_TIME_FORMAT = "H:i"
 # month first and a 12-hour clock in the US ("Tuesday, December 1 at 2:30 PM"), day first and
 # 24 hours elsewhere. `short` is the text message's form, where every character counts. No
 # year: a reminder is about the coming days. The country is the clinic's `phone_region`.
+# Each format is in the catalogues ("message date format"), so a language writes its own order
+# and words ("martes 1 de diciembre a las 14:30"); the English is the msgid.
 MONTH_FIRST_REGIONS = frozenset({"US"})
 MESSAGE_DATETIME_FORMATS = {
-    (True, False): r"l, F j \a\t g:i A",
-    (True, True): "D M j, g:i A",
-    (False, False): r"l j F \a\t H:i",
-    (False, True): "D j M, H:i",
+    (True, False): pgettext_lazy("message date format", r"l, F j \a\t g:i A"),
+    (True, True): pgettext_lazy("message date format", "D M j, g:i A"),
+    (False, False): pgettext_lazy("message date format", r"l j F \a\t H:i"),
+    (False, True): pgettext_lazy("message date format", "D j M, H:i"),
 }
 MESSAGE_DATE_FORMATS = {
-    (True, False): "l, F j",
-    (True, True): "D M j",
-    (False, False): "l j F",
-    (False, True): "D j M",
+    (True, False): pgettext_lazy("message date format", "l, F j"),
+    (True, True): pgettext_lazy("message date format", "D M j"),
+    (False, False): pgettext_lazy("message date format", "l j F"),
+    (False, True): pgettext_lazy("message date format", "D j M"),
 }
 
 
@@ -74,14 +77,18 @@ def local_datetime_text(
     if region is None:
         return dateformat.format(_on_wall_clock(moment, zone), LOCAL_DATETIME_FORMAT)
     style = (region.upper() in MONTH_FIRST_REGIONS, short)
-    return dateformat.format(_on_wall_clock(moment, zone), MESSAGE_DATETIME_FORMATS[style])
+    return dateformat.format(
+        _on_wall_clock(moment, zone),
+        str(MESSAGE_DATETIME_FORMATS[style]),
+    )
 
 
 def local_date_text(day: date, *, region: str, short: bool = False) -> str:
     """A calendar day in a message, in the clinic's convention: `Tuesday, December 1` (US) or
     `Tuesday 1 December`."""
     return dateformat.format(
-        day, MESSAGE_DATE_FORMATS[(region.upper() in MONTH_FIRST_REGIONS, short)]
+        day,
+        str(MESSAGE_DATE_FORMATS[(region.upper() in MONTH_FIRST_REGIONS, short)]),
     )
 
 

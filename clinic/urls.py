@@ -23,5 +23,6 @@ urlpatterns = [
         name="patient-link-revoke",
     ),
     path("p/<str:token>/", views.patient_link_open, name="patient-link-open"),
+    path("me/language/", views.patient_language, name="patient-language"),
     path("me/sign-out/", views.patient_sign_out, name="patient-sign-out"),
 ]

@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,13 +24,15 @@ from clinic.access import (
     can,
     can_register_patients,
     can_view_clinical_data,
+    own_patient,
     patient_for,
 )
-from clinic.decorators import staff_required
+from clinic.decorators import patient_required, staff_required
 from clinic.forms import PatientForm, form_add_service_errors
 from clinic.link_throttle import link_open_failed, link_opens_blocked
 from clinic.middleware import PATIENT_LINK_SESSION_KEY
 from clinic.models import PatientAccessLink, PatientStatus
+from clinic.redirects import redirect_to_next
 
 PATIENTS_PER_PAGE = 25
 
@@ -130,6 +134,7 @@ def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
         "exercise_reminder_time": patient.exercise_reminder_time,
         "primary_therapist": patient.primary_therapist_id,
         "symptomatic_side": patient.symptomatic_side,
+        "preferred_language": patient.preferred_language,
     }
     form = PatientForm(
         request.POST or None, therapists=therapists, show_clinical=show_clinical, initial=initial
@@ -228,6 +233,24 @@ def patient_link_open(request: HttpRequest, token: str) -> HttpResponse:
     services.patient_link_mark_opened(link=link)
     # Redirect so that the token does not stay in the address bar, history or Referer.
     return redirect("patient-home")
+
+
+@patient_required
+@require_POST
+def patient_language(request: HttpRequest) -> HttpResponse:
+    """The patient's own choice of language, from the chooser on their pages."""
+    patient = own_patient(actor_for(request), Action.VIEW)
+    try:
+        patient = services.patient_language_set(
+            patient=patient, language=request.POST.get("language", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        # The confirmation reads in the language just chosen.
+        with translation.override(patient.language):
+            messages.success(request, _("Your language is saved."))
+    return redirect_to_next(request, "patient-home")
 
 
 @require_POST

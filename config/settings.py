@@ -21,6 +21,7 @@ from django.core.checks.security.base import (
     SECRET_KEY_MIN_UNIQUE_CHARACTERS,
 )
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import get_language_info
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -238,6 +239,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "clinic.middleware.PatientSessionMiddleware",
+    "clinic.middleware.PatientLanguageMiddleware",
     "clinic.middleware.ClinicTimeZoneMiddleware",
     "audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -350,7 +352,30 @@ if API_TOKEN_MAX_AGE.days > API_TOKEN_MAX_AGE_CAP_DAYS:
 
 # --- Locale and time --------------------------------------------------------------------------
 
-LANGUAGE_CODE = "en"
+
+def env_languages(name: str, default: list[str]) -> list[tuple[str, str]]:
+    """The languages patients may choose, from their codes (`en,es`); each is named in its own
+    language from Django's language info, so the list is the environment's, not the code's."""
+    codes = env_list(name, default)
+    languages = []
+    for code in codes:
+        try:
+            info = get_language_info(code)
+        except KeyError:
+            raise ImproperlyConfigured(
+                f"{name}: {code!r} is not a language code Django knows (such as en, es, pt-br)."
+            ) from None
+        languages.append((code.lower(), info["name_local"]))
+    return languages
+
+
+# The patient side is translated into these; staff pages read in LANGUAGE_CODE. Adding one is a
+# catalogue in locale/<code>/ and its code here (README, "Languages").
+LANGUAGES = env_languages("LANGUAGES", ["en", "es"])
+LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en").lower()
+if LANGUAGE_CODE not in {code for code, _ in LANGUAGES}:
+    raise ImproperlyConfigured(f"LANGUAGE_CODE {LANGUAGE_CODE!r} must be one of LANGUAGES.")
+LOCALE_PATHS = [BASE_DIR / "locale"]
 # Storage is UTC; each clinic has its own zone, activated per request.
 TIME_ZONE = "UTC"
 USE_I18N = True

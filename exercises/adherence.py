@@ -13,6 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.translation import gettext
+
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 EVERY_DAY = 0b1111111
 
@@ -33,8 +36,9 @@ def weekdays_of(mask: int) -> list[int]:
 
 def describe_days(mask: int) -> str:
     if mask == EVERY_DAY:
-        return "every day"
-    return ", ".join(WEEKDAY_NAMES[day] for day in weekdays_of(mask))
+        return gettext("every day")
+    # Django's own abbreviations, translated in its catalogues.
+    return ", ".join(str(WEEKDAYS_ABBR[day]) for day in weekdays_of(mask))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from clinic.models import Patient
 from clinic.times import at_local
@@ -103,9 +104,11 @@ class ExerciseReminders(ReminderHandler):
     def message(self, reminder: Reminder) -> Message:
         link = settings.SITE_URL + reverse("patient-home")
         return Message(
-            "Time for your calf routine",
-            "About ten minutes: your routine is on your page. Open it with your personal link "
-            "if you are not signed in on this device.",
-            links=(Link("Open your routine", link, "Your page"),),
-            sms="time for your calf routine, about ten minutes.",
+            _("Time for your calf routine"),
+            _(
+                "About ten minutes: your routine is on your page. Open it with your personal "
+                "link if you are not signed in on this device."
+            ),
+            links=(Link(_("Open your routine"), link, _("Your page")),),
+            sms=_("time for your calf routine, about ten minutes."),
         )

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from clinic.charts import (
     ChartFrame,
     DataRow,
@@ -25,6 +27,7 @@ from clinic.charts import (
 from questionnaires.interpretation import McidRule
 from questionnaires.scoring import Better, display_total
 from questionnaires.selectors import ScoreHistory
+from questionnaires.wording import instrument_words
 
 HEIGHT = 280
 INVALID_DROP = 9  # answers without a valid score: a marker under the plot, off the scale
@@ -77,15 +80,19 @@ def no_important_change_band(history: ScoreHistory) -> tuple[Decimal, Decimal] |
 def score_chart(history: ScoreHistory, *, start: datetime, end: datetime) -> ScoreChart:
     instrument = history.instrument
     better_lower = instrument.better == Better.LOWER
+    name = instrument_words(instrument.short_name, instrument)
     chart = ScoreChart(
         key=f"{instrument.slug}-{instrument.pk}",
-        title=f"{instrument.short_name} over time",
+        title=_("%(name)s over time") % {"name": name},
         description="",
-        better_label="lower is better" if better_lower else "higher is better",
+        better_label=_("lower is better") if better_lower else _("higher is better"),
     )
     low, high = instrument.score_min, instrument.score_max
-    chart.y_title = f"Score ({display_total(low)}–{display_total(high)})"
-    chart.value_heading = f"{instrument.short_name} score"
+    chart.y_title = _("Score (%(low)s–%(high)s)") % {
+        "low": display_total(low),
+        "high": display_total(high),
+    }
+    chart.value_heading = _("%(name)s score") % {"name": name}
     axis = TimeAxis(start, end)
     x_of = axis.x
     values_axis = ValueAxis(float(low), float(high), chart.plot_top, chart.plot_bottom)
@@ -103,7 +110,9 @@ def score_chart(history: ScoreHistory, *, start: datetime, end: datetime) -> Sco
     if band is not None:
         top, bottom = y_of(band[1]), y_of(band[0])
         chart.band = (top, round(bottom - top, 1))
-        chart.band_label = f"MCID band: baseline ± {history.mcid.describe()} (no important change)"
+        chart.band_label = _("MCID band: baseline ± %(mcid)s (no important change)") % {
+            "mcid": history.mcid.describe()
+        }
 
     run: list[ScorePoint] = []
     runs = [run]
@@ -120,8 +129,8 @@ def score_chart(history: ScoreHistory, *, start: datetime, end: datetime) -> Sco
         chart.rows.append(
             DataRow(
                 when,
-                display_total(item.value.total) if valid else "no valid score",
-                "" if valid else "too many questions unanswered",
+                display_total(item.value.total) if valid else _("no valid score"),
+                "" if valid else _("too many questions unanswered"),
             )
         )
         if valid:
@@ -131,9 +140,21 @@ def score_chart(history: ScoreHistory, *, start: datetime, end: datetime) -> Sco
         chart.has_invalid = chart.has_invalid or not valid
     chart.segments = [" ".join(f"{p.x},{p.y}" for p in run) for run in runs if run]
     valid = [item.value.total for item in history.series if item.value.valid]
-    chart.description = (
-        f"{len(history.series)} answers"
-        + (f", from {display_total(valid[0])} to {display_total(valid[-1])}" if valid else "")
-        + f"; scale {display_total(low)} to {display_total(high)}, {chart.better_label}."
-    )
+    words = {
+        "count": len(history.series),
+        "low": display_total(low),
+        "high": display_total(high),
+        "better": chart.better_label,
+    }
+    if valid:
+        words |= {"first": display_total(valid[0]), "last": display_total(valid[-1])}
+        chart.description = (
+            _(
+                "%(count)s answers, from %(first)s to %(last)s; "
+                "scale %(low)s to %(high)s, %(better)s."
+            )
+            % words
+        )
+    else:
+        chart.description = _("%(count)s answers; scale %(low)s to %(high)s, %(better)s.") % words
     return chart

@@ -22,6 +22,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from clinic.labels import Labels
 from questionnaires.scoring import Better, Definition, ScoringMethod, display_total
 
 
@@ -83,12 +87,16 @@ class Mcid:
 
     def describe(self) -> str:
         """'2 points or 30 %', '9 points'."""
-        points = f"{display_total(self.points)} points" if self.points is not None else ""
+        points = (
+            _("%(points)s points") % {"points": display_total(self.points)}
+            if self.points is not None
+            else ""
+        )
         percent = f"{display_total(self.percent)} %" if self.percent is not None else ""
         if self.rule == McidRule.EITHER:
-            return f"{points} or {percent}"
+            return _("%(points)s or %(percent)s") % {"points": points, "percent": percent}
         if self.rule == McidRule.BOTH:
-            return f"{points} and {percent}"
+            return _("%(points)s and %(percent)s") % {"points": points, "percent": percent}
         return points or percent
 
 
@@ -128,20 +136,26 @@ class ChangeClass(StrEnum):
     NOT_COMPARABLE = "not_comparable"
 
 
-CHANGE_LABELS = {
-    ChangeClass.IMPROVED: "an important improvement",
-    ChangeClass.NO_IMPORTANT_CHANGE: "no important change",
-    ChangeClass.WORSE: "an important worsening",
-    ChangeClass.NOT_COMPARABLE: "not comparable",
-}
+CHANGE_LABELS = Labels(
+    {
+        ChangeClass.IMPROVED: gettext_lazy("an important improvement"),
+        ChangeClass.NO_IMPORTANT_CHANGE: gettext_lazy("no important change"),
+        ChangeClass.WORSE: gettext_lazy("an important worsening"),
+        ChangeClass.NOT_COMPARABLE: gettext_lazy("not comparable"),
+    }
+)
 # The same classes as a therapist would say them face to face: the staff words stay exact, a
 # patient reading their own page alone is not told "an important worsening" in bold.
-PATIENT_CHANGE_LABELS = {
-    ChangeClass.IMPROVED: "clearly better than before",
-    ChangeClass.NO_IMPORTANT_CHANGE: "about the same as before",
-    ChangeClass.WORSE: "harder than before, something to talk over with your therapist",
-    ChangeClass.NOT_COMPARABLE: "cannot be compared",
-}
+PATIENT_CHANGE_LABELS = Labels(
+    {
+        ChangeClass.IMPROVED: gettext_lazy("clearly better than before"),
+        ChangeClass.NO_IMPORTANT_CHANGE: gettext_lazy("about the same as before"),
+        ChangeClass.WORSE: gettext_lazy(
+            "harder than before, something to talk over with your therapist"
+        ),
+        ChangeClass.NOT_COMPARABLE: gettext_lazy("cannot be compared"),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -179,13 +193,13 @@ class Change:
 
 def _not_comparable_reason(before: ScoreValue, after: ScoreValue) -> str:
     if not before.valid and not after.valid:
-        return "Neither set of answers has a valid score (too many questions unanswered)."
+        return _("Neither set of answers has a valid score (too many questions unanswered).")
     if not before.valid:
-        return "The earlier answers have no valid score (too many questions unanswered)."
+        return _("The earlier answers have no valid score (too many questions unanswered).")
     if not after.valid:
-        return "These answers have no valid score (too many questions unanswered)."
+        return _("These answers have no valid score (too many questions unanswered).")
     if before.scale != after.scale:
-        return "The questionnaire was scored differently then, so the totals do not compare."
+        return _("The questionnaire was scored differently then, so the totals do not compare.")
     return ""
 
 

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 ITEM_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 MAX_ITEMS = 100
@@ -408,5 +409,5 @@ def score(definition: Definition, answers: Any) -> Score:
 def display_total(total: Decimal | None) -> str:
     """A total for people: '6', '52.63', '4.5'; 'no valid score' when there is none."""
     if total is None:
-        return "no valid score"
+        return gettext("no valid score")
     return _plain(total)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from assessments.charts import SideChart, side_chart
 from assessments.interpretation import STANDING_LABELS, Thresholds, describe_distance
 from assessments.interpretation import describe_change as describe_ankle_change
@@ -41,9 +43,10 @@ class ScorePanel:
     @property
     def scale(self) -> str:
         instrument = self.instrument
-        better = "lower" if instrument.better == "lower" else "higher"
         low, high = display_total(instrument.score_min), display_total(instrument.score_max)
-        return f"{low}–{high}, {better} is better"
+        if instrument.better == "lower":
+            return _("%(low)s–%(high)s, lower is better") % {"low": low, "high": high}
+        return _("%(low)s–%(high)s, higher is better") % {"low": low, "high": high}
 
     @property
     def latest_at(self):

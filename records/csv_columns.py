@@ -43,6 +43,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "reminder_consent": "True when the patient agreed to receive reminders",
         "reminder_consent_at": "When that consent was given",
         "exercise_reminder_time": "Time of day of the home-exercise reminder, clinic's zone",
+        "preferred_language": "The language of the patient's pages and messages (empty: the "
+        "clinic's)",
         "registered_at": "When the patient was registered in Dorsi",
         "exported_at": "When this export was made",
     },

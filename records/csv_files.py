@@ -82,6 +82,7 @@ def _patient_section(record: PatientRecord) -> Section:
             "reminder_consent",
             "reminder_consent_at",
             "exercise_reminder_time",
+            "preferred_language",
             "registered_at",
             "exported_at",
         ],
@@ -103,6 +104,7 @@ def _patient_section(record: PatientRecord) -> Section:
                 patient.reminder_consent,
                 patient.reminder_consent_at,
                 patient.exercise_reminder_time,
+                patient.preferred_language,
                 patient.created_at,
                 timezone.now(),
             ]

@@ -70,6 +70,16 @@ def _patient_resource(patient: Patient) -> dict[str, Any]:
     resource = patient_resource(patient)
     if telecom:
         resource["telecom"] = telecom
+    if patient.preferred_language:
+        # BCP 47, the code system FHIR names for a language (Patient.communication).
+        resource["communication"] = [
+            {
+                "language": {
+                    "coding": [{"system": "urn:ietf:bcp:47", "code": patient.preferred_language}]
+                },
+                "preferred": True,
+            }
+        ]
     return resource
 
 

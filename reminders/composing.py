@@ -7,6 +7,9 @@ links, the opt-out, and its form for each channel.
 - Text message: "<clinic>: <words> <short links> Reply STOP to opt out" (or "STOP to end"),
   kept to one GSM-7 segment where the words allow (reminders/channels/sms.py counts them).
 - Email to staff (the digest): from the clinic too; staff have no opt-out link.
+
+A patient's message is written in the patient's language (`Patient.language`), a staff
+member's in the installation's: the worker has no request, so the language is set here.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils.translation import get_language
+from django.utils import translation
+from django.utils.translation import get_language, gettext_lazy, pgettext
 
 from clinic.models import ReminderChannel
 from reminders.channels.base import Outgoing
@@ -26,8 +30,9 @@ from reminders.models import Reminder
 from reminders.services import opt_out_url, short_link_create
 
 # How a text says it can be stopped (US carriers require one of these), the clearer first; the
-# shorter one only where it keeps the text to one segment.
-SMS_STOP_WORDINGS = ("Reply STOP to opt out", "STOP to end")
+# shorter one only where it keeps the text to one segment. The keyword STOP stays as it is in
+# every language: it is what the carrier acts on.
+SMS_STOP_WORDINGS = (gettext_lazy("Reply STOP to opt out"), gettext_lazy("STOP to end"))
 
 
 def sender_for(clinic_name: str) -> str:
@@ -43,7 +48,14 @@ def _address_of(sender: str) -> str:
 
 
 def reminder_message(reminder: Reminder) -> Outgoing:
-    """The reminder as its channel sends it, to the row's recipient."""
+    """The reminder as its channel sends it, to the row's recipient, in their language."""
+    patient = reminder.patient
+    language = patient.language if patient is not None else settings.LANGUAGE_CODE
+    with translation.override(language):
+        return _reminder_message(reminder)
+
+
+def _reminder_message(reminder: Reminder) -> Outgoing:
     message = reminder_handler_for(reminder.kind).message(reminder)
     clinic = reminder.clinic
     patient = reminder.patient
@@ -83,7 +95,9 @@ def _email_text(message: Message, clinic_name: str, *, opt_out: str) -> str:
         parts.append("\n".join(f"{link.label}: {link.url}" for link in message.links))
     footer = f"{clinic_name}"
     if opt_out:
-        footer += f"\nTo stop these reminders: {opt_out}"
+        footer += "\n" + pgettext("email footer", "To stop these reminders: %(url)s") % {
+            "url": opt_out
+        }
     parts.append(f"-- \n{footer}")
     return "\n\n".join(parts)
 
@@ -112,7 +126,7 @@ def sms_text(message: Message, clinic_name: str) -> str:
     )
     words = message.sms or message.text
     texts = [
-        " ".join(part for part in (f"{clinic_name}: {words}", links, stop) if part)
+        " ".join(part for part in (f"{clinic_name}: {words}", links, str(stop)) if part)
         for stop in SMS_STOP_WORDINGS
     ]
     return next((text for text in texts if sms_segments(text) == 1), texts[0])

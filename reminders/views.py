@@ -3,6 +3,7 @@ the short links in text messages."""
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -40,6 +41,9 @@ def reminders_opt_out(request: HttpRequest, token: str) -> HttpResponse:
     token in the URL is the credential, and a forged POST could only do what the link does."""
     if request.method == "POST":
         patient = services.reminders_opt_out(token=token)
+        if patient is not None:
+            # Opened from a message, without a session: the page speaks the message's language.
+            translation.activate(patient.language)
         return render(
             request,
             "reminders/opt_out.html",
@@ -49,6 +53,7 @@ def reminders_opt_out(request: HttpRequest, token: str) -> HttpResponse:
     patient = services.opt_out_read(token)
     if patient is None:
         return render(request, "reminders/opt_out.html", {"invalid": True}, status=404)
+    translation.activate(patient.language)
     return render(request, "reminders/opt_out.html", {"clinic_name": patient.clinic.name})
 
 

@@ -17,7 +17,8 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -206,16 +207,19 @@ def handout_items(patient: Patient) -> list[dict]:
     """The patient's current routine as the handout shows it, one entry per exercise."""
     items = []
     for version in current_versions(patient=patient):
-        schedule = f"{version.times_per_day}× a day, {describe_days(version.days_of_week)}"
+        schedule = _("%(times)s× a day, %(days)s") % {
+            "times": version.times_per_day,
+            "days": describe_days(version.days_of_week),
+        }
         for item in version.items.all():
             exercise = item.exercise
             if item.style == DoseStyle.IN_AND_OUT:
-                rhythm = (
-                    f"In and out of tension: {item.into_tension_seconds} s easing into the "
-                    f"stretch, {item.ease_off_seconds} s easing off, for the whole bout."
-                )
+                rhythm = _(
+                    "In and out of tension: %(into)s s easing into the stretch, %(off)s s "
+                    "easing off, for the whole bout."
+                ) % {"into": item.into_tension_seconds, "off": item.ease_off_seconds}
             else:
-                rhythm = "Static hold: ease into tension and stay there for the whole bout."
+                rhythm = _("Static hold: ease into tension and stay there for the whole bout.")
             items.append(
                 {
                     "name": exercise.name,
@@ -224,7 +228,7 @@ def handout_items(patient: Patient) -> list[dict]:
                     "steps": [line for line in exercise.instructions.splitlines() if line.strip()],
                     "cues": [line for line in exercise.cues.splitlines() if line.strip()],
                     "dose": dose_text(item),
-                    "sides": "each side in turn" if item.per_side else "both legs together",
+                    "sides": _("each side in turn") if item.per_side else _("both legs together"),
                     "rhythm": rhythm,
                     "schedule": schedule,
                     "notes": version.notes,
@@ -257,17 +261,19 @@ def _handout_document(patient: Patient, link: PatientAccessLink, items: list[dic
 def _routine_to_print(patient: Patient) -> list[dict]:
     items = handout_items(patient)
     if not items:
-        raise ValidationError({"routine": "This patient has no routine to print."})
+        raise ValidationError({"routine": _("This patient has no routine to print.")})
     return items
 
 
 @transaction.atomic
 def handout_pdf(*, patient: Patient, issued_by: User | None) -> bytes:
     """The home-exercise handout with a QR code for a fresh personal link, issued now (and so
-    audited, as every link is) and named in the handout's own export row."""
-    items = _routine_to_print(patient)
-    link = clinic_services.patient_link_issue(patient=patient, issued_by=issued_by)
-    pdf = _handout_document(patient, link, items)
+    audited, as every link is) and named in the handout's own export row. In the patient's
+    language, whoever prints it."""
+    with translation.override(patient.language):
+        items = _routine_to_print(patient)
+        link = clinic_services.patient_link_issue(patient=patient, issued_by=issued_by)
+        pdf = _handout_document(patient, link, items)
     audit_record(
         AuditAction.EXPORT,
         patient=patient,
@@ -305,17 +311,19 @@ def handout_email_send(*, link_id: str) -> bool:
     if link is None or not link.is_usable() or not link.patient.email:
         return False
     patient = link.patient
-    items = handout_items(patient)
-    if not items:
-        return False
-    message = EmailMessage(
-        subject=f"Your calf routine from {patient.clinic.name}",
-        body=render_to_string(
-            "reports/email/handout.txt",
-            {"patient": patient, "clinic": patient.clinic, "expires_at": link.expires_at},
-        ),
-        to=[patient.email],
-    )
-    message.attach("calf-routine.pdf", _handout_document(patient, link, items), "application/pdf")
+    with translation.override(patient.language):
+        items = handout_items(patient)
+        if not items:
+            return False
+        message = EmailMessage(
+            subject=_("Your calf routine from %(clinic)s") % {"clinic": patient.clinic.name},
+            body=render_to_string(
+                "reports/email/handout.txt",
+                {"patient": patient, "clinic": patient.clinic, "expires_at": link.expires_at},
+            ),
+            to=[patient.email],
+        )
+        document = _handout_document(patient, link, items)
+    message.attach("calf-routine.pdf", document, "application/pdf")
     message.send()
     return True

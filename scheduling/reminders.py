@@ -13,6 +13,7 @@ from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clinic.models import Clinic, Patient
 from clinic.times import UTC, at_local, local_datetime_text
@@ -151,29 +152,44 @@ class AppointmentReminders(ReminderHandler):
         short = local_datetime_text(
             appointment.starts_at, clinic.zone, region=clinic.phone_region, short=True
         )
+        words = {
+            "when": when,
+            "short": short,
+            "therapist": appointment.therapist,
+            "clinic": clinic.name,
+        }
         if reminder.kind == ReminderKind.APPOINTMENT:
             return Message(
-                f"Reminder: your appointment on {when}",
-                f"Your appointment with {appointment.therapist} at {clinic.name} is on {when}. "
-                "Please confirm that you will come, or ask for another time.",
+                _("Reminder: your appointment on %(when)s") % words,
+                _(
+                    "Your appointment with %(therapist)s at %(clinic)s is on %(when)s. "
+                    "Please confirm that you will come, or ask for another time."
+                )
+                % words,
                 links=(
                     Link(
-                        "Confirm the appointment", response_url(appointment, "confirmed"), "Confirm"
+                        _("Confirm the appointment"),
+                        response_url(appointment, "confirmed"),
+                        _("Confirm"),
                     ),
-                    Link("Ask for another time", response_url(appointment, "reschedule"), "Change"),
+                    Link(
+                        _("Ask for another time"),
+                        response_url(appointment, "reschedule"),
+                        _("Change"),
+                    ),
                 ),
-                sms=f"appointment {short}.",
+                sms=_("appointment %(short)s.") % words,
             )
         if appointment.status == AppointmentStatus.CANCELLED:
             return Message(
-                f"Cancelled: your appointment on {when}",
-                f"Your appointment at {clinic.name} on {when} is cancelled.",
-                sms=f"your appointment {short} is cancelled.",
+                _("Cancelled: your appointment on %(when)s") % words,
+                _("Your appointment at %(clinic)s on %(when)s is cancelled.") % words,
+                sms=_("your appointment %(short)s is cancelled.") % words,
             )
         return Message(
-            f"Booked: your appointment on {when}",
-            f"Your appointment with {appointment.therapist} at {clinic.name} is on {when}.",
-            sms=f"appointment booked for {short} with {appointment.therapist}.",
+            _("Booked: your appointment on %(when)s") % words,
+            _("Your appointment with %(therapist)s at %(clinic)s is on %(when)s.") % words,
+            sms=_("appointment booked for %(short)s with %(therapist)s.") % words,
         )
 
 
@@ -229,7 +245,8 @@ class RetestReminders(ReminderHandler):
     def message(self, reminder: Reminder) -> Message:
         clinic = reminder.clinic
         return Message(
-            f"Time for your knee-to-wall re-test at {clinic.name}",
-            f"Your knee-to-wall re-test is due. Call {clinic.name} to book it.",
-            sms="your ankle re-test is due. Please call us to book it.",
+            _("Time for your knee-to-wall re-test at %(clinic)s") % {"clinic": clinic.name},
+            _("Your knee-to-wall re-test is due. Call %(clinic)s to book it.")
+            % {"clinic": clinic.name},
+            sms=_("your ankle re-test is due. Please call us to book it."),
         )

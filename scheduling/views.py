@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.dateparse import parse_date
 from django.utils.http import http_date
@@ -519,6 +519,8 @@ def appointment_respond(request: HttpRequest, token: str) -> HttpResponse:
         appointment = reminders.appointment_respond(token=token)
         if appointment is None:
             return render(request, "scheduling/respond.html", {"invalid": True}, status=404)
+        # Opened from a message, without a session: the page speaks the message's language.
+        translation.activate(appointment.patient.language)
         return render(
             request,
             "scheduling/respond.html",
@@ -528,6 +530,7 @@ def appointment_respond(request: HttpRequest, token: str) -> HttpResponse:
     if read is None:
         return render(request, "scheduling/respond.html", {"invalid": True}, status=404)
     appointment, answer = read
+    translation.activate(appointment.patient.language)
     return render(
         request,
         "scheduling/respond.html",

@@ -143,6 +143,7 @@ PAGES: dict[tuple[str, str], dict[str, str]] = {
     ("patient-self-test", "GET"): PATIENT_PAGES,
     ("patient-self-test", "POST"): PATIENT_PAGES,
     ("patient-sign-out", "POST"): EVERYONE,
+    ("patient-language", "POST"): PATIENT_PAGES,
     # Outcome questionnaires: {request_id} is Alex's open request; another patient's is a 404.
     ("questionnaire-answer", "GET"): row(DENY, OK, HIDE, DENY, DENY, DENY, DENY),
     ("questionnaire-answer", "POST"): row(DENY, OK, HIDE, DENY, DENY, DENY, DENY),

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import gettext as _
 
 from exercises.models import DoseStyle
 
@@ -8,8 +9,10 @@ register = template.Library()
 def _duration(seconds: int) -> str:
     minutes, rest = divmod(seconds, 60)
     if minutes and rest:
-        return f"{minutes} min {rest} s"
-    return f"{minutes} min" if minutes else f"{rest} s"
+        return _("%(minutes)s min %(seconds)s s") % {"minutes": minutes, "seconds": rest}
+    if minutes:
+        return _("%(minutes)s min") % {"minutes": minutes}
+    return _("%(seconds)s s") % {"seconds": rest}
 
 
 @register.filter
@@ -19,12 +22,13 @@ def dose_text(dose) -> str:
     if dose.bouts > 1:
         text = f"{dose.bouts} × {text}"
     if dose.per_side:
-        text += " each side"
+        text = _("%(dose)s each side") % {"dose": text}
     if dose.style == DoseStyle.IN_AND_OUT:
-        text += (
-            f", in and out of tension ({dose.into_tension_seconds} s in, "
-            f"{dose.ease_off_seconds} s off)"
-        )
+        text = _("%(dose)s, in and out of tension (%(into)s s in, %(off)s s off)") % {
+            "dose": text,
+            "into": dose.into_tension_seconds,
+            "off": dose.ease_off_seconds,
+        }
     return text
 
 

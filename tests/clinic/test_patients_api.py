@@ -129,9 +129,13 @@ def test_staff_register_patients_in_their_own_clinic(client_as, role, status, cl
 
 def test_the_api_writes_only_the_fields_the_service_accepts():
     # The service's lists are the home of the rule; the serializer only types them. The time of
-    # the exercise reminder is set on the patient's pages, not through the API.
+    # the exercise reminder and the patient's language are set on the patient's pages and the
+    # patient form, not through the API.
     accepted = PATIENT_CONTACT_FIELDS | PATIENT_CLINICAL_FIELDS
-    assert set(PatientInputSerializer().fields) == accepted - {"exercise_reminder_time"}
+    assert set(PatientInputSerializer().fields) == accepted - {
+        "exercise_reminder_time",
+        "preferred_language",
+    }
 
 
 def test_the_front_desk_may_not_set_clinical_fields(client_as):
