@@ -4,6 +4,7 @@ here too so that each item row shows its own errors."""
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from exercises.adherence import WEEKDAY_NAMES, days_mask, weekdays_of
 from exercises.models import DoseStyle, Exercise, ExerciseStatus, PrescriptionVersion
@@ -147,16 +148,16 @@ class SessionLogForm(forms.Form):
 
     client_token = forms.UUIDField(widget=forms.HiddenInput)
     session_date = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}), label="Date of the session"
+        widget=forms.DateInput(attrs={"type": "date"}), label=gettext_lazy("Date of the session")
     )
     pain = forms.CharField(
         required=False,
-        label="Pain afterwards (0 none – 10 worst)",
+        label=gettext_lazy("Pain afterwards (0 none – 10 worst)"),
         widget=forms.NumberInput(attrs={"min": 0, "max": 10, "inputmode": "numeric"}),
     )
     comment = forms.CharField(
         required=False,
-        label="Anything to tell your therapist?",
+        label=gettext_lazy("Anything to tell your therapist?"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -169,7 +170,9 @@ class SessionLogForm(forms.Form):
                 choices=ExerciseStatus.choices,
                 widget=forms.RadioSelect,
                 label=item.exercise.name,
-                error_messages={"required": "Say whether you did it, partly or skipped it."},
+                error_messages={
+                    "required": gettext_lazy("Say whether you did it, partly or skipped it.")
+                },
             )
 
     def status_fields(self) -> list[forms.BoundField]:

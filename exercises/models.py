@@ -7,6 +7,7 @@ points at the version the patient followed.
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import pgettext_lazy
 
 from audit.querysets import AuditedQuerySet
 from clinic.fields import NameField
@@ -258,9 +259,9 @@ class PrescriptionItem(Dose):
 
 
 class ExerciseStatus(models.TextChoices):
-    DONE = "done", "Done"
-    PARTLY = "partly", "Partly"
-    SKIPPED = "skipped", "Skipped"
+    DONE = "done", pgettext_lazy("exercise status", "Done")
+    PARTLY = "partly", pgettext_lazy("exercise status", "Partly")
+    SKIPPED = "skipped", pgettext_lazy("exercise status", "Skipped")
 
 
 class SessionLog(models.Model):

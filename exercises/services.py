@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext, gettext_lazy
 
 from clinic.changes import patient_data_changed
 from clinic.fields import field_errors
@@ -496,7 +497,7 @@ def prescription_end(*, prescription: Prescription, ended_by: User, ended_on: da
 # --- Session logs -----------------------------------------------------------------------------
 
 
-_OUT_OF_DATE_FORM = "This form is out of date; reload it."
+_OUT_OF_DATE_FORM = gettext_lazy("This form is out of date; reload it.")
 
 
 @transaction.atomic
@@ -530,7 +531,7 @@ def session_log_record(
         version, session_date=session_date, today=today, pain=pain, statuses=statuses
     )
     if len(comment or "") > 2000:
-        errors["comment"] = ["Keep the comment under 2,000 characters."]
+        errors["comment"] = [gettext("Keep the comment under 2,000 characters.")]
     if errors:
         raise ValidationError(errors)
 
@@ -541,7 +542,14 @@ def session_log_record(
         if existing is not None:
             return existing, False
         raise ValidationError(
-            {"session_date": [f"All {version.times_per_day} sessions of that day are logged."]}
+            {
+                "session_date": [
+                    gettext("The session of that day is logged.")
+                    if version.times_per_day == 1
+                    else gettext("All %(count)d sessions of that day are logged.")
+                    % {"count": version.times_per_day}
+                ]
+            }
         )
     log, created = _session_create(
         patient=patient,
@@ -574,7 +582,7 @@ def _version_of_patient(version: PrescriptionVersion, patient: Patient) -> Presc
         .first()
     )
     if loaded is None or loaded.prescription.patient_id != patient.pk:
-        raise ValidationError({"prescription": ["This is not one of your prescriptions."]})
+        raise ValidationError({"prescription": [gettext("This is not one of your prescriptions.")]})
     return loaded
 
 
@@ -598,11 +606,11 @@ def _session_errors(
 
 def _session_date_error(version: PrescriptionVersion, session_date: Any, today: date) -> str | None:
     if not isinstance(session_date, date):
-        return "Enter the date of the session."
+        return gettext("Enter the date of the session.")
     if session_date > today:
-        return "A session cannot be logged for a future date."
+        return gettext("A session cannot be logged for a future date.")
     if session_date < version.effective_from:
-        return "This routine had not started on that date."
+        return gettext("This routine had not started on that date.")
     # Logs belong to the version the patient followed on that day.
     replaced_on = (
         PrescriptionVersion.objects.filter(
@@ -614,7 +622,7 @@ def _session_date_error(version: PrescriptionVersion, session_date: Any, today: 
     )
     ended_on = version.prescription.ended_on
     if (replaced_on and session_date >= replaced_on) or (ended_on and session_date >= ended_on):
-        return "Your routine had changed or ended by that date."
+        return gettext("Your routine had changed or ended by that date.")
     return None
 
 
@@ -624,9 +632,9 @@ def _pain_error(pain: Any) -> str | None:
     try:
         pain = int(pain)
     except (TypeError, ValueError):
-        return "Pain is a whole number from 0 to 10."
+        return gettext("Pain is a whole number from 0 to 10.")
     if not 0 <= pain <= 10:
-        return "Pain is rated from 0 (none) to 10 (worst imaginable)."
+        return gettext("Pain is rated from 0 (none) to 10 (worst imaginable).")
     return None
 
 
@@ -634,11 +642,11 @@ def _statuses_error(version: PrescriptionVersion, statuses: Mapping[int, str]) -
     """One status for each exercise of the version, and nothing else."""
     items = {item.pk for item in version.items.all()}
     if any(status not in ExerciseStatus.values for status in statuses.values()):
-        return "Each exercise is done, partly or skipped."
+        return gettext("Each exercise is done, partly or skipped.")
     if items - set(statuses):
-        return "Say for every exercise whether you did it, partly or skipped."
+        return gettext("Say for every exercise whether you did it, partly or skipped.")
     if set(statuses) - items:
-        return "Some exercises are not part of this routine."
+        return gettext("Some exercises are not part of this routine.")
     return None
 
 

@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,6 +32,7 @@ from exercises.forms import (
     SessionLogForm,
 )
 from exercises.models import DOSE_FIELDS, Exercise, Prescription, RoutineTemplate
+from exercises.timer_words import timer_words
 
 # --- Library ----------------------------------------------------------------------------------
 
@@ -372,9 +374,9 @@ def patient_routine_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                "Well done: your session is logged."
+                gettext("Well done: your session is logged.")
                 if created
-                else "This session was already logged; it counts once.",
+                else gettext("This session was already logged; it counts once."),
             )
             return redirect("patient-home")
     response = render(
@@ -386,6 +388,7 @@ def patient_routine_page(request: HttpRequest) -> HttpResponse:
             "versions": versions,
             "days": describe_days(version.days_of_week),
             "payload": _routine_payload(version),
+            "timer_words": timer_words(),
             "form": form,
             "logged_today": selectors.sessions_logged_on(version=version, day=today),
             "today": today,

@@ -11,6 +11,14 @@
   if (!root || !dataNode) return;
   var items = JSON.parse(dataNode.textContent);
   if (!items.length) return;
+  // The words in the patient's language, from the page (exercises/timer_words.py).
+  var wordsNode = document.getElementById("routine-words");
+  var words = wordsNode ? JSON.parse(wordsNode.textContent) : {};
+  function say(key, values) {
+    return (words[key] || key).replace(/%\((\w+)\)s/g, function (_, name) {
+      return values && name in values ? values[name] : "";
+    });
+  }
   root.hidden = false;
   var byClock = document.querySelector("[data-no-timer]");
   if (byClock) byClock.hidden = true;
@@ -32,7 +40,7 @@
   // One step per bout and side, in order.
   var steps = [];
   items.forEach(function (item, index) {
-    var sides = item.perSide ? ["Left side", "Right side"] : [""];
+    var sides = item.perSide ? [say("leftSide"), say("rightSide")] : [""];
     sides.forEach(function (side) {
       for (var bout = 1; bout <= item.bouts; bout++) {
         steps.push({ item: index, side: side, bout: bout, seconds: item.seconds });
@@ -83,9 +91,9 @@
     var item = items[step.item];
     if (item.style === "in_and_out") {
       var cycle = item.into + item.ease;
-      return into % cycle < item.into ? "Into tension" : "Ease off";
+      return into % cycle < item.into ? say("into") : say("ease");
     }
-    return item.cues && item.cues.length ? item.cues[0] : "Keep going";
+    return item.cues && item.cues.length ? item.cues[0] : say("keepGoing");
   }
 
   // Seconds left in the current in-and-out phase, cut short where the bout ends first; null
@@ -118,16 +126,16 @@
     var before = announcedStep >= 0 ? steps[announcedStep] : null;
     var side = step.side ? step.side.toLowerCase() : "";
     if (!before || before.item !== step.item) {
-      return "Exercise " + (step.item + 1) + " of " + items.length + ": " + item.name +
+      return say("exerciseOf", { n: step.item + 1, total: items.length }) + ": " + item.name +
         (side ? ", " + side : "") + ". ";
     }
-    if (before.side !== step.side) return "Switch sides: " + side + ". ";
-    return "Bout " + step.bout + " of " + item.bouts + ". ";
+    if (before.side !== step.side) return say("switchSides", { side: side }) + " ";
+    return say("boutOfSaid", { n: step.bout, total: item.bouts }) + " ";
   }
 
   function seconds(value) {
     var whole = Math.max(1, Math.ceil(value));
-    return whole + (whole === 1 ? " second" : " seconds");
+    return say(whole === 1 ? "second" : "seconds", { n: whole });
   }
 
   function announcePhase(step, cue) {
@@ -140,10 +148,10 @@
   function render() {
     if (current < 0) return;
     if (current >= steps.length) {
-      el.exercise.textContent = "Well done!";
-      el.where.textContent = "Routine complete";
+      el.exercise.textContent = say("wellDone");
+      el.where.textContent = say("complete");
       el.clock.textContent = "0:00";
-      el.cue.textContent = "Log your session below";
+      el.cue.textContent = say("logBelow");
       phaseClock.textContent = "";
       el.progress.style.width = "100%";
       return;
@@ -151,22 +159,22 @@
     var step = steps[current];
     var item = items[step.item];
     el.exercise.textContent = item.name;
-    var where = "Exercise " + (step.item + 1) + " of " + items.length;
+    var where = say("exerciseOf", { n: step.item + 1, total: items.length });
     if (step.side) where += " · " + step.side;
-    if (item.bouts > 1) where += " · bout " + step.bout + " of " + item.bouts;
+    if (item.bouts > 1) where += " · " + say("boutOf", { n: step.bout, total: item.bouts });
     el.where.textContent = where;
     el.clock.textContent = format(step.seconds - elapsed);
-    var cue = running ? cueFor(step, elapsed) : "Paused";
+    var cue = running ? cueFor(step, elapsed) : say("paused");
     if (cue !== lastCue) {
-      if (running && lastCue && lastCue !== "Paused") beep(1);
+      if (running && lastCue && lastCue !== say("paused")) beep(1);
       el.cue.textContent = cue;
-      el.cue.dataset.phase = cue === "Into tension" ? "into" : cue === "Ease off" ? "ease" : "";
+      el.cue.dataset.phase = cue === say("into") ? "into" : cue === say("ease") ? "ease" : "";
       lastCue = cue;
       if (running) {
         announcePhase(step, cue);
       } else {
         // Skipped while paused: the new exercise is said with it.
-        announce((current !== announcedStep ? stepWords(current) : "") + "Paused");
+        announce((current !== announcedStep ? stepWords(current) : "") + say("paused"));
         announcedStep = current;
       }
     }
@@ -228,7 +236,7 @@
     root.classList.add("is-running");
     el.start.hidden = true;
     el.pause.hidden = false;
-    el.pause.textContent = "Pause";
+    el.pause.textContent = say("pause");
     el.next.hidden = false;
     // The Start button is gone: the keyboard's focus goes to Pause, not back to the page top.
     if (document.activeElement === el.start || document.activeElement === document.body) {
@@ -242,7 +250,7 @@
 
   function togglePause() {
     running = !running;
-    el.pause.textContent = running ? "Pause" : "Resume";
+    el.pause.textContent = running ? say("pause") : say("resume");
     last = null;
     lastCue = running ? "" : lastCue;
     if (running) requestAnimationFrame(tick);
@@ -275,7 +283,7 @@
     if (wakeLock) wakeLock.release();
     beep(3);
     render();
-    announce("Done. Log your session below.");
+    announce(say("doneSaid"));
     var log = document.getElementById("log");
     if (log) log.scrollIntoView({ behavior: "smooth", block: "start" });
     // Pause and Next are gone: the focus moves on to the log, where the routine continues.

@@ -209,7 +209,7 @@ def test_a_day_takes_only_the_prescribed_number_of_sessions(prescribed, patient)
     log(patient, prescribed)
     with pytest.raises(ValidationError) as error:
         log(patient, prescribed)
-    assert "All 1 sessions of that day are logged" in error.value.message_dict["session_date"][0]
+    assert error.value.message_dict["session_date"] == ["The session of that day is logged."]
 
 
 def test_adherence_and_streak_from_the_logs(prescribed, patient):

@@ -25,8 +25,7 @@ from tests.i18n.catalogue import Entry, read_catalogue
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "es" / "LC_MESSAGES" / "django.po"
 
-# Every template a patient (or a message to a patient) shows. exercises/patient_routine.html
-# is wrapped when the offline routine (issue 20, part 1) is merged.
+# Every template a patient (or a message to a patient) shows.
 PATIENT_TEMPLATES = [
     "base.html",
     "400.html",
@@ -41,6 +40,7 @@ PATIENT_TEMPLATES = [
     "clinic/email/patient_link.html",
     "clinic/email/patient_link.txt",
     "exercises/_adherence.html",
+    "exercises/patient_routine.html",
     "exercises/patient_routine_none.html",
     "questionnaires/_to_answer.html",
     "questionnaires/_scores.html",
