@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from assessments.interpretation import Thresholds
@@ -16,6 +16,12 @@ from assessments.models import AssessmentKind, AssessmentRevision
 from assessments.selectors import Reading, interpret_history
 from clinic.bulk_update import rows_update
 from clinic.models import Clinic, Patient, PatientStatus, TaskProgress
+from dashboard.counts import (
+    improved_counts,
+    improved_days_prune,
+    summary_counts,
+    summary_counts_kept,
+)
 from dashboard.flags import (
     ADHERENCE_DAYS,
     FLAG_LABELS,
@@ -111,9 +117,17 @@ def _refresh_batch(patients: list[Patient], now: datetime) -> int:
             )
         )
     fields = [f.name for f in PatientSummary._meta.concrete_fields if not f.primary_key]
-    PatientSummary.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=["patient"], update_fields=fields
-    )
+    clinics = {patient.clinic_id: patient.clinic for patient in patients}
+    ids_of: dict[int, list[int]] = defaultdict(list)
+    for patient in patients:
+        ids_of[patient.clinic_id].append(patient.pk)
+    with transaction.atomic():
+        # Locked so that a concurrent refresh of the same rows counts them after this one.
+        list(PatientSummary.objects.filter(pk__in=ids).select_for_update().values_list("pk"))
+        with summary_counts_kept(clinics, ids_of):
+            PatientSummary.objects.bulk_create(
+                rows, update_conflicts=True, unique_fields=["patient"], update_fields=fields
+            )
     return len(rows)
 
 
@@ -363,6 +377,7 @@ def _age_clinic_day(clinic: Clinic, now: datetime) -> int:
                     "after": after,
                 }
             else:
+                improved_days_prune(clinic, clinic.local_today(now))
                 aged_on = {**progress.cursor.get("aged_on", {}), str(clinic.pk): today}
                 progress.cursor = {"aged_on": aged_on}
                 progress.completed_at = timezone.now()
@@ -436,7 +451,11 @@ def _age_batch(batch: list[tuple], *, now: datetime, new_day: bool) -> int:
         values = (adherence_percent, next_at, flags, urgency)
         if values != (row[5], row[10], row[3], row[4]):
             moved[patient_id] = (*values, now)
-    rows_update(PatientSummary, [*AGED_FIELDS, "refreshed_at"], moved)
+    ids_of: dict[int, list[int]] = defaultdict(list)
+    for patient_id in moved:
+        ids_of[clinic_of[patient_id]].append(patient_id)
+    with summary_counts_kept(clinics, ids_of):
+        rows_update(PatientSummary, [*AGED_FIELDS, "refreshed_at"], moved)
     return len(moved)
 
 
@@ -473,38 +492,11 @@ def dashboard_rows(
 
 
 def clinic_summary(*, clinic: Clinic, therapist_id: int | None = None) -> dict:
-    """Counts for the summary charts, in one query."""
-    rows = PatientSummary.objects.filter(clinic=clinic, is_active=True)
-    if therapist_id:
-        rows = rows.filter(primary_therapist_id=therapist_id)
-    limits = Thresholds.for_clinic(clinic)
-    now = timezone.now()
-    improved = Q(left_change="improved") | Q(right_change="improved")
-    tested = Q(last_tested_at__isnull=False)
-    # Could-not-reach needs work whether or not its gap was measured (standing() says so too);
-    # a gap not measured has no number to compare, so it is counted by `reached`.
-    not_reached = tested & (Q(left_reached=False) | Q(right_reached=False))
-    low = (
-        Q(left_um__lt=limits.needs_work_below_um)
-        | Q(right_um__lt=limits.needs_work_below_um)
-        | not_reached
-    )
-    lowest = Q(left_um__lt=limits.target_um) | Q(right_um__lt=limits.target_um)
-    return rows.aggregate(
-        patients=Count("pk"),
-        improved_30=Count("pk", filter=improved & Q(last_tested_at__gte=now - timedelta(days=30))),
-        improved_90=Count("pk", filter=improved & Q(last_tested_at__gte=now - timedelta(days=90))),
-        untested=Count("pk", filter=~tested),
-        needs_work=Count("pk", filter=low),
-        below_target=Count("pk", filter=lowest & ~low),
-        at_target=Count(
-            "pk", filter=Q(left_um__gte=limits.target_um, right_um__gte=limits.target_um)
-        ),
-        adherence_none=Count("pk", filter=Q(adherence_percent__isnull=True)),
-        adherence_low=Count("pk", filter=Q(adherence_percent__lt=50)),
-        adherence_mid=Count("pk", filter=Q(adherence_percent__gte=50, adherence_percent__lt=80)),
-        adherence_high=Count("pk", filter=Q(adherence_percent__gte=80)),
-    )
+    """Counts for the summary charts and the pager, read from the maintained counts."""
+    return {
+        **summary_counts(clinic=clinic, therapist_id=therapist_id),
+        **improved_counts(clinic=clinic, therapist_id=therapist_id),
+    }
 
 
 # What the therapist's daily digest reports (issue brief): a subset of the dashboard's flags.
