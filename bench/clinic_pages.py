@@ -43,6 +43,8 @@ from dashboard.summaries import SORTS
 from tests.conftest import verify_second_factor
 
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
+# BENCH_PAGES=dashboard,patients: only the pages whose name starts so.
+ONLY = tuple(filter(None, os.environ.get("BENCH_PAGES", "").split(",")))
 SIZES = (100, 10_000, 100_000)
 NOT_REPLAYED = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK", "BEGIN", "COMMIT")
 
@@ -86,6 +88,8 @@ def sql_time(statements: list[str]) -> float:
 
 
 def measure(client: Client, path: str) -> dict:
+    # The log keeps the last 9,000 statements: a full log would capture none.
+    connection.queries_log.clear()
     with CaptureQueriesContext(connection) as context:
         response = client.get(path)
     assert response.status_code == 200, (path, response.status_code)
@@ -120,7 +124,11 @@ def main() -> None:
         client = Client()
         client.force_login(admin)
         verify_second_factor(client, admin)  # clinic admins sign in with a code
-        results[size] = {name: measure(client, path) for name, path in pages(clinic).items()}
+        results[size] = {
+            name: measure(client, path)
+            for name, path in pages(clinic).items()
+            if not ONLY or name.startswith(ONLY)
+        }
     if not results:
         return
     base = results.get(100, {})

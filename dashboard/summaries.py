@@ -451,9 +451,12 @@ def _age_batch(batch: list[tuple], *, now: datetime, new_day: bool) -> int:
         values = (adherence_percent, next_at, flags, urgency)
         if values != (row[5], row[10], row[3], row[4]):
             moved[patient_id] = (*values, now)
+    # Of what the ageing writes, only the adherence and the flags are counted: the rows whose
+    # next appointment or urgency alone moved leave the counts as they are.
     ids_of: dict[int, list[int]] = defaultdict(list)
-    for patient_id in moved:
-        ids_of[clinic_of[patient_id]].append(patient_id)
+    for row in batch:
+        if row[0] in moved and (moved[row[0]][0], moved[row[0]][2]) != (row[5], row[3]):
+            ids_of[clinic_of[row[0]]].append(row[0])
     with summary_counts_kept(clinics, ids_of):
         rows_update(PatientSummary, [*AGED_FIELDS, "refreshed_at"], moved)
     return len(moved)
