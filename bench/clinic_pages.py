@@ -87,34 +87,42 @@ def sql_time(statements: list[str]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def measure(client: Client, path: str) -> dict:
-    # The log keeps the last 9,000 statements: a full log would capture none.
-    connection.queries_log.clear()
-    with CaptureQueriesContext(connection) as context:
-        response = client.get(path)
-    assert response.status_code == 200, (path, response.status_code)
-    statements = [
-        query["sql"]
-        for query in context.captured_queries
-        if not query["sql"].startswith(NOT_REPLAYED)
-    ]
-    times = []
+def measure(clients: dict[int, tuple[Client, str]]) -> dict[int, dict]:
+    """One page at every size, the sizes' requests interleaved run by run so that a change in
+    the machine's load weighs on each size alike."""
+    found = {}
+    for size, (client, path) in clients.items():
+        # The log keeps the last 9,000 statements: a full log would capture none.
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        found[size] = {
+            "queries": len(context),
+            "kb": len(response.content) / 1024,
+            "statements": [
+                query["sql"]
+                for query in context.captured_queries
+                if not query["sql"].startswith(NOT_REPLAYED)
+            ],
+            "times": [],
+            "sql_times": [],
+        }
     for _ in range(RUNS):
-        started = time.perf_counter()
-        assert client.get(path).status_code == 200
-        times.append((time.perf_counter() - started) * 1000)
-    sql = [sql_time(statements) for _ in range(RUNS)]
-    return {
-        "queries": len(context),
-        "p50": statistics.median(times),
-        "p95": percentile(times, 0.95),
-        "sql": statistics.median(sql),
-        "kb": len(response.content) / 1024,
-    }
+        for size, (client, path) in clients.items():
+            started = time.perf_counter()
+            assert client.get(path).status_code == 200
+            found[size]["times"].append((time.perf_counter() - started) * 1000)
+            found[size]["sql_times"].append(sql_time(found[size]["statements"]))
+    for row in found.values():
+        row["p50"] = statistics.median(row["times"])
+        row["p95"] = percentile(row["times"], 0.95)
+        row["sql"] = statistics.median(row["sql_times"])
+    return found
 
 
 def main() -> None:
-    results: dict[int, dict[str, dict]] = {}
+    clients: dict[int, tuple[Client, dict[str, str]]] = {}
     for size in SIZES:
         clinic = Clinic.objects.filter(name=f"Bench {size}").first()
         if clinic is None:
@@ -124,13 +132,19 @@ def main() -> None:
         client = Client()
         client.force_login(admin)
         verify_second_factor(client, admin)  # clinic admins sign in with a code
-        results[size] = {
-            name: measure(client, path)
-            for name, path in pages(clinic).items()
-            if not ONLY or name.startswith(ONLY)
+        clinic_pages = {
+            name: path for name, path in pages(clinic).items() if not ONLY or name.startswith(ONLY)
         }
-    if not results:
+        clients[size] = (client, clinic_pages)
+    if not clients:
         return
+    results: dict[int, dict[str, dict]] = {size: {} for size in clients}
+    for name in next(iter(clients.values()))[1]:
+        measured = measure(
+            {size: (client, paths[name]) for size, (client, paths) in clients.items()}
+        )
+        for size, row in measured.items():
+            results[size][name] = row
     base = results.get(100, {})
     print(f"clinic-wide pages, clinic admin, {RUNS} runs each, in process (ms)")
     print(
