@@ -15,10 +15,13 @@ from assessments.interpretation import Thresholds
 from assessments.models import AssessmentKind, AssessmentRevision
 from assessments.selectors import Reading, interpret_history
 from clinic.bulk_update import rows_update
+from clinic.changes import on_patient_data_changed
 from clinic.models import Clinic, Patient, PatientStatus, TaskProgress
+from clinic.selectors import on_patient_count
 from dashboard.counts import (
     improved_counts,
     improved_days_prune,
+    patient_count,
     summary_counts,
     summary_counts_kept,
 )
@@ -48,6 +51,15 @@ from reports.due import report_counts
 from scheduling.models import Appointment, AppointmentStatus
 
 # --- Refresh ----------------------------------------------------------------------------------
+
+
+def dashboard_listen() -> None:
+    """Hook the dashboard to the core (from its AppConfig.ready): every app's services report
+    their changes to the core and the dashboard refreshes their rows; the patient list's total
+    is the maintained count of those rows, one per patient."""
+    on_patient_data_changed(lambda ids: patient_summaries_refresh(patient_ids=ids))
+    on_patient_count(patient_count)
+
 
 REFRESH_BATCH = 2000
 # The weeks of adherence the row's 14 days can touch (whole weeks, up to today).
