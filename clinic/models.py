@@ -294,7 +294,11 @@ class Patient(models.Model):
     class Meta:
         ordering = ["last_name", "first_name", "id"]
         indexes = [
-            models.Index(fields=["clinic", "status", "last_name"]),
+            # The patient list of one status and the dashboard's name sort, read in order.
+            models.Index(
+                fields=["clinic", "status", "last_name", "first_name", "id"],
+                name="patient_by_status_and_name",
+            ),
             # The patient list's default order, so a page is read from the index.
             models.Index(fields=["clinic", "last_name", "first_name", "id"]),
             models.Index(fields=["primary_therapist", "status"]),

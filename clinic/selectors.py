@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from celery import current_app as current_celery_app
@@ -34,6 +35,26 @@ def patient_list(*, actor: Actor, search: str = "") -> PatientQuerySet:
                 | Q(phone__icontains=term)
             )
     return patients
+
+
+# The patient list's total, kept by a layer above (the dashboard counts its summary rows, one
+# per patient) so that a page does not count the whole clinic; registered from its ready().
+PatientCounter = Callable[..., int]
+_patient_counters: list[PatientCounter] = []
+
+
+def on_patient_count(counter: PatientCounter) -> None:
+    """Register the function that answers patient_count (keyword arguments as below)."""
+    if counter not in _patient_counters:
+        _patient_counters.append(counter)
+
+
+def patient_count(*, clinic_id: int, therapist_id: int | None, status: str | None) -> int | None:
+    """How many of the clinic's patients (of this therapist, in this status; None: any) the
+    maintained counts hold, or None when nothing keeps them (then the list counts its rows)."""
+    for counter in _patient_counters:
+        return counter(clinic_id=clinic_id, therapist_id=therapist_id, status=status)
+    return None
 
 
 def _clinicians(clinic_id: int):

@@ -32,6 +32,7 @@ from clinic.forms import PatientForm, form_add_service_errors
 from clinic.link_throttle import link_open_failed, link_opens_blocked
 from clinic.middleware import PATIENT_LINK_SESSION_KEY
 from clinic.models import PatientAccessLink, PatientStatus
+from clinic.paging import CountedPaginator
 from clinic.redirects import redirect_to_next
 
 PATIENTS_PER_PAGE = 25
@@ -67,11 +68,28 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     patients = selectors.patient_list(actor=actor, search=search)
     if status in PatientStatus.values:
         patients = patients.filter(status=status)
+    therapist_id = None
     if therapist.isdigit():
-        patients = patients.filter(primary_therapist_id=int(therapist))
+        therapist_id = int(therapist)
     elif therapist == "mine":
-        patients = patients.filter(primary_therapist=actor.user)
-    page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+        therapist_id = actor.user.pk
+    if therapist_id is not None:
+        patients = patients.filter(primary_therapist_id=therapist_id)
+    count = (
+        None
+        if search.split() or therapist_id == 0
+        else selectors.patient_count(
+            clinic_id=actor.clinic.pk,
+            therapist_id=therapist_id,
+            status=status if status in PatientStatus.values else None,
+        )
+    )
+    paginator = (
+        Paginator(patients, PATIENTS_PER_PAGE)
+        if count is None
+        else CountedPaginator(patients, PATIENTS_PER_PAGE, count=count)
+    )
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     note_listed("patient", [patient.pk for patient in page.object_list])
     query = request.GET.copy()

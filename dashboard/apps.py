@@ -6,9 +6,7 @@ class DashboardConfig(AppConfig):
     verbose_name = "Dashboard"
 
     def ready(self) -> None:
-        # Imported here: the modules need the app registry, ready only now.
-        from clinic.changes import on_patient_data_changed
-        from dashboard.summaries import patient_summaries_refresh
+        # Imported here: the module needs the app registry, ready only now.
+        from dashboard.summaries import dashboard_listen
 
-        # Every app's services report their changes to the core; the dashboard listens.
-        on_patient_data_changed(lambda ids: patient_summaries_refresh(patient_ids=ids))
+        dashboard_listen()

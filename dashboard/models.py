@@ -52,11 +52,92 @@ class PatientSummary(models.Model):
         db_table = "clinic_patientsummary"
         indexes = [
             models.Index(fields=["clinic", "is_active", "-urgency", "patient"]),
+            # The dashboard's other sorts (dashboard.summaries.SORTS), a page read in order.
+            models.Index(
+                fields=["clinic", "is_active", "adherence_percent", "-urgency", "patient"],
+                name="summary_by_adherence",
+            ),
+            models.Index(
+                fields=["clinic", "is_active", "last_tested_at", "-urgency", "patient"],
+                name="summary_by_tested",
+            ),
             models.Index(fields=["primary_therapist", "is_active", "-urgency"]),
         ]
 
     def __str__(self) -> str:
         return f"Summary of patient {self.patient_id}"
+
+
+class SummaryCount(models.Model):
+    """The summary rows counted per clinic and primary therapist, kept in step with them.
+
+    Written in the same transaction as the summary rows they count (dashboard.counts), so the
+    dashboard's header and pager read a handful of rows instead of counting the whole clinic.
+    The therapist is a plain number (0: no therapist) rather than a foreign key: a summary row
+    whose therapist is deleted keeps being counted in the clinic's total.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+", db_index=False)
+    therapist_id = models.PositiveIntegerField()
+    # The clinic's limits the standing counts were made with: a change of limits recounts.
+    target_um = models.IntegerField()
+    needs_work_below_um = models.IntegerField()
+    patients = models.IntegerField(default=0, help_text="Active patients.")
+    discharged = models.IntegerField(default=0)
+    untested = models.IntegerField(default=0)
+    needs_work = models.IntegerField(default=0)
+    below_target = models.IntegerField(default=0)
+    at_target = models.IntegerField(default=0)
+    adherence_none = models.IntegerField(default=0)
+    adherence_low = models.IntegerField(default=0)
+    adherence_mid = models.IntegerField(default=0)
+    adherence_high = models.IntegerField(default=0)
+    # Active patients with each flag (dashboard.flags.Flag), for the pager of a flag filter.
+    flag_regression = models.IntegerField(default=0)
+    flag_high_pain = models.IntegerField(default=0)
+    flag_failed_reminder = models.IntegerField(default=0)
+    flag_retest_overdue = models.IntegerField(default=0)
+    flag_low_adherence = models.IntegerField(default=0)
+    flag_no_follow_up = models.IntegerField(default=0)
+    flag_asymmetry = models.IntegerField(default=0)
+    flag_below_target = models.IntegerField(default=0)
+    flag_not_comparable = models.IntegerField(default=0)
+    flag_pain_worse = models.IntegerField(default=0)
+    flag_function_worse = models.IntegerField(default=0)
+    flag_questionnaire_overdue = models.IntegerField(default=0)
+    flag_report_due = models.IntegerField(default=0)
+    flag_report_due_soon = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "therapist_id"], name="summary_count_one_per_therapist"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Counts of clinic {self.clinic_id}, therapist {self.therapist_id}"
+
+
+class ImprovedDay(models.Model):
+    """Active patients whose latest test (on this local day) improved beyond the MDC, per
+    clinic and therapist: "improved in the last 30 days" sums a month of these rows, so time
+    passing needs no write. Rows older than the longest window are pruned by the ageing."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    therapist_id = models.PositiveIntegerField()
+    improved = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "day", "therapist_id"], name="improved_day_one_per_therapist"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Improved in clinic {self.clinic_id} on {self.day}"
 
 
 # --- API tokens -------------------------------------------------------------------------------

@@ -8,14 +8,23 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from assessments.interpretation import Thresholds
 from assessments.models import AssessmentKind, AssessmentRevision
 from assessments.selectors import Reading, latest_reading
 from clinic.bulk_update import rows_update
+from clinic.changes import on_patient_data_changed
 from clinic.models import Clinic, Patient, PatientStatus, TaskProgress
+from clinic.selectors import on_patient_count
+from dashboard.counts import (
+    improved_counts,
+    improved_days_prune,
+    patient_count,
+    summary_counts,
+    summary_counts_kept,
+)
 from dashboard.flags import (
     ADHERENCE_DAYS,
     FLAG_LABELS,
@@ -42,6 +51,15 @@ from reports.due import report_counts
 from scheduling.models import Appointment, AppointmentStatus
 
 # --- Refresh ----------------------------------------------------------------------------------
+
+
+def dashboard_listen() -> None:
+    """Hook the dashboard to the core (from its AppConfig.ready): every app's services report
+    their changes to the core and the dashboard refreshes their rows; the patient list's total
+    is the maintained count of those rows, one per patient."""
+    on_patient_data_changed(lambda ids: patient_summaries_refresh(patient_ids=ids))
+    on_patient_count(patient_count)
+
 
 REFRESH_BATCH = 2000
 # The weeks of adherence the row's 14 days can touch (whole weeks, up to today).
@@ -111,9 +129,17 @@ def _refresh_batch(patients: list[Patient], now: datetime) -> int:
             )
         )
     fields = [f.name for f in PatientSummary._meta.concrete_fields if not f.primary_key]
-    PatientSummary.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=["patient"], update_fields=fields
-    )
+    clinics = {patient.clinic_id: patient.clinic for patient in patients}
+    ids_of: dict[int, list[int]] = defaultdict(list)
+    for patient in patients:
+        ids_of[patient.clinic_id].append(patient.pk)
+    with transaction.atomic():
+        # Locked so that a concurrent refresh of the same rows counts them after this one.
+        list(PatientSummary.objects.filter(pk__in=ids).select_for_update().values_list("pk"))
+        with summary_counts_kept(clinics, ids_of):
+            PatientSummary.objects.bulk_create(
+                rows, update_conflicts=True, unique_fields=["patient"], update_fields=fields
+            )
     return len(rows)
 
 
@@ -362,6 +388,7 @@ def _age_clinic_day(clinic: Clinic, now: datetime) -> int:
                     "after": after,
                 }
             else:
+                improved_days_prune(clinic, clinic.local_today(now))
                 aged_on = {**progress.cursor.get("aged_on", {}), str(clinic.pk): today}
                 progress.cursor = {"aged_on": aged_on}
                 progress.completed_at = timezone.now()
@@ -435,7 +462,14 @@ def _age_batch(batch: list[tuple], *, now: datetime, new_day: bool) -> int:
         values = (adherence_percent, next_at, flags, urgency)
         if values != (row[5], row[10], row[3], row[4]):
             moved[patient_id] = (*values, now)
-    rows_update(PatientSummary, [*AGED_FIELDS, "refreshed_at"], moved)
+    # Of what the ageing writes, only the adherence and the flags are counted: the rows whose
+    # next appointment or urgency alone moved leave the counts as they are.
+    ids_of: dict[int, list[int]] = defaultdict(list)
+    for row in batch:
+        if row[0] in moved and (moved[row[0]][0], moved[row[0]][2]) != (row[5], row[3]):
+            ids_of[clinic_of[row[0]]].append(row[0])
+    with summary_counts_kept(clinics, ids_of):
+        rows_update(PatientSummary, [*AGED_FIELDS, "refreshed_at"], moved)
     return len(moved)
 
 
@@ -468,42 +502,20 @@ def dashboard_rows(
         rows = rows.filter(
             Q(patient__first_name__icontains=term) | Q(patient__last_name__icontains=term)
         )
+    if sort == "name":
+        # The same rows (a summary is active with its patient), said so that the name order is
+        # read from the patient's (clinic, status, name) index, 25 rows in, not sorted.
+        rows = rows.filter(patient__clinic=clinic, patient__status=PatientStatus.ACTIVE)
+        return rows.order_by(*SORTS["name"], "patient__id")
     return rows.order_by(*SORTS.get(sort, SORTS["urgency"]), "patient_id")
 
 
 def clinic_summary(*, clinic: Clinic, therapist_id: int | None = None) -> dict:
-    """Counts for the summary charts, in one query."""
-    rows = PatientSummary.objects.filter(clinic=clinic, is_active=True)
-    if therapist_id:
-        rows = rows.filter(primary_therapist_id=therapist_id)
-    limits = Thresholds.for_clinic(clinic)
-    now = timezone.now()
-    improved = Q(left_change="improved") | Q(right_change="improved")
-    tested = Q(last_tested_at__isnull=False)
-    # Could-not-reach needs work whether or not its gap was measured (standing() says so too);
-    # a gap not measured has no number to compare, so it is counted by `reached`.
-    not_reached = tested & (Q(left_reached=False) | Q(right_reached=False))
-    low = (
-        Q(left_um__lt=limits.needs_work_below_um)
-        | Q(right_um__lt=limits.needs_work_below_um)
-        | not_reached
-    )
-    lowest = Q(left_um__lt=limits.target_um) | Q(right_um__lt=limits.target_um)
-    return rows.aggregate(
-        patients=Count("pk"),
-        improved_30=Count("pk", filter=improved & Q(last_tested_at__gte=now - timedelta(days=30))),
-        improved_90=Count("pk", filter=improved & Q(last_tested_at__gte=now - timedelta(days=90))),
-        untested=Count("pk", filter=~tested),
-        needs_work=Count("pk", filter=low),
-        below_target=Count("pk", filter=lowest & ~low),
-        at_target=Count(
-            "pk", filter=Q(left_um__gte=limits.target_um, right_um__gte=limits.target_um)
-        ),
-        adherence_none=Count("pk", filter=Q(adherence_percent__isnull=True)),
-        adherence_low=Count("pk", filter=Q(adherence_percent__lt=50)),
-        adherence_mid=Count("pk", filter=Q(adherence_percent__gte=50, adherence_percent__lt=80)),
-        adherence_high=Count("pk", filter=Q(adherence_percent__gte=80)),
-    )
+    """Counts for the summary charts and the pager, read from the maintained counts."""
+    return {
+        **summary_counts(clinic=clinic, therapist_id=therapist_id),
+        **improved_counts(clinic=clinic, therapist_id=therapist_id),
+    }
 
 
 # What the therapist's daily digest reports (issue brief): a subset of the dashboard's flags.

@@ -9,6 +9,8 @@ from clinic import selectors
 from clinic.access import actor_for, can_view_clinical_data, patients_visible_to
 from clinic.decorators import staff_required
 from clinic.models import Role
+from clinic.paging import CountedPaginator
+from dashboard.counts import improved_counts, listed_count, summary_counts
 from dashboard.forms import OutcomesFilterForm
 from dashboard.outcomes import (
     CLASS_LABELS,
@@ -22,7 +24,7 @@ from dashboard.outcomes import (
     in_cell,
     outcome_rows,
 )
-from dashboard.summaries import FLAG_LABELS, SORTS, clinic_summary, dashboard_rows
+from dashboard.summaries import FLAG_LABELS, SORTS, dashboard_rows
 
 ROWS_PER_PAGE = 25
 
@@ -50,7 +52,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         search=search,
         sort=sort,
     )
-    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    counts = summary_counts(clinic=clinic, therapist_id=therapist_id)
+    count = listed_count(counts, flag=int(flag) if flag.isdigit() else None, search=search)
+    paginator = (
+        Paginator(rows, ROWS_PER_PAGE)
+        if count is None
+        else CountedPaginator(rows, ROWS_PER_PAGE, count=count)
+    )
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     note_listed("dashboard", [row.patient_id for row in page.object_list])
     query = request.GET.copy()
@@ -71,7 +80,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return render(request, "dashboard/_rows.html", context)
     context.update(
         {
-            "summary": clinic_summary(clinic=clinic, therapist_id=therapist_id),
+            "summary": {**counts, **improved_counts(clinic=clinic, therapist_id=therapist_id)},
             "therapists": selectors.clinic_therapists(clinic_id=clinic.pk)
             if actor.role == Role.CLINIC_ADMIN
             else [],
