@@ -1,20 +1,27 @@
 """The schedule grid's body, written in Python: a busy day is 96 rows by 20 or more therapists,
 and the template language's loop over every cell was most of the day page's time (issue 19).
 The markup is the one templates/scheduling/schedule.html had; tests/scheduling/test_grid_body.py
-holds the two together."""
+holds the two together. Every value goes through format_html or conditional_escape; SafeString
+only joins pieces that did."""
 
 from __future__ import annotations
 
 from django import template
 from django.utils.dateformat import format as date_format
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from scheduling.grid import Cell, Grid, Row
 
 register = template.Library()
 
 RESPONSE_WORDS = {"confirmed": " · ✓ confirmed", "reschedule": " · ↺ asks to reschedule"}
+NOW = SafeString('<span class="visually-hidden">, now</span>')
+OFF = SafeString('<td class="off"></td>')
+
+
+def _joined(pieces) -> SafeString:
+    return SafeString("".join(pieces))
 
 
 @register.simple_tag
@@ -27,30 +34,30 @@ def grid_body(grid: Grid, *, appointments_url: str, book_url: str) -> SafeString
             days[day] = (day.isoformat(), date_format(day, "l j F"))
         return days[day]
 
-    appointments_url = conditional_escape(appointments_url)
-    book_url = conditional_escape(book_url)
-    return mark_safe(
-        "".join(f"{_row(row, appointments_url, book_url, day_texts)}\n  " for row in grid.rows)
-    )
+    urls = (conditional_escape(appointments_url), conditional_escape(book_url))
+    return _joined(f"{_row(row, urls, day_texts)}\n  " for row in grid.rows)
 
 
-def _row(row: Row, appointments_url: str, book_url: str, day_texts) -> str:
-    classes = ("on-hour" if row.on_the_hour else "") + (" is-now" if row.is_now else "")
+def _row(row: Row, urls, day_texts) -> SafeString:
     label = conditional_escape(row.label)
-    time = label if row.on_the_hour else f'<span class="minor">{label}</span>'
-    now = '<span class="visually-hidden">, now</span>' if row.is_now else ""
-    cells = "".join(
-        _cell(cell, label, appointments_url, book_url, day_texts)
-        for cell in row.cells
-        if cell is not None
+    return format_html(
+        '<tr class="{}{}"><th scope="row" class="time-col">{}{}</th>{}</tr>',
+        "on-hour" if row.on_the_hour else "",
+        " is-now" if row.is_now else "",
+        label if row.on_the_hour else format_html('<span class="minor">{}</span>', label),
+        NOW if row.is_now else "",
+        _joined(_cell(cell, label, urls, day_texts) for cell in row.cells if cell is not None),
     )
-    return f'<tr class="{classes}"><th scope="row" class="time-col">{time}{now}</th>{cells}</tr>'
 
 
-def _cell(cell: Cell, label: str, appointments_url: str, book_url: str, day_texts) -> str:
+def _cell(cell: Cell, label: SafeString, urls, day_texts) -> SafeString:
+    appointments_url, book_url = urls
     if cell.kind == "booked":
-        links = "".join(_appointment(a, appointments_url) for a in cell.appointments)
-        return f'<td class="booked" rowspan="{cell.span}">{links}</td>'
+        return format_html(
+            '<td class="booked" rowspan="{}">{}</td>',
+            cell.span,
+            _joined(_appointment(a, appointments_url) for a in cell.appointments),
+        )
     if cell.kind == "free":
         therapist = cell.column.therapist
         iso_day, long_day = day_texts(cell.column.day)
@@ -58,7 +65,7 @@ def _cell(cell: Cell, label: str, appointments_url: str, book_url: str, day_text
             '<td class="free"><a href="{}&amp;therapist={}&amp;date={}&amp;starts_at={}" '
             'data-slot="{}" data-therapist="{}" aria-label="Book with {}, {}, {}">'
             '<span aria-hidden="true">+ {}</span></a></td>',
-            mark_safe(book_url),
+            book_url,
             therapist.pk,
             iso_day,
             cell.value,
@@ -66,37 +73,36 @@ def _cell(cell: Cell, label: str, appointments_url: str, book_url: str, day_text
             therapist.pk,
             therapist,
             long_day,
-            mark_safe(label),
-            mark_safe(label),
+            label,
+            label,
         )
-    return '<td class="off"></td>'
+    return OFF
 
 
-def _appointment(a, appointments_url: str) -> str:
-    href = f"{appointments_url}{a.pk}/"
+def _appointment(a, appointments_url: SafeString) -> SafeString:
+    href = format_html("{}{}/", appointments_url, a.pk)
     booked = a.status == "booked"
     move = (
         format_html(
             ' draggable="true" data-move-url="{}" data-therapist="{}" data-who="{}"',
-            mark_safe(href),
+            href,
             a.therapist_id,
             a.patient_name,
         )
         if booked
         else ""
     )
-    status = "" if booked else format_html(" · {}", a.status_display)
     return format_html(
         '<a class="appt status-{}" href="{}"{}><span class="who">{}</span> '
         '<span class="time">{}</span> <span class="what">{}{}{}</span>'
         '<span class="visually-hidden">, {}</span></a>',
         a.status,
-        mark_safe(href),
-        mark_safe(move),
+        href,
+        move,
         a.patient_name,
         a.time_text,
         a.type_name,
-        mark_safe(status),
+        "" if booked else format_html(" · {}", a.status_display),
         RESPONSE_WORDS.get(a.patient_response, ""),
         "move or open" if booked else "open",
     )
