@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import json_script
 
 from assessments.interpretation import (
     CHANGE_LABELS,
@@ -9,6 +10,7 @@ from assessments.interpretation import (
     describe_distance,
     display,
 )
+from assessments.tilt_words import tilt_words
 
 register = template.Library()
 
@@ -96,3 +98,9 @@ def summary_asymmetry(row, unit: str) -> str:
         for side in ("left", "right")
     )
     return asymmetry_text(asymmetry(left, right, Thresholds()), unit)
+
+
+@register.simple_tag
+def tilt_words_script():
+    """The inclinometer script's words in the reader's language, as a JSON block it reads."""
+    return json_script(tilt_words(), "tilt-words")

@@ -7,8 +7,9 @@
 const panel = document.querySelector("[data-tilt-panel]");
 const tilt = panel ? await import(panel.dataset.tiltAngleModule) : null;
 
-// Every sentence this script shows, in one place (patient pages will be translated).
-const STRINGS = {
+// Every sentence this script shows, in one place: the page's JSON block `tilt-words` carries them
+// in the reader's language (assessments/tilt_words.py); these are the English defaults.
+const ENGLISH = {
   button: "Measure with this phone",
   side: { left: "left", right: "right" },
   title: { lunge: "Shin angle, {side}", slr: "Leg raise, {side}" },
@@ -32,6 +33,8 @@ const STRINGS = {
   zeroNone: "No zero set: the phone's own level is used.",
   zeroCleared: "Zero cleared: the phone's own level is used.",
 };
+const wordsNode = document.getElementById("tilt-words");
+const STRINGS = { ...ENGLISH, ...(wordsNode ? JSON.parse(wordsNode.textContent) : {}) };
 
 const SAMPLE_MS = 100; // the sensor's last reading, sampled: a still phone may send no events
 const NO_SENSOR_MS = 2000;

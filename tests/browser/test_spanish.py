@@ -54,6 +54,8 @@ def test_a_spanish_patient_reads_their_page_and_a_questionnaire_in_spanish(
 
     page.goto(f"{live_server.url}/me/self-test/")
     page.get_by_role("heading", name="Autoprueba rodilla-pared").wait_for()
+    # The inclinometer's script speaks Spanish too (its words come with the page).
+    page.get_by_role("button", name="Medir con este teléfono").first.wait_for()
     page.screenshot(path=artifacts_dir / "spanish-self-test-phone.png", full_page=True)
 
     # The patient switches to English on their page; the page answers in it at once.
