@@ -42,10 +42,14 @@ def no_quiet_hours(clinic):
 
 @pytest.fixture
 def asked(consenting, therapist, instruments, no_quiet_hours) -> QuestionnaireRequest:
+    # Due within the week, so reminded as soon as it is asked whatever the hour: one due in
+    # exactly 7 days (the default) is reminded at 10:00 local that day, still ahead in the
+    # clinic's early hours (the suite failed between midnight and 10:00 in Chicago).
     return services.request_create(
         patient=consenting,
         instrument=instruments["nprs-back"],
         requested_by=therapist,
+        due_on=consenting.clinic.local_today() + timedelta(days=3),
         message="Before Tuesday, please.",
     )
 
@@ -91,7 +95,10 @@ def test_a_text_message_is_short_and_goes_to_the_phone(
     consenting.reminder_channel, consenting.phone = "sms", "+15551234567"
     consenting.save()
     asked = services.request_create(
-        patient=consenting, instrument=instruments["lefs"], requested_by=therapist
+        patient=consenting,
+        instrument=instruments["lefs"],
+        requested_by=therapist,
+        due_on=consenting.clinic.local_today() + timedelta(days=3),  # reminded at once (above)
     )
     reminders_plan()
     reminders_sweep()
