@@ -20,27 +20,15 @@ day and week views (the clinic, and one therapist), this prints:
 
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DEBUG", "true")
-os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
-
-import django
-
-django.setup()
 
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from staff_pages import admin_client, percentile
 
 from clinic.models import Clinic, Patient, Role, User
 from dashboard.summaries import SORTS
-from tests.conftest import verify_second_factor
 
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
 # BENCH_PAGES=dashboard,patients: only the pages whose name starts so.
@@ -66,11 +54,6 @@ def pages(clinic: Clinic) -> dict[str, str]:
     found["schedule day 1 th."] = f"/schedule/?therapist={therapist.pk}"
     found["schedule week 1 th."] = f"/schedule/?view=week&therapist={therapist.pk}"
     return found
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def sql_time(statements: list[str]) -> float:
@@ -129,9 +112,7 @@ def main() -> None:
             print(f"{size:>7,} patients: no bench clinic (run bench_data --patients {size})")
             continue
         admin = User.objects.get(clinic=clinic, role=Role.CLINIC_ADMIN)
-        client = Client()
-        client.force_login(admin)
-        verify_second_factor(client, admin)  # clinic admins sign in with a code
+        client = admin_client(admin)
         clinic_pages = {
             name: path for name, path in pages(clinic).items() if not ONLY or name.startswith(ONLY)
         }

@@ -10,27 +10,15 @@ Goals (issue 7): at most 12 queries at any size; t(10,000) / t(100) at most 1.5;
 
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DEBUG", "true")
-os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
-
-import django
-
-django.setup()
 
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from staff_pages import admin_client, percentile
 
 from clinic import services
 from clinic.models import Clinic, Patient, User
-from tests.conftest import verify_second_factor
 
 RUNS = int(os.environ.get("BENCH_RUNS", "60"))
 
@@ -48,11 +36,6 @@ def measure(client: Client, path: str) -> tuple[int, list[float]]:
     return queries, times
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 results = {}
 for size in (100, 1000, 10000):
     clinic = Clinic.objects.filter(name=f"Bench {size}").first()
@@ -60,9 +43,7 @@ for size in (100, 1000, 10000):
         print(f"{size:>6} patients: no bench clinic (run bench_data --patients {size})")
         continue
     admin = User.objects.get(clinic=clinic, role="clinic_admin")
-    client = Client()
-    client.force_login(admin)
-    verify_second_factor(client, admin)  # clinic admins sign in with a code
+    client = admin_client(admin)
     queries, times = measure(client, "/dashboard/")
     results[size] = statistics.median(times)
     print(

@@ -14,28 +14,16 @@ candidate query at the largest size (an index, not a scan of the bookings).
 import os
 import re
 import statistics
-import sys
 import time
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DEBUG", "true")
-os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
-
-import django
-
-django.setup()
 
 from django.db import connection
 from django.db.models import Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from staff_pages import admin_client, percentile
 
 from clinic.models import Clinic, Patient, User
-from tests.conftest import verify_second_factor
 
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
 PAGES = {
@@ -44,11 +32,6 @@ PAGES = {
     "week (everyone)": "/schedule/?view=week",
     "week (one therapist)": "/schedule/?view=week&therapist={therapist}",
 }
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def sql_time(statements: list[str]) -> float:
@@ -88,9 +71,7 @@ for clinic in Clinic.objects.filter(name__regex=r"^Bench \d+$"):
     sizes.append(size)
     admin = User.objects.get(clinic=clinic, role="clinic_admin")
     therapist = User.objects.filter(clinic=clinic, role="therapist").order_by("pk").first()
-    client = Client()
-    client.force_login(admin)
-    verify_second_factor(client, admin)  # clinic admins sign in with a code
+    client = admin_client(admin)
     for name, path in PAGES.items():
         client.get(path.format(therapist=therapist.pk))  # warm: session, appointment types
         figures = measure(client, path.format(therapist=therapist.pk))
