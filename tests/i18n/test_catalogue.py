@@ -1,11 +1,10 @@
-"""The Spanish catalogue is complete for the patient side, and the patient side has no English
-left outside it.
+"""The Spanish catalogue is complete, and no template has English left outside it.
 
 - Every entry of locale/es/LC_MESSAGES/django.po has a translation that is not fuzzy, with the
   same placeholders as its English.
-- Every string the patient-facing templates mark for translation is in the catalogue (a string
-  added to a template without `makemessages` fails here).
-- The patient-facing templates have no bare English: text and the attributes people read
+- Every string a template marks for translation is in the catalogue (a string added to a
+  template without `makemessages` fails here).
+- No template, the patient's or the staff's, has bare English: text and the attributes people read
   (alt, title, aria-label, placeholder) outside `{% translate %}` / `{% blocktranslate %}`.
 """
 
@@ -25,47 +24,13 @@ from tests.i18n.catalogue import Entry, read_catalogue
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "es" / "LC_MESSAGES" / "django.po"
 
-# Every template a patient (or a message to a patient) shows.
-PATIENT_TEMPLATES = [
-    "base.html",
-    "400.html",
-    "403.html",
-    "404.html",
-    "500.html",
-    "records/patient_home.html",
-    "clinic/patient_link_invalid.html",
-    "clinic/patient_link_needed.html",
-    "clinic/patient_link_rate_limited.html",
-    "clinic/patient_signed_out.html",
-    "clinic/email/patient_link.html",
-    "clinic/email/patient_link.txt",
-    "exercises/_adherence.html",
-    "exercises/patient_routine.html",
-    "exercises/patient_routine_none.html",
-    "questionnaires/_to_answer.html",
-    "questionnaires/_scores.html",
-    "questionnaires/_score_chart.html",
-    "questionnaires/answer.html",
-    "questionnaires/review.html",
-    "questionnaires/done.html",
-    "questionnaires/closed.html",
-    "reminders/email.html",
-    "reminders/opt_out.html",
-    "reminders/short_link_gone.html",
-    "reports/handout_document.html",
-    "reports/email/handout.txt",
-    "scheduling/respond.html",
-    "assessments/self_test.html",
-    "assessments/_capture_errors.html",
-    "assessments/_side_grid.html",
-    "assessments/_angle_cell.html",
-    "assessments/_chart.html",
-    "_tilt_panel.html",
-    "_chart_axes.html",
-    "_chart_numbers.html",
-    "_field.html",
-    "_form_fields.html",
-]
+# Every template: the patient's pages, emails and texts, and the staff pages (issue 20 §2: the
+# same mechanism throughout, so a clinic whose LANGUAGE_CODE is es reads its pages in Spanish).
+TEMPLATE_NAMES = sorted(
+    str(path.relative_to(TEMPLATES))
+    for path in TEMPLATES.rglob("*")
+    if path.suffix in {".html", ".txt"}
+)
 # Words that are the same in every language: names and formats.
 UNTRANSLATED_WORDS = {"Dorsi", "PDF", "CSV", "FHIR", "ZIP", "QR"}
 
@@ -108,8 +73,8 @@ def marked_strings(source: str) -> list[tuple[str | None, str]]:
     return found
 
 
-@pytest.mark.parametrize("name", PATIENT_TEMPLATES)
-def test_every_string_a_patient_template_marks_is_in_the_catalogue(name, catalogue):
+@pytest.mark.parametrize("name", TEMPLATE_NAMES)
+def test_every_string_a_template_marks_is_in_the_catalogue(name, catalogue):
     marked = marked_strings((TEMPLATES / name).read_text(encoding="utf-8"))
     missing = [key for key in marked if key not in catalogue]
     assert missing == [], "run manage.py makemessages -l es and translate them"
@@ -162,8 +127,8 @@ def bare_text(source: str, *, html: bool) -> list[str]:
     return words
 
 
-@pytest.mark.parametrize("name", PATIENT_TEMPLATES)
-def test_a_patient_template_has_no_bare_english(name):
+@pytest.mark.parametrize("name", TEMPLATE_NAMES)
+def test_a_template_has_no_bare_english(name):
     source = (TEMPLATES / name).read_text(encoding="utf-8")
     assert bare_text(source, html=not name.endswith(".txt")) == []
 
