@@ -112,19 +112,21 @@ def _patient_validate(patient: Patient) -> None:
         errors.update(exc.message_dict)
     for field in ("first_name", "last_name"):
         if not getattr(patient, field, "").strip() and field not in errors:
-            errors[field] = ["This field is required."]
+            errors[field] = [_("This field is required.")]
     born = patient.date_of_birth
     if isinstance(born, date) and "date_of_birth" not in errors:
         today = patient.clinic.local_today()
         if born > today:
-            errors["date_of_birth"] = ["The date of birth cannot be in the future."]
+            errors["date_of_birth"] = [_("The date of birth cannot be in the future.")]
         elif born.year < OLDEST_BIRTH_YEAR:
-            errors["date_of_birth"] = [f"The date of birth cannot be before {OLDEST_BIRTH_YEAR}."]
+            errors["date_of_birth"] = [
+                _("The date of birth cannot be before %(year)s.") % {"year": OLDEST_BIRTH_YEAR}
+            ]
     wants = patient.reminder_channel if patient.reminder_consent else ReminderChannel.NONE
     if wants == ReminderChannel.EMAIL and not patient.email and "email" not in errors:
-        errors["email"] = ["Email reminders need an email address."]
+        errors["email"] = [_("Email reminders need an email address.")]
     if wants == ReminderChannel.SMS and not patient.phone and "phone" not in errors:
-        errors["phone"] = ["Text-message reminders need a phone number."]
+        errors["phone"] = [_("Text-message reminders need a phone number.")]
     if errors:
         raise ValidationError(errors)
 
@@ -236,7 +238,9 @@ def patient_create(
 def patient_update(*, patient: Patient, **fields: Any) -> Patient:
     unknown = set(fields) - PATIENT_CONTACT_FIELDS - PATIENT_CLINICAL_FIELDS
     if unknown:
-        raise ValidationError({name: "This field cannot be changed." for name in sorted(unknown)})
+        raise ValidationError(
+            {name: _("This field cannot be changed.") for name in sorted(unknown)}
+        )
     # Work on a locked fresh copy so that a failed validation leaves the caller's object and
     # the row untouched.
     locked = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
