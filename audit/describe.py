@@ -22,16 +22,19 @@ from itertools import islice
 from typing import Any
 
 from django.apps import apps
+from django.utils import dateformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from audit.models import AuditAction, AuditEvent
 from audit.receivers import AUDITED_MODELS
 
 # Who acted, when it is not a staff role (a staff member's role reads as the User model says).
 ACTOR_KINDS = {
-    "patient": "Patient",
-    "system": "Dorsi (automatic)",
-    "superuser": "Site administrator",
-    "anonymous": "Not signed in",
+    "patient": gettext_lazy("Patient"),
+    "system": gettext_lazy("Dorsi (automatic)"),
+    "superuser": gettext_lazy("Site administrator"),
+    "anonymous": gettext_lazy("Not signed in"),
 }
 
 
@@ -51,57 +54,61 @@ class Words:
 
 
 DEFAULT_PHRASES = {
-    AuditAction.READ: "opened {noun}",
-    AuditAction.LIST: "listed {plural}",
-    AuditAction.CREATE: "added {noun}",
-    AuditAction.UPDATE: "changed {noun}",
-    AuditAction.DELETE: "deleted {noun}",
-    AuditAction.EXPORT: "exported {noun}",
-    AuditAction.ANONYMISE: "anonymised {noun}",
-    AuditAction.DENIED: "was refused {noun}",
-    AuditAction.SIGN_IN: "signed in",
-    AuditAction.SIGN_IN_FAILED: "could not sign in",
-    AuditAction.SIGN_OUT: "signed out",
+    AuditAction.READ: gettext_lazy("opened {noun}"),
+    AuditAction.LIST: gettext_lazy("listed {plural}"),
+    AuditAction.CREATE: gettext_lazy("added {noun}"),
+    AuditAction.UPDATE: gettext_lazy("changed {noun}"),
+    AuditAction.DELETE: gettext_lazy("deleted {noun}"),
+    AuditAction.EXPORT: gettext_lazy("exported {noun}"),
+    AuditAction.ANONYMISE: gettext_lazy("anonymised {noun}"),
+    AuditAction.DENIED: gettext_lazy("was refused {noun}"),
+    AuditAction.SIGN_IN: gettext_lazy("signed in"),
+    AuditAction.SIGN_IN_FAILED: gettext_lazy("could not sign in"),
+    AuditAction.SIGN_OUT: gettext_lazy("signed out"),
 }
 
 OBJECT_WORDS: dict[str, Words] = {
     "patient": Words(
-        "a patient's record",
-        "patients",
+        gettext_lazy("a patient's record"),
+        gettext_lazy("patients"),
         {
-            AuditAction.READ: "opened the record of {patient}",
-            AuditAction.CREATE: "registered {patient}",
-            AuditAction.UPDATE: "changed the details of {patient}",
-            AuditAction.DELETE: "deleted the record of {patient}",
-            AuditAction.EXPORT: "exported the record of {patient}",
-            AuditAction.ANONYMISE: "anonymised {patient}",
-            AuditAction.DENIED: "was refused the record of {patient}",
+            AuditAction.READ: gettext_lazy("opened the record of {patient}"),
+            AuditAction.CREATE: gettext_lazy("registered {patient}"),
+            AuditAction.UPDATE: gettext_lazy("changed the details of {patient}"),
+            AuditAction.DELETE: gettext_lazy("deleted the record of {patient}"),
+            AuditAction.EXPORT: gettext_lazy("exported the record of {patient}"),
+            AuditAction.ANONYMISE: gettext_lazy("anonymised {patient}"),
+            AuditAction.DENIED: gettext_lazy("was refused the record of {patient}"),
         },
     ),
     "patientaccesslink": Words(
-        "a personal link",
-        "personal links",
+        gettext_lazy("a personal link"),
+        gettext_lazy("personal links"),
         {
-            AuditAction.CREATE: "sent {patient} a personal link",
-            AuditAction.UPDATE: "changed a personal link of {patient}",
+            AuditAction.CREATE: gettext_lazy("sent {patient} a personal link"),
+            AuditAction.UPDATE: gettext_lazy("changed a personal link of {patient}"),
         },
     ),
     "patient_link": Words(
-        "a personal link",
-        "personal links",
-        {AuditAction.DENIED: "was refused: invalid personal links"},
+        gettext_lazy("a personal link"),
+        gettext_lazy("personal links"),
+        {AuditAction.DENIED: gettext_lazy("was refused: invalid personal links")},
     ),
     "assessment": Words(
-        "a knee-to-wall test",
-        "knee-to-wall tests",
-        {AuditAction.CREATE: "started a knee-to-wall test for {patient}"},
+        gettext_lazy("a knee-to-wall test"),
+        gettext_lazy("knee-to-wall tests"),
+        {AuditAction.CREATE: gettext_lazy("started a knee-to-wall test for {patient}")},
     ),
     "assessmentrevision": Words(
-        "a knee-to-wall test",
-        "knee-to-wall tests",
+        gettext_lazy("a knee-to-wall test"),
+        gettext_lazy("knee-to-wall tests"),
         {
-            AuditAction.CREATE: "{recorded} the knee-to-wall test of {date} for {patient}",
-            AuditAction.UPDATE: "changed the knee-to-wall test of {date} for {patient}",
+            AuditAction.CREATE: gettext_lazy(
+                "{recorded} the knee-to-wall test of {date} for {patient}"
+            ),
+            AuditAction.UPDATE: gettext_lazy(
+                "changed the knee-to-wall test of {date} for {patient}"
+            ),
         },
         details=(
             "assessments.AssessmentRevision",
@@ -110,53 +117,57 @@ OBJECT_WORDS: dict[str, Words] = {
         ),
     ),
     "neuralexam": Words(
-        "a record of neural tests",
-        "neural test records",
+        gettext_lazy("a record of neural tests"),
+        gettext_lazy("neural test records"),
         {
-            AuditAction.CREATE: "recorded the neural tests (SLR, slump) of {date} for {patient}",
+            AuditAction.CREATE: gettext_lazy(
+                "recorded the neural tests (SLR, slump) of {date} for {patient}"
+            ),
             # A record is never changed, only marked entered in error (neural.services).
-            AuditAction.UPDATE: "marked the neural tests of {date} for {patient} entered in error",
+            AuditAction.UPDATE: gettext_lazy(
+                "marked the neural tests of {date} for {patient} entered in error"
+            ),
         },
         details=("neural.NeuralExam", ("measured_at",), "clinic_id"),
         lists_fields=False,
     ),
     "appointment": Words(
-        "an appointment",
-        "appointments",
+        gettext_lazy("an appointment"),
+        gettext_lazy("appointments"),
         {
-            AuditAction.CREATE: "booked an appointment on {time} for {patient}",
-            AuditAction.UPDATE: "changed the appointment on {time} of {patient}",
-            AuditAction.DELETE: "deleted the appointment on {time} of {patient}",
+            AuditAction.CREATE: gettext_lazy("booked an appointment on {time} for {patient}"),
+            AuditAction.UPDATE: gettext_lazy("changed the appointment on {time} of {patient}"),
+            AuditAction.DELETE: gettext_lazy("deleted the appointment on {time} of {patient}"),
         },
         details=("scheduling.Appointment", ("starts_at",), "clinic_id"),
     ),
     "waitlistentry": Words(
-        "a waitlist entry",
-        "waitlist entries",
+        gettext_lazy("a waitlist entry"),
+        gettext_lazy("waitlist entries"),
         {
-            AuditAction.CREATE: "put {patient} on the waitlist",
-            AuditAction.UPDATE: "changed the waitlist entry of {patient}",
-            AuditAction.DELETE: "took {patient} off the waitlist",
+            AuditAction.CREATE: gettext_lazy("put {patient} on the waitlist"),
+            AuditAction.UPDATE: gettext_lazy("changed the waitlist entry of {patient}"),
+            AuditAction.DELETE: gettext_lazy("took {patient} off the waitlist"),
         },
     ),
     "calendarfeed": Words(
-        "a calendar feed",
-        "calendar feeds",
-        {AuditAction.CREATE: "made a calendar feed for {patient}"},
+        gettext_lazy("a calendar feed"),
+        gettext_lazy("calendar feeds"),
+        {AuditAction.CREATE: gettext_lazy("made a calendar feed for {patient}")},
     ),
     "prescription": Words(
-        "a routine",
-        "routines",
+        gettext_lazy("a routine"),
+        gettext_lazy("routines"),
         {
-            AuditAction.CREATE: "prescribed “{title}” to {patient}",
-            AuditAction.UPDATE: "changed the routine “{title}” of {patient}",
+            AuditAction.CREATE: gettext_lazy("prescribed “{title}” to {patient}"),
+            AuditAction.UPDATE: gettext_lazy("changed the routine “{title}” of {patient}"),
         },
         details=("exercises.Prescription", ("title",), "clinic_id"),
     ),
     "prescriptionversion": Words(
-        "a version of a routine",
-        "routine versions",
-        {AuditAction.CREATE: "saved version {number} of “{title}” for {patient}"},
+        gettext_lazy("a version of a routine"),
+        gettext_lazy("routine versions"),
+        {AuditAction.CREATE: gettext_lazy("saved version {number} of “{title}” for {patient}")},
         details=(
             "exercises.PrescriptionVersion",
             ("number", "prescription__title"),
@@ -164,57 +175,59 @@ OBJECT_WORDS: dict[str, Words] = {
         ),
     ),
     "sessionlog": Words(
-        "a home exercise session",
-        "home exercise sessions",
-        {AuditAction.CREATE: "logged a home exercise session for {patient}"},
+        gettext_lazy("a home exercise session"),
+        gettext_lazy("home exercise sessions"),
+        {AuditAction.CREATE: gettext_lazy("logged a home exercise session for {patient}")},
     ),
     "questionnairerequest": Words(
-        "a questionnaire request",
-        "questionnaire requests",
+        gettext_lazy("a questionnaire request"),
+        gettext_lazy("questionnaire requests"),
         {
-            AuditAction.CREATE: "asked {patient} to answer a questionnaire",
-            AuditAction.UPDATE: "changed a questionnaire request of {patient}",
+            AuditAction.CREATE: gettext_lazy("asked {patient} to answer a questionnaire"),
+            AuditAction.UPDATE: gettext_lazy("changed a questionnaire request of {patient}"),
         },
     ),
     "questionnaireresponse": Words(
-        "a questionnaire answer",
-        "questionnaire answers",
+        gettext_lazy("a questionnaire answer"),
+        gettext_lazy("questionnaire answers"),
         {
-            AuditAction.CREATE: "started a questionnaire answer for {patient}",
-            AuditAction.UPDATE: "changed a questionnaire answer of {patient}",
+            AuditAction.CREATE: gettext_lazy("started a questionnaire answer for {patient}"),
+            AuditAction.UPDATE: gettext_lazy("changed a questionnaire answer of {patient}"),
         },
     ),
     "user": Words(
-        "a staff account",
-        "staff accounts",
+        gettext_lazy("a staff account"),
+        gettext_lazy("staff accounts"),
         {
-            AuditAction.UPDATE: "changed their sign-in",
-            AuditAction.SIGN_IN_FAILED: "could not sign in",
+            AuditAction.UPDATE: gettext_lazy("changed their sign-in"),
+            AuditAction.SIGN_IN_FAILED: gettext_lazy("could not sign in"),
         },
     ),
     "api_token": Words(
-        "an API token",
-        "API tokens",
+        gettext_lazy("an API token"),
+        gettext_lazy("API tokens"),
         {
-            AuditAction.CREATE: "issued an API token",
-            AuditAction.UPDATE: "revoked an API token",
-            AuditAction.SIGN_IN: "used an API token",
-            AuditAction.SIGN_IN_FAILED: "was refused with an API token",
+            AuditAction.CREATE: gettext_lazy("issued an API token"),
+            AuditAction.UPDATE: gettext_lazy("revoked an API token"),
+            AuditAction.SIGN_IN: gettext_lazy("used an API token"),
+            AuditAction.SIGN_IN_FAILED: gettext_lazy("was refused with an API token"),
         },
     ),
-    "audit trail": Words("the audit trail", "audit trails"),
+    "audit trail": Words(gettext_lazy("the audit trail"), gettext_lazy("audit trails")),
     "dashboard": Words(
-        "the dashboard", "dashboards", {AuditAction.LIST: "listed {count} on the dashboard"}
+        gettext_lazy("the dashboard"),
+        gettext_lazy("dashboards"),
+        {AuditAction.LIST: gettext_lazy("listed {count} on the dashboard")},
     ),
     "outcomes": Words(
-        "the clinic outcomes page",
-        "clinic outcomes pages",
-        {AuditAction.LIST: "listed {count} on the clinic outcomes page"},
+        gettext_lazy("the clinic outcomes page"),
+        gettext_lazy("clinic outcomes pages"),
+        {AuditAction.LIST: gettext_lazy("listed {count} on the clinic outcomes page")},
     ),
 }
 # A list (a page or an API list) of the records of one or more patients.
-LIST_PHRASE = "listed the {plural} of {count}"
-LIST_PHRASES = {"patient": "listed {count} on the patient list"}
+LIST_PHRASE = gettext_lazy("listed the {plural} of {count}")
+LIST_PHRASES = {"patient": gettext_lazy("listed {count} on the patient list")}
 
 
 @dataclass
@@ -229,8 +242,8 @@ class Names:
 
     def patient(self, patient_id: int | None) -> str:
         if patient_id is None:
-            return "a patient"
-        return self.patients.get(int(patient_id), f"patient #{patient_id}")
+            return _("a patient")
+        return self.patients.get(int(patient_id), _("patient #%(number)s") % {"number": patient_id})
 
 
 def _patient_model():
@@ -246,7 +259,9 @@ def _ids(values: Iterable[Any]) -> set[int]:
 
 
 def patient_label(first_name: str, last_name: str, anonymised: bool, pk: int) -> str:
-    return f"anonymised patient #{pk}" if anonymised else f"{first_name} {last_name}".strip()
+    if anonymised:
+        return _("anonymised patient #%(number)s") % {"number": pk}
+    return f"{first_name} {last_name}".strip()
 
 
 def staff_label(first_name: str, last_name: str, username: str) -> str:
@@ -323,7 +338,7 @@ def actor_words(event: AuditEvent, names: Names) -> tuple[str, str]:
         event.actor_kind, event.actor_kind.replace("_", " ").capitalize()
     )
     if event.actor_user_id is not None:
-        who = names.staff.get(event.actor_user_id) or event.actor_label or "A staff member"
+        who = names.staff.get(event.actor_user_id) or event.actor_label or _("A staff member")
         credential = event.actor_label.partition(" · ")[2]
         return (f"{who} · {credential}" if credential else who), role
     if event.actor_patient_id is not None:
@@ -331,13 +346,15 @@ def actor_words(event: AuditEvent, names: Names) -> tuple[str, str]:
     if event.actor_kind == "system":
         task = event.actor_label.strip()
         return ("Dorsi" + (f" ({task})" if task else "")), role
-    return event.actor_label or "Someone not signed in", role
+    return event.actor_label or _("Someone not signed in"), role
 
 
 def _count(ids: list[int], names: Names) -> str:
     if len(ids) == 1:
         return names.patient(ids[0])
-    return f"{len(ids)} patients" if ids else "no patients"
+    if not ids:
+        return _("no patients")
+    return ngettext("%(count)s patient", "%(count)s patients", len(ids)) % {"count": len(ids)}
 
 
 def _local(value: Any, zone: tzinfo) -> datetime | None:
@@ -351,8 +368,8 @@ def describe(event: AuditEvent, names: Names, *, zone: tzinfo) -> str:
     words = OBJECT_WORDS.get(event.object_type)
     known = words is not None
     if words is None:
-        kind = event.object_type.replace("_", " ") or "record"
-        words = Words(f"a {kind}", f"{kind} records")
+        kind = event.object_type.replace("_", " ") or _("record")
+        words = Words(_("a %(kind)s") % {"kind": kind}, _("%(kind)s records") % {"kind": kind})
     if event.action == AuditAction.LIST:
         phrase = words.phrases.get(AuditAction.LIST) or LIST_PHRASES.get(
             event.object_type, LIST_PHRASE
@@ -373,15 +390,16 @@ def describe(event: AuditEvent, names: Names, *, zone: tzinfo) -> str:
         "plural": words.plural,
         "patient": patient,
         "count": _count(event.patient_ids, names),
-        "date": f"{moment:%-d %b %Y}" if moment else "(date unknown)",
-        "time": f"{moment:%-d %b %Y, %H:%M}" if moment else "(time unknown)",
+        "date": dateformat.format(moment, "j M Y") if moment else _("(date unknown)"),
+        "time": dateformat.format(moment, "j M Y, H:i") if moment else _("(time unknown)"),
         "number": detail.get("number", "?"),
-        "title": detail.get("title") or detail.get("prescription__title") or "routine",
-        "recorded": "corrected" if detail.get("number", 1) > 1 else "recorded",
+        "title": detail.get("title") or detail.get("prescription__title") or _("routine"),
+        "recorded": _("corrected") if detail.get("number", 1) > 1 else _("recorded"),
     }
-    sentence = f"{who} {phrase.format(**values)}"
+    # Whole sentences to translate: who acted, then what they did.
+    sentence = _("%(who)s %(did)s") % {"who": who, "did": phrase.format(**values)}
     if "{patient}" not in phrase and "{count}" not in phrase and (patient_id or denied):
-        sentence += f" for {patient}"
+        sentence = _("%(sentence)s for %(patient)s") % {"sentence": sentence, "patient": patient}
     if not known and event.object_id:
         sentence += f" (#{event.object_id})"
     if event.fields and words.lists_fields:

@@ -7,20 +7,21 @@ too (for raw SQL and the admin), so no code path in the application can rewrite 
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditAction(models.TextChoices):
-    READ = "read", "Read"
-    LIST = "list", "Listed"
-    CREATE = "create", "Created"
-    UPDATE = "update", "Changed"
-    DELETE = "delete", "Deleted"
-    EXPORT = "export", "Exported"
-    ANONYMISE = "anonymise", "Anonymised"
-    DENIED = "denied", "Refused"
-    SIGN_IN = "sign_in", "Signed in"
-    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
-    SIGN_OUT = "sign_out", "Signed out"
+    READ = "read", _("Read")
+    LIST = "list", _("Listed")
+    CREATE = "create", _("Created")
+    UPDATE = "update", _("Changed")
+    DELETE = "delete", _("Deleted")
+    EXPORT = "export", _("Exported")
+    ANONYMISE = "anonymise", _("Anonymised")
+    DENIED = "denied", _("Refused")
+    SIGN_IN = "sign_in", _("Signed in")
+    SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+    SIGN_OUT = "sign_out", _("Signed out")
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from audit.describe import OBJECT_WORDS
 from audit.models import AuditAction, AuditEvent
@@ -19,13 +20,11 @@ class AuditFilters:
     search: str = ""
 
 
-def _int_or_none(
-    raw: str, field: str, errors: dict, *, message: str = "Enter a number."
-) -> int | None:
+def _int_or_none(raw: str, field: str, errors: dict, *, message: str = "") -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or len(raw) > 12:
-        errors[field] = [message]
+        errors[field] = [message or _("Enter a number.")]
         return None
     return int(raw)
 
@@ -36,7 +35,7 @@ def _date_or_none(raw: str, field: str, errors: dict) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        errors[field] = ["Enter a date as YYYY-MM-DD."]
+        errors[field] = [_("Enter a date as YYYY-MM-DD.")]
         return None
 
 
@@ -45,13 +44,15 @@ def audit_filters_parse(params) -> AuditFilters:
     errors: dict[str, list[str]] = {}
     action = params.get("action", "")
     if action and action not in AuditAction.values:
-        errors["action"] = [f"Choose one of: {', '.join(AuditAction.values)}."]
+        errors["action"] = [
+            _("Choose one of: %(actions)s.") % {"actions": ", ".join(AuditAction.values)}
+        ]
     filters = AuditFilters(
         patient_id=_int_or_none(
             params.get("patient", ""),
             "patient",
             errors,
-            message="Enter the patient's number; to find a patient by name, use Search.",
+            message=_("Enter the patient's number; to find a patient by name, use Search."),
         ),
         actor_user_id=_int_or_none(params.get("actor", ""), "actor", errors),
         action=action,
@@ -60,7 +61,7 @@ def audit_filters_parse(params) -> AuditFilters:
         search=params.get("q", "").replace("\x00", "")[:100],
     )
     if filters.since and filters.until and filters.since > filters.until:
-        errors["until"] = ["The end date is before the start date."]
+        errors["until"] = [_("The end date is before the start date.")]
     if errors:
         raise ValidationError(errors)
     return filters

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from audit.services import note_denied, note_listed, note_patient_read
 from clinic.models import Clinic, Patient, PatientQuerySet, Role, User
@@ -195,7 +196,7 @@ def patient_named_in_body(actor: Actor, patient_id, action: Action) -> Patient:
     try:
         return patient_for(actor, patient_id, action)
     except Http404:
-        raise ValidationError({"patient": ["No such patient in your clinic."]}) from None
+        raise ValidationError({"patient": [_("No such patient in your clinic.")]}) from None
 
 
 def own_patient(actor: Actor, action: Action) -> Patient:

@@ -18,24 +18,24 @@ def navigation(request: HttpRequest) -> dict:
         return context
     if actor.is_staff_member:
         if can_view_clinical_data(actor):
-            items.append(("Dashboard", reverse("dashboard")))
-            items.append(("Outcomes", reverse("clinic-outcomes")))
-        items.append(("Patients", reverse("patient-list")))
-        items.append(("Schedule", reverse("schedule")))
-        items.append(("Due", reverse("due-list")))
-        items.append(("Exercises", reverse("exercise-library")))
+            items.append((_("Dashboard"), reverse("dashboard")))
+            items.append((_("Outcomes"), reverse("clinic-outcomes")))
+        items.append((_("Patients"), reverse("patient-list")))
+        items.append((_("Schedule"), reverse("schedule")))
+        items.append((_("Due"), reverse("due-list")))
+        items.append((_("Exercises"), reverse("exercise-library")))
         # A clinic admin's questionnaires are its settings (which to ask, when, the MCID), from
         # where a licensed one is added; a therapist's, the list with each one's terms. The
         # front desk asks for none.
         if can_manage_clinic(actor):
-            more.append(("Questionnaires", reverse("questionnaire-settings")))
+            more.append((_("Questionnaires"), reverse("questionnaire-settings")))
         elif can_view_clinical_data(actor):
-            more.append(("Questionnaires", reverse("instrument-list")))
+            more.append((_("Questionnaires"), reverse("instrument-list")))
         if can_manage_clinic(actor):
-            more.append(("Audit trail", reverse("audit-events")))
+            more.append((_("Audit trail"), reverse("audit-events")))
         more.append(("API", reverse("api:docs")))
         if can_manage_clinic(actor) and actor.user.is_staff:
-            more.append(("Django admin", reverse("admin:index")))
+            more.append((_("Django admin"), reverse("admin:index")))
     elif actor.is_patient:
         items.append((_("My page"), reverse("patient-home")))
         items.append((_("Today's routine"), reverse("patient-routine-page")))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 
 # Unicode's bidirectional formatting characters (UAX #9): ALM, LRM, RLM, LRE..RLO, LRI..PDI.
 DIRECTION_CONTROLS = frozenset(
@@ -25,8 +26,10 @@ DIRECTION_CONTROLS = frozenset(
 def refuse_direction_controls(value: str) -> None:
     if isinstance(value, str) and not DIRECTION_CONTROLS.isdisjoint(value):
         raise ValidationError(
-            "Remove the invisible text-direction characters (they can make a name display "
-            "as another one).",
+            _(
+                "Remove the invisible text-direction characters (they can make a name display "
+                "as another one)."
+            ),
             code="direction_controls",
         )
 

@@ -2,6 +2,7 @@ from datetime import UTC
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as drf_filters
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
@@ -17,7 +18,7 @@ class ApiFilterSet(drf_filters.FilterSet):
     naming it. django-filter would ignore it, and answer a question the caller did not ask
     (`?born_before=` would list every patient). Free-text filters may still be empty."""
 
-    empty_value_message = "Give a value, or leave this parameter out."
+    empty_value_message = _("Give a value, or leave this parameter out.")
 
     def is_valid(self) -> bool:
         form = self.form
@@ -68,7 +69,7 @@ class PatientFilter(ApiFilterSet):
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
-    default_error_messages = {"overflow": "This moment is out of range once converted to UTC."}
+    default_error_messages = {"overflow": _("This moment is out of range once converted to UTC.")}
 
     def to_python(self, value):
         moment = super().to_python(value)

@@ -1,6 +1,8 @@
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from clinic.models import ReminderChannel, Side, User
 from clinic.services import PATIENT_CLINICAL_FIELDS
@@ -18,7 +20,10 @@ def form_add_service_errors(form: forms.Form, error: ValidationError) -> None:
 def language_choices() -> list[tuple[str, str]]:
     """The installation's languages, each in its own name, after "" (the installation's)."""
     default = dict(settings.LANGUAGES)[settings.LANGUAGE_CODE]
-    return [("", f"{default} (the clinic's)"), *settings.LANGUAGES]
+    return [
+        ("", gettext("%(language)s (the clinic's)") % {"language": default}),
+        *settings.LANGUAGES,
+    ]
 
 
 class TherapistChoiceField(forms.ModelChoiceField):
@@ -28,9 +33,9 @@ class TherapistChoiceField(forms.ModelChoiceField):
 
 class PatientForm(forms.Form):
     SECTIONS = (
-        ("Who", ("first_name", "last_name", "date_of_birth")),
+        (_("Who"), ("first_name", "last_name", "date_of_birth")),
         (
-            "Contact and reminders",
+            _("Contact and reminders"),
             (
                 "email",
                 "phone",
@@ -40,46 +45,52 @@ class PatientForm(forms.Form):
                 "preferred_language",
             ),
         ),
-        ("Care", ("primary_therapist", "symptomatic_side")),
+        (_("Care"), ("primary_therapist", "symptomatic_side")),
     )
 
     first_name = forms.CharField(
-        max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        max_length=100, label=_("First name"), widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
     last_name = forms.CharField(
-        max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        max_length=100, label=_("Last name"), widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
-    date_of_birth = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    email = forms.EmailField(required=False)
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    email = forms.EmailField(required=False, label=_("Email"))
     phone = forms.CharField(
         required=False,
+        label=_("Phone"),
         max_length=30,
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel"}),
-        help_text="With the country code, or as dialled in the clinic's country.",
+        help_text=_("With the country code, or as dialled in the clinic's country."),
     )
     reminder_channel = forms.ChoiceField(
-        choices=ReminderChannel.choices, initial=ReminderChannel.EMAIL, label="Reminders by"
+        choices=ReminderChannel.choices, initial=ReminderChannel.EMAIL, label=_("Reminders by")
     )
     exercise_reminder_time = forms.TimeField(
         required=False,
         initial="18:00",
-        label="Exercise reminder at",
+        label=_("Exercise reminder at"),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        help_text="The patient's local time, on the days their routine is due.",
+        help_text=_("The patient's local time, on the days their routine is due."),
     )
     reminder_consent = forms.BooleanField(
-        required=False, label="The patient agrees to receive reminders"
+        required=False, label=_("The patient agrees to receive reminders")
     )
     preferred_language = forms.ChoiceField(
         required=False,
-        label="Language",
-        help_text="Of the patient's pages, reminders and handout; the patient can change it.",
+        label=_("Language"),
+        help_text=_("Of the patient's pages, reminders and handout; the patient can change it."),
     )
     primary_therapist = TherapistChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="— not assigned —"
+        queryset=User.objects.none(),
+        required=False,
+        label=_("Primary therapist"),
+        empty_label=_("— not assigned —"),
     )
     symptomatic_side = forms.ChoiceField(
-        choices=Side.choices, initial=Side.NONE, label="Side of sciatic symptoms"
+        choices=Side.choices, initial=Side.NONE, label=_("Side of sciatic symptoms")
     )
 
     def __init__(self, *args, therapists: list[User], show_clinical: bool, **kwargs) -> None:

@@ -20,7 +20,9 @@ from clinic.fields import NameField
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"{value!r} is not an IANA time zone such as Europe/Berlin.")
+        raise ValidationError(
+            _("%(value)s is not an IANA time zone such as Europe/Berlin.") % {"value": repr(value)}
+        )
 
 
 class LengthUnit(models.TextChoices):
@@ -38,82 +40,86 @@ class Clinic(models.Model):
 
     name = NameField(max_length=200)
     time_zone = models.CharField(
-        max_length=64, default="UTC", validators=[validate_time_zone], help_text="IANA name."
+        max_length=64, default="UTC", validators=[validate_time_zone], help_text=_("IANA name.")
     )
     display_unit = models.CharField(max_length=2, choices=LengthUnit.choices, default=LengthUnit.CM)
     phone_region = models.CharField(
         max_length=2,
         default="US",
-        help_text="ISO country code used to read phone numbers written without a +country code.",
+        help_text=_("ISO country code used to read phone numbers written without a +country code."),
     )
     email = models.EmailField(
         blank=True,
-        help_text="The clinic's own address: a patient's reply to a reminder goes here.",
+        help_text=_("The clinic's own address: a patient's reply to a reminder goes here."),
     )
     # Knee-to-wall reference values (clinical brief): targets are clinic settings.
     target_distance_mm = models.DecimalField(
         max_digits=6,
         decimal_places=2,
         default=Decimal("127.00"),
-        help_text="Knee-to-wall distance considered optimal (source clinic: 5 in / 12.7 cm).",
+        help_text=_("Knee-to-wall distance considered optimal (source clinic: 5 in / 12.7 cm)."),
     )
     needs_work_below_mm = models.DecimalField(
         max_digits=6,
         decimal_places=2,
         default=Decimal("76.20"),
-        help_text="Below this distance the ankle needs work (3 in / 7.6 cm).",
+        help_text=_("Below this distance the ankle needs work (3 in / 7.6 cm)."),
     )
     asymmetry_over_mm = models.DecimalField(
         max_digits=6,
         decimal_places=2,
         default=Decimal("15.00"),
-        help_text="Flag a side-to-side difference over this (1.5 cm).",
+        help_text=_("Flag a side-to-side difference over this (1.5 cm)."),
     )
     mdc_same_therapist_mm = models.DecimalField(
         max_digits=6,
         decimal_places=2,
         default=Decimal("19.00"),
-        help_text="Minimal detectable change, same therapist (Powden 2015: 1.9 cm).",
+        help_text=_("Minimal detectable change, same therapist (Powden 2015: 1.9 cm)."),
     )
     mdc_other_therapist_mm = models.DecimalField(
         max_digits=6,
         decimal_places=2,
         default=Decimal("16.00"),
-        help_text="Minimal detectable change, different therapists (Powden 2015: 1.6 cm).",
+        help_text=_("Minimal detectable change, different therapists (Powden 2015: 1.6 cm)."),
     )
     angle_mdc_same_therapist_deg = models.DecimalField(
         max_digits=4,
         decimal_places=1,
         default=Decimal("4.7"),
         validators=[MinValueValidator(Decimal("0.1"))],
-        help_text="Minimal detectable change of the lunge angle, same therapist "
-        "(Powden 2015: 4.7°).",
+        help_text=_(
+            "Minimal detectable change of the lunge angle, same therapist (Powden 2015: 4.7°)."
+        ),
     )
     angle_mdc_other_therapist_deg = models.DecimalField(
         max_digits=4,
         decimal_places=1,
         default=Decimal("4.6"),
         validators=[MinValueValidator(Decimal("0.1"))],
-        help_text="Minimal detectable change of the lunge angle, different therapists "
-        "(Powden 2015: 4.6°).",
+        help_text=_(
+            "Minimal detectable change of the lunge angle, different therapists "
+            "(Powden 2015: 4.6°)."
+        ),
     )
     retest_interval_days = models.PositiveSmallIntegerField(
         default=21,
         validators=[MinValueValidator(1)],
-        help_text="Days after an assessment that a re-test falls due.",
+        help_text=_("Days after an assessment that a re-test falls due."),
     )
     appointment_reminder_hours = models.CharField(
         max_length=50,
         default="24,2",
-        help_text="Hours before an appointment to remind the patient, comma-separated.",
+        help_text=_("Hours before an appointment to remind the patient, comma-separated."),
     )
-    quiet_hours_start = models.TimeField(default=time(21), help_text="No patient messages from…")
-    quiet_hours_end = models.TimeField(default=time(8), help_text="…until.")
-    digest_time = models.TimeField(default=time(7), help_text="The therapists' daily digest.")
+    quiet_hours_start = models.TimeField(default=time(21), help_text=_("No patient messages from…"))
+    quiet_hours_end = models.TimeField(default=time(8), help_text=_("…until."))
+    digest_time = models.TimeField(default=time(7), help_text=_("The therapists' daily digest."))
     staff_two_factor_required = models.BooleanField(
         default=False,
-        help_text="Therapists and front desk sign in with a one-time code too "
-        "(clinic admins always do).",
+        help_text=_(
+            "Therapists and front desk sign in with a one-time code too (clinic admins always do)."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -158,9 +164,9 @@ class Clinic(models.Model):
 
 
 class Role(models.TextChoices):
-    THERAPIST = "therapist", "Therapist"
-    FRONT_DESK = "front_desk", "Front desk"
-    CLINIC_ADMIN = "clinic_admin", "Clinic admin"
+    THERAPIST = "therapist", _("Therapist")
+    FRONT_DESK = "front_desk", _("Front desk")
+    CLINIC_ADMIN = "clinic_admin", _("Clinic admin")
 
 
 class User(AbstractUser):
@@ -177,7 +183,7 @@ class User(AbstractUser):
         max_length=2,
         choices=LengthUnit.choices,
         blank=True,
-        help_text="The unit this person last entered measurements in; blank: the clinic's.",
+        help_text=_("The unit this person last entered measurements in; blank: the clinic's."),
     )
 
     objects = UserManager()
@@ -211,21 +217,21 @@ class User(AbstractUser):
 
 
 class ReminderChannel(models.TextChoices):
-    EMAIL = "email", "Email"
-    SMS = "sms", "Text message"
-    NONE = "none", "No reminders"
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("Text message")
+    NONE = "none", _("No reminders")
 
 
 class Side(models.TextChoices):
-    LEFT = "left", "Left"
-    RIGHT = "right", "Right"
-    BOTH = "both", "Both"
-    NONE = "none", "None"
+    LEFT = "left", _("Left")
+    RIGHT = "right", _("Right")
+    BOTH = "both", _("Both")
+    NONE = "none", _("None")
 
 
 class PatientStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    DISCHARGED = "discharged", "Discharged"
+    ACTIVE = "active", _("Active")
+    DISCHARGED = "discharged", _("Discharged")
 
 
 class PatientQuerySet(AuditedQuerySet):
@@ -241,7 +247,7 @@ class Patient(models.Model):
     last_name = NameField(max_length=100)
     date_of_birth = models.DateField()
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +15551234567.")
+    phone = models.CharField(max_length=20, blank=True, help_text=_("E.164, e.g. +15551234567."))
     reminder_channel = models.CharField(
         max_length=10, choices=ReminderChannel.choices, default=ReminderChannel.EMAIL
     )
@@ -257,7 +263,7 @@ class Patient(models.Model):
     )
     symptomatic_side = models.CharField(max_length=5, choices=Side.choices, default=Side.NONE)
     exercise_reminder_time = models.TimeField(
-        default=time(18), help_text="Local time of the home-exercise reminder."
+        default=time(18), help_text=_("Local time of the home-exercise reminder.")
     )
     # A code from settings.LANGUAGES, or "" for the installation's LANGUAGE_CODE. No choices
     # here: the list is the environment's, and a migration must not change with it.
@@ -265,14 +271,14 @@ class Patient(models.Model):
         max_length=10,
         blank=True,
         default="",
-        help_text="The language of the patient's pages, messages and handout.",
+        help_text=_("The language of the patient's pages, messages and handout."),
     )
     status = models.CharField(
         max_length=12, choices=PatientStatus.choices, default=PatientStatus.ACTIVE
     )
     discharged_at = models.DateTimeField(null=True, blank=True)
     anonymised_at = models.DateTimeField(
-        null=True, blank=True, help_text="Identity removed; measurements kept for statistics."
+        null=True, blank=True, help_text=_("Identity removed; measurements kept for statistics.")
     )
     created_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -283,10 +289,13 @@ class Patient(models.Model):
     # written, so the due-list finds who has nothing booked, or enough visits for a progress
     # report, from an index instead of scanning every booking of the clinic (issue 19).
     booked_until = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="Start of the latest booked appointment."
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Start of the latest booked appointment."),
     )
     completed_visits = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Appointments marked completed, all episodes."
+        default=0, editable=False, help_text=_("Appointments marked completed, all episodes.")
     )
 
     objects = PatientQuerySet.as_manager()

@@ -65,11 +65,15 @@ def phone_normalize(raw: str, *, region: str) -> str:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         raise ValidationError(
-            {"phone": "Enter a phone number, e.g. +1 555 123 4567."}, code="invalid"
+            {"phone": _("Enter a phone number, e.g. +1 555 123 4567.")}, code="invalid"
         ) from None
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(
-            {"phone": f"{raw!r} is not a valid phone number for region {region}."}, code="invalid"
+            {
+                "phone": _("%(number)s is not a valid phone number for region %(region)s.")
+                % {"number": repr(raw), "region": region}
+            },
+            code="invalid",
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -95,7 +99,7 @@ def _therapist_in_clinic(clinic: Clinic, therapist: User | int | None) -> User |
     found = clinic_therapist(clinic_id=clinic.pk, therapist_id=therapist)
     if found is None:
         raise ValidationError(
-            {"primary_therapist": "Choose an active therapist of this clinic."}, code="invalid"
+            {"primary_therapist": _("Choose an active therapist of this clinic.")}, code="invalid"
         )
     return found
 
@@ -108,19 +112,21 @@ def _patient_validate(patient: Patient) -> None:
         errors.update(exc.message_dict)
     for field in ("first_name", "last_name"):
         if not getattr(patient, field, "").strip() and field not in errors:
-            errors[field] = ["This field is required."]
+            errors[field] = [_("This field is required.")]
     born = patient.date_of_birth
     if isinstance(born, date) and "date_of_birth" not in errors:
         today = patient.clinic.local_today()
         if born > today:
-            errors["date_of_birth"] = ["The date of birth cannot be in the future."]
+            errors["date_of_birth"] = [_("The date of birth cannot be in the future.")]
         elif born.year < OLDEST_BIRTH_YEAR:
-            errors["date_of_birth"] = [f"The date of birth cannot be before {OLDEST_BIRTH_YEAR}."]
+            errors["date_of_birth"] = [
+                _("The date of birth cannot be before %(year)s.") % {"year": OLDEST_BIRTH_YEAR}
+            ]
     wants = patient.reminder_channel if patient.reminder_consent else ReminderChannel.NONE
     if wants == ReminderChannel.EMAIL and not patient.email and "email" not in errors:
-        errors["email"] = ["Email reminders need an email address."]
+        errors["email"] = [_("Email reminders need an email address.")]
     if wants == ReminderChannel.SMS and not patient.phone and "phone" not in errors:
-        errors["phone"] = ["Text-message reminders need a phone number."]
+        errors["phone"] = [_("Text-message reminders need a phone number.")]
     if errors:
         raise ValidationError(errors)
 
@@ -232,7 +238,9 @@ def patient_create(
 def patient_update(*, patient: Patient, **fields: Any) -> Patient:
     unknown = set(fields) - PATIENT_CONTACT_FIELDS - PATIENT_CLINICAL_FIELDS
     if unknown:
-        raise ValidationError({name: "This field cannot be changed." for name in sorted(unknown)})
+        raise ValidationError(
+            {name: _("This field cannot be changed.") for name in sorted(unknown)}
+        )
     # Work on a locked fresh copy so that a failed validation leaves the caller's object and
     # the row untouched.
     locked = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
@@ -265,7 +273,7 @@ def patient_discharge(
         status=PatientStatus.DISCHARGED, discharged_at=now, updated_at=now
     )
     if not updated:
-        raise ValidationError({"status": "This patient is already discharged."})
+        raise ValidationError({"status": _("This patient is already discharged.")})
     patient_access_revoke(patient_id=patient.pk, by=by, now=now)
     # In this transaction: scheduling revokes the calendar address and, when asked, cancels
     # the future appointments.
@@ -291,12 +299,12 @@ def patient_access_revoke(*, patient_id: int, by: User | None, now: datetime) ->
 def patient_reactivate(*, patient: Patient) -> Patient:
     if Patient.objects.filter(pk=patient.pk, anonymised_at__isnull=False).exists():
         # Their identity is gone for good; coming back means registering again.
-        raise ValidationError({"status": "An anonymised patient cannot be re-activated."})
+        raise ValidationError({"status": _("An anonymised patient cannot be re-activated.")})
     updated = Patient.objects.filter(pk=patient.pk, status=PatientStatus.DISCHARGED).update(
         status=PatientStatus.ACTIVE, discharged_at=None, updated_at=timezone.now()
     )
     if not updated:
-        raise ValidationError({"status": "This patient is already active."})
+        raise ValidationError({"status": _("This patient is already active.")})
     patient_data_changed(patient.pk)
     return Patient.objects.select_related("clinic", "primary_therapist").get(pk=patient.pk)
 
@@ -319,9 +327,11 @@ def patient_link_issue(
     # Re-read under a lock: a discharge committed since the caller loaded the patient wins.
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if not patient.is_active:
-        raise ValidationError({"patient": "A discharged patient cannot be given a link."})
+        raise ValidationError({"patient": _("A discharged patient cannot be given a link.")})
     if email_to_patient and not patient.email:
-        raise ValidationError({"email": "This patient has no email address to send the link to."})
+        raise ValidationError(
+            {"email": _("This patient has no email address to send the link to.")}
+        )
     now = timezone.now()
     link = PatientAccessLink.objects.create(
         patient=patient,

@@ -130,7 +130,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            messages.success(request, f"{patient.full_name} is registered.")
+            messages.success(request, _("%(name)s is registered.") % {"name": patient.full_name})
             return redirect("patient-detail", patient_id=patient.pk)
     return render(request, "clinic/patient_form.html", {"form": form, "patient": None})
 
@@ -163,7 +163,7 @@ def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            messages.success(request, "Changes saved.")
+            messages.success(request, _("Changes saved."))
             return redirect("patient-detail", patient_id=patient.pk)
     return render(request, "clinic/patient_form.html", {"form": form, "patient": patient})
 
@@ -181,11 +181,14 @@ def patient_discharge(request: HttpRequest, patient_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        done = "their future appointments are cancelled and " if cancel else ""
-        messages.success(
-            request,
-            f"{patient.full_name} is discharged; {done}their personal links are revoked.",
-        )
+        if cancel:
+            text = _(
+                "%(name)s is discharged; their future appointments are cancelled and their "
+                "personal links are revoked."
+            )
+        else:
+            text = _("%(name)s is discharged; their personal links are revoked.")
+        messages.success(request, text % {"name": patient.full_name})
     return redirect("patient-detail", patient_id=patient.pk)
 
 
@@ -198,7 +201,7 @@ def patient_reactivate(request: HttpRequest, patient_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"{patient.full_name} is active again.")
+        messages.success(request, _("%(name)s is active again.") % {"name": patient.full_name})
     return redirect("patient-detail", patient_id=patient.pk)
 
 
@@ -214,9 +217,12 @@ def patient_link_issue(request: HttpRequest, patient_id: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         if send:
-            messages.success(request, f"A new personal link is on its way to {patient.email}.")
+            messages.success(
+                request,
+                _("A new personal link is on its way to %(email)s.") % {"email": patient.email},
+            )
         else:
-            messages.success(request, "A new personal link is ready: copy it below.")
+            messages.success(request, _("A new personal link is ready: copy it below."))
     return redirect("patient-detail", patient_id=patient.pk)
 
 
@@ -227,7 +233,7 @@ def patient_link_revoke(request: HttpRequest, patient_id: int, link_id: str) -> 
     patient = patient_for(actor, patient_id, Action.ISSUE_LINK)
     link = get_object_or_404(PatientAccessLink, pk=link_id, patient=patient)
     services.patient_link_revoke(link=link, revoked_by=actor.user)
-    messages.success(request, "The link is revoked; anyone using it is signed out.")
+    messages.success(request, _("The link is revoked; anyone using it is signed out."))
     return redirect("patient-detail", patient_id=patient.pk)
 
 

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -19,4 +20,4 @@ def exception_handler(exc, context):
 def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """Any other URL under /api/v1/ (an id that is not a number, a misspelt collection)
     answers 404 in JSON like the API's own 404s, not with the site's HTML page."""
-    return JsonResponse({"detail": "Not found."}, status=404)
+    return JsonResponse({"detail": _("Not found.")}, status=404)

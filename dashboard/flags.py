@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import IntFlag
 
+from django.utils.translation import gettext_lazy as _
+
 from assessments.interpretation import SideValue, Standing, Thresholds, asymmetry, standing
 
 ADHERENCE_DAYS = 14
@@ -51,20 +53,20 @@ TIME_FLAGS = (
 
 # In urgency order: the dashboard lists a row's flags in this order.
 FLAG_LABELS = {
-    Flag.REGRESSION: "worse beyond the MDC",
-    Flag.PAIN_WORSE: "pain worse beyond the MCID",
-    Flag.FUNCTION_WORSE: "function worse beyond the MCID",
-    Flag.HIGH_PAIN: "pain 7+",
-    Flag.FAILED_REMINDER: "reminder failed",
-    Flag.RETEST_OVERDUE: "re-test overdue",
-    Flag.LOW_ADHERENCE: "adherence < 50%",
-    Flag.REPORT_DUE: "progress report due",
-    Flag.NO_FOLLOW_UP: "no follow-up booked",
-    Flag.QUESTIONNAIRE_OVERDUE: "questionnaire overdue",
-    Flag.ASYMMETRY: "asymmetry",
-    Flag.BELOW_TARGET: "below target",
-    Flag.NOT_COMPARABLE: "change not comparable",
-    Flag.REPORT_DUE_SOON: "progress report due soon",
+    Flag.REGRESSION: _("worse beyond the MDC"),
+    Flag.PAIN_WORSE: _("pain worse beyond the MCID"),
+    Flag.FUNCTION_WORSE: _("function worse beyond the MCID"),
+    Flag.HIGH_PAIN: _("pain 7+"),
+    Flag.FAILED_REMINDER: _("reminder failed"),
+    Flag.RETEST_OVERDUE: _("re-test overdue"),
+    Flag.LOW_ADHERENCE: _("adherence < 50%"),
+    Flag.REPORT_DUE: _("progress report due"),
+    Flag.NO_FOLLOW_UP: _("no follow-up booked"),
+    Flag.QUESTIONNAIRE_OVERDUE: _("questionnaire overdue"),
+    Flag.ASYMMETRY: _("asymmetry"),
+    Flag.BELOW_TARGET: _("below target"),
+    Flag.NOT_COMPARABLE: _("change not comparable"),
+    Flag.REPORT_DUE_SOON: _("progress report due soon"),
 }
 WEIGHTS = {
     Flag.REGRESSION: 50,

@@ -1,6 +1,7 @@
 """The dashboard's own table: one summary row per patient, derived from the other apps' data."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from clinic.models import Clinic, Patient, User
 
@@ -32,7 +33,7 @@ class PatientSummary(models.Model):
     right_delta_um = models.IntegerField(null=True, blank=True)
     asymmetry_um = models.IntegerField(null=True, blank=True)
     adherence_percent = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Share of prescribed sessions done, last 14 days."
+        null=True, blank=True, help_text=_("Share of prescribed sessions done, last 14 days.")
     )
     last_pain = models.PositiveSmallIntegerField(null=True, blank=True)
     last_pain_on = models.DateField(null=True, blank=True)
@@ -82,7 +83,7 @@ class SummaryCount(models.Model):
     # The clinic's limits the standing counts were made with: a change of limits recounts.
     target_um = models.IntegerField()
     needs_work_below_um = models.IntegerField()
-    patients = models.IntegerField(default=0, help_text="Active patients.")
+    patients = models.IntegerField(default=0, help_text=_("Active patients."))
     discharged = models.IntegerField(default=0)
     untested = models.IntegerField(default=0)
     needs_work = models.IntegerField(default=0)

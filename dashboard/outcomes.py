@@ -16,6 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from assessments.interpretation import Thresholds, display
 from assessments.selectors import latest_reading
 from clinic.models import Clinic, Patient
@@ -33,10 +36,10 @@ IMPROVED, NO_CHANGE, WORSE, NOT_COMPARABLE = (
 )
 CLASSES = (IMPROVED, NO_CHANGE, WORSE, NOT_COMPARABLE)
 CLASS_LABELS = {
-    IMPROVED: "improved",
-    NO_CHANGE: "no important change",
-    WORSE: "worse",
-    NOT_COMPARABLE: "not comparable",
+    IMPROVED: gettext_lazy("improved"),
+    NO_CHANGE: gettext_lazy("no important change"),
+    WORSE: gettext_lazy("worse"),
+    NOT_COMPARABLE: gettext_lazy("not comparable"),
 }
 _ANKLE_CLASSES = {
     "improved": IMPROVED,
@@ -50,7 +53,11 @@ MIN_TESTS = 2
 MIN_VALID_ANSWERS = 2
 
 # What the cross-table can set against the ankle: (key, label).
-VERSUS = {"back": "back pain (NPRS back)", "leg": "leg pain (NPRS leg)", "function": "function"}
+VERSUS = {
+    "back": gettext_lazy("back pain (NPRS back)"),
+    "leg": gettext_lazy("leg pain (NPRS leg)"),
+    "function": gettext_lazy("function"),
+}
 
 
 # --- Pure: the classes of one patient, the counts of many ------------------------------------
@@ -251,13 +258,18 @@ def outcome_rows(
     rows = [
         Row(
             key="ankle",
-            label="Ankle (knee-to-wall)",
+            label=_("Ankle (knee-to-wall)"),
             definition=(
-                "The latest clinic test against the first, each side judged against the "
-                f"minimal detectable change ({display(mdc.mdc_same_therapist_um, unit)} by "
-                f"the same therapist, {display(mdc.mdc_other_therapist_um, unit)} by another); "
-                "worse when either side is worse, improved when a side improved and none is "
-                "worse."
+                _(
+                    "The latest clinic test against the first, each side judged against the "
+                    "minimal detectable change (%(same)s by the same therapist, %(other)s by "
+                    "another); worse when either side is worse, improved when a side improved "
+                    "and none is worse."
+                )
+                % {
+                    "same": display(mdc.mdc_same_therapist_um, unit),
+                    "other": display(mdc.mdc_other_therapist_um, unit),
+                }
             ),
             counts=count_classes(outcome.ankle for outcome in cohort),
         )
@@ -277,8 +289,11 @@ def outcome_rows(
                     else instrument.label
                 ),
                 definition=(
-                    "The latest answers with a valid score against the first, judged against "
-                    f"the MCID ({instrument.mcid.describe()})."
+                    _(
+                        "The latest answers with a valid score against the first, judged "
+                        "against the MCID (%(mcid)s)."
+                    )
+                    % {"mcid": instrument.mcid.describe()}
                 ),
                 counts=count_classes(classes),
             )
@@ -287,11 +302,14 @@ def outcome_rows(
         rows.append(
             Row(
                 key="function",
-                label="Disability or function, any questionnaire",
+                label=_("Disability or function, any questionnaire"),
                 definition=(
-                    f"Each of {', '.join(function_labels)} judged against its own MCID, then "
-                    "one class per patient: worse when any is worse, improved when any "
-                    "improved and none is worse."
+                    _(
+                        "Each of %(questionnaires)s judged against its own MCID, then one class "
+                        "per patient: worse when any is worse, improved when any improved and "
+                        "none is worse."
+                    )
+                    % {"questionnaires": ", ".join(str(label) for label in function_labels)}
                 ),
                 counts=count_classes(
                     o.against("function") for o in cohort if o.against("function")
@@ -301,4 +319,4 @@ def outcome_rows(
     return cohort, rows
 
 
-PAIN_INSTRUMENTS_LABELS = {"back": "Back pain", "leg": "Leg pain"}
+PAIN_INSTRUMENTS_LABELS = {"back": gettext_lazy("Back pain"), "leg": gettext_lazy("Leg pain")}

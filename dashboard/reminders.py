@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from clinic.models import ReminderChannel, User
 from clinic.times import at_local
 from dashboard.summaries import digest_lines
@@ -41,5 +44,10 @@ class DigestReminders(ReminderHandler):
 
     def message(self, reminder: Reminder) -> Message:
         lines = digest_lines(therapist=reminder.staff)
-        text = "\n".join(lines) if lines else "No patient needs your attention today."
-        return Message(f"Dorsi: your patients today ({len(lines)} flagged)", text)
+        text = "\n".join(lines) if lines else _("No patient needs your attention today.")
+        subject = ngettext(
+            "Dorsi: your patients today (%(count)s flagged)",
+            "Dorsi: your patients today (%(count)s flagged)",
+            len(lines),
+        ) % {"count": len(lines)}
+        return Message(subject, text)

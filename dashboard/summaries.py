@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assessments.interpretation import Thresholds
 from assessments.models import AssessmentKind, AssessmentRevision
@@ -543,11 +544,12 @@ def digest_lines(*, therapist) -> list[str]:
     lines = []
     for row in rows:
         details = {
-            Flag.LOW_ADHERENCE: f"adherence {row.adherence_percent}% over 14 days",
-            Flag.HIGH_PAIN: f"pain {row.last_pain}/10",
+            Flag.LOW_ADHERENCE: _("adherence %(percent)s%% over 14 days")
+            % {"percent": row.adherence_percent},
+            Flag.HIGH_PAIN: _("pain %(pain)s/10") % {"pain": row.last_pain},
         }
         reasons = [
-            details.get(flag, label)
+            str(details.get(flag, label))
             for flag, label in FLAG_LABELS.items()
             if row.flags & flag & DIGEST_FLAGS
         ]

@@ -2,6 +2,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from audit.services import note_listed
@@ -27,6 +28,13 @@ from dashboard.outcomes import (
 from dashboard.summaries import FLAG_LABELS, SORTS, dashboard_rows
 
 ROWS_PER_PAGE = 25
+# The words the sort menu shows for dashboard.summaries.SORTS, whose keys go in the address.
+SORT_LABELS = {
+    "urgency": pgettext_lazy("dashboard sort", "urgency"),
+    "name": pgettext_lazy("dashboard sort", "name"),
+    "adherence": pgettext_lazy("dashboard sort", "adherence"),
+    "tested": pgettext_lazy("dashboard sort", "tested"),
+}
 
 
 @staff_required
@@ -72,7 +80,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "therapist_id": therapist_id,
         "flags": [(int(f), label) for f, label in FLAG_LABELS.items()],
         "flag_labels": FLAG_LABELS,
-        "sorts": list(SORTS),
+        "sorts": [(key, SORT_LABELS.get(key, key)) for key in SORTS],
         "query_without_page": query.urlencode(),
         "unit": actor.user.preferred_unit,
     }

@@ -20,6 +20,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assessments.models import AssessmentRevision
 from audit.models import AuditAction
@@ -130,10 +131,10 @@ def patient_anonymise(*, patient: Patient, by: User) -> Patient:
     # committed since the caller loaded the patient wins.
     locked = Patient.objects.select_for_update().get(pk=patient.pk)
     if locked.anonymised_at is not None:
-        raise ValidationError({"anonymised_at": "This patient is already anonymised."})
+        raise ValidationError({"anonymised_at": _("This patient is already anonymised.")})
     if locked.status != PatientStatus.DISCHARGED:
         raise ValidationError(
-            {"status": "Only a discharged patient can be anonymised: discharge them first."}
+            {"status": _("Only a discharged patient can be anonymised: discharge them first.")}
         )
     now = timezone.now()
     Patient.objects.filter(pk=locked.pk).update(

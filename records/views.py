@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from drf_spectacular.types import OpenApiTypes
@@ -84,14 +85,14 @@ def patient_anonymise_page(request: HttpRequest, patient_id: int) -> HttpRespons
     actor = actor_for(request)
     patient = patient_for(actor, patient_id, Action.ANONYMISE)
     if request.POST.get("confirm") != "yes":
-        messages.error(request, "Tick the box to confirm that the identity is to be removed.")
+        messages.error(request, _("Tick the box to confirm that the identity is to be removed."))
         return redirect("patient-detail", patient_id=patient.pk)
     try:
         record_services.patient_anonymise(patient=patient, by=actor.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, "The patient is anonymised; their measurements are kept.")
+        messages.success(request, _("The patient is anonymised; their measurements are kept."))
     return redirect("patient-detail", patient_id=patient.pk)
 
 
@@ -138,7 +139,7 @@ class PatientExportView(APIView):
         patient = patient_for(actor_for(request), patient_id, Action.EXPORT)
         export_format = request.query_params.get("format", "fhir")
         if export_format not in EXPORT_FORMATS:
-            raise exceptions.ValidationError({"format": ["Choose fhir or csv."]})
+            raise exceptions.ValidationError({"format": [_("Choose fhir or csv.")]})
         if export_format == "csv":
             return _csv_download(patient)
         return Response(

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import gettext as _
 
 from dashboard.flags import FLAG_LABELS
 
@@ -19,8 +20,8 @@ def percent_of(part: int, whole: int) -> int:
 @register.filter
 def change_words(change: str) -> str:
     return {
-        "improved": "improved",
-        "worse": "worse",
-        "no_real_change": "no real change",
-        "not_comparable": "not comparable",
+        "improved": _("improved"),
+        "worse": _("worse"),
+        "no_real_change": _("no real change"),
+        "not_comparable": _("not comparable"),
     }.get(change, "")
