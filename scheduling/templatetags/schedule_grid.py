@@ -33,6 +33,8 @@ class _Words:
         self.move_or_open = gettext("move or open")
         self.open = pgettext("schedule grid", "open")
         # Escaped once here; the values filled in are escaped in _cell.
+        # Translators: keep the commas: static/js/schedule-grid.js reads the day and time after
+        # the first one when it asks about a move.
         self.book_with = conditional_escape(gettext("Book with %(therapist)s, %(day)s, %(time)s"))
 
 
