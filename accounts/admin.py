@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.translation import ngettext
 
 from accounts import api_tokens
 from accounts.models import ApiToken
@@ -40,4 +41,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
             api_tokens.api_token_revoke(token=token, revoked_by=request.user, reason=" (admin)")
             for token in queryset.select_related("user")
         )
-        messages.success(request, f"Revoked {revoked} API token(s); they stop working at once.")
+        messages.success(
+            request,
+            ngettext(
+                "Revoked %(count)s API token; it stops working at once.",
+                "Revoked %(count)s API tokens; they stop working at once.",
+                revoked,
+            )
+            % {"count": revoked},
+        )

@@ -31,6 +31,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import two_factor
 from accounts.models import ApiToken
@@ -74,9 +75,9 @@ def expiry_choices_days() -> list[int]:
 def issue_refusal(*, user: User, second_factor_passed: bool) -> str | None:
     """Why this user, in a session that has (not) passed two-factor, may not issue a token."""
     if not user.is_authenticated or not user.is_active or not user.clinic_id:
-        return "API tokens belong to clinic staff, and reach what their owner's role may see."
+        return _("API tokens belong to clinic staff, and reach what their owner's role may see.")
     if two_factor.two_factor_needed(user) and not second_factor_passed:
-        return "Sign in with your two-factor code before issuing an API token."
+        return _("Sign in with your two-factor code before issuing an API token.")
     return None
 
 
@@ -117,23 +118,29 @@ def api_token_issue(
         raise PermissionDenied(refusal)
     name = " ".join(name.split())
     if not name:
-        raise ValidationError({"name": "Name the token after what will use it."})
+        raise ValidationError({"name": _("Name the token after what will use it.")})
     if len(name) > ApiToken._meta.get_field("name").max_length:
-        raise ValidationError({"name": "Use a shorter name (at most 60 characters)."})
+        raise ValidationError({"name": _("Use a shorter name (at most 60 characters).")})
     # The name is shown in the audit trail's actor label: no text-direction tricks.
     errors = field_errors(ApiToken, {"name": name})
     if errors:
         raise ValidationError(errors)
     if not 1 <= days <= settings.API_TOKEN_MAX_AGE.days:
         raise ValidationError(
-            {"days": f"A token lives between 1 and {settings.API_TOKEN_MAX_AGE.days} days."}
+            {
+                "days": _("A token lives between 1 and %(days)s days.")
+                % {"days": settings.API_TOKEN_MAX_AGE.days}
+            }
         )
     # The user's row is the lock: two issues at once cannot both pass the count below.
     User.objects.select_for_update().filter(pk=user.pk).first()
     now = timezone.now()
     if ApiToken.objects.usable(now).filter(user=user).count() >= MAX_USABLE_PER_USER:
         raise ValidationError(
-            {"name": f"You have {MAX_USABLE_PER_USER} tokens in use; revoke one first."}
+            {
+                "name": _("You have %(count)s tokens in use; revoke one first.")
+                % {"count": MAX_USABLE_PER_USER}
+            }
         )
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 class StaffLoginForm(AuthenticationForm):
@@ -17,7 +18,7 @@ class StaffPasswordChangeForm(PasswordChangeForm):
 
 class TwoFactorCodeForm(forms.Form):
     code = forms.CharField(
-        label="6-digit code",
+        label=_("6-digit code"),
         max_length=12,
         widget=forms.TextInput(
             attrs={
@@ -27,7 +28,7 @@ class TwoFactorCodeForm(forms.Form):
                 "pattern": "[0-9 ]*",
             }
         ),
-        help_text="From the authenticator app on your phone.",
+        help_text=_("From the authenticator app on your phone."),
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -37,5 +38,5 @@ class TwoFactorCodeForm(forms.Form):
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].replace(" ", "")
         if not (code.isdigit() and len(code) == 6):
-            raise ValidationError("Enter the 6 digits your authenticator app shows.")
+            raise ValidationError(_("Enter the 6 digits your authenticator app shows."))
         return code

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clinic.fields import NameField
 from clinic.models import User
@@ -25,12 +26,12 @@ class ApiToken(models.Model):
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = NameField(max_length=60, help_text="What the token is for, e.g. the lab import.")
+    name = NameField(max_length=60, help_text=_("What the token is for, e.g. the lab import."))
     # The secret's first characters, not enough to use it: tells tokens apart in lists and logs.
     prefix = models.CharField(max_length=16)
     digest = models.CharField(max_length=64, unique=True)
     second_factor = models.BooleanField(
-        help_text="Issued from a session that had passed two-factor sign-in."
+        help_text=_("Issued from a session that had passed two-factor sign-in.")
     )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

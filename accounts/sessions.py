@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
+from django.utils.translation import ngettext
 
 SESSION_KEY = "dorsi_staff_session"
 # Activity is written at most this often, so a busy page does not save its session every request.
@@ -56,6 +57,14 @@ def staff_session_check(session: SessionBase, *, user_id: int, now: float) -> Ex
 def expiry_message(expiry: Expiry) -> str:
     if expiry == Expiry.IDLE:
         minutes = int(settings.STAFF_IDLE_TIMEOUT.total_seconds() // 60)
-        return f"You were signed out after {minutes} minutes without activity."
+        return ngettext(
+            "You were signed out after %(count)s minute without activity.",
+            "You were signed out after %(count)s minutes without activity.",
+            minutes,
+        ) % {"count": minutes}
     hours = int(settings.STAFF_SESSION_MAX_AGE.total_seconds() // 3600)
-    return f"You were signed out {hours} hours after signing in; please sign in again."
+    return ngettext(
+        "You were signed out %(count)s hour after signing in; please sign in again.",
+        "You were signed out %(count)s hours after signing in; please sign in again.",
+        hours,
+    ) % {"count": hours}

@@ -18,6 +18,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -68,7 +69,7 @@ def device_start(*, user: User) -> TOTPDevice:
     """The unconfirmed device a set-up page shows; the same one until it is confirmed, so
     reloading the page does not change the key the person has already scanned."""
     if confirmed_device(user) is not None:
-        raise ValidationError({"code": "Two-factor sign-in is already set up for this account."})
+        raise ValidationError({"code": _("Two-factor sign-in is already set up for this account.")})
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
@@ -78,13 +79,15 @@ def device_start(*, user: User) -> TOTPDevice:
 def device_confirm(*, request: HttpRequest, user: User, device: TOTPDevice, code: str) -> None:
     """Confirm the new device with a first code from it; the session counts as verified."""
     if device.user_id != user.pk or device.confirmed:
-        raise ValidationError({"code": "This set-up has expired; start again."})
+        raise ValidationError({"code": _("This set-up has expired; start again.")})
     # Outside the transaction below: django-otp's record of a wrong code must persist.
     if not verify_token(user, device.persistent_id, code):
         raise ValidationError(
             {
-                "code": "That code does not match. Check that the app shows Dorsi and enter "
-                "the newest code."
+                "code": _(
+                    "That code does not match. Check that the app shows Dorsi and enter "
+                    "the newest code."
+                )
             }
         )
     with transaction.atomic():
@@ -131,12 +134,12 @@ def code_verify(*, request: HttpRequest, user: User, code: str) -> bool:
 def two_factor_disable(*, user: User, code: str) -> None:
     """Turn off a second factor the user chose; a current code proves it is them."""
     if two_factor_required(user):
-        raise ValidationError({"code": "Your role or clinic requires two-factor sign-in."})
+        raise ValidationError({"code": _("Your role or clinic requires two-factor sign-in.")})
     device = confirmed_device(user)
     if device is None:
-        raise ValidationError({"code": "Two-factor sign-in is not set up."})
+        raise ValidationError({"code": _("Two-factor sign-in is not set up.")})
     if not verify_token(user, device.persistent_id, code):
-        raise ValidationError({"code": "That code does not match; two-factor sign-in stays on."})
+        raise ValidationError({"code": _("That code does not match; two-factor sign-in stays on.")})
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         audit_record(

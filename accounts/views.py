@@ -20,6 +20,8 @@ from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -60,8 +62,10 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             return locked_out(request, credentials={"username": user.get_username()})
         form.add_error(
             "code",
-            "That code is not right. Enter the newest code your app shows for Dorsi; "
-            "repeated wrong codes lock the account for a while.",
+            _(
+                "That code is not right. Enter the newest code your app shows for Dorsi; "
+                "repeated wrong codes lock the account for a while."
+            ),
         )
     return render(request, "registration/two_factor_verify.html", {"form": form, "next": next_url})
 
@@ -87,7 +91,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             form_add_service_errors(form, error)
         else:
             messages.success(
-                request, "Two-factor sign-in is on: you will enter a code each time you sign in."
+                request, _("Two-factor sign-in is on: you will enter a code each time you sign in.")
             )
             return redirect(next_url)
     return render(
@@ -108,17 +112,22 @@ RECENTLY_ENDED = timedelta(days=30)
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(
-        label="Name",
+        label=gettext_lazy("Name"),
         max_length=60,
-        help_text="What will use it, e.g. “Lab import”. Shown in the list and the audit trail.",
+        help_text=gettext_lazy(
+            "What will use it, e.g. “Lab import”. Shown in the list and the audit trail."
+        ),
     )
-    days = forms.TypedChoiceField(label="Expires after", coerce=int)
+    days = forms.TypedChoiceField(label=gettext_lazy("Expires after"), coerce=int)
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         choices = api_tokens.expiry_choices_days()
-        self.fields["days"].choices = [(days, f"{days} days") for days in choices]
+        self.fields["days"].choices = [
+            (days, ngettext("%(count)s day", "%(count)s days", days) % {"count": days})
+            for days in choices
+        ]
         self.fields["days"].initial = choices[-1]
 
 
@@ -178,7 +187,7 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form_add_service_errors(form, error)
         else:
-            messages.success(request, "Two-factor sign-in is off.")
+            messages.success(request, _("Two-factor sign-in is off."))
             return redirect("security")
     return _security_page(request, form=form, status=400)
 
@@ -217,9 +226,11 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     # admin) does not exist for this user: 404, as for patients outside one's scope.
     token = get_object_or_404(api_tokens.tokens_manageable(user=request.user), pk=token_id)
     if api_tokens.api_token_revoke(token=token, revoked_by=request.user):
-        messages.success(request, f"“{token.name}” is revoked: it no longer works.")
+        messages.success(
+            request, _("“%(name)s” is revoked: it no longer works.") % {"name": token.name}
+        )
     else:
-        messages.info(request, f"“{token.name}” was already revoked.")
+        messages.info(request, _("“%(name)s” was already revoked.") % {"name": token.name})
     return redirect(reverse("security") + "#api-tokens")
 
 

@@ -6,25 +6,26 @@ the row itself only knows its recipient, channel, when it is due and what became
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from clinic.models import Clinic, Patient, ReminderChannel, User
 
 
 class ReminderKind(models.TextChoices):
-    APPOINTMENT = "appointment", "Appointment reminder"
-    BOOKING = "booking", "Booking confirmation or change"
-    EXERCISE = "exercise", "Home-exercise reminder"
-    RETEST = "retest", "Re-test due"
-    DIGEST = "digest", "Therapist's daily digest"
-    QUESTIONNAIRE = "questionnaire", "Outcome questionnaire to answer"
+    APPOINTMENT = "appointment", _("Appointment reminder")
+    BOOKING = "booking", _("Booking confirmation or change")
+    EXERCISE = "exercise", _("Home-exercise reminder")
+    RETEST = "retest", _("Re-test due")
+    DIGEST = "digest", _("Therapist's daily digest")
+    QUESTIONNAIRE = "questionnaire", _("Outcome questionnaire to answer")
 
 
 class ReminderStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Reminder(models.Model):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -59,7 +60,7 @@ def _therapist(actor: Actor, therapist_id: int) -> User:
         clinic_id=actor.user.clinic_id, therapist_id=therapist_id
     )
     if therapist is None:
-        raise ValidationError({"therapist": ["Choose an active therapist of this clinic."]})
+        raise ValidationError({"therapist": [_("Choose an active therapist of this clinic.")]})
     return therapist
 
 
@@ -72,7 +73,9 @@ def _appointment_type(
     else:
         found = next((t for t in types if t.kind == (kind or AppointmentKind.FOLLOW_UP)), None)
     if found is None:
-        raise ValidationError({"appointment_type": ["Choose an appointment type of this clinic."]})
+        raise ValidationError(
+            {"appointment_type": [_("Choose an appointment type of this clinic.")]}
+        )
     return found
 
 

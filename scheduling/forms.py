@@ -10,6 +10,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from clinic.access import Actor, patients_visible_to
 from clinic.forms import TherapistChoiceField
@@ -18,7 +20,7 @@ from clinic.selectors import clinic_therapists
 from clinic.times import at_local
 from scheduling.models import AppointmentKind, AppointmentType, WaitlistEntry
 
-PATIENT_OF_THIS_CLINIC = "Choose a patient of this clinic."
+PATIENT_OF_THIS_CLINIC = _("Choose a patient of this clinic.")
 
 
 def clinic_moment(text: str | None, zone: ZoneInfo) -> dt.datetime | None:
@@ -89,7 +91,7 @@ class BookingForm(forms.Form):
 
     patient = forms.ModelChoiceField(
         queryset=Patient.objects.none(),
-        label="Patient",
+        label=_("Patient"),
         error_messages={
             "required": PATIENT_OF_THIS_CLINIC,
             "invalid_choice": PATIENT_OF_THIS_CLINIC,
@@ -97,34 +99,34 @@ class BookingForm(forms.Form):
     )
     therapist = TherapistChoiceField(
         queryset=User.objects.none(),
-        label="Therapist",
+        label=_("Therapist"),
         error_messages={
-            "required": "Choose a therapist.",
-            "invalid_choice": "Choose a therapist of this clinic.",
+            "required": _("Choose a therapist."),
+            "invalid_choice": _("Choose a therapist of this clinic."),
         },
     )
     kind = forms.ChoiceField(
         required=False,
-        label="Type",
-        error_messages={"invalid_choice": "Choose an appointment type of this clinic."},
+        label=_("Type"),
+        error_messages={"invalid_choice": _("Choose an appointment type of this clinic.")},
     )
     date = forms.DateField(
-        required=False, label="From", error_messages={"invalid": "Enter a date: 2025-03-14."}
+        required=False, label=_("From"), error_messages={"invalid": _("Enter a date: 2025-03-14.")}
     )
     starts_at = ClinicDateTimeField(
-        label="Starts",
+        label=_("Starts"),
         error_messages={
-            "required": "Choose a time.",
-            "invalid": "Enter a date and a time: 2025-03-14T09:30.",
+            "required": _("Choose a time."),
+            "invalid": _("Enter a date and a time: 2025-03-14T09:30."),
         },
     )
     waitlist = forms.ModelChoiceField(
         queryset=WaitlistEntry.objects.none(),
         required=False,
-        label="Waitlist entry",
-        error_messages={"invalid_choice": "No such waitlist entry in this clinic."},
+        label=_("Waitlist entry"),
+        error_messages={"invalid_choice": _("No such waitlist entry in this clinic.")},
     )
-    note = forms.CharField(required=False, max_length=500, label="Front-desk note")
+    note = forms.CharField(required=False, max_length=500, label=_("Front-desk note"))
 
     def __init__(
         self, data, *, actor: Actor, types: list[AppointmentType], picking: bool = False
@@ -176,5 +178,10 @@ class BookingForm(forms.Form):
         named = []
         for name, messages in self.errors.items():
             label = self.fields[name].label if name in self.fields else None
-            named.extend(f"{label}: {message}" if label else message for message in messages)
+            named.extend(
+                gettext("%(label)s: %(message)s") % {"label": label, "message": message}
+                if label
+                else message
+                for message in messages
+            )
         return named

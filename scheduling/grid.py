@@ -16,6 +16,8 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 from clinic.times import at_local
 from scheduling.times import WeeklyHours
 
@@ -147,7 +149,7 @@ def grid_layout(
     rows = [
         Row(
             wall=wall,
-            label=f"{wall:%H:%M}",
+            label=wall.strftime("%H:%M"),  # a clock time: the same in every language
             on_the_hour=wall.minute == 0,
             cells=[cells[index] for cells in grid_cells],
             is_now=index == now_row,
@@ -194,8 +196,10 @@ class RosterDay:
         """2 h 30, 3 h, 45 min."""
         hours, minutes = divmod(self.free_minutes, 60)
         if not hours:
-            return f"{minutes} min"
-        return f"{hours} h {minutes:02d}" if minutes else f"{hours} h"
+            return _("%(minutes)s min") % {"minutes": minutes}
+        if minutes:
+            return _("%(hours)s h %(minutes)s") % {"hours": hours, "minutes": f"{minutes:02d}"}
+        return _("%(hours)s h") % {"hours": hours}
 
 
 def roster(

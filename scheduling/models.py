@@ -8,6 +8,8 @@ from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from audit.querysets import AuditedQuerySet
 from clinic.fields import NameField
@@ -19,7 +21,7 @@ class WorkingHours(models.Model):
     """A therapist's working time on one weekday, in the clinic's time zone."""
 
     therapist = models.ForeignKey(User, on_delete=models.CASCADE, related_name="working_hours")
-    weekday = models.PositiveSmallIntegerField(help_text="0 is Monday, 6 is Sunday.")
+    weekday = models.PositiveSmallIntegerField(help_text=_("0 is Monday, 6 is Sunday."))
     starts = models.TimeField()
     ends = models.TimeField()
 
@@ -57,9 +59,9 @@ class TimeOff(models.Model):
 
 
 class AppointmentKind(models.TextChoices):
-    INITIAL = "initial", "Initial assessment"
-    FOLLOW_UP = "follow_up", "Follow-up"
-    RETEST = "retest", "Re-test"
+    INITIAL = "initial", _("Initial assessment")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    RETEST = "retest", _("Re-test")
 
 
 class AppointmentType(models.Model):
@@ -88,16 +90,16 @@ class AppointmentType(models.Model):
 
 
 class AppointmentStatus(models.TextChoices):
-    BOOKED = "booked", "Booked"
-    CANCELLED = "cancelled", "Cancelled"
-    COMPLETED = "completed", "Completed"
-    NO_SHOW = "no_show", "No-show"
+    BOOKED = "booked", _("Booked")
+    CANCELLED = "cancelled", _("Cancelled")
+    COMPLETED = "completed", _("Completed")
+    NO_SHOW = "no_show", _("No-show")
 
 
 class AppointmentResponse(models.TextChoices):
-    NONE = "", "No answer"
-    CONFIRMED = "confirmed", "Confirmed"
-    RESCHEDULE = "reschedule", "Asked to reschedule"
+    NONE = "", _("No answer")
+    CONFIRMED = "confirmed", _("Confirmed")
+    RESCHEDULE = "reschedule", _("Asked to reschedule")
 
 
 # The longest appointment the services book (services._check_slot says so to the front desk).
@@ -150,8 +152,8 @@ class Appointment(models.Model):
     status = models.CharField(
         max_length=10, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
     )
-    note = models.CharField(max_length=500, blank=True, help_text="Front-desk note.")
-    series = models.UUIDField(null=True, blank=True, help_text="Appointments booked together.")
+    note = models.CharField(max_length=500, blank=True, help_text=_("Front-desk note."))
+    series = models.UUIDField(null=True, blank=True, help_text=_("Appointments booked together."))
     booked_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -162,13 +164,13 @@ class Appointment(models.Model):
         max_length=10,
         blank=True,
         choices=AppointmentResponse.choices,
-        help_text="The patient's answer through the reminder link.",
+        help_text=_("The patient's answer through the reminder link."),
     )
     responded_at = models.DateTimeField(null=True, blank=True)
     # For calendar feeds (scheduling/calendar_feeds.py); written by AppointmentQuerySet.change.
-    updated_at = models.DateTimeField(auto_now=True, help_text="The last change.")
+    updated_at = models.DateTimeField(auto_now=True, help_text=_("The last change."))
     sequence = models.PositiveIntegerField(
-        default=0, help_text="How many times its time or its cancellation changed it (SEQUENCE)."
+        default=0, help_text=_("How many times its time or its cancellation changed it (SEQUENCE).")
     )
 
     objects = AppointmentQuerySet.as_manager()
@@ -214,7 +216,11 @@ class Appointment(models.Model):
     def __str__(self) -> str:
         # Read by people (the conflict a booking answers, the admin): the clinic's wall clock.
         when = local_datetime_text(self.starts_at, self.clinic.zone)
-        return f"{self.patient} with {self.therapist} on {when}"
+        return gettext("%(patient)s with %(therapist)s on %(when)s") % {
+            "patient": self.patient,
+            "therapist": self.therapist,
+            "when": when,
+        }
 
 
 class WaitlistEntry(models.Model):
@@ -228,7 +234,7 @@ class WaitlistEntry(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Empty: any therapist.",
+        help_text=_("Empty: any therapist."),
     )
     appointment_type = models.ForeignKey(
         AppointmentType, on_delete=models.PROTECT, related_name="+"

@@ -10,6 +10,8 @@ from datetime import timedelta
 
 from django.db.models import TextChoices
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -71,7 +73,7 @@ class AwareDateTimeField(serializers.DateTimeField):
     """An ISO 8601 moment with its UTC offset; a bare wall time is refused, not guessed."""
 
     default_error_messages = {
-        "naive": "Give the time with its UTC offset, e.g. 2030-03-04T09:30:00-06:00.",
+        "naive": gettext_lazy("Give the time with its UTC offset, e.g. 2030-03-04T09:30:00-06:00."),
     }
 
     def enforce_timezone(self, value):
@@ -186,7 +188,7 @@ class AppointmentBookSerializer(serializers.Serializer):
     def validate(self, data: dict) -> dict:
         if ("appointment_type" in data) == ("kind" in data):
             raise serializers.ValidationError(
-                {"appointment_type": ["Give either appointment_type or kind."]}
+                {"appointment_type": [_("Give either appointment_type or kind.")]}
             )
         return data
 
@@ -217,13 +219,17 @@ class FreeSlotQuerySerializer(serializers.Serializer):
 
     def validate(self, data: dict) -> dict:
         if data["end"] < data["start"]:
-            raise serializers.ValidationError({"end": ["The end comes before the start."]})
+            raise serializers.ValidationError({"end": [_("The end comes before the start.")]})
         if data["end"] - data["start"] > timedelta(days=FREE_SLOTS_MAX_DAYS):
             raise serializers.ValidationError(
-                {"end": [f"Ask for at most {FREE_SLOTS_MAX_DAYS} days at once."]}
+                {
+                    "end": [
+                        _("Ask for at most %(days)s days at once.") % {"days": FREE_SLOTS_MAX_DAYS}
+                    ]
+                }
             )
         if "appointment_type" in data and "minutes" in data:
             raise serializers.ValidationError(
-                {"minutes": ["Give either appointment_type or minutes."]}
+                {"minutes": [_("Give either appointment_type or minutes.")]}
             )
         return data

@@ -15,6 +15,7 @@ from django.db.models import Count, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clinic.changes import patient_data_changed
 from clinic.models import (
@@ -51,14 +52,15 @@ class AppointmentConflict(ValidationError):
     def __init__(self, conflicting: Appointment, field: str) -> None:
         self.conflicting = conflicting
         self.field = field
-        who = "The therapist" if field == "therapist" else "The patient"
         when = local_datetime_text(conflicting.starts_at, conflicting.clinic.zone)
+        if field == "therapist":
+            text = _(
+                "The therapist already has an appointment then (%(when)s, appointment %(id)s)."
+            )
+        else:
+            text = _("The patient already has an appointment then (%(when)s, appointment %(id)s).")
         super().__init__(
-            {
-                field: [
-                    f"{who} already has an appointment then ({when}, appointment {conflicting.pk})."
-                ]
-            },
+            {field: [text % {"when": when, "id": conflicting.pk}]},
             code="conflict",
         )
 
@@ -112,31 +114,37 @@ def _check_slot(
 ) -> None:
     errors: dict[str, list[str]] = {}
     if patient.clinic_id != clinic.pk:
-        errors["patient"] = ["Choose a patient of this clinic."]
+        errors["patient"] = [_("Choose a patient of this clinic.")]
     elif not patient.is_active:
-        errors["patient"] = ["This patient is discharged."]
+        errors["patient"] = [_("This patient is discharged.")]
     if not therapist.is_active_clinician_of(clinic.pk):
-        errors["therapist"] = ["Choose an active therapist of this clinic."]
+        errors["therapist"] = [_("Choose an active therapist of this clinic.")]
     if not isinstance(starts_at, datetime) or timezone.is_naive(starts_at):
-        errors["starts_at"] = ["Give the start with its time zone."]
+        errors["starts_at"] = [_("Give the start with its time zone.")]
     elif not isinstance(ends_at, datetime) or timezone.is_naive(ends_at):
-        errors["ends_at"] = ["Give the end with its time zone."]
+        errors["ends_at"] = [_("Give the end with its time zone.")]
     elif ends_at <= starts_at:
-        errors["ends_at"] = ["The end must come after the start."]
+        errors["ends_at"] = [_("The end must come after the start.")]
     elif starts_at < timezone.now():
-        errors["starts_at"] = ["This time is in the past."]
+        errors["starts_at"] = [_("This time is in the past.")]
     elif ends_at - starts_at > APPOINTMENT_MAX_LENGTH:
-        errors["ends_at"] = ["An appointment lasts at most 8 hours."]
+        errors["ends_at"] = [_("An appointment lasts at most 8 hours.")]
     if errors:
         raise ValidationError(errors)
     if not _within_working_hours(therapist, starts_at, ends_at):
-        raise ValidationError({"starts_at": ["This is outside the therapist's working hours."]})
+        raise ValidationError({"starts_at": [_("This is outside the therapist's working hours.")]})
     off = TimeOff.objects.filter(
         therapist=therapist, starts_at__lt=ends_at, ends_at__gt=starts_at
     ).first()
     if off is not None:
         raise ValidationError(
-            {"starts_at": [f"The therapist is off then{f' ({off.reason})' if off.reason else ''}."]}
+            {
+                "starts_at": [
+                    _("The therapist is off then (%(reason)s).") % {"reason": off.reason}
+                    if off.reason
+                    else _("The therapist is off then.")
+                ]
+            }
         )
     conflict = _conflict(
         therapist=therapist,
@@ -244,7 +252,9 @@ def appointment_book(
     clinic = booked_by.clinic
     starts_at, ends_at = _in_utc(starts_at), _in_utc(ends_at)
     if appointment_type.clinic_id != clinic.pk:
-        raise ValidationError({"appointment_type": ["Choose an appointment type of this clinic."]})
+        raise ValidationError(
+            {"appointment_type": [_("Choose an appointment type of this clinic.")]}
+        )
     if ends_at is None and isinstance(starts_at, datetime):
         ends_at = starts_at + timedelta(minutes=appointment_type.default_minutes)
     _check_slot(
@@ -281,9 +291,9 @@ def appointment_series_book(
 ) -> list[Appointment]:
     """Book a series at the same local wall time; all of it or none of it."""
     if not 1 <= count <= 26:
-        raise ValidationError({"count": ["Book from 1 to 26 appointments at once."]})
+        raise ValidationError({"count": [_("Book from 1 to 26 appointments at once.")]})
     if not 1 <= every_days <= 28:
-        raise ValidationError({"every_days": ["Repeat every 1 to 28 days."]})
+        raise ValidationError({"every_days": [_("Repeat every 1 to 28 days.")]})
     series = uuid.uuid4()
     return [
         appointment_book(
@@ -311,7 +321,7 @@ def appointment_reschedule(
         .get(pk=appointment.pk)
     )
     if locked.status != AppointmentStatus.BOOKED:
-        raise ValidationError({"status": ["Only a booked appointment can be moved."]})
+        raise ValidationError({"status": [_("Only a booked appointment can be moved.")]})
     starts_at, ends_at = _in_utc(starts_at), _in_utc(ends_at)
     if ends_at is None and isinstance(starts_at, datetime):
         ends_at = starts_at + (locked.ends_at - locked.starts_at)
@@ -345,7 +355,7 @@ def appointment_cancel(*, appointment: Appointment, by: User | None) -> Appointm
         cancelled_by=by,
     )
     if not updated:
-        raise ValidationError({"status": ["Only a booked appointment can be cancelled."]})
+        raise ValidationError({"status": [_("Only a booked appointment can be cancelled.")]})
     cancelled = Appointment.objects.select_related("clinic", "patient", "therapist").get(
         pk=appointment.pk
     )
@@ -358,15 +368,15 @@ def appointment_cancel(*, appointment: Appointment, by: User | None) -> Appointm
 def appointment_mark(*, appointment: Appointment, status: str) -> Appointment:
     """Record the outcome: completed or no-show, once the appointment has started."""
     if status not in (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW):
-        raise ValidationError({"status": ["Mark an appointment completed or a no-show."]})
+        raise ValidationError({"status": [_("Mark an appointment completed or a no-show.")]})
     if appointment.starts_at > timezone.now():
-        raise ValidationError({"status": ["This appointment has not started yet."]})
+        raise ValidationError({"status": [_("This appointment has not started yet.")]})
     # Not significant for calendars: a held appointment stays in the feeds as it was.
     updated = Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.BOOKED).change(
         significant=False, status=status
     )
     if not updated:
-        raise ValidationError({"status": ["Only a booked appointment can be marked."]})
+        raise ValidationError({"status": [_("Only a booked appointment can be marked.")]})
     appointment.refresh_from_db()
     _patient_appointments_changed(appointment.patient_id)
     return appointment
@@ -382,9 +392,9 @@ def waitlist_add(
     note: str = "",
 ) -> WaitlistEntry:
     if therapist is not None and therapist.clinic_id != patient.clinic_id:
-        raise ValidationError({"therapist": ["Choose a therapist of this clinic."]})
+        raise ValidationError({"therapist": [_("Choose a therapist of this clinic.")]})
     if patient.clinic_id != added_by.clinic_id:
-        raise ValidationError({"patient": ["Choose a patient of this clinic."]})
+        raise ValidationError({"patient": [_("Choose a patient of this clinic.")]})
     return WaitlistEntry.objects.create(
         clinic=patient.clinic,
         patient=patient,
@@ -406,7 +416,7 @@ def waitlist_book(
         .get(pk=entry.pk)
     )
     if locked.booked_id or locked.removed_at:
-        raise ValidationError({"waitlist": ["This patient is no longer waiting."]})
+        raise ValidationError({"waitlist": [_("This patient is no longer waiting.")]})
     appointment = appointment_book(
         patient=locked.patient,
         therapist=therapist,
@@ -446,7 +456,7 @@ def calendar_feed_issue(
 ) -> CalendarFeed:
     owner_clinic = therapist.clinic_id if therapist else patient.clinic_id
     if owner_clinic != created_by.clinic_id:
-        raise ValidationError({"owner": ["Choose a therapist or patient of this clinic."]})
+        raise ValidationError({"owner": [_("Choose a therapist or patient of this clinic.")]})
     CalendarFeed.objects.filter(
         therapist=therapist, patient=patient, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())  # one live address per owner
@@ -506,9 +516,9 @@ def working_hours_set(*, therapist: User, week: dict[int, tuple[str, str]]) -> l
 @transaction.atomic
 def time_off_add(*, therapist: User, starts_at, ends_at, reason: str = "") -> TimeOff:
     if not isinstance(starts_at, datetime):
-        raise ValidationError({"starts_at": ["Enter when the time off starts."]})
+        raise ValidationError({"starts_at": [_("Enter when the time off starts.")]})
     if not isinstance(ends_at, datetime) or ends_at <= starts_at:
-        raise ValidationError({"ends_at": ["The end must come after the start."]})
+        raise ValidationError({"ends_at": [_("The end must come after the start.")]})
     return TimeOff.objects.create(
         therapist=therapist, starts_at=starts_at, ends_at=ends_at, reason=(reason or "")[:200]
     )

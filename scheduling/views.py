@@ -12,7 +12,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.dateparse import parse_date
+from django.utils.dates import WEEKDAYS
 from django.utils.http import http_date
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
@@ -109,7 +112,12 @@ def book(request: HttpRequest) -> HttpResponse:
             when = local_datetime_text(appointment.starts_at, actor.clinic.zone)
             messages.success(
                 request,
-                f"Booked: {appointment.patient.full_name} with {appointment.therapist} on {when}.",
+                _("Booked: %(patient)s with %(therapist)s on %(when)s.")
+                % {
+                    "patient": appointment.patient.full_name,
+                    "therapist": appointment.therapist,
+                    "when": when,
+                },
             )
             return redirect_to_next(request, "schedule")
     context = {
@@ -222,31 +230,36 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
             if action == "cancel":
                 appointment = services.appointment_cancel(appointment=appointment, by=actor.user)
                 messages.success(
-                    request, "Cancelled. Patients waiting for a slot are listed below."
+                    request, _("Cancelled. Patients waiting for a slot are listed below.")
                 )
             elif action in (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW):
                 appointment = services.appointment_mark(appointment=appointment, status=action)
-                messages.success(request, f"Marked {appointment.get_status_display().lower()}.")
+                if appointment.status == AppointmentStatus.COMPLETED:
+                    messages.success(request, _("Marked completed."))
+                else:
+                    messages.success(request, _("Marked no-show."))
             elif action == "reschedule":
                 starts_at = clinic_moment(request.POST.get("starts_at"), zone)
                 if starts_at is None:
                     raise ValidationError(
-                        {"starts_at": ["Enter a date and a time: 2025-03-14T09:30."]}
+                        {"starts_at": [_("Enter a date and a time: 2025-03-14T09:30.")]}
                     )
                 appointment = services.appointment_reschedule(
                     appointment=appointment, starts_at=starts_at, by=actor.user
                 )
                 messages.success(
-                    request, f"Moved to {local_datetime_text(appointment.starts_at, zone)}."
+                    request,
+                    _("Moved to %(when)s.")
+                    % {"when": local_datetime_text(appointment.starts_at, zone)},
                 )
             else:
-                raise ValidationError("Unknown action.")
+                raise ValidationError(_("Unknown action."))
         except ValidationError as exc:
             if action != "reschedule":
                 messages.error(request, " ".join(exc.messages))
                 return redirect("appointment-detail", appointment_id=appointment.pk)
             # A refused move shows the page again with the time as typed, to correct it.
-            errors = [f"Move to: {message}" for message in exc.messages]
+            errors = [_("Move to: %(message)s") % {"message": message} for message in exc.messages]
             status = 409 if isinstance(exc, services.AppointmentConflict) else 400
             move_to = (request.POST.get("starts_at") or "").strip()
             appointment = _appointment_for(actor, appointment_id)
@@ -314,7 +327,7 @@ def waitlist(request: HttpRequest) -> HttpResponse:
             if entry is None:
                 raise Http404("No such entry.")
             services.waitlist_remove(entry=entry)
-            messages.success(request, "Removed from the waitlist.")
+            messages.success(request, _("Removed from the waitlist."))
             return redirect("waitlist")
         patient = None
         if request.POST.get("patient", "").isdigit():
@@ -322,7 +335,7 @@ def waitlist(request: HttpRequest) -> HttpResponse:
         kind = request.POST.get("kind") or "follow_up"
         try:
             if patient is None:
-                raise ValidationError({"patient": ["Choose a patient of this clinic."]})
+                raise ValidationError({"patient": [_("Choose a patient of this clinic.")]})
             services.waitlist_add(
                 patient=patient,
                 appointment_type=next((t for t in types if t.kind == kind), types[0]),
@@ -333,7 +346,9 @@ def waitlist(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, f"{patient.full_name} is on the waitlist.")
+            messages.success(
+                request, _("%(patient)s is on the waitlist.") % {"patient": patient.full_name}
+            )
         return redirect("waitlist")
     return render(
         request,
@@ -359,10 +374,10 @@ def feed_issue(request: HttpRequest) -> HttpResponse:
     if request.POST.get("patient", "").isdigit():
         patient = patient_for(actor, int(request.POST["patient"]), Action.ISSUE_LINK)
     if therapist is None and patient is None:
-        messages.error(request, "Choose a therapist or a patient for the calendar address.")
+        messages.error(request, _("Choose a therapist or a patient for the calendar address."))
         return redirect_to_next(request, "schedule")
     services.calendar_feed_issue(created_by=actor.user, therapist=therapist, patient=patient)
-    messages.success(request, "A new calendar address is ready; the old one stops working.")
+    messages.success(request, _("A new calendar address is ready; the old one stops working."))
     return redirect_to_next(request, "schedule")
 
 
@@ -374,7 +389,7 @@ def feed_revoke(request: HttpRequest, feed_id: str) -> HttpResponse:
     if feed is None:
         raise Http404("No such feed.")
     services.calendar_feed_revoke(feed=feed)
-    messages.success(request, "The calendar address is revoked.")
+    messages.success(request, _("The calendar address is revoked."))
     return redirect_to_next(request, "schedule")
 
 
@@ -400,7 +415,8 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# Django's own weekday names, translated in its catalogue.
+WEEKDAY_NAMES = tuple(WEEKDAYS[day] for day in range(7))
 
 
 @staff_required
@@ -453,13 +469,19 @@ def hours(request: HttpRequest) -> HttpResponse:
                 if stranded:
                     messages.warning(
                         request,
-                        f"Working hours saved. {len(stranded)} booked appointment"
-                        f"{'s' if len(stranded) > 1 else ''} now "
-                        f"{'fall' if len(stranded) > 1 else 'falls'} outside them: listed "
-                        "below, still booked. Move or keep each with the patient.",
+                        ngettext(
+                            "Working hours saved. %(count)s booked appointment now falls outside "
+                            "them: listed below, still booked. Move or keep each with the "
+                            "patient.",
+                            "Working hours saved. %(count)s booked appointments now fall outside "
+                            "them: listed below, still booked. Move or keep each with the "
+                            "patient.",
+                            len(stranded),
+                        )
+                        % {"count": len(stranded)},
                     )
                 else:
-                    messages.success(request, "Working hours saved.")
+                    messages.success(request, _("Working hours saved."))
             elif action == "time_off":
                 typed_off = {
                     name: request.POST.get(name, "").strip()
@@ -471,18 +493,20 @@ def hours(request: HttpRequest) -> HttpResponse:
                     ends_at=clinic_moment(typed_off["ends_at"], actor.clinic.zone),
                     reason=typed_off["reason"],
                 )
-                messages.success(request, "Time off added.")
+                messages.success(request, _("Time off added."))
             elif action == "remove_time_off":
                 services.time_off_remove(therapist=therapist, time_off_id=request.POST.get("id"))
-                messages.success(request, "Time off removed.")
+                messages.success(request, _("Time off removed."))
         except ValidationError as exc:
             if action == "hours":
                 hours_errors = exc.messages
             elif action == "time_off":
-                labels = {"starts_at": "From", "ends_at": "Until", "reason": "Reason"}
+                labels = {"starts_at": _("From"), "ends_at": _("Until"), "reason": _("Reason")}
                 named = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
                 off_errors = [
-                    f"{labels[field]}: {message}" if field in labels else message
+                    _("%(label)s: %(message)s") % {"label": labels[field], "message": message}
+                    if field in labels
+                    else message
                     for field, messages_ in named.items()
                     for message in messages_
                 ]

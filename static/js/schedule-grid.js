@@ -57,7 +57,16 @@
     var who = dragged.getAttribute("data-who");
     // "Book with Maya Okafor, Tuesday 1 December, 09:30": the day and time as people read them.
     var when = slot.getAttribute("aria-label").split(", ").slice(1).join(", ");
-    if (!window.confirm("Move " + who + " to " + when + "?")) {
+    // The question comes translated from the template: "Move {who} to {when}?"
+    var question = grid
+      .getAttribute("data-move-confirm")
+      .replace("{who}", function () {
+        return who;
+      })
+      .replace("{when}", function () {
+        return when;
+      });
+    if (!window.confirm(question)) {
       clearTargets();
       return;
     }
