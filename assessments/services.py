@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assessments.interpretation import (
     MAX_DISTANCE_UM,
@@ -240,7 +241,7 @@ def assessment_values_parse(
     `correcting` is the revision a correction replaces: what it leaves unchanged is kept."""
     errors: dict[str, list[str]] = {}
     if unit not in LengthUnit.values:
-        raise ValidationError({"unit": ["Choose cm or in."]})
+        raise ValidationError({"unit": [_("Choose cm or in.")]})
     values: dict[str, Any] = {"entry_unit": unit}
     for side in SIDES:
         values.update(
@@ -294,14 +295,14 @@ def assessment_values_parse(
 
 def _check_therapist(patient: Patient, therapist: User) -> None:
     if not therapist.is_active_clinician_of(patient.clinic_id):
-        raise ValidationError({"measured_by": ["Choose an active therapist of this clinic."]})
+        raise ValidationError({"measured_by": [_("Choose an active therapist of this clinic.")]})
 
 
 def _lock_active_patient(patient: Patient) -> Patient:
     locked = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
     if not locked.is_active:
         raise ValidationError(
-            {"patient": ["This patient is discharged; re-activate them to record a test."]}
+            {"patient": [_("This patient is discharged; re-activate them to record a test.")]}
         )
     return locked
 
@@ -372,7 +373,7 @@ def assessment_correct(
     )
     errors: dict[str, list[str]] = {}
     if locked.kind != AssessmentKind.CLINIC:
-        raise ValidationError({"assessment": ["A patient's self-test cannot be corrected."]})
+        raise ValidationError({"assessment": [_("A patient's self-test cannot be corrected.")]})
     if not (reason or "").strip():
         errors["correction_reason"] = ["Say why the values are corrected."]
     try:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clinic.forms import TherapistChoiceField
 from clinic.models import User
@@ -60,7 +61,7 @@ class NeuralTestsForm(forms.Form):
     """Both sides of both tests on one screen, in the order a therapist does them."""
 
     measured_at = forms.DateTimeField(
-        label="Tested at",
+        label=_("Tested at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
@@ -73,13 +74,13 @@ class NeuralTestsForm(forms.Form):
         self.fields["assessment"] = forms.CharField(required=False, widget=forms.HiddenInput)
         self.fields["measured_by"] = TherapistChoiceField(
             queryset=User.objects.filter(pk__in=[t.pk for t in therapists]),
-            label="Measured by",
+            label=_("Measured by"),
             empty_label=None,
         )
         for side in SIDES:
             prefix = f"{side}_slr"
             self.fields[prefix] = forms.ChoiceField(
-                choices=SLR_STATUS, required=False, label="Straight-leg raise: symptoms?"
+                choices=SLR_STATUS, required=False, label=_("Straight-leg raise: symptoms?")
             )
             onset = _angle("Hip flexion at symptom onset (°)")
             # The phone-measurement widget turns this input into "Measure with this phone": it
@@ -98,7 +99,7 @@ class NeuralTestsForm(forms.Form):
             )
             self.fields[f"{prefix}_max_angle_deg"] = greatest
             self.fields[f"{prefix}_angle_method"] = forms.ChoiceField(
-                choices=_choices(METHODS, "—"), required=False, label="Measured with"
+                choices=_choices(METHODS, "—"), required=False, label=_("Measured with")
             )
             self.fields[f"{prefix}_angle_spread_deg"] = forms.CharField(
                 required=False, widget=forms.HiddenInput
@@ -106,35 +107,35 @@ class NeuralTestsForm(forms.Form):
             self.fields[f"{prefix}_location"] = forms.ChoiceField(
                 choices=_choices(LOCATIONS, "—"),
                 required=False,
-                label="Furthest the symptoms reached",
+                label=_("Furthest the symptoms reached"),
             )
             self.fields[f"{prefix}_bragard"] = forms.ChoiceField(
                 choices=_choices(DIFFERENTIATIONS, "—"),
                 required=False,
-                label="Ankle dorsiflexion (Bragard)",
+                label=_("Ankle dorsiflexion (Bragard)"),
             )
             self.fields[f"{prefix}_hip_internal_rotation"] = forms.ChoiceField(
                 choices=_choices(DIFFERENTIATIONS, "—"),
                 required=False,
-                label="Hip internal rotation",
+                label=_("Hip internal rotation"),
             )
             self.fields[f"{prefix}_crossed"] = forms.ChoiceField(
                 choices=_choices(YesNoNotTested.choices, "—"),
                 required=False,
-                label="Crossed SLR (symptoms in the other leg)",
+                label=_("Crossed SLR (symptoms in the other leg)"),
             )
         for side in SIDES:
             prefix = f"{side}_slump"
             self.fields[prefix] = forms.ChoiceField(
-                choices=SLUMP_STATUS, required=False, label="Slump test: symptoms reproduced?"
+                choices=SLUMP_STATUS, required=False, label=_("Slump test: symptoms reproduced?")
             )
             self.fields[f"{prefix}_neck_extension_eased"] = forms.ChoiceField(
                 choices=_choices(YesNoNotTested.choices, "—"),
                 required=False,
-                label="Eased by neck extension",
+                label=_("Eased by neck extension"),
             )
         self.fields["notes"] = forms.CharField(
-            required=False, label="Notes", widget=forms.Textarea(attrs={"rows": 3})
+            required=False, label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3})
         )
 
     SLR_ROWS = (
@@ -231,7 +232,7 @@ class NeuralTestsForm(forms.Form):
 
 class EnteredInErrorForm(forms.Form):
     reason = forms.CharField(
-        label="Why is this record entered in error?",
+        label=_("Why is this record entered in error?"),
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
     )

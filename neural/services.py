@@ -19,6 +19,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, AssessmentKind
 from clinic.changes import patient_data_changed
@@ -232,7 +233,7 @@ def neural_results_parse(results: Any) -> list[dict[str, Any]]:
     """The result rows' values, or a ValidationError naming every bad field."""
     errors: dict[str, list[str]] = {}
     if not isinstance(results, list | tuple) or not results:
-        raise ValidationError({"results": ["Record at least one test on one side."]})
+        raise ValidationError({"results": [_("Record at least one test on one side.")]})
     parsed: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     for item in results:
@@ -327,7 +328,7 @@ def neural_exam_record(
     errors: dict[str, list[str]] = {}
     if not patient.is_active:
         raise ValidationError(
-            {"patient": ["This patient is discharged; re-activate them to record a test."]}
+            {"patient": [_("This patient is discharged; re-activate them to record a test.")]}
         )
     if not measured_by.is_active_clinician_of(patient.clinic_id):
         errors["measured_by"] = ["Choose an active therapist of this clinic."]
@@ -369,12 +370,12 @@ def neural_exam_mark_entered_in_error(*, exam: NeuralExam, by: User, reason: str
     the charts and the interpretation."""
     locked = NeuralExam.objects.select_for_update().get(pk=exam.pk)
     if locked.entered_in_error_at is not None:
-        raise ValidationError({"reason": ["This record is already marked entered in error."]})
+        raise ValidationError({"reason": [_("This record is already marked entered in error.")]})
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": ["Say why this record is entered in error."]})
+        raise ValidationError({"reason": [_("Say why this record is entered in error.")]})
     if len(reason) > 2000:
-        raise ValidationError({"reason": ["Keep the reason under 2,000 characters."]})
+        raise ValidationError({"reason": [_("Keep the reason under 2,000 characters.")]})
     locked.entered_in_error_at = timezone.now()
     locked.entered_in_error_by = by
     locked.entered_in_error_reason = reason
