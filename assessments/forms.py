@@ -19,18 +19,18 @@ from clinic.forms import TherapistChoiceField
 from clinic.models import LengthUnit, Side, User
 
 LUMBAR_LABELS = {
-    "lumbar_flexion": "Forward bending",
-    "lumbar_extension": "Backward bending",
-    "lumbar_side_bend_left": "Side bending left",
-    "lumbar_side_bend_right": "Side bending right",
-    "lumbar_rotation_left": "Rotation left",
-    "lumbar_rotation_right": "Rotation right",
+    "lumbar_flexion": _("Forward bending"),
+    "lumbar_extension": _("Backward bending"),
+    "lumbar_side_bend_left": _("Side bending left"),
+    "lumbar_side_bend_right": _("Side bending right"),
+    "lumbar_rotation_left": _("Rotation left"),
+    "lumbar_rotation_right": _("Rotation right"),
 }
 COMPENSATION_LABELS = {
-    "feet_turned_out": "Feet turned out",
-    "knees_in": "Knees in / hip internal rotation",
-    "anterior_pelvic_tilt": "Anterior pelvic tilt",
-    "push_off_turn_out": "Foot turns out at push-off",
+    "feet_turned_out": _("Feet turned out"),
+    "knees_in": _("Knees in / hip internal rotation"),
+    "anterior_pelvic_tilt": _("Anterior pelvic tilt"),
+    "push_off_turn_out": _("Foot turns out at push-off"),
 }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clinic.forms import TherapistChoiceField
 from clinic.models import User
@@ -15,24 +16,24 @@ from neural.models import YesNoNotTested
 
 SIDES = ("left", "right")
 # Short labels: two selects side by side on a phone are about 100 px wide each.
-SLR_STATUS = [("", "Not tested"), ("symptoms", "Yes"), ("no_symptoms", "No")]
-SLUMP_STATUS = [("", "Not tested"), ("reproduced", "Yes"), ("not_reproduced", "No")]
+SLR_STATUS = [("", _("Not tested")), ("symptoms", _("Yes")), ("no_symptoms", _("No"))]
+SLUMP_STATUS = [("", _("Not tested")), ("reproduced", _("Yes")), ("not_reproduced", _("No"))]
 METHODS = [
-    ("phone", "Phone"),
-    ("inclinometer", "Inclinometer"),
-    ("goniometer", "Goniometer"),
-    ("estimated", "By eye (≈)"),
+    ("phone", _("Phone")),
+    ("inclinometer", _("Inclinometer")),
+    ("goniometer", _("Goniometer")),
+    ("estimated", _("By eye (≈)")),
 ]
 LOCATIONS = [
-    ("back", "Back"),
-    ("buttock", "Buttock"),
-    ("thigh", "Thigh"),
-    ("below_knee", "Below knee"),
+    ("back", pgettext_lazy("body region", "Back")),
+    ("buttock", _("Buttock")),
+    ("thigh", _("Thigh")),
+    ("below_knee", _("Below knee")),
 ]
 DIFFERENTIATIONS = [
-    ("changed", "Changed"),
-    ("unchanged", "No change"),
-    ("not_tested", "Not tested"),
+    ("changed", _("Changed")),
+    ("unchanged", _("No change")),
+    ("not_tested", _("Not tested")),
 ]
 
 
@@ -82,7 +83,7 @@ class NeuralTestsForm(forms.Form):
             self.fields[prefix] = forms.ChoiceField(
                 choices=SLR_STATUS, required=False, label=_("Straight-leg raise: symptoms?")
             )
-            onset = _angle("Hip flexion at symptom onset (°)")
+            onset = _angle(_("Hip flexion at symptom onset (°)"))
             # The phone-measurement widget turns this input into "Measure with this phone": it
             # writes the angle, sets the method to phone and the spread of its readings.
             onset.widget.attrs.update(
@@ -93,7 +94,7 @@ class NeuralTestsForm(forms.Form):
                 }
             )
             self.fields[f"{prefix}_onset_angle_deg"] = onset
-            greatest = _angle("No symptoms: greatest angle (°)")
+            greatest = _angle(_("No symptoms: greatest angle (°)"))
             greatest.widget.attrs.update(
                 {key: value for key, value in onset.widget.attrs.items() if key.startswith("data-")}
             )
@@ -179,7 +180,7 @@ class NeuralTestsForm(forms.Form):
                 if filled:
                     self.add_error(
                         f"{side}_{test}",
-                        "Values are filled in for this test: say what it showed, or clear them.",
+                        _("Values are filled in for this test: say what it showed, or clear them."),
                     )
         return data
 

@@ -9,6 +9,7 @@ history, the charts and the exports' interpretation).
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assessments.models import Assessment
 from audit.querysets import AuditedQuerySet
@@ -36,7 +37,7 @@ class AngleMethod(models.TextChoices):
 class Location(models.TextChoices):
     """Where the symptoms were felt: the furthest from the spine they reached."""
 
-    BACK = "back", _("Back")
+    BACK = "back", pgettext_lazy("body region", "Back")
     BUTTOCK = "buttock", _("Buttock")
     THIGH = "thigh", _("Thigh")
     BELOW_KNEE = "below_knee", _("Below the knee")

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -34,7 +35,9 @@ from reports.due import report_count
 from reports.models import ProgressReport, ReportStatus
 from reports.pdf import pdf_from_html
 
-SIGNED_IS_LOCKED = "This report is signed and cannot be changed; amend it to make a new version."
+SIGNED_IS_LOCKED = gettext_lazy(
+    "This report is signed and cannot be changed; amend it to make a new version."
+)
 TEXT_FIELDS = ("goals", "assessment", "plan")
 
 
