@@ -242,9 +242,9 @@ class AssessmentRevision(models.Model):
     @property
     def compensations(self) -> list[str]:
         labels = {
-            "feet_turned_out": "feet turned out",
-            "knees_in": "knees in / hip internal rotation",
-            "anterior_pelvic_tilt": "anterior pelvic tilt",
-            "push_off_turn_out": "foot turns out at push-off",
+            "feet_turned_out": _("feet turned out"),
+            "knees_in": _("knees in / hip internal rotation"),
+            "anterior_pelvic_tilt": _("anterior pelvic tilt"),
+            "push_off_turn_out": _("foot turns out at push-off"),
         }
         return [label for field, label in labels.items() if getattr(self, field)]
