@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.interpretation import (
     MAX_DISTANCE_UM,
@@ -47,6 +48,9 @@ LUMBAR_FIELDS = (
     "lumbar_rotation_right",
 )
 NOTE_FIELDS = ("hip_notes", "knee_notes", "notes")
+# Said by the entry form's live checks too (entry_words.py): one wording for each rule.
+DISTANCE_REQUIRED = gettext_lazy("Enter the toe-to-wall distance.")
+PAIN_RANGE = gettext_lazy("Pain is rated from 0 (none) to 10 (worst imaginable).")
 # A device clock a little ahead of the server's is not "the future".
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -183,7 +187,7 @@ def _side_values(
         if not _blank(gap_raw):
             errors[f"{side}_gap"] = [_("Enter a gap only when the knee could not reach the wall.")]
         if _blank(distance_raw):
-            errors[f"{side}_distance"] = [_("Enter the toe-to-wall distance.")]
+            errors[f"{side}_distance"] = [str(DISTANCE_REQUIRED)]
         else:
             distance = _micrometres(distance_raw, unit, field=f"{side}_distance", errors=errors)
             if distance is not None and not 0 <= distance <= MAX_DISTANCE_UM:
@@ -239,9 +243,7 @@ def _side_values(
             ]
         else:
             if not 0 <= pain <= 10:
-                errors[f"{side}_pain"] = [
-                    _("Pain is rated from 0 (none) to 10 (worst imaginable).")
-                ]
+                errors[f"{side}_pain"] = [str(PAIN_RANGE)]
             values[f"{side}_pain"] = pain
     return values
 
