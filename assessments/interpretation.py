@@ -239,8 +239,10 @@ class Asymmetry:
 
 def _unmeasured_reason(sides: list[str]) -> str:
     if len(sides) == 2:
-        return "The gap was not measured on either side."
-    return f"The {sides[0]} gap was not measured."
+        return _("The gap was not measured on either side.")
+    if sides[0] == "left":
+        return _("The left gap was not measured.")
+    return _("The right gap was not measured.")
 
 
 def asymmetry(left: SideValue, right: SideValue, thresholds: Thresholds) -> Asymmetry:
