@@ -1,4 +1,5 @@
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
@@ -51,7 +52,7 @@ def _therapist(actor, therapist_id: int | None) -> User:
         return actor.user
     therapist = clinic_therapist(clinic_id=actor.user.clinic_id, therapist_id=therapist_id)
     if therapist is None:
-        raise ValidationError({"measured_by": ["Choose an active therapist of this clinic."]})
+        raise ValidationError({"measured_by": [_("Choose an active therapist of this clinic.")]})
     return therapist
 
 

@@ -152,7 +152,8 @@ def side_chart(
                 y=y_of(value.distance_um)
                 if value.measured
                 else chart.plot_bottom + UNMEASURED_DROP,
-                label=f"{when}: {describe_distance(value.value, unit)} ({kind})",
+                label=_("%(day)s: %(value)s (%(kind)s)")
+                % {"day": when, "value": describe_distance(value.value, unit), "kind": kind},
                 self_test=reading.is_self_test,
                 reached=value.reached,
                 measured=value.measured,
@@ -200,11 +201,15 @@ def angle_chart(
         return None
     chart = SideChart(
         side=side,
-        title=f"{side.capitalize()} lunge angle over time (degrees from vertical)",
+        title=(
+            _("Left lunge angle over time (degrees from vertical)")
+            if side == "left"
+            else _("Right lunge angle over time (degrees from vertical)")
+        ),
         description="",
         key=f"angle-{side}",
-        y_title="Lunge angle (°)",
-        value_heading=f"{side.capitalize()} (°)",
+        y_title=_("Lunge angle (°)"),
+        value_heading=_("Left (°)") if side == "left" else _("Right (°)"),
     )
     clinical = [reading for reading in measured if not reading.is_self_test]
     base = getattr(clinical[0], side).angle.degrees if clinical else None
@@ -223,25 +228,32 @@ def angle_chart(
     if base is not None:
         top, bottom = values_axis.y(float(base) + mdc), values_axis.y(float(base) - mdc)
         chart.band = (top, round(bottom - top, 1))
-        chart.band_label = f"MDC band: first angle ± {mdc:g}° (no real change)"
+        chart.band_label = _("MDC band: first angle ± %(mdc)s° (no real change)") % {
+            "mdc": f"{mdc:g}"
+        }
     for reading in measured:
         angle = getattr(reading, side).angle
-        kind = "self-test" if reading.is_self_test else "clinic"
+        kind = _("self-test") if reading.is_self_test else _("clinic")
         when = day_text(reading.revision.measured_at)
         chart.has_self_tests = chart.has_self_tests or reading.is_self_test
         chart.points.append(
             Point(
                 x=axis.x(reading.revision.measured_at),
                 y=values_axis.y(float(angle.degrees)),
-                label=f"{when}: {angle} ({kind})",
+                label=_("%(day)s: %(value)s (%(kind)s)")
+                % {"day": when, "value": angle, "kind": kind},
                 self_test=reading.is_self_test,
                 reached=True,
             )
         )
-        chart.rows.append(DataRow(when, str(angle), "self-test" if reading.is_self_test else ""))
+        chart.rows.append(DataRow(when, str(angle), _("self-test") if reading.is_self_test else ""))
     line = [point for point in chart.points if not point.self_test]
     chart.segments = [" ".join(f"{p.x},{p.y}" for p in line)] if line else []
     if clinical:
         first, last = getattr(clinical[0], side).angle, getattr(clinical[-1], side).angle
-        chart.description = f"{len(clinical)} clinic angles from {first} to {last}."
+        chart.description = _("%(count)s clinic angles from %(first)s to %(last)s.") % {
+            "count": len(clinical),
+            "first": first,
+            "last": last,
+        }
     return chart

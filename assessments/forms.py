@@ -19,18 +19,18 @@ from clinic.forms import TherapistChoiceField
 from clinic.models import LengthUnit, Side, User
 
 LUMBAR_LABELS = {
-    "lumbar_flexion": "Forward bending",
-    "lumbar_extension": "Backward bending",
-    "lumbar_side_bend_left": "Side bending left",
-    "lumbar_side_bend_right": "Side bending right",
-    "lumbar_rotation_left": "Rotation left",
-    "lumbar_rotation_right": "Rotation right",
+    "lumbar_flexion": _("Forward bending"),
+    "lumbar_extension": _("Backward bending"),
+    "lumbar_side_bend_left": _("Side bending left"),
+    "lumbar_side_bend_right": _("Side bending right"),
+    "lumbar_rotation_left": _("Rotation left"),
+    "lumbar_rotation_right": _("Rotation right"),
 }
 COMPENSATION_LABELS = {
-    "feet_turned_out": "Feet turned out",
-    "knees_in": "Knees in / hip internal rotation",
-    "anterior_pelvic_tilt": "Anterior pelvic tilt",
-    "push_off_turn_out": "Foot turns out at push-off",
+    "feet_turned_out": _("Feet turned out"),
+    "knees_in": _("Knees in / hip internal rotation"),
+    "anterior_pelvic_tilt": _("Anterior pelvic tilt"),
+    "push_off_turn_out": _("Foot turns out at push-off"),
 }
 
 
@@ -95,7 +95,7 @@ def _angle_method(*, self_test: bool, keeps_unrecorded: bool) -> forms.ChoiceFie
         ],
         required=False,
         initial=AngleMethod.INCLINOMETER,
-        label="Angle measured with",
+        label=_("Angle measured with"),
     )
 
 
@@ -161,13 +161,13 @@ class KneeToWallForm(forms.Form):
         if not self_test:
             self.fields["measured_by"] = TherapistChoiceField(
                 queryset=User.objects.filter(pk__in=[t.pk for t in therapists or []]),
-                label="Measured by",
+                label=_("Measured by"),
                 empty_label=None,
             )
             for field, label in COMPENSATION_LABELS.items():
                 self.fields[field] = forms.BooleanField(required=False, label=label)
             self.fields["symptomatic_side"] = forms.ChoiceField(
-                choices=Side.choices, label="Side of sciatic symptoms"
+                choices=Side.choices, label=_("Side of sciatic symptoms")
             )
             motion_choices = [("", "not tested"), *SpineMotion.choices]
             for field, label in LUMBAR_LABELS.items():
@@ -175,17 +175,17 @@ class KneeToWallForm(forms.Form):
                     choices=motion_choices, required=False, label=label
                 )
             self.fields["hip_notes"] = forms.CharField(
-                required=False, label="Hip", widget=forms.Textarea(attrs={"rows": 2})
+                required=False, label=_("Hip"), widget=forms.Textarea(attrs={"rows": 2})
             )
             self.fields["knee_notes"] = forms.CharField(
-                required=False, label="Knee", widget=forms.Textarea(attrs={"rows": 2})
+                required=False, label=_("Knee"), widget=forms.Textarea(attrs={"rows": 2})
             )
         self.fields["notes"] = forms.CharField(
             required=False, label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3})
         )
         if correcting is not None:
             self.fields["correction_reason"] = forms.CharField(
-                label="Why are these values corrected?",
+                label=_("Why are these values corrected?"),
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
 

@@ -27,8 +27,8 @@ from clinic.labels import Labels
 UM_PER_UNIT = {"cm": 10_000, "in": 25_400}
 DECIMALS_ALLOWED = {"cm": 2, "in": 2}
 PRECISION_HINT = {
-    "cm": "Use at most 2 decimal places for centimetres (0.1 mm).",
-    "in": "Use inches to 2 decimal places (4.75) or in eighths (4.125).",
+    "cm": gettext_lazy("Use at most 2 decimal places for centimetres (0.1 mm)."),
+    "in": gettext_lazy("Use inches to 2 decimal places (4.75) or in eighths (4.125)."),
 }
 DISPLAY_DECIMALS = {"cm": 1, "in": 2}
 
@@ -45,20 +45,20 @@ class UnitError(ValueError):
 
 def to_micrometres(value: Decimal | str | int | float, unit: str) -> int:
     if unit not in UM_PER_UNIT:
-        raise UnitError(f"Unit must be cm or in, not {unit!r}.")
+        raise UnitError(_("Unit must be cm or in, not %(unit)s.") % {"unit": repr(unit)})
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise UnitError(f"{value!r} is not a number.") from None
+        raise UnitError(_("%(value)s is not a number.") % {"value": repr(value)}) from None
     if not number.is_finite():
-        raise UnitError("Enter a finite number.")
+        raise UnitError(_("Enter a finite number."))
     exponent = number.normalize().as_tuple().exponent
     decimals = -exponent if exponent < 0 else 0
     eighths = number * 8
     if decimals > DECIMALS_ALLOWED[unit] and not (
         unit == "in" and eighths == eighths.to_integral_value()
     ):
-        raise UnitError(PRECISION_HINT[unit])
+        raise UnitError(str(PRECISION_HINT[unit]))
     return int(number * UM_PER_UNIT[unit])  # exact: the checks above leave no fraction
 
 
@@ -239,8 +239,10 @@ class Asymmetry:
 
 def _unmeasured_reason(sides: list[str]) -> str:
     if len(sides) == 2:
-        return "The gap was not measured on either side."
-    return f"The {sides[0]} gap was not measured."
+        return _("The gap was not measured on either side.")
+    if sides[0] == "left":
+        return _("The left gap was not measured.")
+    return _("The right gap was not measured.")
 
 
 def asymmetry(left: SideValue, right: SideValue, thresholds: Thresholds) -> Asymmetry:

@@ -7,6 +7,7 @@ when stay on record. Nothing here is updated in place or deleted.
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from assessments.interpretation import MAX_DISTANCE_UM, MAX_GAP_UM
 from audit.querysets import AuditedQuerySet
@@ -14,19 +15,19 @@ from clinic.models import Clinic, LengthUnit, Patient, Side, User
 
 
 class AssessmentKind(models.TextChoices):
-    CLINIC = "clinic", "Clinic test"
-    SELF_TEST = "self_test", "Self-test at home"
+    CLINIC = "clinic", _("Clinic test")
+    SELF_TEST = "self_test", _("Self-test at home")
 
 
 class AngleMethod(models.TextChoices):
     """How a lunge angle was measured. An angle estimated from the distance is never stored:
     it is computed where it is shown, always labelled approximate (approx_degrees)."""
 
-    PHONE = "phone", "Phone tilt sensor"
-    INCLINOMETER = "inclinometer", "Inclinometer"
-    GONIOMETER = "goniometer", "Goniometer"
+    PHONE = "phone", _("Phone tilt sensor")
+    INCLINOMETER = "inclinometer", _("Inclinometer")
+    GONIOMETER = "goniometer", _("Goniometer")
     # Angles recorded before Dorsi kept the method: a value, with no instrument on record.
-    UNRECORDED = "unrecorded", "Method not recorded"
+    UNRECORDED = "unrecorded", _("Method not recorded")
 
 
 # Plausibility for a new lunge angle (degrees from vertical, negative: the tibia behind it).
@@ -39,9 +40,9 @@ STEADY_SPREAD_DEG = 1
 
 
 class SpineMotion(models.TextChoices):
-    FULL = "full", "Full"
-    LIMITED = "limited", "Limited"
-    PAINFUL = "painful", "Painful"
+    FULL = "full", _("Full")
+    LIMITED = "limited", _("Limited")
+    PAINFUL = "painful", _("Painful")
 
 
 class Assessment(models.Model):
@@ -130,7 +131,7 @@ def _angle_spread_field() -> models.DecimalField:
         decimal_places=1,
         null=True,
         blank=True,
-        help_text="Phone captures: how far the readings moved while the angle was taken (°).",
+        help_text=_("Phone captures: how far the readings moved while the angle was taken (°)."),
     )
 
 
@@ -149,7 +150,7 @@ class AssessmentRevision(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="The therapist who measured; empty for a patient's self-test.",
+        help_text=_("The therapist who measured; empty for a patient's self-test."),
     )
     entry_unit = models.CharField(max_length=2, choices=LengthUnit.choices)
 
@@ -175,10 +176,10 @@ class AssessmentRevision(models.Model):
 
     # Compensations seen in standing and walking (clinical brief).
     feet_turned_out = models.BooleanField(default=False)
-    knees_in = models.BooleanField(default=False, help_text="Knees in / hip internal rotation.")
+    knees_in = models.BooleanField(default=False, help_text=_("Knees in / hip internal rotation."))
     anterior_pelvic_tilt = models.BooleanField(default=False)
     push_off_turn_out = models.BooleanField(
-        default=False, help_text="Foot turning out at push-off."
+        default=False, help_text=_("Foot turning out at push-off.")
     )
     symptomatic_side = models.CharField(max_length=5, choices=Side.choices, default=Side.NONE)
 
@@ -199,7 +200,7 @@ class AssessmentRevision(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Who entered this revision; empty when the patient did.",
+        help_text=_("Who entered this revision; empty when the patient did."),
     )
     recorded_at = models.DateTimeField()
     correction_reason = models.TextField(blank=True)
@@ -241,9 +242,9 @@ class AssessmentRevision(models.Model):
     @property
     def compensations(self) -> list[str]:
         labels = {
-            "feet_turned_out": "feet turned out",
-            "knees_in": "knees in / hip internal rotation",
-            "anterior_pelvic_tilt": "anterior pelvic tilt",
-            "push_off_turn_out": "foot turns out at push-off",
+            "feet_turned_out": _("feet turned out"),
+            "knees_in": _("knees in / hip internal rotation"),
+            "anterior_pelvic_tilt": _("anterior pelvic tilt"),
+            "push_off_turn_out": _("foot turns out at push-off"),
         }
         return [label for field, label in labels.items() if getattr(self, field)]

@@ -14,6 +14,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.interpretation import (
     MAX_DISTANCE_UM,
@@ -46,6 +48,9 @@ LUMBAR_FIELDS = (
     "lumbar_rotation_right",
 )
 NOTE_FIELDS = ("hip_notes", "knee_notes", "notes")
+# Said by the entry form's live checks too (entry_words.py): one wording for each rule.
+DISTANCE_REQUIRED = gettext_lazy("Enter the toe-to-wall distance.")
+PAIN_RANGE = gettext_lazy("Pain is rated from 0 (none) to 10 (worst imaginable).")
 # A device clock a little ahead of the server's is not "the future".
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -69,10 +74,10 @@ def _degrees(raw: Any, *, field: str, errors: dict) -> Decimal | None:
         if not degrees.is_finite():
             raise InvalidOperation
     except (InvalidOperation, ValueError):
-        errors[field] = [f"{raw!r} is not a number."]
+        errors[field] = [_("%(value)s is not a number.") % {"value": repr(raw)}]
         return None
     if degrees != degrees.quantize(Decimal("0.1")):
-        errors[field] = ["Use at most one decimal place for degrees."]
+        errors[field] = [_("Use at most one decimal place for degrees.")]
         return None
     return degrees
 
@@ -115,39 +120,48 @@ def _angle_values(
         }
     if angle is not None and not ANGLE_MIN_DEG <= angle <= ANGLE_MAX_DEG:
         errors[angle_field] = [
-            f"The tibia angle must be between {ANGLE_MIN_DEG}° and {ANGLE_MAX_DEG}° from "
-            "vertical (below 0: the shin leaned back from vertical)."
+            _(
+                "The tibia angle must be between %(min)s° and %(max)s° from "
+                "vertical (below 0: the shin leaned back from vertical)."
+            )
+            % {"min": ANGLE_MIN_DEG, "max": ANGLE_MAX_DEG}
         ]
     if not method:
         errors[method_field] = [
-            "Say how the angle was measured: phone tilt sensor, inclinometer or goniometer."
+            _("Say how the angle was measured: phone tilt sensor, inclinometer or goniometer.")
         ]
     elif method not in MEASURING_METHODS:
         # "Not recorded" belongs to angles from before Dorsi kept the method (kept above); a
         # new or changed angle says how it was measured.
-        errors[method_field] = ["Choose phone, inclinometer or goniometer."]
+        errors[method_field] = [_("Choose phone, inclinometer or goniometer.")]
     # Only a phone reading has a spread: one left in a hidden input after the method changed
     # is dropped, not held against the person (the rule the neural tests follow too).
     spread = None
     if method == AngleMethod.PHONE:
         if _blank(spread_raw):
             errors[angle_field] = [
-                "A phone angle comes from a capture with the phone on the shin, not typed: "
-                + (
+                _(
+                    "A phone angle comes from a capture with the phone on the shin, not typed: "
                     "press Measure and hold the phone still on the shin."
-                    if self_test
-                    else "measure again with the phone, or choose the instrument the angle "
+                )
+                if self_test
+                else _(
+                    "A phone angle comes from a capture with the phone on the shin, not typed: "
+                    "measure again with the phone, or choose the instrument the angle "
                     "was read from."
                 )
             ]
         else:
             spread = _degrees(spread_raw, field=spread_field, errors=errors)
             if spread is not None and spread < 0:
-                errors[spread_field] = ["The spread of the readings cannot be negative."]
+                errors[spread_field] = [_("The spread of the readings cannot be negative.")]
             elif spread is not None and spread > STEADY_SPREAD_DEG:
                 errors[angle_field] = [
-                    f"The phone was moving during the capture (its readings moved {spread}°, "
-                    f"more than {STEADY_SPREAD_DEG}°): hold it still on the shin and measure again."
+                    _(
+                        "The phone was moving during the capture (its readings moved %(spread)s°, "
+                        "more than %(steady)s°): hold it still on the shin and measure again."
+                    )
+                    % {"spread": spread, "steady": STEADY_SPREAD_DEG}
                 ]
     return {angle_field: angle, method_field: method, spread_field: spread}
 
@@ -168,19 +182,21 @@ def _side_values(
     distance_raw = data.get(f"{side}_distance")
     gap_raw = data.get(f"{side}_gap")
     values: dict[str, Any] = {f"{side}_reached": bool(reached)}
-    limit = f"between 0 and {display(MAX_DISTANCE_UM, 'cm')} ({display(MAX_DISTANCE_UM, 'in')})"
 
     if reached:
         if not _blank(gap_raw):
-            errors[f"{side}_gap"] = ["Enter a gap only when the knee could not reach the wall."]
+            errors[f"{side}_gap"] = [_("Enter a gap only when the knee could not reach the wall.")]
         if _blank(distance_raw):
-            errors[f"{side}_distance"] = ["Enter the toe-to-wall distance."]
+            errors[f"{side}_distance"] = [str(DISTANCE_REQUIRED)]
         else:
             distance = _micrometres(distance_raw, unit, field=f"{side}_distance", errors=errors)
             if distance is not None and not 0 <= distance <= MAX_DISTANCE_UM:
                 errors[f"{side}_distance"] = [
-                    f"The distance must be {limit}; if the knee could not reach the wall, "
-                    "say so and enter the gap instead."
+                    _(
+                        "The distance must be between 0 and %(cm)s (%(in)s); if the knee could "
+                        "not reach the wall, say so and enter the gap instead."
+                    )
+                    % {"cm": display(MAX_DISTANCE_UM, "cm"), "in": display(MAX_DISTANCE_UM, "in")}
                 ]
             values[f"{side}_distance_um"] = distance
     else:
@@ -191,22 +207,24 @@ def _side_values(
                 nonzero = True
             if nonzero:
                 errors[f"{side}_distance"] = [
-                    "Leave the distance empty when the knee could not reach the wall."
+                    _("Leave the distance empty when the knee could not reach the wall.")
                 ]
         gap = 0
         if not _blank(gap_raw):
             gap = _micrometres(gap_raw, unit, field=f"{side}_gap", errors=errors)
             if gap is not None and not 0 <= gap <= MAX_GAP_UM:
                 errors[f"{side}_gap"] = [
-                    f"The gap must be between 0 and {display(MAX_GAP_UM, 'cm')} "
-                    f"({display(MAX_GAP_UM, 'in')})."
+                    _("The gap must be between 0 and %(cm)s (%(in)s).")
+                    % {"cm": display(MAX_GAP_UM, "cm"), "in": display(MAX_GAP_UM, "in")}
                 ]
             elif gap == 0:
                 # A stored 0 on a could-not-reach side means "gap not measured"
                 # (interpretation.SideValue); a measured 0 would be read back as that.
                 errors[f"{side}_gap"] = [
-                    "A gap of 0 means the knee touched the wall: record the distance 0 "
-                    "instead, or leave the gap empty if it was not measured."
+                    _(
+                        "A gap of 0 means the knee touched the wall: record the distance 0 "
+                        "instead, or leave the gap empty if it was not measured."
+                    )
                 ]
         values[f"{side}_distance_um"] = -gap if gap else 0
 
@@ -220,10 +238,12 @@ def _side_values(
         try:
             pain = int(str(pain_raw))
         except ValueError:
-            errors[f"{side}_pain"] = [f"{pain_raw!r} is not a whole number."]
+            errors[f"{side}_pain"] = [
+                _("%(value)s is not a whole number.") % {"value": repr(pain_raw)}
+            ]
         else:
             if not 0 <= pain <= 10:
-                errors[f"{side}_pain"] = ["Pain is rated from 0 (none) to 10 (worst imaginable)."]
+                errors[f"{side}_pain"] = [str(PAIN_RANGE)]
             values[f"{side}_pain"] = pain
     return values
 
@@ -240,7 +260,7 @@ def assessment_values_parse(
     `correcting` is the revision a correction replaces: what it leaves unchanged is kept."""
     errors: dict[str, list[str]] = {}
     if unit not in LengthUnit.values:
-        raise ValidationError({"unit": ["Choose cm or in."]})
+        raise ValidationError({"unit": [_("Choose cm or in.")]})
     values: dict[str, Any] = {"entry_unit": unit}
     for side in SIDES:
         values.update(
@@ -249,42 +269,44 @@ def assessment_values_parse(
 
     measured_at = data.get("measured_at")
     if not isinstance(measured_at, datetime):
-        errors["measured_at"] = ["Enter when the test was done."]
+        errors["measured_at"] = [_("Enter when the test was done.")]
     elif timezone.is_naive(measured_at):
-        errors["measured_at"] = ["Give a time zone with the time."]
+        errors["measured_at"] = [_("Give a time zone with the time.")]
     elif measured_at > timezone.now() + CLOCK_SKEW:
-        errors["measured_at"] = ["The test cannot be in the future."]
+        errors["measured_at"] = [_("The test cannot be in the future.")]
     # The UTC date first: a moment near year 1 cannot be moved into the clinic's zone.
     elif (
         measured_at.date() < patient.date_of_birth
         or patient.clinic.local_date(measured_at) < patient.date_of_birth
     ):
-        errors["measured_at"] = ["The test cannot be before the patient was born."]
+        errors["measured_at"] = [_("The test cannot be before the patient was born.")]
     values["measured_at"] = measured_at
 
     if self_test:
         for side in SIDES:
             method = values.get(f"{side}_angle_method")
             if method and method != AngleMethod.PHONE:
-                errors[f"{side}_angle_method"] = ["A self-test's angle is measured with the phone."]
+                errors[f"{side}_angle_method"] = [
+                    _("A self-test's angle is measured with the phone.")
+                ]
     else:
         for field in COMPENSATION_FIELDS:
             values[field] = bool(data.get(field, False))
         side = data.get("symptomatic_side") or Side.NONE
         if side not in Side.values:
-            errors["symptomatic_side"] = ["Choose left, right, both or none."]
+            errors["symptomatic_side"] = [_("Choose left, right, both or none.")]
         values["symptomatic_side"] = side
         for field in LUMBAR_FIELDS:
             motion = data.get(field) or ""
             if motion and motion not in SpineMotion.values:
-                errors[field] = ["Choose full, limited or painful."]
+                errors[field] = [_("Choose full, limited or painful.")]
             values[field] = motion
     for field in NOTE_FIELDS:
         if self_test and field != "notes":
             continue
         text = data.get(field) or ""
         if len(text) > 5000:
-            errors[field] = ["Keep notes under 5,000 characters."]
+            errors[field] = [_("Keep notes under 5,000 characters.")]
         values[field] = text.strip()
 
     if errors:
@@ -294,14 +316,14 @@ def assessment_values_parse(
 
 def _check_therapist(patient: Patient, therapist: User) -> None:
     if not therapist.is_active_clinician_of(patient.clinic_id):
-        raise ValidationError({"measured_by": ["Choose an active therapist of this clinic."]})
+        raise ValidationError({"measured_by": [_("Choose an active therapist of this clinic.")]})
 
 
 def _lock_active_patient(patient: Patient) -> Patient:
     locked = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
     if not locked.is_active:
         raise ValidationError(
-            {"patient": ["This patient is discharged; re-activate them to record a test."]}
+            {"patient": [_("This patient is discharged; re-activate them to record a test.")]}
         )
     return locked
 
@@ -372,9 +394,9 @@ def assessment_correct(
     )
     errors: dict[str, list[str]] = {}
     if locked.kind != AssessmentKind.CLINIC:
-        raise ValidationError({"assessment": ["A patient's self-test cannot be corrected."]})
+        raise ValidationError({"assessment": [_("A patient's self-test cannot be corrected.")]})
     if not (reason or "").strip():
-        errors["correction_reason"] = ["Say why the values are corrected."]
+        errors["correction_reason"] = [_("Say why the values are corrected.")]
     try:
         _check_therapist(locked.patient, measured_by)
     except ValidationError as exc:

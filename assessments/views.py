@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -92,7 +93,7 @@ def record(request: HttpRequest, patient_id: int) -> HttpResponse:
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            messages.success(request, "Knee-to-wall test saved.")
+            messages.success(request, _("Knee-to-wall test saved."))
             return redirect("assessment-detail", assessment_id=revision.assessment_id)
     return render(
         request,
@@ -192,7 +193,7 @@ def correct(request: HttpRequest, assessment_id: int) -> HttpResponse:
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            messages.success(request, "Correction saved; the earlier values stay on record.")
+            messages.success(request, _("Correction saved; the earlier values stay on record."))
             return redirect("assessment-detail", assessment_id=assessment.pk)
     return render(
         request,
@@ -242,7 +243,7 @@ def self_test(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            messages.success(request, "Thank you: your self-test is saved.")
+            messages.success(request, _("Thank you: your self-test is saved."))
             return redirect("patient-home")
     return render(
         request, "assessments/self_test.html", {"form": form, "patient": patient, "unit": unit}

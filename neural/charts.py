@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from clinic.charts import ChartFrame, DataRow, TimeAxis, ValueAxis, day_text
 from neural.interpretation import CLASSIC_HIGH, CLASSIC_LOW, MAX_ANGLE
 from neural.selectors import ResultReading
@@ -36,7 +39,7 @@ class AnglePoint:
 @dataclass(kw_only=True)
 class SlrChart(ChartFrame):
     side: str
-    y_title: str = "Hip flexion at onset (°)"
+    y_title: str = gettext_lazy("Hip flexion at onset (°)")
     height: int = HEIGHT
     points: list[AnglePoint] = field(default_factory=list)
     segments: list[str] = field(default_factory=list)
@@ -61,9 +64,13 @@ def slr_chart(
     chart = SlrChart(
         side=side,
         key=f"slr-{side}",
-        title=f"{side.capitalize()} SLR onset angle over time",
+        title=(
+            _("Left SLR onset angle over time")
+            if side == "left"
+            else _("Right SLR onset angle over time")
+        ),
         description="",
-        value_heading=f"{side.capitalize()} SLR",
+        value_heading=_("Left SLR") if side == "left" else _("Right SLR"),
     )
     times = [when for when, _ in points]
     axis = TimeAxis(*(time_range or (min(times), max(times))))
@@ -83,7 +90,12 @@ def slr_chart(
             point = AnglePoint(
                 x=axis.x(when),
                 y=_y(chart, result.onset_angle_deg),
-                label=f"{day}: {reading.angle_text}, {reading.interpretation.label}",
+                label=_("%(day)s: %(angle)s, %(interpretation)s")
+                % {
+                    "day": day,
+                    "angle": reading.angle_text,
+                    "interpretation": reading.interpretation.label,
+                },
                 onset=True,
                 approximate=approximate,
             )
@@ -95,7 +107,7 @@ def slr_chart(
                 y=_y(
                     chart, result.max_angle_deg if result.max_angle_deg is not None else MAX_ANGLE
                 ),
-                label=f"{day}: {reading.angle_text}",
+                label=_("%(day)s: %(angle)s") % {"day": day, "angle": reading.angle_text},
                 onset=False,
                 approximate=approximate,
             )
@@ -106,18 +118,23 @@ def slr_chart(
             DataRow(
                 day,
                 reading.angle_text,
-                reading.interpretation.label if result.symptoms else "no symptoms came on",
+                reading.interpretation.label if result.symptoms else _("no symptoms came on"),
             )
         )
     chart.segments = [" ".join(f"{p.x},{p.y}" for p in run) for run in runs if run]
     onsets = [reading for _, reading in points if reading.result.symptoms]
-    chart.description = (
-        f"{len(points)} straight-leg raises; "
-        + (
-            f"onset from {onsets[0].angle_text} to {onsets[-1].angle_text}."
-            if onsets
-            else "no symptoms came on in any."
-        )
-        + " Shaded: the classic 30–70° range."
-    )
+    if onsets:
+        chart.description = _(
+            "%(count)s straight-leg raises; onset from %(first)s to %(last)s. "
+            "Shaded: the classic 30–70° range."
+        ) % {
+            "count": len(points),
+            "first": onsets[0].angle_text,
+            "last": onsets[-1].angle_text,
+        }
+    else:
+        chart.description = _(
+            "%(count)s straight-leg raises; no symptoms came on in any. "
+            "Shaded: the classic 30–70° range."
+        ) % {"count": len(points)}
     return chart

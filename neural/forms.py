@@ -7,6 +7,8 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clinic.forms import TherapistChoiceField
 from clinic.models import User
@@ -14,24 +16,24 @@ from neural.models import YesNoNotTested
 
 SIDES = ("left", "right")
 # Short labels: two selects side by side on a phone are about 100 px wide each.
-SLR_STATUS = [("", "Not tested"), ("symptoms", "Yes"), ("no_symptoms", "No")]
-SLUMP_STATUS = [("", "Not tested"), ("reproduced", "Yes"), ("not_reproduced", "No")]
+SLR_STATUS = [("", _("Not tested")), ("symptoms", _("Yes")), ("no_symptoms", _("No"))]
+SLUMP_STATUS = [("", _("Not tested")), ("reproduced", _("Yes")), ("not_reproduced", _("No"))]
 METHODS = [
-    ("phone", "Phone"),
-    ("inclinometer", "Inclinometer"),
-    ("goniometer", "Goniometer"),
-    ("estimated", "By eye (≈)"),
+    ("phone", _("Phone")),
+    ("inclinometer", _("Inclinometer")),
+    ("goniometer", _("Goniometer")),
+    ("estimated", _("By eye (≈)")),
 ]
 LOCATIONS = [
-    ("back", "Back"),
-    ("buttock", "Buttock"),
-    ("thigh", "Thigh"),
-    ("below_knee", "Below knee"),
+    ("back", pgettext_lazy("body region", "Back")),
+    ("buttock", _("Buttock")),
+    ("thigh", _("Thigh")),
+    ("below_knee", _("Below knee")),
 ]
 DIFFERENTIATIONS = [
-    ("changed", "Changed"),
-    ("unchanged", "No change"),
-    ("not_tested", "Not tested"),
+    ("changed", _("Changed")),
+    ("unchanged", _("No change")),
+    ("not_tested", _("Not tested")),
 ]
 
 
@@ -60,7 +62,7 @@ class NeuralTestsForm(forms.Form):
     """Both sides of both tests on one screen, in the order a therapist does them."""
 
     measured_at = forms.DateTimeField(
-        label="Tested at",
+        label=_("Tested at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
@@ -73,15 +75,15 @@ class NeuralTestsForm(forms.Form):
         self.fields["assessment"] = forms.CharField(required=False, widget=forms.HiddenInput)
         self.fields["measured_by"] = TherapistChoiceField(
             queryset=User.objects.filter(pk__in=[t.pk for t in therapists]),
-            label="Measured by",
+            label=_("Measured by"),
             empty_label=None,
         )
         for side in SIDES:
             prefix = f"{side}_slr"
             self.fields[prefix] = forms.ChoiceField(
-                choices=SLR_STATUS, required=False, label="Straight-leg raise: symptoms?"
+                choices=SLR_STATUS, required=False, label=_("Straight-leg raise: symptoms?")
             )
-            onset = _angle("Hip flexion at symptom onset (°)")
+            onset = _angle(_("Hip flexion at symptom onset (°)"))
             # The phone-measurement widget turns this input into "Measure with this phone": it
             # writes the angle, sets the method to phone and the spread of its readings.
             onset.widget.attrs.update(
@@ -92,13 +94,13 @@ class NeuralTestsForm(forms.Form):
                 }
             )
             self.fields[f"{prefix}_onset_angle_deg"] = onset
-            greatest = _angle("No symptoms: greatest angle (°)")
+            greatest = _angle(_("No symptoms: greatest angle (°)"))
             greatest.widget.attrs.update(
                 {key: value for key, value in onset.widget.attrs.items() if key.startswith("data-")}
             )
             self.fields[f"{prefix}_max_angle_deg"] = greatest
             self.fields[f"{prefix}_angle_method"] = forms.ChoiceField(
-                choices=_choices(METHODS, "—"), required=False, label="Measured with"
+                choices=_choices(METHODS, "—"), required=False, label=_("Measured with")
             )
             self.fields[f"{prefix}_angle_spread_deg"] = forms.CharField(
                 required=False, widget=forms.HiddenInput
@@ -106,35 +108,35 @@ class NeuralTestsForm(forms.Form):
             self.fields[f"{prefix}_location"] = forms.ChoiceField(
                 choices=_choices(LOCATIONS, "—"),
                 required=False,
-                label="Furthest the symptoms reached",
+                label=_("Furthest the symptoms reached"),
             )
             self.fields[f"{prefix}_bragard"] = forms.ChoiceField(
                 choices=_choices(DIFFERENTIATIONS, "—"),
                 required=False,
-                label="Ankle dorsiflexion (Bragard)",
+                label=_("Ankle dorsiflexion (Bragard)"),
             )
             self.fields[f"{prefix}_hip_internal_rotation"] = forms.ChoiceField(
                 choices=_choices(DIFFERENTIATIONS, "—"),
                 required=False,
-                label="Hip internal rotation",
+                label=_("Hip internal rotation"),
             )
             self.fields[f"{prefix}_crossed"] = forms.ChoiceField(
                 choices=_choices(YesNoNotTested.choices, "—"),
                 required=False,
-                label="Crossed SLR (symptoms in the other leg)",
+                label=_("Crossed SLR (symptoms in the other leg)"),
             )
         for side in SIDES:
             prefix = f"{side}_slump"
             self.fields[prefix] = forms.ChoiceField(
-                choices=SLUMP_STATUS, required=False, label="Slump test: symptoms reproduced?"
+                choices=SLUMP_STATUS, required=False, label=_("Slump test: symptoms reproduced?")
             )
             self.fields[f"{prefix}_neck_extension_eased"] = forms.ChoiceField(
                 choices=_choices(YesNoNotTested.choices, "—"),
                 required=False,
-                label="Eased by neck extension",
+                label=_("Eased by neck extension"),
             )
         self.fields["notes"] = forms.CharField(
-            required=False, label="Notes", widget=forms.Textarea(attrs={"rows": 3})
+            required=False, label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3})
         )
 
     SLR_ROWS = (
@@ -178,7 +180,7 @@ class NeuralTestsForm(forms.Form):
                 if filled:
                     self.add_error(
                         f"{side}_{test}",
-                        "Values are filled in for this test: say what it showed, or clear them.",
+                        _("Values are filled in for this test: say what it showed, or clear them."),
                     )
         return data
 
@@ -231,7 +233,7 @@ class NeuralTestsForm(forms.Form):
 
 class EnteredInErrorForm(forms.Form):
     reason = forms.CharField(
-        label="Why is this record entered in error?",
+        label=_("Why is this record entered in error?"),
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
     )

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 CLASSIC_LOW = Decimal(30)
 CLASSIC_HIGH = Decimal(70)
 MAX_ANGLE = Decimal(110)
@@ -25,18 +28,18 @@ MAX_ANGLE = Decimal(110)
 MAX_PHONE_SPREAD = Decimal("1.0")
 
 LOCATION_WORDS = {
-    "back": "in the back",
-    "buttock": "in the buttock",
-    "thigh": "in the thigh",
-    "below_knee": "below the knee",
+    "back": gettext_lazy("in the back"),
+    "buttock": gettext_lazy("in the buttock"),
+    "thigh": gettext_lazy("in the thigh"),
+    "below_knee": gettext_lazy("below the knee"),
 }
 METHOD_WORDS = {
-    "phone": "phone tilt sensor",
-    "inclinometer": "inclinometer",
-    "goniometer": "goniometer",
-    "estimated": "estimated by eye",
+    "phone": gettext_lazy("phone tilt sensor"),
+    "inclinometer": gettext_lazy("inclinometer"),
+    "goniometer": gettext_lazy("goniometer"),
+    "estimated": gettext_lazy("estimated by eye"),
 }
-NO_MDC_NOTE = (
+NO_MDC_NOTE = gettext_lazy(
     "No minimal detectable change for the SLR angle is known, so a change is shown in degrees "
     "and not judged real or not."
 )
@@ -58,12 +61,17 @@ class SlumpFinding(StrEnum):
 
 
 FINDING_LABELS: dict[str, str] = {
-    SlrFinding.POSITIVE: "positive for neural involvement",
-    SlrFinding.NEURAL_ATYPICAL: "neural, not the classic picture",
-    SlrFinding.NOT_NEURAL: "not neural by differentiation",
-    SlrFinding.UNDIFFERENTIATED: "not differentiated",
-    SlrFinding.NEGATIVE: "negative",
-    SlumpFinding.NOT_EASED: "not eased by neck extension",
+    SlrFinding.POSITIVE: gettext_lazy("positive for neural involvement"),
+    SlrFinding.NEURAL_ATYPICAL: gettext_lazy("neural, not the classic picture"),
+    SlrFinding.NOT_NEURAL: gettext_lazy("not neural by differentiation"),
+    SlrFinding.UNDIFFERENTIATED: gettext_lazy("not differentiated"),
+    SlrFinding.NEGATIVE: gettext_lazy("negative"),
+    SlumpFinding.NOT_EASED: gettext_lazy("not eased by neck extension"),
+}
+# A slump's own badge words: "positive", "negative" (str(finding) before, the code itself).
+SLUMP_LABELS: dict[str, str] = {
+    SlumpFinding.POSITIVE: gettext_lazy("positive"),
+    SlumpFinding.NEGATIVE: gettext_lazy("negative"),
 }
 
 
@@ -90,8 +98,8 @@ class Interpretation:
     def label(self) -> str:
         """A badge's words: a slump is "positive", an SLR "positive for neural involvement"."""
         if self.test == "slump" and self.finding in (SlumpFinding.POSITIVE, SlumpFinding.NEGATIVE):
-            return str(self.finding)
-        return FINDING_LABELS[self.finding]
+            return str(SLUMP_LABELS[self.finding])
+        return str(FINDING_LABELS[self.finding])
 
     @property
     def text(self) -> str:
@@ -101,9 +109,9 @@ class Interpretation:
 def describe_angle(angle: Decimal | None, method: str = "") -> str:
     """45.0°, or ≈45° when it was estimated by eye (always labelled approximate)."""
     if angle is None:
-        return "not recorded"
+        return _("not recorded")
     if method == "estimated":
-        return f"≈{angle.quantize(Decimal(1))}° (approximate)"
+        return _("≈%(angle)s° (approximate)") % {"angle": angle.quantize(Decimal(1))}
     return f"{angle.quantize(Decimal('0.1'))}°"
 
 
@@ -114,10 +122,16 @@ def in_classic_range(angle: Decimal) -> bool:
 def _differentiations(values: SlrValues, answer: str) -> list[str]:
     names = []
     if values.bragard == answer:
-        names.append("ankle dorsiflexion (Bragard)")
+        names.append(_("ankle dorsiflexion (Bragard)"))
     if values.hip_internal_rotation == answer:
-        names.append("hip internal rotation")
+        names.append(_("hip internal rotation"))
     return names
+
+
+def _both(names: list[str]) -> str:
+    if len(names) == 2:
+        return _("%(first)s and %(second)s") % {"first": names[0], "second": names[1]}
+    return names[0]
 
 
 def interpret_slr(values: SlrValues) -> Interpretation:
@@ -125,63 +139,75 @@ def interpret_slr(values: SlrValues) -> Interpretation:
     notes: list[str] = []
     if values.crossed == "yes":
         notes.append(
-            "Crossed SLR positive (raising this leg brought on the symptoms in the other leg): "
-            "rarely positive, but specific."
+            _(
+                "Crossed SLR positive (raising this leg brought on the symptoms in the other leg): "
+                "rarely positive, but specific."
+            )
         )
     if not values.symptoms:
-        reached = (
-            f" (greatest angle {describe_angle(values.max_angle_deg, values.method)})"
+        sentence = (
+            _("Negative: no symptoms came on up to the end of range (greatest angle %(angle)s).")
+            % {"angle": describe_angle(values.max_angle_deg, values.method)}
             if values.max_angle_deg is not None
-            else ""
+            else _("Negative: no symptoms came on up to the end of range.")
         )
-        return Interpretation(
-            SlrFinding.NEGATIVE,
-            f"Negative: no symptoms came on up to the end of range{reached}.",
-            tuple(notes),
-        )
+        return Interpretation(SlrFinding.NEGATIVE, sentence, tuple(notes))
     angle = values.onset_angle_deg
-    where = LOCATION_WORDS.get(values.location, "where not recorded")
+    where = str(LOCATION_WORDS.get(values.location, _("where not recorded")))
     onset = describe_angle(angle, values.method)
     below_knee = values.location == "below_knee"
     classic_range = angle is not None and in_classic_range(angle)
     if angle is not None and not classic_range:
-        notes.insert(0, f"Onset at {onset} is outside the classic 30–70° range.")
+        notes.insert(
+            0, _("Onset at %(onset)s is outside the classic 30–70° range.") % {"onset": onset}
+        )
     if values.method == "estimated":
-        notes.append("The angle was estimated by eye: approximate.")
+        notes.append(_("The angle was estimated by eye: approximate."))
     changed = _differentiations(values, "changed")
     unchanged = _differentiations(values, "unchanged")
     if changed:
-        by = " and ".join(changed)
+        by = _both(changed)
         if below_knee and classic_range:
             return Interpretation(
                 SlrFinding.POSITIVE,
-                f"Positive for neural involvement: pain below the knee from {onset}, "
-                f"changed by {by}.",
+                _(
+                    "Positive for neural involvement: pain below the knee from %(onset)s, "
+                    "changed by %(by)s."
+                )
+                % {"onset": onset, "by": by},
                 tuple(notes),
             )
         why = (
-            "the classic positive needs radiating pain below the knee"
+            _("the classic positive needs radiating pain below the knee")
             if not below_knee
-            else "the onset is outside the classic 30–70° range"
+            else _("the onset is outside the classic 30–70° range")
         )
         return Interpretation(
             SlrFinding.NEURAL_ATYPICAL,
-            f"Neural by differentiation (changed by {by}), symptoms {where} from {onset}; "
-            f"not the classic positive SLR: {why}.",
+            _(
+                "Neural by differentiation (changed by %(by)s), symptoms %(where)s from "
+                "%(onset)s; not the classic positive SLR: %(why)s."
+            )
+            % {"by": by, "where": where, "onset": onset, "why": why},
             tuple(notes),
         )
     if unchanged:
-        by = " and ".join(unchanged)
         return Interpretation(
             SlrFinding.NOT_NEURAL,
-            f"Not neural by differentiation (hamstring?): {by} did not change the symptoms "
-            f"({where}, from {onset}).",
+            _(
+                "Not neural by differentiation (hamstring?): %(by)s did not change the symptoms "
+                "(%(where)s, from %(onset)s)."
+            )
+            % {"by": _both(unchanged), "where": where, "onset": onset},
             tuple(notes),
         )
     return Interpretation(
         SlrFinding.UNDIFFERENTIATED,
-        f"Symptoms {where} from {onset}, not differentiated: differentiate (ankle "
-        "dorsiflexion or hip internal rotation) to tell neural from hamstring.",
+        _(
+            "Symptoms %(where)s from %(onset)s, not differentiated: differentiate (ankle "
+            "dorsiflexion or hip internal rotation) to tell neural from hamstring."
+        )
+        % {"where": where, "onset": onset},
         tuple(notes),
     )
 
@@ -192,25 +218,27 @@ def interpret_slump(*, reproduced: bool, neck_extension: str) -> Interpretation:
     if not reproduced:
         return Interpretation(
             SlumpFinding.NEGATIVE,
-            "Negative: the patient's symptoms were not reproduced.",
+            _("Negative: the patient's symptoms were not reproduced."),
             test="slump",
         )
     if neck_extension == "yes":
         return Interpretation(
             SlumpFinding.POSITIVE,
-            "Positive: the patient's symptoms were reproduced and eased by neck extension.",
+            _("Positive: the patient's symptoms were reproduced and eased by neck extension."),
             test="slump",
         )
     if neck_extension == "no":
         return Interpretation(
             SlumpFinding.NOT_EASED,
-            "Symptoms reproduced but not eased by neck extension: not a positive slump test.",
+            _("Symptoms reproduced but not eased by neck extension: not a positive slump test."),
             test="slump",
         )
     return Interpretation(
         SlumpFinding.UNDIFFERENTIATED,
-        "Symptoms reproduced; neck extension not tested: release the neck to tell whether "
-        "the slump test is positive.",
+        _(
+            "Symptoms reproduced; neck extension not tested: release the neck to tell whether "
+            "the slump test is positive."
+        ),
         test="slump",
     )
 
@@ -220,11 +248,12 @@ def describe_angle_change(
 ) -> str:
     """The change of SLR onset angle in degrees, never judged real or not (no MDC is known)."""
     if before is None or after is None:
-        return "not comparable: no symptoms came on at one of the two tests"
+        return _("not comparable: no symptoms came on at one of the two tests")
     delta = (after - before).quantize(Decimal("0.1"))
-    words = "no change in degrees" if delta == 0 else f"{'+' if delta > 0 else '−'}{abs(delta)}°"
+    words = _("no change in degrees") if delta == 0 else f"{'+' if delta > 0 else '−'}{abs(delta)}°"
     prefix = "≈" if approximate and delta != 0 else ""
-    return (
-        f"{prefix}{words} ({before.quantize(Decimal('0.1'))}° → "
-        f"{after.quantize(Decimal('0.1'))}°); no MDC is known for this angle"
-    )
+    return _("%(change)s (%(before)s° → %(after)s°); no MDC is known for this angle") % {
+        "change": f"{prefix}{words}",
+        "before": before.quantize(Decimal("0.1")),
+        "after": after.quantize(Decimal("0.1")),
+    }

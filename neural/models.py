@@ -8,6 +8,8 @@ history, the charts and the exports' interpretation).
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assessments.models import Assessment
 from audit.querysets import AuditedQuerySet
@@ -16,41 +18,41 @@ from neural.interpretation import MAX_ANGLE
 
 
 class NeuralTest(models.TextChoices):
-    SLR = "slr", "Straight-leg raise"
-    SLUMP = "slump", "Slump test"
+    SLR = "slr", _("Straight-leg raise")
+    SLUMP = "slump", _("Slump test")
 
 
 class TestSide(models.TextChoices):
-    LEFT = "left", "Left"
-    RIGHT = "right", "Right"
+    LEFT = "left", _("Left")
+    RIGHT = "right", _("Right")
 
 
 class AngleMethod(models.TextChoices):
-    PHONE = "phone", "Phone tilt sensor"
-    INCLINOMETER = "inclinometer", "Inclinometer"
-    GONIOMETER = "goniometer", "Goniometer"
-    ESTIMATED = "estimated", "Estimated by eye (approximate)"
+    PHONE = "phone", _("Phone tilt sensor")
+    INCLINOMETER = "inclinometer", _("Inclinometer")
+    GONIOMETER = "goniometer", _("Goniometer")
+    ESTIMATED = "estimated", _("Estimated by eye (approximate)")
 
 
 class Location(models.TextChoices):
     """Where the symptoms were felt: the furthest from the spine they reached."""
 
-    BACK = "back", "Back"
-    BUTTOCK = "buttock", "Buttock"
-    THIGH = "thigh", "Thigh"
-    BELOW_KNEE = "below_knee", "Below the knee"
+    BACK = "back", pgettext_lazy("body region", "Back")
+    BUTTOCK = "buttock", _("Buttock")
+    THIGH = "thigh", _("Thigh")
+    BELOW_KNEE = "below_knee", _("Below the knee")
 
 
 class Differentiation(models.TextChoices):
-    CHANGED = "changed", "Changed the symptoms"
-    UNCHANGED = "unchanged", "Did not change them"
-    NOT_TESTED = "not_tested", "Not tested"
+    CHANGED = "changed", _("Changed the symptoms")
+    UNCHANGED = "unchanged", _("Did not change them")
+    NOT_TESTED = "not_tested", _("Not tested")
 
 
 class YesNoNotTested(models.TextChoices):
-    YES = "yes", "Yes"
-    NO = "no", "No"
-    NOT_TESTED = "not_tested", "Not tested"
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    NOT_TESTED = "not_tested", _("Not tested")
 
 
 class NeuralExamQuerySet(AuditedQuerySet):
@@ -71,7 +73,7 @@ class NeuralExam(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="The knee-to-wall visit these tests were done at; empty when alone.",
+        help_text=_("The knee-to-wall visit these tests were done at; empty when alone."),
     )
     measured_at = models.DateTimeField()
     measured_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
@@ -127,7 +129,7 @@ class NeuralTestResult(models.Model):
         decimal_places=1,
         null=True,
         blank=True,
-        help_text="The greatest angle reached, when no symptoms came on.",
+        help_text=_("The greatest angle reached, when no symptoms came on."),
     )
     angle_method = models.CharField(max_length=12, choices=AngleMethod.choices, blank=True)
     angle_spread_deg = models.DecimalField(
@@ -135,7 +137,7 @@ class NeuralTestResult(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        help_text="The phone's spread of readings over its capture window (max - min).",
+        help_text=_("The phone's spread of readings over its capture window (max - min)."),
     )
     location = models.CharField(max_length=10, choices=Location.choices, blank=True)
     bragard = models.CharField(max_length=10, choices=Differentiation.choices, blank=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, AssessmentKind, AssessmentRevision
 from clinic.models import Patient
@@ -62,7 +63,7 @@ class ResultReading:
             return ""
         if result.symptoms:
             return describe_angle(result.onset_angle_deg, result.angle_method)
-        return "No symptoms"
+        return _("No symptoms")
 
     @property
     def angle_text(self) -> str:
@@ -72,8 +73,10 @@ class ResultReading:
         if result.symptoms:
             return describe_angle(result.onset_angle_deg, result.angle_method)
         if result.max_angle_deg is not None:
-            return "no symptoms up to " + describe_angle(result.max_angle_deg, result.angle_method)
-        return "no symptoms up to the end of range"
+            return _("no symptoms up to %(angle)s") % {
+                "angle": describe_angle(result.max_angle_deg, result.angle_method)
+            }
+        return _("no symptoms up to the end of range")
 
 
 @dataclass

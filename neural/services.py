@@ -19,6 +19,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.models import Assessment, AssessmentKind
 from clinic.changes import patient_data_changed
@@ -48,7 +51,13 @@ SLR_FIELDS = (
     "crossed",
 )
 SLUMP_FIELDS = ("neck_extension_eased",)
-TEST_NAMES = {NeuralTest.SLR: "straight-leg raise", NeuralTest.SLUMP: "slump test"}
+# Whole phrases, side and test together: a translation may order them otherwise.
+TEST_NAMES = {
+    ("left", NeuralTest.SLR): gettext_lazy("left straight-leg raise"),
+    ("right", NeuralTest.SLR): gettext_lazy("right straight-leg raise"),
+    ("left", NeuralTest.SLUMP): gettext_lazy("left slump test"),
+    ("right", NeuralTest.SLUMP): gettext_lazy("right slump test"),
+}
 
 
 def _blank(value: Any) -> bool:
@@ -63,13 +72,15 @@ def _angle(raw: Any, *, field: str, errors: dict) -> Decimal | None:
         if not angle.is_finite():
             raise InvalidOperation
     except (InvalidOperation, ValueError):
-        errors[field] = [f"{raw!r} is not a number of degrees."]
+        errors[field] = [_("%(value)s is not a number of degrees.") % {"value": repr(raw)}]
         return None
     if not 0 <= angle <= MAX_ANGLE:
-        errors[field] = [f"The angle must be between 0 and {MAX_ANGLE}° of hip flexion."]
+        errors[field] = [
+            _("The angle must be between 0 and %(max)s° of hip flexion.") % {"max": MAX_ANGLE}
+        ]
         return None
     if angle != angle.quantize(Decimal("0.1")):
-        errors[field] = ["Use at most one decimal place for degrees."]
+        errors[field] = [_("Use at most one decimal place for degrees.")]
         return None
     return angle
 
@@ -77,7 +88,10 @@ def _angle(raw: Any, *, field: str, errors: dict) -> Decimal | None:
 def _choice(raw: Any, choices: type, *, field: str, errors: dict, words: str) -> str:
     value = "" if _blank(raw) else str(raw).strip()
     if value and value not in choices.values:
-        errors[field] = [f"{value!r} is not a choice here: choose {words}."]
+        errors[field] = [
+            _("%(value)s is not a choice here: choose %(choices)s.")
+            % {"value": repr(value), "choices": words}
+        ]
         return ""
     return value
 
@@ -125,36 +139,43 @@ def _slr_values(item: Mapping[str, Any], name: str, errors: dict) -> dict[str, A
     if symptoms:
         if onset is None and f"{name}_onset_angle_deg" not in errors:
             errors[f"{name}_onset_angle_deg"] = [
-                "Enter the hip-flexion angle at which the symptoms came on, or record "
-                "that no symptoms came on."
+                _(
+                    "Enter the hip-flexion angle at which the symptoms came on, or record "
+                    "that no symptoms came on."
+                )
             ]
         if greatest is not None:
             errors[f"{name}_max_angle_deg"] = [
-                "The greatest angle is for a test without symptoms: the onset angle says it."
+                _("The greatest angle is for a test without symptoms: the onset angle says it.")
             ]
         if not location and f"{name}_location" not in errors:
             errors[f"{name}_location"] = [
-                "Say where the symptoms were felt (the furthest from the spine they reached)."
+                _("Say where the symptoms were felt (the furthest from the spine they reached).")
             ]
         for field, value in differentiations.items():
             differentiations[field] = value or Differentiation.NOT_TESTED
     else:
         if onset is not None:
             errors[f"{name}_onset_angle_deg"] = [
-                "Leave the onset angle empty when no symptoms came on (the greatest angle "
-                "reached has its own field)."
+                _(
+                    "Leave the onset angle empty when no symptoms came on (the greatest angle "
+                    "reached has its own field)."
+                )
             ]
         if location:
-            errors[f"{name}_location"] = ["No symptoms came on: there is no place to record."]
+            errors[f"{name}_location"] = [_("No symptoms came on: there is no place to record.")]
         for field, value in differentiations.items():
             if value in (Differentiation.CHANGED, Differentiation.UNCHANGED):
                 errors[f"{name}_{field}"] = [
-                    "No symptoms came on, so there was nothing to differentiate: leave this empty."
+                    _(
+                        "No symptoms came on, so there was nothing to differentiate: "
+                        "leave this empty."
+                    )
                 ]
             differentiations[field] = ""
     measured = onset if symptoms else greatest
     if measured is not None and not method and f"{name}_angle_method" not in errors:
-        errors[f"{name}_angle_method"] = ["Say how the angle was measured."]
+        errors[f"{name}_angle_method"] = [_("Say how the angle was measured.")]
     if measured is None:
         method = ""
     spread = None
@@ -169,15 +190,18 @@ def _slr_values(item: Mapping[str, Any], name: str, errors: dict) -> dict[str, A
                 raise InvalidOperation
         except (InvalidOperation, ValueError):
             errors[f"{name}_angle_spread_deg"] = [
-                f"{spread_raw!r} is not a spread of readings in degrees."
+                _("%(value)s is not a spread of readings in degrees.") % {"value": repr(spread_raw)}
             ]
             spread = None
         else:
             spread = spread.quantize(Decimal("0.01"))
             if spread > MAX_PHONE_SPREAD:
                 errors[angle_field] = [
-                    f"The phone was moving during the capture (it moved {spread.normalize():f}°):"
-                    " hold it still and measure again."
+                    _(
+                        "The phone was moving during the capture (it moved %(spread)s°):"
+                        " hold it still and measure again."
+                    )
+                    % {"spread": f"{spread.normalize():f}"}
                 ]
     if (
         measured is not None
@@ -187,8 +211,10 @@ def _slr_values(item: Mapping[str, Any], name: str, errors: dict) -> dict[str, A
     ):
         # The knee-to-wall's rule too: a number typed over a capture is not the phone's.
         errors[angle_field] = [
-            "A phone angle comes from a capture with the phone on the leg, not typed: measure "
-            "again with the phone, or choose how the angle was read."
+            _(
+                "A phone angle comes from a capture with the phone on the leg, not typed: measure "
+                "again with the phone, or choose how the angle was read."
+            )
         ]
     values.update(
         onset_angle_deg=onset,
@@ -202,7 +228,7 @@ def _slr_values(item: Mapping[str, Any], name: str, errors: dict) -> dict[str, A
     )
     for field in SLUMP_FIELDS:
         if not _blank(item.get(field)):
-            errors[f"{name}_{field}"] = ["Neck extension belongs to the slump test."]
+            errors[f"{name}_{field}"] = [_("Neck extension belongs to the slump test.")]
     return values
 
 
@@ -217,11 +243,13 @@ def _slump_values(item: Mapping[str, Any], name: str, errors: dict) -> dict[str,
     )
     if not symptoms and eased in (YesNoNotTested.YES, YesNoNotTested.NO):
         errors[f"{name}_neck_extension_eased"] = [
-            "The symptoms were not reproduced: there was nothing for neck extension to ease."
+            _("The symptoms were not reproduced: there was nothing for neck extension to ease.")
         ]
     for field in SLR_FIELDS:
         if not _blank(item.get(field)):
-            errors[f"{name}_{field}"] = ["This belongs to the straight-leg raise, not the slump."]
+            errors[f"{name}_{field}"] = [
+                _("This belongs to the straight-leg raise, not the slump.")
+            ]
     return {
         "symptoms": symptoms,
         "neck_extension_eased": (eased or YesNoNotTested.NOT_TESTED) if symptoms else "",
@@ -232,21 +260,26 @@ def neural_results_parse(results: Any) -> list[dict[str, Any]]:
     """The result rows' values, or a ValidationError naming every bad field."""
     errors: dict[str, list[str]] = {}
     if not isinstance(results, list | tuple) or not results:
-        raise ValidationError({"results": ["Record at least one test on one side."]})
+        raise ValidationError({"results": [_("Record at least one test on one side.")]})
     parsed: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     for item in results:
         test, side = item.get("test"), item.get("side")
         if test not in NeuralTest.values:
-            errors["results"] = [f"{test!r} is not a test here: choose slr or slump."]
+            errors["results"] = [
+                _("%(value)s is not a test here: choose slr or slump.") % {"value": repr(test)}
+            ]
             continue
         if side not in TestSide.values:
-            errors["results"] = [f"{side!r} is not a side: choose left or right."]
+            errors["results"] = [
+                _("%(value)s is not a side: choose left or right.") % {"value": repr(side)}
+            ]
             continue
         name = f"{side}_{test}"
         if (test, side) in seen:
             errors[name] = [
-                f"The {side} {TEST_NAMES[test]} is given twice in this record: keep one."
+                _("The %(test)s is given twice in this record: keep one.")
+                % {"test": TEST_NAMES[side, test]}
             ]
             continue
         seen.add((test, side))
@@ -262,16 +295,16 @@ def neural_results_parse(results: Any) -> list[dict[str, Any]]:
 
 def _measured_at(measured_at: Any, patient: Patient, errors: dict) -> None:
     if not isinstance(measured_at, datetime):
-        errors["measured_at"] = ["Enter when the tests were done."]
+        errors["measured_at"] = [_("Enter when the tests were done.")]
     elif timezone.is_naive(measured_at):
-        errors["measured_at"] = ["Give a time zone with the time."]
+        errors["measured_at"] = [_("Give a time zone with the time.")]
     elif measured_at > timezone.now() + CLOCK_SKEW:
-        errors["measured_at"] = ["The tests cannot be in the future."]
+        errors["measured_at"] = [_("The tests cannot be in the future.")]
     elif (
         measured_at.date() < patient.date_of_birth
         or patient.clinic.local_date(measured_at) < patient.date_of_birth
     ):
-        errors["measured_at"] = ["The tests cannot be before the patient was born."]
+        errors["measured_at"] = [_("The tests cannot be before the patient was born.")]
 
 
 def _visit(assessment_id: Any, patient: Patient, errors: dict) -> Assessment | None:
@@ -285,17 +318,19 @@ def _visit(assessment_id: Any, patient: Patient, errors: dict) -> Assessment | N
         return None
     visit = Assessment.objects.select_for_update().filter(pk=pk).first()
     if visit is None or visit.clinic_id != patient.clinic_id:
-        errors["assessment"] = ["No such knee-to-wall visit in your clinic."]
+        errors["assessment"] = [_("No such knee-to-wall visit in your clinic.")]
         return None
     if visit.patient_id != patient.pk:
         errors["assessment"] = [
-            "That knee-to-wall visit is another patient's: choose one of this patient's."
+            _("That knee-to-wall visit is another patient's: choose one of this patient's.")
         ]
         return None
     if visit.kind != AssessmentKind.CLINIC:
         errors["assessment"] = [
-            "That is the patient's self-test at home, not a visit: choose a clinic test or "
-            "record the neural tests alone."
+            _(
+                "That is the patient's self-test at home, not a visit: choose a clinic test or "
+                "record the neural tests alone."
+            )
         ]
         return None
     return visit
@@ -312,9 +347,14 @@ def _already_at_visit(visit: Assessment, parsed: list[dict[str, Any]], errors: d
         when = recorded.get((values["test"], values["side"]))
         if when is not None:
             errors[f"{values['side']}_{values['test']}"] = [
-                f"The {values['side']} {TEST_NAMES[values['test']]} is already recorded for "
-                f"this visit ({timezone.localtime(when):%-d %b %Y}): mark that record entered "
-                "in error to record it again."
+                _(
+                    "The %(test)s is already recorded for this visit (%(day)s): mark that "
+                    "record entered in error to record it again."
+                )
+                % {
+                    "test": TEST_NAMES[values["side"], values["test"]],
+                    "day": date_format(timezone.localtime(when), "j M Y"),
+                }
             ]
 
 
@@ -327,16 +367,16 @@ def neural_exam_record(
     errors: dict[str, list[str]] = {}
     if not patient.is_active:
         raise ValidationError(
-            {"patient": ["This patient is discharged; re-activate them to record a test."]}
+            {"patient": [_("This patient is discharged; re-activate them to record a test.")]}
         )
     if not measured_by.is_active_clinician_of(patient.clinic_id):
-        errors["measured_by"] = ["Choose an active therapist of this clinic."]
+        errors["measured_by"] = [_("Choose an active therapist of this clinic.")]
     measured_at = data.get("measured_at")
     _measured_at(measured_at, patient, errors)
     visit = _visit(data.get("assessment"), patient, errors)
     notes = (data.get("notes") or "").strip()
     if len(notes) > 5000:
-        errors["notes"] = ["Keep notes under 5,000 characters."]
+        errors["notes"] = [_("Keep notes under 5,000 characters.")]
     parsed: list[dict[str, Any]] = []
     try:
         parsed = neural_results_parse(data.get("results"))
@@ -369,12 +409,12 @@ def neural_exam_mark_entered_in_error(*, exam: NeuralExam, by: User, reason: str
     the charts and the interpretation."""
     locked = NeuralExam.objects.select_for_update().get(pk=exam.pk)
     if locked.entered_in_error_at is not None:
-        raise ValidationError({"reason": ["This record is already marked entered in error."]})
+        raise ValidationError({"reason": [_("This record is already marked entered in error.")]})
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": ["Say why this record is entered in error."]})
+        raise ValidationError({"reason": [_("Say why this record is entered in error.")]})
     if len(reason) > 2000:
-        raise ValidationError({"reason": ["Keep the reason under 2,000 characters."]})
+        raise ValidationError({"reason": [_("Keep the reason under 2,000 characters.")]})
     locked.entered_in_error_at = timezone.now()
     locked.entered_in_error_by = by
     locked.entered_in_error_reason = reason

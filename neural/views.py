@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from clinic import selectors as clinic_selectors
@@ -83,7 +84,7 @@ def record(request: HttpRequest, patient_id: int) -> HttpResponse:
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            messages.success(request, "Neural tests saved.")
+            messages.success(request, _("Neural tests saved."))
             return redirect("neural-detail", exam_id=exam.pk)
     return render(
         request,
@@ -131,7 +132,7 @@ def entered_in_error(request: HttpRequest, exam_id: int) -> HttpResponse:
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            messages.success(request, "Marked entered in error; it stays on record.")
+            messages.success(request, _("Marked entered in error; it stays on record."))
             return redirect("neural-detail", exam_id=exam.pk)
     return render(
         request,

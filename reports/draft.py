@@ -17,6 +17,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from assessments.charts import side_chart
 from assessments.interpretation import (
@@ -190,10 +191,11 @@ def _knee_to_wall(patient: Patient, ends: datetime) -> dict:
         "asymmetry": asymmetry_text(latest.asymmetry, unit),
         "asymmetry_flagged": latest.asymmetry.flagged,
         "charts": charts,
-        "mdc": (
-            f"{display(thresholds.mdc_same_therapist_um, unit)} same therapist, "
-            f"{display(thresholds.mdc_other_therapist_um, unit)} another"
-        ),
+        "mdc": _("%(same)s same therapist, %(other)s another")
+        % {
+            "same": display(thresholds.mdc_same_therapist_um, unit),
+            "other": display(thresholds.mdc_other_therapist_um, unit),
+        },
     }
 
 
@@ -288,7 +290,10 @@ def _pain(patient: Patient, start: date, end: date) -> list[dict]:
 def _routine(patient: Patient) -> list[dict]:
     rows = []
     for version in current_versions(patient=patient):
-        schedule = f"{version.times_per_day}× a day, {describe_days(version.days_of_week)}"
+        schedule = _("%(times)s× a day, %(days)s") % {
+            "times": version.times_per_day,
+            "days": describe_days(version.days_of_week),
+        }
         for item in version.items.all():
             rows.append(
                 {

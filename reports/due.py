@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from audit.models import AuditAction, AuditEvent
 from clinic.models import Clinic, Patient
@@ -57,10 +58,16 @@ class ReportCount:
     @property
     def words(self) -> str:
         if self.state == DUE:
-            return f"progress report due ({self.visits} visits)"
+            return _("progress report due (%(visits)s visits)") % {"visits": self.visits}
         if self.state == DUE_SOON:
-            return f"progress report due at visit {self.rule.every} ({self.visits} so far)"
-        return f"{self.visits} of {self.rule.every} visits before the next progress report"
+            return _("progress report due at visit %(every)s (%(visits)s so far)") % {
+                "every": self.rule.every,
+                "visits": self.visits,
+            }
+        return _("%(visits)s of %(every)s visits before the next progress report") % {
+            "visits": self.visits,
+            "every": self.rule.every,
+        }
 
 
 def episode_starts(patients: list[Patient]) -> dict[int, datetime]:

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from reports.models import ProgressReport
 
@@ -7,9 +8,9 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 class ReportDraftForm(forms.Form):
     period_start = forms.DateField(
-        required=False, widget=DATE, help_text="Empty: since the last signed report or intake."
+        required=False, widget=DATE, help_text=_("Empty: since the last signed report or intake.")
     )
-    period_end = forms.DateField(required=False, widget=DATE, help_text="Empty: today.")
+    period_end = forms.DateField(required=False, widget=DATE, help_text=_("Empty: today."))
 
 
 class ReportEditForm(forms.ModelForm):
@@ -31,4 +32,4 @@ class ReportEditForm(forms.ModelForm):
 
 
 class ReportAmendForm(forms.Form):
-    reason = forms.CharField(max_length=300, label="Why amend the signed report?")
+    reason = forms.CharField(max_length=300, label=_("Why amend the signed report?"))

@@ -9,14 +9,15 @@ record said when the therapist signed it, whatever is corrected later.
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from audit.querysets import AuditedQuerySet
 from clinic.models import Clinic, Patient, User
 
 
 class ReportStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SIGNED = "signed", "Signed"
+    DRAFT = "draft", _("Draft")
+    SIGNED = "signed", _("Signed")
 
 
 class ProgressReport(models.Model):
@@ -31,7 +32,7 @@ class ProgressReport(models.Model):
         null=True,
         blank=True,
         related_name="amended_by",
-        help_text="The signed report this version replaces.",
+        help_text=_("The signed report this version replaces."),
     )
     period_start = models.DateField()
     period_end = models.DateField()
@@ -42,7 +43,7 @@ class ProgressReport(models.Model):
     facts = models.JSONField(default=dict)
     # The therapist's own words.
     goals = models.TextField(blank=True)
-    assessment = models.TextField(blank=True, help_text="The therapist's assessment.")
+    assessment = models.TextField(blank=True, help_text=_("The therapist's assessment."))
     plan = models.TextField(blank=True)
     amendment_reason = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
@@ -96,12 +97,12 @@ class ReportSettings(models.Model):
     visits_per_report = models.PositiveSmallIntegerField(
         default=10,
         validators=[MinValueValidator(1)],
-        help_text="Completed visits in an episode of care after which a progress report is due.",
+        help_text=_("Completed visits in an episode of care after which a progress report is due."),
     )
     warn_from_visit = models.PositiveSmallIntegerField(
         default=8,
         validators=[MinValueValidator(1)],
-        help_text="From this completed visit on, the report is shown as due soon.",
+        help_text=_("From this completed visit on, the report is shown as due soon."),
     )
 
     class Meta:

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -34,15 +35,17 @@ from reports.due import report_count
 from reports.models import ProgressReport, ReportStatus
 from reports.pdf import pdf_from_html
 
-SIGNED_IS_LOCKED = "This report is signed and cannot be changed; amend it to make a new version."
+SIGNED_IS_LOCKED = gettext_lazy(
+    "This report is signed and cannot be changed; amend it to make a new version."
+)
 TEXT_FIELDS = ("goals", "assessment", "plan")
 
 
 def _check_period(start: date, end: date, today: date) -> None:
     if end < start:
-        raise ValidationError({"period_end": "The period must end on or after its first day."})
+        raise ValidationError({"period_end": _("The period must end on or after its first day.")})
     if end > today:
-        raise ValidationError({"period_end": "A report cannot cover days still to come."})
+        raise ValidationError({"period_end": _("A report cannot cover days still to come.")})
 
 
 def default_period(patient: Patient) -> tuple[date, date]:
@@ -121,7 +124,7 @@ def report_sign(*, report: ProgressReport, by: User) -> ProgressReport:
     locked = _locked_draft(report)
     if not locked.assessment.strip() or not locked.plan.strip():
         raise ValidationError(
-            {"assessment": "Write your assessment and plan before signing the report."}
+            {"assessment": _("Write your assessment and plan before signing the report.")}
         )
     locked.status = ReportStatus.SIGNED
     locked.signed_by = by
@@ -137,11 +140,11 @@ def report_amend(*, report: ProgressReport, by: User, reason: str) -> ProgressRe
     """A new draft version of a signed report, which stays as it was signed."""
     signed = ProgressReport.objects.select_for_update().get(pk=report.pk)
     if not signed.is_signed:
-        raise ValidationError({"status": "A draft is edited, not amended."})
+        raise ValidationError({"status": _("A draft is edited, not amended.")})
     if not reason.strip():
-        raise ValidationError({"amendment_reason": "Say why the report is amended."})
+        raise ValidationError({"amendment_reason": _("Say why the report is amended.")})
     if ProgressReport.objects.filter(amends=signed).exists():
-        raise ValidationError({"status": "This version is amended already: amend the latest."})
+        raise ValidationError({"status": _("This version is amended already: amend the latest.")})
     return ProgressReport.objects.create(
         clinic=signed.clinic,
         patient=signed.patient,
@@ -289,7 +292,7 @@ def handout_email(*, patient: Patient, issued_by: User) -> PatientAccessLink:
     PDF made and sent by a worker once this transaction commits."""
     _routine_to_print(patient)
     if not patient.email:
-        raise ValidationError({"email": "This patient has no email address to send it to."})
+        raise ValidationError({"email": _("This patient has no email address to send it to.")})
     link = clinic_services.patient_link_issue(patient=patient, issued_by=issued_by)
     audit_record(
         AuditAction.EXPORT,

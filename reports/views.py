@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -87,10 +88,10 @@ def report_draft(request: HttpRequest, patient_id: int) -> HttpResponse:
         except ValidationError as error:
             _errors_to_messages(request, error)
         else:
-            messages.success(request, "Dorsi drafted the report: add your words, then sign it.")
+            messages.success(request, _("Dorsi drafted the report: add your words, then sign it."))
             return redirect("report-detail", report.pk)
     else:
-        messages.error(request, "Check the period's dates.")
+        messages.error(request, _("Check the period's dates."))
     return redirect("report-list", patient.pk)
 
 
@@ -109,7 +110,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, "Draft saved.")
+                messages.success(request, _("Draft saved."))
                 return redirect("report-detail", report.pk)
     elif request.method == "POST":
         messages.error(request, services.SIGNED_IS_LOCKED)
@@ -175,7 +176,7 @@ def report_amend(request: HttpRequest, report_id: int) -> HttpResponse:
     report = report_for(actor, report_id, Action.CHANGE_CLINICAL)
     form = ReportAmendForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Say why the report is amended.")
+        messages.error(request, _("Say why the report is amended."))
         return redirect("report-detail", report.pk)
     try:
         amendment = services.report_amend(
@@ -185,7 +186,9 @@ def report_amend(request: HttpRequest, report_id: int) -> HttpResponse:
         _errors_to_messages(request, error)
         return redirect("report-detail", report.pk)
     messages.success(
-        request, f"Version {amendment.version} drafted; version {report.version} stays."
+        request,
+        _("Version %(new)s drafted; version %(old)s stays.")
+        % {"new": amendment.version, "old": report.version},
     )
     return redirect("report-detail", amendment.pk)
 
@@ -215,7 +218,7 @@ def patient_handout(request: HttpRequest, patient_id: int) -> HttpResponse:
     # The handout shows the routine (clinical) and issues a personal link.
     patient = patient_for(actor, patient_id, Action.VIEW_CLINICAL)
     if not patient.is_active:
-        messages.error(request, "A discharged patient cannot be given a link, nor a handout.")
+        messages.error(request, _("A discharged patient cannot be given a link, nor a handout."))
         return redirect("patient-detail", patient.pk)
     try:
         pdf = services.handout_pdf(patient=patient, issued_by=actor.user)
@@ -235,7 +238,9 @@ def patient_handout_email(request: HttpRequest, patient_id: int) -> HttpResponse
     except ValidationError as error:
         _errors_to_messages(request, error)
     else:
-        messages.success(request, f"The handout is on its way to {patient.email}.")
+        messages.success(
+            request, _("The handout is on its way to %(email)s.") % {"email": patient.email}
+        )
     return redirect("patient-detail", patient.pk)
 
 

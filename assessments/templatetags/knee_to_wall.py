@@ -1,6 +1,8 @@
 from django import template
 from django.utils.html import json_script
+from django.utils.translation import gettext as _
 
+from assessments.entry_words import entry_words
 from assessments.interpretation import (
     CHANGE_LABELS,
     STANDING_LABELS,
@@ -67,8 +69,8 @@ def asymmetry_text(result, unit: str) -> str:
     if result.difference_um is not None:
         return display(result.difference_um, unit)
     if result.more_than_um is not None:
-        return f"more than {display(result.more_than_um, unit)}"
-    return "not known"
+        return _("more than %(distance)s") % {"distance": display(result.more_than_um, unit)}
+    return _("not known")
 
 
 @register.simple_tag
@@ -104,3 +106,9 @@ def summary_asymmetry(row, unit: str) -> str:
 def tilt_words_script():
     """The inclinometer script's words in the reader's language, as a JSON block it reads."""
     return json_script(tilt_words(), "tilt-words")
+
+
+@register.simple_tag
+def entry_words_script():
+    """The knee-to-wall entry script's words in the reader's language, as a JSON block it reads."""
+    return json_script(entry_words(), "entry-words")

@@ -6,7 +6,37 @@
   if (!form) return;
   var UM = { cm: 10000, in: 25400 };
   var DECIMALS = { cm: 2, in: 2 };
-  var NAMES = { cm: "cm", in: "in" };
+  // The words come from the page, in the reader's language ({% entry_words_script %},
+  // assessments/entry_words.py); these English ones stand in when the page has none.
+  var WORDS = {
+    required: "Enter the toe-to-wall distance.",
+    number: "Enter a number (0 or more).",
+    atMost: "At most {max} {unit}.",
+    decimals: {
+      cm: "Use at most 2 decimal places for centimetres (0.1 mm).",
+      in: "Use inches to 2 decimal places (4.75) or in eighths (4.125).",
+    },
+    between: "Between {min} and {max}.",
+    pain: "Pain is rated from 0 (none) to 10 (worst imaginable).",
+    unit: { cm: "cm", in: "in" },
+  };
+  var block = document.getElementById("entry-words");
+  if (block) {
+    try {
+      var given = JSON.parse(block.textContent);
+      Object.keys(given).forEach(function (key) {
+        WORDS[key] = given[key];
+      });
+    } catch (error) {
+      // Malformed words: keep the English ones.
+    }
+  }
+
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (whole, name) {
+      return name in values ? String(values[name]) : whole;
+    });
+  }
 
   function unit() {
     var checked = form.querySelector("input[name=unit]:checked");
@@ -22,26 +52,24 @@
     var value = input.value.trim();
     if (input.disabled) return "";
     if (value === "") {
-      if (input.dataset.required === "true") return "Enter the toe-to-wall distance.";
+      if (input.dataset.required === "true") return WORDS.required;
       return "";
     }
-    if (!/^\d+(\.\d+)?$/.test(value)) return "Enter a number (0 or more).";
+    if (!/^\d+(\.\d+)?$/.test(value)) return WORDS.number;
     var number = parseFloat(value);
     if (input.dataset.maxUm) {
       var max = Number(input.dataset.maxUm) / UM[unit()];
-      if (number > max) return "At most " + +max.toFixed(3) + " " + NAMES[unit()] + ".";
+      if (number > max) return fill(WORDS.atMost, { max: +max.toFixed(3), unit: WORDS.unit[unit()] });
       var eighths = unit() === "in" && Number.isInteger(number * 8);
       if (decimals(value) > DECIMALS[unit()] && !eighths) {
-        return unit() === "in"
-          ? "Inches to 2 decimal places (4.75) or in eighths (4.125)."
-          : "At most 2 decimal places in cm.";
+        return WORDS.decimals[unit()];
       }
       return "";
     }
     var min = input.min === "" ? -Infinity : Number(input.min);
     var maxPlain = input.max === "" ? Infinity : Number(input.max);
-    if (number < min || number > maxPlain) return "Between " + input.min + " and " + input.max + ".";
-    if (/_pain$/.test(input.name) && decimals(value) > 0) return "A whole number from 0 to 10.";
+    if (number < min || number > maxPlain) return fill(WORDS.between, { min: input.min, max: input.max });
+    if (/_pain$/.test(input.name) && decimals(value) > 0) return WORDS.pain;
     return "";
   }
 
