@@ -53,12 +53,16 @@ class InstrumentChoice:
             return []
         asks = []
         if setting.ask_at_intake:
-            asks.append("at intake")
+            asks.append(gettext("at intake"))
         if setting.ask_before_retest:
-            asks.append("before each knee-to-wall re-test")
+            asks.append(gettext("before each knee-to-wall re-test"))
         if setting.ask_every_n_visits is not None:
             n = setting.ask_every_n_visits
-            asks.append("after every visit" if n == 1 else f"every {n} visits")
+            asks.append(
+                gettext("after every visit")
+                if n == 1
+                else gettext("every %(count)s visits") % {"count": n}
+            )
         return asks
 
 
