@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -350,7 +351,7 @@ class PrescriptionViewSet(
                 .first()
             )
             if template is None:
-                raise ValidationError({"template": ["No such routine template."]})
+                raise ValidationError({"template": [_("No such routine template.")]})
         if "items" in data:
             items = [dict(item) for item in data.pop("items")]
         else:
@@ -468,7 +469,7 @@ class SessionLogViewSet(
         data = serializer.validated_data
         version = PrescriptionVersion.objects.filter(pk=data["version"]).first()
         if version is None:
-            raise ValidationError({"prescription": ["This is not one of your prescriptions."]})
+            raise ValidationError({"prescription": [_("This is not one of your prescriptions.")]})
         try:
             log, created = services.session_log_record(
                 patient=actor.patient,

@@ -4,14 +4,15 @@ here too so that each item row shows its own errors."""
 from typing import Any
 
 from django import forms
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy
 
-from exercises.adherence import WEEKDAY_NAMES, days_mask, weekdays_of
+from exercises.adherence import days_mask, weekdays_of
 from exercises.models import DoseStyle, Exercise, ExerciseStatus, PrescriptionVersion
 from exercises.services import dose_errors
 
 PICTURES = [
-    ("", "no picture"),
+    ("", gettext_lazy("no picture")),
     *(
         (f"img/exercises/{slug}.svg", slug.replace("-", " "))
         for slug in (
@@ -30,22 +31,33 @@ PICTURES = [
 class ExerciseForm(forms.Form):
     """A clinic's own exercise, or its adapted copy of one."""
 
-    name = forms.CharField(max_length=120)
-    purpose = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    name = forms.CharField(max_length=120, label=gettext_lazy("Name"))
+    purpose = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), label=gettext_lazy("Purpose")
+    )
     instructions = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}), help_text="One step per line."
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label=gettext_lazy("Instructions"),
+        help_text=gettext_lazy("One step per line."),
     )
     cues = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="One cue per line."
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label=gettext_lazy("Cues"),
+        help_text=gettext_lazy("One cue per line."),
     )
-    picture = forms.ChoiceField(choices=PICTURES, required=False)
-    video_url = forms.URLField(required=False, label="Video link", assume_scheme="https")
-    seconds_per_bout = forms.IntegerField(label="Seconds per bout", initial=90)
-    bouts = forms.IntegerField(initial=1)
-    per_side = forms.BooleanField(required=False, initial=True, label="Each side")
-    style = forms.ChoiceField(choices=DoseStyle.choices)
-    into_tension_seconds = forms.IntegerField(required=False, label="Into tension (s)")
-    ease_off_seconds = forms.IntegerField(required=False, label="Ease off (s)")
+    picture = forms.ChoiceField(choices=PICTURES, required=False, label=gettext_lazy("Picture"))
+    video_url = forms.URLField(
+        required=False, label=gettext_lazy("Video link"), assume_scheme="https"
+    )
+    seconds_per_bout = forms.IntegerField(label=gettext_lazy("Seconds per bout"), initial=90)
+    bouts = forms.IntegerField(initial=1, label=gettext_lazy("Bouts"))
+    per_side = forms.BooleanField(required=False, initial=True, label=gettext_lazy("Each side"))
+    style = forms.ChoiceField(choices=DoseStyle.choices, label=gettext_lazy("Style"))
+    into_tension_seconds = forms.IntegerField(
+        required=False, label=gettext_lazy("Into tension (s)")
+    )
+    ease_off_seconds = forms.IntegerField(required=False, label=gettext_lazy("Ease off (s)"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
@@ -57,15 +69,22 @@ class ExerciseForm(forms.Form):
 
 
 class ItemForm(forms.Form):
-    exercise = forms.ModelChoiceField(queryset=Exercise.objects.none(), label="Exercise")
-    seconds_per_bout = forms.IntegerField(
-        label="Seconds per bout", widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    exercise = forms.ModelChoiceField(
+        queryset=Exercise.objects.none(), label=gettext_lazy("Exercise")
     )
-    bouts = forms.IntegerField(label="Bouts", initial=1)
-    per_side = forms.BooleanField(label="Each side", required=False, initial=True)
-    style = forms.ChoiceField(choices=DoseStyle.choices, label="Style", initial=DoseStyle.STATIC)
-    into_tension_seconds = forms.IntegerField(label="Into tension (s)", required=False)
-    ease_off_seconds = forms.IntegerField(label="Ease off (s)", required=False)
+    seconds_per_bout = forms.IntegerField(
+        label=gettext_lazy("Seconds per bout"),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    bouts = forms.IntegerField(label=gettext_lazy("Bouts"), initial=1)
+    per_side = forms.BooleanField(label=gettext_lazy("Each side"), required=False, initial=True)
+    style = forms.ChoiceField(
+        choices=DoseStyle.choices, label=gettext_lazy("Style"), initial=DoseStyle.STATIC
+    )
+    into_tension_seconds = forms.IntegerField(
+        label=gettext_lazy("Into tension (s)"), required=False
+    )
+    ease_off_seconds = forms.IntegerField(label=gettext_lazy("Ease off (s)"), required=False)
 
     def __init__(self, *args: Any, library=None, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
@@ -102,22 +121,30 @@ RoutineItemFormSet = forms.formset_factory(
 
 
 class ScheduleForm(forms.Form):
-    title = forms.CharField(max_length=120, label="Routine title")
-    times_per_day = forms.IntegerField(label="Times a day", initial=1, min_value=1, max_value=6)
+    title = forms.CharField(max_length=120, label=gettext_lazy("Routine title"))
+    times_per_day = forms.IntegerField(
+        label=gettext_lazy("Times a day"), initial=1, min_value=1, max_value=6
+    )
     days_of_week = forms.MultipleChoiceField(
-        choices=list(enumerate(WEEKDAY_NAMES)),
+        choices=[(day, WEEKDAYS_ABBR[day]) for day in range(7)],
         widget=forms.CheckboxSelectMultiple,
         initial=list(range(7)),
-        label="Days",
+        label=gettext_lazy("Days"),
     )
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Start")
+    start_date = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), label=gettext_lazy("Start")
+    )
     retest_on = forms.DateField(
         widget=forms.DateInput(attrs={"type": "date"}),
         required=False,
-        label="Re-test on",
-        help_text="Empty: the clinic's interval after the start (3 weeks by default).",
+        label=gettext_lazy("Re-test on"),
+        help_text=gettext_lazy(
+            "Empty: the clinic's interval after the start (3 weeks by default)."
+        ),
     )
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=gettext_lazy("Notes")
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")

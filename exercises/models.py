@@ -7,7 +7,7 @@ points at the version the patient followed.
 
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from audit.querysets import AuditedQuerySet
 from clinic.fields import NameField
@@ -17,8 +17,8 @@ MAX_BOUT_SECONDS = 30 * 60
 
 
 class DoseStyle(models.TextChoices):
-    STATIC = "static", "Static hold"
-    IN_AND_OUT = "in_and_out", "In and out of tension"
+    STATIC = "static", gettext_lazy("Static hold")
+    IN_AND_OUT = "in_and_out", gettext_lazy("In and out of tension")
 
 
 class Dose(models.Model):
@@ -29,10 +29,12 @@ class Dose(models.Model):
     per_side = models.BooleanField(default=True)
     style = models.CharField(max_length=12, choices=DoseStyle.choices, default=DoseStyle.STATIC)
     into_tension_seconds = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="In-and-out style: seconds moving into tension."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("In-and-out style: seconds moving into tension."),
     )
     ease_off_seconds = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="In-and-out style: seconds easing off."
+        null=True, blank=True, help_text=gettext_lazy("In-and-out style: seconds easing off.")
     )
 
     class Meta:
@@ -86,16 +88,18 @@ class Exercise(Dose):
         null=True,
         blank=True,
         related_name="exercises",
-        help_text="Empty for the shared library; a clinic's own exercises otherwise.",
+        help_text=gettext_lazy("Empty for the shared library; a clinic's own exercises otherwise."),
         db_index=False,
     )
     slug = models.SlugField(max_length=80)
     name = NameField(max_length=120)
     purpose = models.TextField()
-    instructions = models.TextField(help_text="One step per line.")
-    cues = models.TextField(blank=True, help_text="One cue per line.")
+    instructions = models.TextField(help_text=gettext_lazy("One step per line."))
+    cues = models.TextField(blank=True, help_text=gettext_lazy("One cue per line."))
     picture = models.CharField(
-        max_length=200, blank=True, help_text="A path under static/, e.g. img/exercises/x.svg."
+        max_length=200,
+        blank=True,
+        help_text=gettext_lazy("A path under static/, e.g. img/exercises/x.svg."),
     )
     video_url = models.URLField(blank=True)
     based_on = models.ForeignKey(
@@ -202,7 +206,7 @@ class PrescriptionVersion(models.Model):
     effective_from = models.DateField()
     times_per_day = models.PositiveSmallIntegerField(default=1)
     days_of_week = models.PositiveSmallIntegerField(
-        default=0b1111111, help_text="Bit 0 is Monday, bit 6 Sunday."
+        default=0b1111111, help_text=gettext_lazy("Bit 0 is Monday, bit 6 Sunday.")
     )
     retest_on = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
@@ -273,12 +277,15 @@ class SessionLog(models.Model):
     version = models.ForeignKey(
         PrescriptionVersion, on_delete=models.PROTECT, related_name="session_logs", db_index=False
     )
-    session_date = models.DateField(help_text="In the clinic's time zone.")
-    slot = models.PositiveSmallIntegerField(default=1, help_text="Which session of the day.")
+    session_date = models.DateField(help_text=gettext_lazy("In the clinic's time zone."))
+    slot = models.PositiveSmallIntegerField(
+        default=1, help_text=gettext_lazy("Which session of the day.")
+    )
     pain = models.PositiveSmallIntegerField(null=True, blank=True)
     comment = models.TextField(blank=True)
     client_token = models.UUIDField(
-        unique=True, help_text="Sent with the form: a repeated submission records once."
+        unique=True,
+        help_text=gettext_lazy("Sent with the form: a repeated submission records once."),
     )
     logged_by = models.ForeignKey(
         User,
@@ -286,7 +293,7 @@ class SessionLog(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Empty when the patient logged it themselves.",
+        help_text=gettext_lazy("Empty when the patient logged it themselves."),
     )
     logged_at = models.DateTimeField(auto_now_add=True)
 

@@ -41,22 +41,23 @@ def dose_errors(dose: Mapping[str, Any]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     seconds = dose.get("seconds_per_bout")
     if not isinstance(seconds, int) or isinstance(seconds, bool):
-        errors["seconds_per_bout"] = ["Enter the seconds per bout as a whole number."]
+        errors["seconds_per_bout"] = [gettext("Enter the seconds per bout as a whole number.")]
     elif not 1 <= seconds <= MAX_BOUT_SECONDS:
         errors["seconds_per_bout"] = [
-            f"A bout lasts from 1 s to {MAX_BOUT_SECONDS // 60} min ({MAX_BOUT_SECONDS} s)."
+            gettext("A bout lasts from 1 s to %(minutes)s min (%(seconds)s s).")
+            % {"minutes": MAX_BOUT_SECONDS // 60, "seconds": MAX_BOUT_SECONDS}
         ]
     bouts = dose.get("bouts")
     if not isinstance(bouts, int) or not 1 <= bouts <= 20:
-        errors["bouts"] = ["Bouts must be a whole number from 1 to 20."]
+        errors["bouts"] = [gettext("Bouts must be a whole number from 1 to 20.")]
     style = dose.get("style")
     if style not in DoseStyle.values:
-        errors["style"] = ["Choose a static hold or in and out of tension."]
+        errors["style"] = [gettext("Choose a static hold or in and out of tension.")]
     elif style == DoseStyle.IN_AND_OUT:
         for field in ("into_tension_seconds", "ease_off_seconds"):
             value = dose.get(field)
             if not isinstance(value, int) or not 1 <= value <= 120:
-                errors[field] = ["In and out of tension needs 1 to 120 s for each phase."]
+                errors[field] = [gettext("In and out of tension needs 1 to 120 s for each phase.")]
     return errors
 
 
@@ -68,19 +69,36 @@ def _dose(dose: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
+# The dose fields as an item's error names them ("Item 2, seconds per bout: ...").
+_ITEM_FIELD_WORDS = {
+    "seconds_per_bout": gettext_lazy("seconds per bout"),
+    "bouts": gettext_lazy("bouts"),
+    "style": gettext_lazy("style"),
+    "into_tension_seconds": gettext_lazy("into tension seconds"),
+    "ease_off_seconds": gettext_lazy("ease off seconds"),
+}
+
+
 def _items_errors(items: Sequence[Mapping[str, Any]], exercises: dict[int, Exercise]) -> dict:
     """Errors of a list of items as {"items": ["Item 2, seconds per bout: ..."]}."""
     messages: list[str] = []
     if not items:
-        messages.append("Add at least one exercise.")
+        messages.append(gettext("Add at least one exercise."))
     for number, item in enumerate(items, start=1):
         exercise = item.get("exercise")
         exercise_id = exercise.pk if isinstance(exercise, Exercise) else exercise
         if exercise_id not in exercises:
-            messages.append(f"Item {number}: choose an exercise from your clinic's library.")
+            messages.append(
+                gettext("Item %(number)s: choose an exercise from your clinic's library.")
+                % {"number": number}
+            )
         for field, errors in dose_errors(item).items():
-            label = field.replace("_", " ")
-            messages.extend(f"Item {number}, {label}: {error}" for error in errors)
+            label = _ITEM_FIELD_WORDS.get(field) or field.replace("_", " ")
+            messages.extend(
+                gettext("Item %(number)s, %(field)s: %(error)s")
+                % {"number": number, "field": label, "error": error}
+                for error in errors
+            )
     return {"items": messages} if messages else {}
 
 
@@ -112,7 +130,7 @@ def _exercise_values(fields: Mapping[str, Any]) -> dict[str, Any]:
     errors.update(field_errors(Exercise, {"name": values["name"]}))
     for required in ("name", "purpose", "instructions"):
         if not values[required]:
-            errors[required] = ["This field is required."]
+            errors[required] = [gettext("This field is required.")]
     errors.update(dose_errors(fields))
     if errors:
         raise ValidationError(errors)
@@ -148,7 +166,9 @@ def exercise_adapt(*, exercise: Exercise, clinic: Clinic, fields: Mapping[str, A
 @transaction.atomic
 def exercise_update(*, exercise: Exercise, fields: Mapping[str, Any]) -> Exercise:
     if exercise.is_shared:
-        raise ValidationError({"exercise": ["The shared library cannot be changed; adapt a copy."]})
+        raise ValidationError(
+            {"exercise": [gettext("The shared library cannot be changed; adapt a copy.")]}
+        )
     base = _exercise_fields(exercise)
     values = _exercise_values({**base, **fields})
     Exercise.objects.filter(pk=exercise.pk).update(**values)
@@ -170,7 +190,7 @@ def routine_template_create(
 ) -> RoutineTemplate:
     errors = field_errors(RoutineTemplate, {"name": (name or "").strip()})
     if not (name or "").strip():
-        errors["name"] = ["Give the routine a name."]
+        errors["name"] = [gettext("Give the routine a name.")]
     errors.update(_items_errors(items, _library_for(clinic, items)))
     if errors:
         raise ValidationError(errors)
@@ -204,7 +224,9 @@ def template_items(template: RoutineTemplate) -> list[dict[str, Any]]:
 
 def _check_prescriber(patient: Patient, user: User) -> None:
     if not user.is_active_clinician_of(patient.clinic_id):
-        raise ValidationError({"prescribed_by": ["Only the clinic's therapists prescribe."]})
+        raise ValidationError(
+            {"prescribed_by": [gettext("Only the clinic's therapists prescribe.")]}
+        )
 
 
 def _schedule_errors(
@@ -212,13 +234,13 @@ def _schedule_errors(
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if not isinstance(times_per_day, int) or not 1 <= times_per_day <= 6:
-        errors["times_per_day"] = ["From 1 to 6 times a day."]
+        errors["times_per_day"] = [gettext("From 1 to 6 times a day.")]
     if not isinstance(days_of_week, int) or not 1 <= days_of_week <= 127:
-        errors["days_of_week"] = ["Choose at least one day of the week."]
+        errors["days_of_week"] = [gettext("Choose at least one day of the week.")]
     if not isinstance(starts, date):
-        errors["start_date"] = ["Enter the start date."]
+        errors["start_date"] = [gettext("Enter the start date.")]
     elif retest_on is not None and (not isinstance(retest_on, date) or retest_on <= starts):
-        errors["retest_on"] = ["The re-test must come after the start date."]
+        errors["retest_on"] = [gettext("The re-test must come after the start date.")]
     return errors
 
 
@@ -258,9 +280,12 @@ def _create_version(
 class IfAlreadyActive(models.TextChoices):
     """What to do when the patient already has the same routine active."""
 
-    REFUSE = "refuse", "Refuse, naming the active prescription"
-    NEW_VERSION = "new_version", "Change the active one: a new version with these doses"
-    END_IT = "end_it", "End the active one today and prescribe this one"
+    REFUSE = "refuse", gettext_lazy("Refuse, naming the active prescription")
+    NEW_VERSION = (
+        "new_version",
+        gettext_lazy("Change the active one: a new version with these doses"),
+    )
+    END_IT = "end_it", gettext_lazy("End the active one today and prescribe this one")
 
 
 class RoutineAlreadyActive(ValidationError):
@@ -269,13 +294,25 @@ class RoutineAlreadyActive(ValidationError):
     def __init__(self, active: Prescription, field: str) -> None:
         self.active = active
         self.field = field
-        why = "from the same template" if field == "template" else "with the same exercises"
+        if field == "template":
+            text = gettext(
+                "%(patient)s already has “%(title)s” (prescription %(number)s) active, from the "
+                "same template. Change that one (a new version) or end it and prescribe this one."
+            )
+        else:
+            text = gettext(
+                "%(patient)s already has “%(title)s” (prescription %(number)s) active, with the "
+                "same exercises. Change that one (a new version) or end it and prescribe this one."
+            )
         super().__init__(
             {
                 field: [
-                    f"{active.patient.full_name} already has “{active.title}” "
-                    f"(prescription {active.pk}) active, {why}. Change that one (a new "
-                    "version) or end it and prescribe this one."
+                    text
+                    % {
+                        "patient": active.patient.full_name,
+                        "title": active.title,
+                        "number": active.pk,
+                    }
                 ]
             },
             code="duplicate",
@@ -349,12 +386,17 @@ def routine_assign(
     patient = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
     if if_already_active not in IfAlreadyActive.values:
         raise ValidationError(
-            {"if_already_active": [f"Choose one of: {', '.join(IfAlreadyActive.values)}."]}
+            {
+                "if_already_active": [
+                    gettext("Choose one of: %(choices)s.")
+                    % {"choices": ", ".join(IfAlreadyActive.values)}
+                ]
+            }
         )
     asked_retest_on = retest_on
     errors: dict[str, list[str]] = {}
     if not patient.is_active:
-        errors["patient"] = ["This patient is discharged; re-activate them to prescribe."]
+        errors["patient"] = [gettext("This patient is discharged; re-activate them to prescribe.")]
     try:
         _check_prescriber(patient, prescribed_by)
     except ValidationError as exc:
@@ -372,7 +414,7 @@ def routine_assign(
     )
     errors.update(field_errors(Prescription, {"title": (title or "").strip()}))
     if not (title or "").strip():
-        errors["title"] = ["Give the routine a title."]
+        errors["title"] = [gettext("Give the routine a title.")]
     errors.update(_items_errors(items, _library_for(patient.clinic, items)))
     if errors:
         raise ValidationError(errors)
@@ -442,7 +484,7 @@ def prescription_change(
     current = locked.versions.get(is_current=True)
     errors: dict[str, list[str]] = {}
     if locked.ended_on is not None:
-        errors["prescription"] = ["This prescription has ended; prescribe a new one."]
+        errors["prescription"] = [gettext("This prescription has ended; prescribe a new one.")]
     try:
         _check_prescriber(locked.patient, changed_by)
     except ValidationError as exc:
@@ -451,7 +493,9 @@ def prescription_change(
     if retest_on is None and current.retest_on and isinstance(starts, date):
         retest_on = current.retest_on if current.retest_on > starts else None
     if isinstance(starts, date) and starts < current.effective_from:
-        errors["start_date"] = ["A change cannot take effect before the version it replaces."]
+        errors["start_date"] = [
+            gettext("A change cannot take effect before the version it replaces.")
+        ]
     errors.update(
         _schedule_errors(
             times_per_day=times_per_day,
@@ -487,7 +531,7 @@ def prescription_end(*, prescription: Prescription, ended_by: User, ended_on: da
     )
     _check_prescriber(locked.patient, ended_by)
     if locked.ended_on is not None:
-        raise ValidationError({"prescription": ["This prescription has already ended."]})
+        raise ValidationError({"prescription": [gettext("This prescription has already ended.")]})
     locked.ended_on = ended_on or locked.patient.clinic.local_today()
     locked.save(update_fields=["ended_on"])
     patient_data_changed(locked.patient_id)
@@ -694,6 +738,8 @@ def _session_create(
         # The same form submitted twice at once: the other request recorded it.
         existing = SessionLog.objects.filter(client_token=token, patient=patient).first()
         if existing is None:
-            raise ValidationError({"session_date": ["That session was just logged."]}) from None
+            raise ValidationError(
+                {"session_date": [gettext("That session was just logged.")]}
+            ) from None
         return existing, False
     return log, True

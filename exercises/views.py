@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -76,7 +77,7 @@ def exercise_edit(request: HttpRequest, exercise_id: int | None = None) -> HttpR
     """A clinic admin adds an exercise, or adapts a copy of one (the original is untouched)."""
     actor = actor_for(request)
     if not can_manage_clinic(actor):
-        raise PermissionDenied("Only a clinic admin changes the clinic's library.")
+        raise PermissionDenied(gettext("Only a clinic admin changes the clinic's library."))
     original = _exercise_for(actor, exercise_id) if exercise_id else None
     initial = ExerciseForm.initial_from(original) if original else {}
     form = ExerciseForm(request.POST or None, initial=initial)
@@ -93,7 +94,10 @@ def exercise_edit(request: HttpRequest, exercise_id: int | None = None) -> HttpR
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            messages.success(request, f"{exercise.name} is in your clinic's library.")
+            messages.success(
+                request,
+                gettext("%(name)s is in your clinic's library.") % {"name": exercise.name},
+            )
             return redirect("exercise-detail", exercise_id=exercise.pk)
     return render(request, "exercises/exercise_form.html", {"form": form, "original": original})
 
@@ -103,7 +107,7 @@ def exercise_edit(request: HttpRequest, exercise_id: int | None = None) -> HttpR
 
 def _require_clinician(actor) -> None:
     if not can_view_clinical_data(actor):
-        raise PermissionDenied("Routines are for the clinic's therapists.")
+        raise PermissionDenied(gettext("Routines are for the clinic's therapists."))
 
 
 @staff_required
@@ -139,7 +143,9 @@ def routine_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             errors = exc.message_dict
         else:
-            messages.success(request, f"Routine “{template.name}” saved.")
+            messages.success(
+                request, gettext("Routine “%(name)s” saved.") % {"name": template.name}
+            )
             return redirect("routine-list")
     return render(
         request,
@@ -193,7 +199,10 @@ def prescribe(request: HttpRequest, patient_id: int) -> HttpResponse:
     today = patient.clinic.local_today()
     schedule = ScheduleForm(
         request.POST or None,
-        initial={"title": template.name if template else "Calf routine", "start_date": today},
+        initial={
+            "title": template.name if template else gettext("Calf routine"),
+            "start_date": today,
+        },
     )
     initial_items = _items_from_template(template) if template else []
     formset = ItemFormSet(
@@ -242,13 +251,16 @@ def prescribe(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 def _prescribed_message(version, patient, *, ended: bool) -> str:
     if version.number > 1:
-        return (
-            f"“{version.prescription.title}” changed: version {version.number} is in force "
-            f"from {version.effective_from:%-d %b %Y}."
-        )
+        return gettext("“%(title)s” changed: version %(number)s is in force from %(date)s.") % {
+            "title": version.prescription.title,
+            "number": version.number,
+            "date": date_format(version.effective_from, "j M Y"),
+        }
     if ended:
-        return f"Routine prescribed to {patient.full_name}; the one it replaces has ended."
-    return f"Routine prescribed to {patient.full_name}."
+        return gettext("Routine prescribed to %(name)s; the one it replaces has ended.") % {
+            "name": patient.full_name
+        }
+    return gettext("Routine prescribed to %(name)s.") % {"name": patient.full_name}
 
 
 def _prescription_for(actor, prescription_id: int, action: Action) -> Prescription:
@@ -289,7 +301,7 @@ def prescription_change(request: HttpRequest, prescription_id: int) -> HttpRespo
         except ValidationError as exc:
             form_add_service_errors(schedule, exc)
         else:
-            messages.success(request, "Prescription changed: a new version is in force.")
+            messages.success(request, gettext("Prescription changed: a new version is in force."))
             return redirect("patient-routine", patient_id=prescription.patient_id)
     return render(
         request,
@@ -315,7 +327,7 @@ def prescription_end(request: HttpRequest, prescription_id: int) -> HttpResponse
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"“{prescription.title}” has ended.")
+        messages.success(request, gettext("“%(title)s” has ended.") % {"title": prescription.title})
     return redirect("patient-routine", patient_id=prescription.patient_id)
 
 

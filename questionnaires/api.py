@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -79,7 +80,7 @@ def _instrument_for_clinic(clinic_id: int, instrument_id: int | None) -> Instrum
     retired or turned-off one, naming why); another clinic's does not exist."""
     instrument = selectors.instruments_readable(clinic_id).filter(pk=instrument_id).first()
     if instrument is None:
-        raise ValidationError({"instrument": ["No such questionnaire in your clinic."]})
+        raise ValidationError({"instrument": [_("No such questionnaire in your clinic.")]})
     return instrument
 
 
@@ -450,7 +451,7 @@ class QuestionnaireResponseViewSet(
             ).first()
             if asked is None:
                 raise ValidationError(
-                    {"request": ["No such questionnaire request for this patient."]}
+                    {"request": [_("No such questionnaire request for this patient.")]}
                 )
         instrument = None
         if asked is None and data["instrument"] is not None:

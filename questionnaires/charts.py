@@ -122,7 +122,8 @@ def score_chart(history: ScoreHistory, *, start: datetime, end: datetime) -> Sco
         point = ScorePoint(
             x=x_of(response.completed_at),
             y=y_of(item.value.total) if valid else chart.plot_bottom + INVALID_DROP,
-            label=f"{when}: {display_total(item.value.total)}",
+            label=_("%(when)s: %(score)s")
+            % {"when": when, "score": display_total(item.value.total)},
             valid=valid,
         )
         chart.points.append(point)

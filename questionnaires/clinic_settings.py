@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
+from django.utils.translation import gettext
 
 from clinic.access import Actor, can_manage_clinic
 from clinic.models import User
@@ -52,18 +53,22 @@ class InstrumentChoice:
             return []
         asks = []
         if setting.ask_at_intake:
-            asks.append("at intake")
+            asks.append(gettext("at intake"))
         if setting.ask_before_retest:
-            asks.append("before each knee-to-wall re-test")
+            asks.append(gettext("before each knee-to-wall re-test"))
         if setting.ask_every_n_visits is not None:
             n = setting.ask_every_n_visits
-            asks.append("after every visit" if n == 1 else f"every {n} visits")
+            asks.append(
+                gettext("after every visit")
+                if n == 1
+                else gettext("every %(count)s visits") % {"count": n}
+            )
         return asks
 
 
 def _require_clinic_admin(user: User) -> None:
     if not can_manage_clinic(Actor(user=user)):
-        raise PermissionDenied("Only a clinic admin changes the clinic's questionnaires.")
+        raise PermissionDenied(gettext("Only a clinic admin changes the clinic's questionnaires."))
 
 
 def instrument_choices(clinic_id: int) -> list[InstrumentChoice]:
@@ -103,30 +108,33 @@ def _mcid_errors(
     if not rule:
         for field, value in (("mcid_absolute", points), ("mcid_relative_percent", percent)):
             if value is not None:
-                errors[field] = ["Choose how your MCID is judged, or leave this empty."]
+                errors[field] = [gettext("Choose how your MCID is judged, or leave this empty.")]
         return errors
     if rule not in {known.value for known in McidRule}:
-        return {"mcid_rule": ["Choose points, per cent, either or both."]}
+        return {"mcid_rule": [gettext("Choose points, per cent, either or both.")]}
     needs_points = rule in {McidRule.ABSOLUTE, McidRule.EITHER, McidRule.BOTH}
     needs_percent = rule in {McidRule.RELATIVE, McidRule.EITHER, McidRule.BOTH}
     span = Decimal(instrument.score_max) - Decimal(instrument.score_min)
     if needs_points and points is None:
-        errors["mcid_absolute"] = ["Enter the MCID in points."]
+        errors["mcid_absolute"] = [gettext("Enter the MCID in points.")]
     elif not needs_points and points is not None:
-        errors["mcid_absolute"] = ["Leave this empty: this MCID is in per cent only."]
+        errors["mcid_absolute"] = [gettext("Leave this empty: this MCID is in per cent only.")]
     elif points is not None and not 0 < points <= span:
         errors["mcid_absolute"] = [
-            f"Enter more than 0 and at most {span.normalize():f} points (the score's range)."
+            gettext("Enter more than 0 and at most %(span)s points (the score's range).")
+            % {"span": f"{span.normalize():f}"}
         ]
     if needs_percent and percent is None:
-        errors["mcid_relative_percent"] = ["Enter the MCID in per cent."]
+        errors["mcid_relative_percent"] = [gettext("Enter the MCID in per cent.")]
     elif not needs_percent and percent is not None:
-        errors["mcid_relative_percent"] = ["Leave this empty: this MCID is in points only."]
+        errors["mcid_relative_percent"] = [
+            gettext("Leave this empty: this MCID is in points only.")
+        ]
     elif percent is not None and not 0 < percent <= 100:
-        errors["mcid_relative_percent"] = ["Enter more than 0 and at most 100 per cent."]
+        errors["mcid_relative_percent"] = [gettext("Enter more than 0 and at most 100 per cent.")]
     if not reason.strip():
         errors["mcid_source"] = [
-            "Say why your clinic judges change by its own MCID (a study, a consensus)."
+            gettext("Say why your clinic judges change by its own MCID (a study, a consensus).")
         ]
     return errors
 
@@ -152,13 +160,14 @@ def clinic_instrument_setting_save(
     _require_clinic_admin(changed_by)
     clinic_id = changed_by.clinic_id
     if instrument.clinic_id not in (None, clinic_id) or not instrument.is_active:
-        raise ValidationError({"instrument": ["No such questionnaire in your clinic."]})
+        raise ValidationError({"instrument": [gettext("No such questionnaire in your clinic.")]})
     errors = _mcid_errors(
         instrument, mcid_rule, mcid_absolute, mcid_relative_percent, mcid_source or ""
     )
     if ask_every_n_visits is not None and not 1 <= ask_every_n_visits <= MAX_VISITS_BETWEEN_ASKS:
         errors["ask_every_n_visits"] = [
-            f"Enter a number of visits from 1 to {MAX_VISITS_BETWEEN_ASKS}, or leave it empty."
+            gettext("Enter a number of visits from 1 to %(most)s, or leave it empty.")
+            % {"most": MAX_VISITS_BETWEEN_ASKS}
         ]
     if errors:
         raise ValidationError(errors)

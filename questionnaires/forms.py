@@ -85,7 +85,7 @@ def add_answer_errors(
 class AnswerForm(forms.Form):
     """One question: the answer, and for the PSFS the activity the patient names."""
 
-    answer = forms.CharField(required=False, widget=forms.RadioSelect)
+    answer = forms.CharField(required=False, widget=forms.RadioSelect, label=_("Answer"))
     label = forms.CharField(
         required=False,
         max_length=200,
@@ -140,14 +140,14 @@ class InstrumentChoiceField(forms.ModelChoiceField):
 
 class AskForm(forms.Form):
     instrument = InstrumentChoiceField(
-        queryset=Instrument.objects.none(), label="Questionnaire", empty_label=None
+        queryset=Instrument.objects.none(), label=_("Questionnaire"), empty_label=None
     )
-    due_on = forms.DateField(label="Due", widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
     message = forms.CharField(
         required=False,
         max_length=2000,
-        label="A word to the patient",
-        widget=forms.TextInput(attrs={"placeholder": "Optional"}),
+        label=_("A word to the patient"),
+        widget=forms.TextInput(attrs={"placeholder": _("Optional")}),
     )
 
     def __init__(self, *args, clinic: Clinic, **kwargs) -> None:
@@ -163,7 +163,7 @@ class PaperForm(forms.Form):
     missing-item rule decides whether the answers can be scored."""
 
     filled_in_on = forms.DateField(
-        label="Filled in on", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Filled in on"), widget=forms.DateInput(attrs={"type": "date"})
     )
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -191,13 +191,15 @@ class PaperForm(forms.Form):
         for number, item in enumerate(definition.items, start=1):
             if item.asks_for_label:
                 self.fields[label_field(item)] = forms.CharField(
-                    required=False, max_length=200, label=f"{number}. Activity named"
+                    required=False,
+                    max_length=200,
+                    label=_("%(number)s. Activity named") % {"number": number},
                 )
             self.fields[answer_field(item)] = forms.CharField(
                 required=False,
-                label=f"{number}. {item.text}",
+                label=_("%(number)s. %(question)s") % {"number": number, "question": item.text},
                 # A first choice left blank: a slip of the mouse can be undone.
-                widget=forms.RadioSelect(choices=[("", "blank"), *option_choices(item)]),
+                widget=forms.RadioSelect(choices=[("", _("blank")), *option_choices(item)]),
             )
 
     def questions(self) -> list[dict]:

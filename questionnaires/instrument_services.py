@@ -20,6 +20,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -58,12 +59,12 @@ def _blank_required_errors(fields: dict[str, Any]) -> dict[str, list[str]]:
     reason."""
     errors: dict[str, list[str]] = {}
     if not str(fields.get("source") or "").strip():
-        errors["source"] = ["Give the citation of the instrument."]
+        errors["source"] = [_("Give the citation of the instrument.")]
     if not fields.get("domain"):
-        errors["domain"] = ["Say whether it rates pain, or disability and function."]
+        errors["domain"] = [_("Say whether it rates pain, or disability and function.")]
     if not str(fields.get("licence_terms") or "").strip():
         errors["licence_terms"] = [
-            "Give the terms under which your clinic uses it: they are shown wherever it is used."
+            _("Give the terms under which your clinic uses it: they are shown wherever it is used.")
         ]
     return errors
 
@@ -74,7 +75,7 @@ def instrument_create(*, clinic: Clinic, fields: dict[str, Any]) -> Instrument:
     ValidationError keyed by field otherwise (nothing saved)."""
     unknown = set(fields) - set(INSTRUMENT_FIELDS)
     if unknown:
-        raise ValidationError({name: ["Not a field of an instrument."] for name in unknown})
+        raise ValidationError({name: [_("Not a field of an instrument.")] for name in unknown})
     values = {name: fields.get(name) for name in INSTRUMENT_FIELDS if name in fields}
     for name in _REQUIRED_TEXT:
         if isinstance(values.get(name), str):
@@ -147,11 +148,11 @@ def instrument_retire(*, instrument: Instrument, retired_by: User) -> Instrument
     (by a therapist or the schedule); the requests already open stay answerable. Dorsi's
     shipped instruments are not the clinic's to retire."""
     if retired_by.role != Role.CLINIC_ADMIN:
-        raise PermissionDenied("Only a clinic admin retires the clinic's questionnaires.")
+        raise PermissionDenied(_("Only a clinic admin retires the clinic's questionnaires."))
     locked = Instrument.objects.select_for_update().filter(pk=instrument.pk).first()
     if locked is None or locked.clinic_id != retired_by.clinic_id:
-        raise ValidationError({"instrument": ["No such questionnaire of your clinic's own."]})
+        raise ValidationError({"instrument": [_("No such questionnaire of your clinic's own.")]})
     if not locked.is_active:
-        raise ValidationError({"instrument": ["This version is already retired."]})
+        raise ValidationError({"instrument": [_("This version is already retired.")]})
     _retire(locked, note=f"by user {retired_by.pk}")
     return locked

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clinic.access import actor_for, can_manage_clinic
@@ -74,7 +75,7 @@ def instrument_retire_view(request: HttpRequest, instrument_id: int) -> HttpResp
     if instrument is None:
         raise Http404("No such questionnaire.")
     if not can_manage_clinic(actor):
-        raise PermissionDenied("Only a clinic admin retires the clinic's questionnaires.")
+        raise PermissionDenied(_("Only a clinic admin retires the clinic's questionnaires."))
     try:
         instrument_retire(instrument=instrument, retired_by=actor.user)
     except ValidationError as exc:
@@ -82,8 +83,11 @@ def instrument_retire_view(request: HttpRequest, instrument_id: int) -> HttpResp
     else:
         messages.success(
             request,
-            f"{instrument.name} version {instrument.version} is retired: it can no longer be "
-            "asked for; requests already open can still be answered.",
+            _(
+                "%(name)s version %(version)s is retired: it can no longer be asked for; "
+                "requests already open can still be answered."
+            )
+            % {"name": instrument.name, "version": instrument.version},
         )
     return redirect("instrument-detail", instrument_id=instrument.pk)
 
@@ -95,7 +99,7 @@ def instrument_new(request: HttpRequest) -> HttpResponse:
     while anything is wrong."""
     actor = actor_for(request)
     if not can_manage_clinic(actor):
-        raise PermissionDenied("Only a clinic admin adds the clinic's questionnaires.")
+        raise PermissionDenied(_("Only a clinic admin adds the clinic's questionnaires."))
     form = InstrumentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -104,7 +108,9 @@ def instrument_new(request: HttpRequest) -> HttpResponse:
             form_add_service_errors(form, exc)
         else:
             messages.success(
-                request, f"{instrument.name} is ready: your therapists can ask for it now."
+                request,
+                _("%(name)s is ready: your therapists can ask for it now.")
+                % {"name": instrument.name},
             )
             return redirect("instrument-detail", instrument_id=instrument.pk)
     return render(request, "questionnaires/instrument_form.html", {"form": form})

@@ -37,10 +37,10 @@ class McidRule(StrEnum):
 
 
 MCID_RULE_LABELS = {
-    McidRule.ABSOLUTE: "points",
-    McidRule.RELATIVE: "per cent",
-    McidRule.EITHER: "points or per cent, whichever is reached",
-    McidRule.BOTH: "points and per cent, both reached",
+    McidRule.ABSOLUTE: gettext_lazy("points"),
+    McidRule.RELATIVE: gettext_lazy("per cent"),
+    McidRule.EITHER: gettext_lazy("points or per cent, whichever is reached"),
+    McidRule.BOTH: gettext_lazy("points and per cent, both reached"),
 }
 
 
@@ -58,21 +58,23 @@ class Mcid:
         needs_points = self.rule in {McidRule.ABSOLUTE, McidRule.EITHER, McidRule.BOTH}
         needs_percent = self.rule in {McidRule.RELATIVE, McidRule.EITHER, McidRule.BOTH}
         if needs_points != (self.points is not None):
-            raise McidError(
-                f"An MCID of {MCID_RULE_LABELS[self.rule]} "
-                + ("needs" if needs_points else "takes no")
-                + " number of points."
+            message = (
+                _("An MCID of %(rule)s needs number of points.")
+                if needs_points
+                else _("An MCID of %(rule)s takes no number of points.")
             )
+            raise McidError(message % {"rule": MCID_RULE_LABELS[self.rule]})
         if needs_percent != (self.percent is not None):
-            raise McidError(
-                f"An MCID of {MCID_RULE_LABELS[self.rule]} "
-                + ("needs" if needs_percent else "takes no")
-                + " percentage."
+            message = (
+                _("An MCID of %(rule)s needs percentage.")
+                if needs_percent
+                else _("An MCID of %(rule)s takes no percentage.")
             )
+            raise McidError(message % {"rule": MCID_RULE_LABELS[self.rule]})
         if self.points is not None and self.points <= 0:
-            raise McidError("The MCID in points is more than 0.")
+            raise McidError(_("The MCID in points is more than 0."))
         if self.percent is not None and not 0 < self.percent <= 100:
-            raise McidError("The MCID in per cent is more than 0 and at most 100.")
+            raise McidError(_("The MCID in per cent is more than 0 and at most 100."))
 
     @classmethod
     def of(cls, rule: str, points: Decimal | None, percent: Decimal | None) -> Mcid:

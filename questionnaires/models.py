@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from audit.querysets import AuditedQuerySet
 from clinic.fields import NameField
@@ -49,8 +50,10 @@ class McidFields(models.Model):
     mcid_rule = models.CharField(
         max_length=10,
         choices=[(rule.value, rule.value) for rule in McidRule],
-        help_text="absolute (points), relative (per cent of the earlier score), either "
-        "(whichever is reached) or both.",
+        help_text=_(
+            "absolute (points), relative (per cent of the earlier score), either "
+            "(whichever is reached) or both."
+        ),
     )
     mcid_absolute = models.DecimalField(
         "MCID in points", max_digits=6, decimal_places=2, null=True, blank=True
@@ -84,8 +87,8 @@ class Domain(models.TextChoices):
     dashboard's pain or function flag, the outcomes page's pain rows or its "disability or
     function" row. Every instrument is judged by an MCID, so each is one or the other."""
 
-    PAIN = "pain", "Pain intensity"
-    FUNCTION = "function", "Disability or function"
+    PAIN = "pain", _("Pain intensity")
+    FUNCTION = "function", _("Disability or function")
 
 
 class Instrument(McidFields):
@@ -95,27 +98,33 @@ class Instrument(McidFields):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Empty for the instruments Dorsi ships; the clinic that holds the licence of "
-        "its own otherwise.",
+        help_text=_(
+            "Empty for the instruments Dorsi ships; the clinic that holds the licence of "
+            "its own otherwise."
+        ),
         db_index=False,
     )
-    slug = models.SlugField(max_length=60, help_text="The same for every version.")
+    slug = models.SlugField(max_length=60, help_text=_("The same for every version."))
     version = models.CharField(max_length=20, default="1")
     name = NameField(max_length=200)
-    short_name = NameField(max_length=40, help_text="For tables and charts: 'NPRS back'.")
-    measures = models.TextField(help_text="What it measures, for staff.")
+    short_name = NameField(max_length=40, help_text=_("For tables and charts: 'NPRS back'."))
+    measures = models.TextField(help_text=_("What it measures, for staff."))
     domain = models.CharField(
         max_length=10,
         choices=Domain.choices,
-        help_text="Pain intensity, or disability and function: where its changes count on the "
-        "dashboard and the outcomes page.",
+        help_text=_(
+            "Pain intensity, or disability and function: where its changes count on the "
+            "dashboard and the outcomes page."
+        ),
     )
     instructions = models.TextField(
-        help_text="Shown to the patient first: what it is for and how to answer."
+        help_text=_("Shown to the patient first: what it is for and how to answer.")
     )
     items = models.JSONField(
-        help_text='A list of {"id", "text", "options": [{"value", "label"}], '
-        '"asks_for_label"}: see the README, "Outcome questionnaires".'
+        help_text=_(
+            'A list of {"id", "text", "options": [{"value", "label"}], '
+            '"asks_for_label"}: see the README, "Outcome questionnaires".'
+        )
     )
     scoring_method = models.CharField(
         max_length=20, choices=[(method.value, method.value) for method in ScoringMethod]
@@ -127,18 +136,20 @@ class Instrument(McidFields):
     )
     missing_items_allowed = models.PositiveSmallIntegerField(
         default=0,
-        help_text="How many items may be unanswered; the total is then prorated over the "
-        "answered ones. More missing: no valid score.",
+        help_text=_(
+            "How many items may be unanswered; the total is then prorated over the "
+            "answered ones. More missing: no valid score."
+        ),
     )
     scoring_source = models.TextField(
-        blank=True, help_text="Where the scoring and missing-item rules come from."
+        blank=True, help_text=_("Where the scoring and missing-item rules come from.")
     )
-    source = models.TextField(help_text="The citation of the instrument.")
+    source = models.TextField(help_text=_("The citation of the instrument."))
     licence_terms = models.TextField(
-        help_text="The terms under which it is reproduced here; shown wherever it is used."
+        help_text=_("The terms under which it is reproduced here; shown wherever it is used.")
     )
     is_active = models.BooleanField(
-        default=True, help_text="Off for an earlier version: it can no longer be requested."
+        default=True, help_text=_("Off for an earlier version: it can no longer be requested.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -224,26 +235,26 @@ class ClinicInstrumentSetting(McidFields):
         max_length=10,
         blank=True,
         choices=[(rule.value, rule.value) for rule in McidRule],
-        help_text="Blank: the instrument's own MCID.",
+        help_text=_("Blank: the instrument's own MCID."),
     )
     # The clinic's schedule: off by default, so nothing is asked for without a therapist until
     # a clinic admin says so.
     ask_at_intake = models.BooleanField(
         "ask at intake",
         default=False,
-        help_text="Ask each new patient once, in their first two weeks.",
+        help_text=_("Ask each new patient once, in their first two weeks."),
     )
     ask_before_retest = models.BooleanField(
         "ask before each knee-to-wall re-test",
         default=False,
-        help_text="Ask in the week before each re-test falls due.",
+        help_text=_("Ask in the week before each re-test falls due."),
     )
     ask_every_n_visits = models.PositiveSmallIntegerField(
         "ask every N visits",
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_VISITS_BETWEEN_ASKS)],
-        help_text="Ask again after this many attended visits; empty: not by visits.",
+        help_text=_("Ask again after this many attended visits; empty: not by visits."),
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -272,22 +283,22 @@ class ClinicInstrumentSetting(McidFields):
     def clean(self) -> None:
         errors = self.mcid_errors()
         if self.instrument_id and self.instrument.clinic_id not in (None, self.clinic_id):
-            errors["instrument"] = ["This questionnaire belongs to another clinic."]
+            errors["instrument"] = [_("This questionnaire belongs to another clinic.")]
         if errors:
             raise ValidationError(errors)
 
 
 class RequestReason(models.TextChoices):
-    INTAKE = "intake", "At intake"
-    BEFORE_RETEST = "before_retest", "Before a knee-to-wall re-test"
-    EVERY_N_VISITS = "every_n_visits", "Every few visits"
-    AD_HOC = "ad_hoc", "Asked by a therapist"
+    INTAKE = "intake", _("At intake")
+    BEFORE_RETEST = "before_retest", _("Before a knee-to-wall re-test")
+    EVERY_N_VISITS = "every_n_visits", _("Every few visits")
+    AD_HOC = "ad_hoc", _("Asked by a therapist")
 
 
 class RequestStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    COMPLETED = "completed", "Completed"
-    CANCELLED = "cancelled", "Cancelled"
+    OPEN = "open", _("Open")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class QuestionnaireRequest(models.Model):
@@ -306,11 +317,11 @@ class QuestionnaireRequest(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Empty when the clinic's schedule asked.",
+        help_text=_("Empty when the clinic's schedule asked."),
     )
     requested_at = models.DateTimeField(default=timezone.now)
-    due_on = models.DateField(help_text="In the clinic's time zone.")
-    message = models.TextField(blank=True, help_text="A word from the therapist to the patient.")
+    due_on = models.DateField(help_text=_("In the clinic's time zone."))
+    message = models.TextField(blank=True, help_text=_("A word from the therapist to the patient."))
     status = models.CharField(
         max_length=10, choices=RequestStatus.choices, default=RequestStatus.OPEN
     )
@@ -374,12 +385,12 @@ class QuestionnaireResponse(models.Model):
     )
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="+")
     instrument_version = models.CharField(max_length=20)
-    definition = models.JSONField(help_text="The instrument's definition as answered.")
+    definition = models.JSONField(help_text=_("The instrument's definition as answered."))
     score_min = models.DecimalField(max_digits=7, decimal_places=2)
     score_max = models.DecimalField(max_digits=7, decimal_places=2)
-    answers = models.JSONField(default=dict, blank=True, help_text="{item id: value}.")
+    answers = models.JSONField(default=dict, blank=True, help_text=_("{item id: value}."))
     item_labels = models.JSONField(
-        default=dict, blank=True, help_text="{item id: what the patient named (PSFS)}."
+        default=dict, blank=True, help_text=_("{item id: what the patient named (PSFS)}.")
     )
     started_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -390,20 +401,20 @@ class QuestionnaireResponse(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="The staff member who entered paper answers; empty when the patient answered.",
+        help_text=_("The staff member who entered paper answers; empty when the patient answered."),
     )
     submission_key = models.UUIDField(
         unique=True,
         null=True,
         blank=True,
-        help_text="Sent with the completed answers: a repeated submission records once.",
+        help_text=_("Sent with the completed answers: a repeated submission records once."),
     )
     total = models.DecimalField(
         max_digits=7,
         decimal_places=2,
         null=True,
         blank=True,
-        help_text="Empty when the answers have no valid score.",
+        help_text=_("Empty when the answers have no valid score."),
     )
     score_valid = models.BooleanField(default=False)
     missing_items = models.PositiveSmallIntegerField(null=True, blank=True)

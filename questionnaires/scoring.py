@@ -127,34 +127,47 @@ def _whole_number(value: Any) -> int | None:
 
 
 def _item_parse(raw: Any, number: int, seen: set[str]) -> tuple[Item | None, list[str]]:
-    where = f"Item {number}"
+    where = gettext("Item %(number)s") % {"number": number}
     if not isinstance(raw, Mapping):
-        return None, [f"{where} must be an object with an id, a text and options."]
+        return None, [
+            gettext("%(where)s must be an object with an id, a text and options.")
+            % {"where": where}
+        ]
     errors: list[str] = []
     unknown = set(raw) - {"id", "text", "options", "asks_for_label"}
     if unknown:
-        errors.append(f"{where} has unknown keys: {', '.join(sorted(map(str, unknown)))}.")
+        errors.append(
+            gettext("%(where)s has unknown keys: %(keys)s.")
+            % {"where": where, "keys": ", ".join(sorted(map(str, unknown)))}
+        )
     item_id = raw.get("id")
     if not isinstance(item_id, str) or not ITEM_ID.match(item_id):
         errors.append(
-            f"{where} needs an id of lower-case letters, digits, - or _ (at most 40 characters)."
+            gettext(
+                "%(where)s needs an id of lower-case letters, digits, - or _ "
+                "(at most 40 characters)."
+            )
+            % {"where": where}
         )
         item_id = None
     elif item_id in seen:
-        errors.append(f"{where}: the id {item_id!r} is used twice.")
+        errors.append(
+            gettext("%(where)s: the id %(id)s is used twice.")
+            % {"where": where, "id": repr(item_id)}
+        )
     else:
         seen.add(item_id)
-        where = f"Item {number} ({item_id})"
+        where = gettext("Item %(number)s (%(id)s)") % {"number": number, "id": item_id}
     text = raw.get("text")
     if not isinstance(text, str) or not text.strip():
-        errors.append(f"{where} needs the question's text.")
+        errors.append(gettext("%(where)s needs the question's text.") % {"where": where})
     asks_for_label = raw.get("asks_for_label", False)
     if not isinstance(asks_for_label, bool):
-        errors.append(f"{where}: asks_for_label is true or false.")
+        errors.append(gettext("%(where)s: asks_for_label is true or false.") % {"where": where})
     options: list[Option] = []
     raw_options = raw.get("options")
     if not isinstance(raw_options, list) or len(raw_options) < 2:
-        errors.append(f"{where} needs at least two answer options.")
+        errors.append(gettext("%(where)s needs at least two answer options.") % {"where": where})
     else:
         for raw_option in raw_options:
             value = (
@@ -162,11 +175,14 @@ def _item_parse(raw: Any, number: int, seen: set[str]) -> tuple[Item | None, lis
             )
             label = raw_option.get("label", "") if isinstance(raw_option, Mapping) else None
             if value is None or not isinstance(label, str):
-                errors.append(f"{where}: each option is a whole-number value with a text label.")
+                errors.append(
+                    gettext("%(where)s: each option is a whole-number value with a text label.")
+                    % {"where": where}
+                )
                 break
             options.append(Option(value, label.strip()))
         if len({option.value for option in options}) != len(options):
-            errors.append(f"{where}: two options have the same value.")
+            errors.append(gettext("%(where)s: two options have the same value.") % {"where": where})
     if errors:
         return None, errors
     return Item(item_id, text.strip(), tuple(options), asks_for_label), []
@@ -209,9 +225,9 @@ def definition_parse(
     errors: dict[str, list[str]] = {}
     parsed: list[Item] = []
     if not isinstance(items, list) or not items:
-        errors["items"] = ["Give the questions as a list of items."]
+        errors["items"] = [gettext("Give the questions as a list of items.")]
     elif len(items) > MAX_ITEMS:
-        errors["items"] = [f"At most {MAX_ITEMS} items."]
+        errors["items"] = [gettext("At most %(count)s items.") % {"count": MAX_ITEMS}]
     else:
         seen: set[str] = set()
         for number, raw in enumerate(items, start=1):
@@ -221,28 +237,40 @@ def definition_parse(
             else:
                 parsed.append(item)
     if not _one_of(scoring_method, ScoringMethod):
-        errors["scoring_method"] = ["Choose sum, mean or percent_of_max."]
+        errors["scoring_method"] = [gettext("Choose sum, mean or percent_of_max.")]
     if not _one_of(better, Better):
-        errors["better"] = ["Choose lower or higher."]
+        errors["better"] = [gettext("Choose lower or higher.")]
     allowed = _whole_number(missing_items_allowed)
     if allowed is None or allowed < 0:
-        errors["missing_items_allowed"] = ["A whole number of items, 0 or more."]
+        errors["missing_items_allowed"] = [gettext("A whole number of items, 0 or more.")]
     elif isinstance(items, list) and items and allowed >= len(items):
         errors["missing_items_allowed"] = [
-            "At least one item must be answered: allow fewer missing items than there are items."
+            gettext(
+                "At least one item must be answered: "
+                "allow fewer missing items than there are items."
+            )
         ]
     low, high = _decimal(score_min), _decimal(score_max)
     if low is None:
-        errors["score_min"] = ["Give the lowest possible total as a number."]
+        errors["score_min"] = [gettext("Give the lowest possible total as a number.")]
     if high is None:
-        errors["score_max"] = ["Give the highest possible total as a number."]
+        errors["score_max"] = [gettext("Give the highest possible total as a number.")]
     if not errors:
         method = ScoringMethod(scoring_method)
         expected_low, expected_high = score_range(tuple(parsed), method)
         if (low, high) != (expected_low, expected_high):
             errors["score_min"] = [
-                f"These items scored by {method} give totals from {_plain(expected_low)} to "
-                f"{_plain(expected_high)}, not {_plain(low)} to {_plain(high)}."
+                gettext(
+                    "These items scored by %(method)s give totals from %(low)s to %(high)s, "
+                    "not %(given_low)s to %(given_high)s."
+                )
+                % {
+                    "method": method,
+                    "low": _plain(expected_low),
+                    "high": _plain(expected_high),
+                    "given_low": _plain(low),
+                    "given_high": _plain(high),
+                }
             ]
     if errors:
         raise ValidationError(errors)
@@ -287,20 +315,23 @@ def answers_parse(definition: Definition, answers: Any) -> dict[str, int]:
     if answers is None:
         return {}
     if not isinstance(answers, Mapping):
-        raise ValidationError({"answers": ["Send the answers as an object keyed by item id."]})
+        raise ValidationError(
+            {"answers": [gettext("Send the answers as an object keyed by item id.")]}
+        )
     errors: dict[str, list[str]] = {}
     parsed: dict[str, int] = {}
     for item_id, raw in answers.items():
         item = definition.item(item_id) if isinstance(item_id, str) else None
         if item is None:
-            errors[_answer_key(item_id)] = ["No such question in this questionnaire."]
+            errors[_answer_key(item_id)] = [gettext("No such question in this questionnaire.")]
             continue
         if raw is None or (isinstance(raw, str) and raw.strip() == ""):
             continue
         value = _whole_number(raw)
         if value is None or value not in item.values:
             errors[_answer_key(item_id)] = [
-                f"{raw!r} is not one of the answers to this question ({_range_text(item)})."
+                gettext("%(answer)s is not one of the answers to this question (%(range)s).")
+                % {"answer": repr(raw), "range": _range_text(item)}
             ]
             continue
         parsed[item_id] = value
@@ -318,21 +349,27 @@ def item_labels_parse(
     if item_labels is None:
         item_labels = {}
     if not isinstance(item_labels, Mapping):
-        raise ValidationError({"item_labels": ["Send the names as an object keyed by item id."]})
+        raise ValidationError(
+            {"item_labels": [gettext("Send the names as an object keyed by item id.")]}
+        )
     errors: dict[str, list[str]] = {}
     parsed: dict[str, str] = {}
     for item_id, raw in item_labels.items():
         item = definition.item(item_id) if isinstance(item_id, str) else None
         if item is None or not item.asks_for_label:
-            errors[_label_key(item_id)] = ["This question does not ask you to name anything."]
+            errors[_label_key(item_id)] = [
+                gettext("This question does not ask you to name anything.")
+            ]
             continue
         if raw is None:
             continue
         if not isinstance(raw, str):
-            errors[_label_key(item_id)] = ["Write the name as text."]
+            errors[_label_key(item_id)] = [gettext("Write the name as text.")]
             continue
         if len(raw.strip()) > MAX_LABEL_LENGTH:
-            errors[_label_key(item_id)] = [f"Keep it under {MAX_LABEL_LENGTH} characters."]
+            errors[_label_key(item_id)] = [
+                gettext("Keep it under %(count)s characters.") % {"count": MAX_LABEL_LENGTH}
+            ]
             continue
         if raw.strip():
             parsed[item_id] = raw.strip()
@@ -341,10 +378,10 @@ def item_labels_parse(
             if not item.asks_for_label or _label_key(item.id) in errors:
                 continue
             if item.id in answers and item.id not in parsed:
-                errors[_label_key(item.id)] = ["Name the activity you rated."]
+                errors[_label_key(item.id)] = [gettext("Name the activity you rated.")]
             elif item.id in parsed and item.id not in answers:
                 errors[_answer_key(item.id)] = [
-                    "Rate the activity you named, or leave its name empty."
+                    gettext("Rate the activity you named, or leave its name empty.")
                 ]
     if errors:
         raise ValidationError(errors)
@@ -371,14 +408,16 @@ class Score:
 def _invalid_reason(definition: Definition, answered: int, missing: int) -> str:
     count = len(definition.items)
     if answered == 0:
-        return "No question was answered."
+        return gettext("No question was answered.")
     allowed = definition.missing_items_allowed
     if allowed == 0:
-        return f"{missing} of {count} questions unanswered; this questionnaire needs every answer."
-    return (
-        f"{missing} of {count} questions unanswered; this questionnaire can be scored with at "
-        f"most {allowed} missing."
-    )
+        return gettext(
+            "%(missing)s of %(count)s questions unanswered; this questionnaire needs every answer."
+        ) % {"missing": missing, "count": count}
+    return gettext(
+        "%(missing)s of %(count)s questions unanswered; this questionnaire can be scored with at "
+        "most %(allowed)s missing."
+    ) % {"missing": missing, "count": count, "allowed": allowed}
 
 
 def score(definition: Definition, answers: Any) -> Score:

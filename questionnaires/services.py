@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from clinic.access import Action, Actor, can
 from clinic.changes import patient_data_changed
@@ -54,7 +55,7 @@ def _staff_may_change(user: User, patient: Patient, *, doing: str) -> None:
     not theirs: 400 on the field); staff whose role does not record clinical data are refused."""
     actor = Actor(user=user)
     if not actor.is_staff_member or patient.clinic_id != user.clinic_id:
-        raise ValidationError({"patient": ["No such patient in your clinic."]})
+        raise ValidationError({"patient": [_("No such patient in your clinic.")]})
     if not can(actor, Action.CHANGE_CLINICAL, patient):
         raise PermissionDenied(f"Your role may not {doing}.")
 
@@ -62,10 +63,10 @@ def _staff_may_change(user: User, patient: Patient, *, doing: str) -> None:
 def _lock_active_patient(patient: Patient) -> Patient:
     locked = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
     if locked.anonymised_at is not None:
-        raise ValidationError({"patient": ["This patient is anonymised."]})
+        raise ValidationError({"patient": [_("This patient is anonymised.")]})
     if not locked.is_active:
         raise ValidationError(
-            {"patient": ["This patient is discharged; re-activate them to ask for answers."]}
+            {"patient": [_("This patient is discharged; re-activate them to ask for answers.")]}
         )
     return locked
 
@@ -79,17 +80,17 @@ def instrument_enabled(clinic_id: int, instrument: Instrument) -> bool:
 
 def _check_instrument(instrument: Instrument, clinic_id: int) -> None:
     if instrument.clinic_id not in (None, clinic_id):
-        raise ValidationError({"instrument": ["No such questionnaire in your clinic."]})
+        raise ValidationError({"instrument": [_("No such questionnaire in your clinic.")]})
     if not instrument.is_active:
         raise ValidationError(
             {
                 "instrument": [
-                    "This version of the questionnaire is retired; ask for the current one."
+                    _("This version of the questionnaire is retired; ask for the current one.")
                 ]
             }
         )
     if not instrument_enabled(clinic_id, instrument):
-        raise ValidationError({"instrument": ["Your clinic has turned this questionnaire off."]})
+        raise ValidationError({"instrument": [_("Your clinic has turned this questionnaire off.")]})
 
 
 def _submission_key_parse(value: Any) -> uuid.UUID:
@@ -106,9 +107,9 @@ def _lock_open_request(request: QuestionnaireRequest) -> QuestionnaireRequest:
         .get(pk=request.pk)
     )
     if locked.status == RequestStatus.COMPLETED:
-        raise ValidationError({"request": ["This questionnaire has already been answered."]})
+        raise ValidationError({"request": [_("This questionnaire has already been answered.")]})
     if locked.status == RequestStatus.CANCELLED:
-        raise ValidationError({"request": ["This questionnaire was cancelled."]})
+        raise ValidationError({"request": [_("This questionnaire was cancelled.")]})
     return locked
 
 
@@ -120,13 +121,15 @@ def _request_values_check(
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if reason not in RequestReason.values:
-        errors["reason"] = ["Choose intake, before_retest, every_n_visits or ad_hoc."]
+        errors["reason"] = [_("Choose intake, before_retest, every_n_visits or ad_hoc.")]
     if not isinstance(due_on, date) or isinstance(due_on, datetime):
-        errors["due_on"] = ["Enter the date it is due."]
+        errors["due_on"] = [_("Enter the date it is due.")]
     elif due_on < today:
-        errors["due_on"] = ["The due date cannot be in the past."]
+        errors["due_on"] = [_("The due date cannot be in the past.")]
     if not isinstance(message, str) or len(message) > MAX_MESSAGE_LENGTH:
-        errors["message"] = [f"Keep the message under {MAX_MESSAGE_LENGTH:,} characters."]
+        errors["message"] = [
+            _("Keep the message under %(count)s characters.") % {"count": f"{MAX_MESSAGE_LENGTH:,}"}
+        ]
     return errors
 
 
@@ -139,8 +142,8 @@ def _open_request_refusal(patient: Patient, instrument: Instrument) -> None:
         raise ValidationError(
             {
                 "instrument": [
-                    f"{patient.full_name} already has this questionnaire to answer "
-                    f"(asked on {asked})."
+                    _("%(name)s already has this questionnaire to answer (asked on %(date)s).")
+                    % {"name": patient.full_name, "date": asked}
                 ]
             }
         )
@@ -161,7 +164,7 @@ def request_create(
     if requested_by is not None:
         _staff_may_change(requested_by, patient, doing="ask patients for questionnaires")
     elif reason == RequestReason.AD_HOC:
-        raise ValidationError({"requested_by": ["Say which therapist asks for it."]})
+        raise ValidationError({"requested_by": [_("Say which therapist asks for it.")]})
     patient = _lock_active_patient(patient)
     _check_instrument(instrument, patient.clinic_id)
     today = patient.clinic.local_today()
@@ -239,7 +242,7 @@ def _patient_request(actor: Actor, request: QuestionnaireRequest) -> None:
     """Only the patient answers their own request; anyone else is told it is not theirs (400 on
     the field), never whose it is."""
     if not (actor.is_patient and can(actor, Action.ANSWER_QUESTIONNAIRE, request.patient)):
-        raise ValidationError({"request": ["This is not one of your questionnaires."]})
+        raise ValidationError({"request": [_("This is not one of your questionnaires.")]})
 
 
 def _merged(stored: dict, given: dict, raw: Any) -> dict:
@@ -440,11 +443,11 @@ def _lock_open_request_or_answered(
 
 def _completed_at_check(value: Any) -> datetime:
     if not isinstance(value, datetime):
-        raise ValidationError({"completed_at": ["Enter when the patient filled it in."]})
+        raise ValidationError({"completed_at": [_("Enter when the patient filled it in.")]})
     if timezone.is_naive(value):
-        raise ValidationError({"completed_at": ["Give a time zone with the time."]})
+        raise ValidationError({"completed_at": [_("Give a time zone with the time.")]})
     if value > timezone.now() + CLOCK_SKEW:
-        raise ValidationError({"completed_at": ["It cannot have been filled in the future."]})
+        raise ValidationError({"completed_at": [_("It cannot have been filled in the future.")]})
     return value
 
 
@@ -484,9 +487,11 @@ def response_enter_from_paper(
         return existing, False
     if request is not None:
         if request.patient_id != patient.pk:
-            raise ValidationError({"request": ["No such questionnaire request for this patient."]})
+            raise ValidationError(
+                {"request": [_("No such questionnaire request for this patient.")]}
+            )
     elif instrument is None:
-        raise ValidationError({"instrument": ["Choose the questionnaire."]})
+        raise ValidationError({"instrument": [_("Choose the questionnaire.")]})
     else:
         # The patient's open request of it is answered even if the version was retired since
         # it was asked; a new ad hoc request passes the instrument's checks.

@@ -5,64 +5,72 @@ the service's, questionnaires.clinic_settings, whose errors land on these fields
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from questionnaires.clinic_settings import InstrumentChoice
 from questionnaires.interpretation import McidRule
 
 MCID_RULE_CHOICES = [
-    (McidRule.ABSOLUTE.value, "In points"),
-    (McidRule.RELATIVE.value, "In per cent of the earlier score"),
-    (McidRule.EITHER.value, "Points or per cent, whichever is reached"),
-    (McidRule.BOTH.value, "Points and per cent, both reached"),
+    (McidRule.ABSOLUTE.value, _("In points")),
+    (McidRule.RELATIVE.value, _("In per cent of the earlier score")),
+    (McidRule.EITHER.value, _("Points or per cent, whichever is reached")),
+    (McidRule.BOTH.value, _("Points and per cent, both reached")),
 ]
 
 
 class InstrumentSettingForm(forms.Form):
     SECTIONS = (
-        ("Use", ("enabled",)),
-        ("Asked automatically", ("ask_at_intake", "ask_before_retest", "ask_every_n_visits")),
+        (pgettext_lazy("settings section", "Use"), ("enabled",)),
+        (_("Asked automatically"), ("ask_at_intake", "ask_before_retest", "ask_every_n_visits")),
         (
-            "Your clinic's MCID",
+            _("Your clinic's MCID"),
             ("mcid_rule", "mcid_absolute", "mcid_relative_percent", "mcid_source"),
         ),
     )
 
     enabled = forms.BooleanField(
         required=False,
-        label="Therapists may ask for it",
-        help_text="Off: nobody can ask for it, the schedule below stops, and the open requests "
-        "of it are cancelled (patients no longer see them). Answers already given stay.",
+        label=_("Therapists may ask for it"),
+        help_text=_(
+            "Off: nobody can ask for it, the schedule below stops, and the open requests "
+            "of it are cancelled (patients no longer see them). Answers already given stay."
+        ),
     )
     ask_at_intake = forms.BooleanField(
         required=False,
-        label="At intake",
-        help_text="Each new patient, once, in their first two weeks.",
+        label=_("At intake"),
+        help_text=_("Each new patient, once, in their first two weeks."),
     )
     ask_before_retest = forms.BooleanField(
         required=False,
-        label="Before each knee-to-wall re-test",
-        help_text="In the week before the re-test falls due, so the answers are in when the "
-        "patient comes.",
+        label=_("Before each knee-to-wall re-test"),
+        help_text=_(
+            "In the week before the re-test falls due, so the answers are in when the "
+            "patient comes."
+        ),
     )
     ask_every_n_visits = forms.IntegerField(
         required=False,
-        label="Every N visits",
-        help_text="After this many attended visits since it was last asked (Medicare asks for "
-        "a progress report at least every 10). Empty: not by visits.",
+        label=_("Every N visits"),
+        help_text=_(
+            "After this many attended visits since it was last asked (Medicare asks for "
+            "a progress report at least every 10). Empty: not by visits."
+        ),
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "step": 1}),
     )
-    mcid_rule = forms.ChoiceField(required=False, label="How change is judged")
+    mcid_rule = forms.ChoiceField(required=False, label=_("How change is judged"))
     mcid_absolute = forms.DecimalField(
-        required=False, max_digits=6, decimal_places=2, label="MCID in points"
+        required=False, max_digits=6, decimal_places=2, label=_("MCID in points")
     )
     mcid_relative_percent = forms.DecimalField(
-        required=False, max_digits=5, decimal_places=2, label="MCID in per cent"
+        required=False, max_digits=5, decimal_places=2, label=_("MCID in per cent")
     )
     mcid_source = forms.CharField(
         required=False,
         max_length=2000,
-        label="Why your clinic uses its own MCID",
-        help_text="The study or consensus it comes from; shown with every change judged by it.",
+        label=_("Why your clinic uses its own MCID"),
+        help_text=_("The study or consensus it comes from; shown with every change judged by it."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -71,14 +79,16 @@ class InstrumentSettingForm(forms.Form):
         super().__init__(*args, **kwargs)
         own = choice.instrument
         self.fields["mcid_rule"].choices = [
-            ("", f"The questionnaire's own: {choice.instrument_mcid_text}"),
+            (
+                "",
+                gettext("The questionnaire's own: %(mcid)s")
+                % {"mcid": choice.instrument_mcid_text},
+            ),
             *MCID_RULE_CHOICES,
         ]
-        self.fields[
-            "mcid_absolute"
-        ].help_text = (
-            f"The score runs from {own.score_min.normalize():f} to {own.score_max.normalize():f}."
-        )
+        self.fields["mcid_absolute"].help_text = gettext(
+            "The score runs from %(low)s to %(high)s."
+        ) % {"low": f"{own.score_min.normalize():f}", "high": f"{own.score_max.normalize():f}"}
 
     @staticmethod
     def initial_from(choice: InstrumentChoice) -> dict:

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clinic.access import actor_for, can_manage_clinic
@@ -26,7 +27,7 @@ from questionnaires.settings_forms import InstrumentSettingForm
 def questionnaire_settings(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request)
     if not can_manage_clinic(actor):
-        raise PermissionDenied("Only a clinic admin changes the clinic's questionnaires.")
+        raise PermissionDenied(_("Only a clinic admin changes the clinic's questionnaires."))
     return render(
         request,
         "questionnaires/settings.html",
@@ -50,6 +51,9 @@ def questionnaire_setting_edit(request: HttpRequest, instrument_id: int) -> Http
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            messages.success(request, f"{choice.instrument.name}: your clinic's choices are saved.")
+            messages.success(
+                request,
+                _("%(name)s: your clinic's choices are saved.") % {"name": choice.instrument.name},
+            )
             return redirect("questionnaire-settings")
     return render(request, "questionnaires/setting_form.html", {"choice": choice, "form": form})

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -213,8 +214,12 @@ def ask(request: HttpRequest, patient_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{patient.full_name} is asked to answer the {questionnaire.instrument.name} "
-                f"by {questionnaire.due_on:%-d %B %Y}.",
+                _("%(name)s is asked to answer the %(questionnaire)s by %(date)s.")
+                % {
+                    "name": patient.full_name,
+                    "questionnaire": questionnaire.instrument.name,
+                    "date": date_format(questionnaire.due_on, "j F Y"),
+                },
             )
             return redirect("patient-detail", patient_id=patient.pk)
     return render(
@@ -242,7 +247,11 @@ def cancel(request: HttpRequest, request_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"The {questionnaire.instrument.name} request is cancelled.")
+        messages.success(
+            request,
+            _("The %(questionnaire)s request is cancelled.")
+            % {"questionnaire": questionnaire.instrument.name},
+        )
     return redirect("patient-detail", patient_id=patient.pk)
 
 
@@ -284,11 +293,15 @@ def paper(request: HttpRequest, patient_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"The {instrument.name} answers from paper are recorded: "
-                + (
-                    f"score {response.total.normalize():f}."
+                (
+                    _("The %(questionnaire)s answers from paper are recorded: score %(score)s.")
+                    % {"questionnaire": instrument.name, "score": f"{response.total.normalize():f}"}
                     if response.score_valid
-                    else "no valid score (too many questions unanswered)."
+                    else _(
+                        "The %(questionnaire)s answers from paper are recorded: no valid score "
+                        "(too many questions unanswered)."
+                    )
+                    % {"questionnaire": instrument.name}
                 ),
             )
             return redirect("patient-detail", patient_id=patient.pk)
