@@ -170,7 +170,7 @@ def api_token_revoke(*, token: ApiToken, revoked_by: User | None, reason: str = 
     revoked_by None is the system (the owner's account was deactivated).
     """
     if revoked_by is not None and not can_revoke(user=revoked_by, token=token):
-        raise PermissionDenied("You may revoke only your own tokens.")
+        raise PermissionDenied(_("You may revoke only your own tokens."))
     changed = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoked_by=revoked_by
     )

@@ -128,7 +128,7 @@ class AssessmentViewSet(
     def create(self, request: Request, *args, **kwargs) -> Response:
         actor = actor_for(request)
         if not can_change_clinical_data(actor):
-            raise PermissionDenied("Only the clinic's therapists record knee-to-wall tests.")
+            raise PermissionDenied(_("Only the clinic's therapists record knee-to-wall tests."))
         serializer = AssessmentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)

@@ -26,13 +26,13 @@ class AuditAction(models.TextChoices):
 
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise PermissionDenied("Audit events cannot be changed.")
+        raise PermissionDenied(_("Audit events cannot be changed."))
 
     def delete(self):
-        raise PermissionDenied("Audit events cannot be deleted.")
+        raise PermissionDenied(_("Audit events cannot be deleted."))
 
     def bulk_update(self, objs, fields, batch_size=None):
-        raise PermissionDenied("Audit events cannot be changed.")
+        raise PermissionDenied(_("Audit events cannot be changed."))
 
     def for_clinic(self, clinic_id: int) -> "AuditEventQuerySet":
         return self.filter(clinic_id=clinic_id)
@@ -106,8 +106,8 @@ class AuditEvent(models.Model):
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
-            raise PermissionDenied("Audit events cannot be changed.")
+            raise PermissionDenied(_("Audit events cannot be changed."))
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise PermissionDenied("Audit events cannot be deleted.")
+        raise PermissionDenied(_("Audit events cannot be deleted."))

@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -42,7 +43,7 @@ CSV_COLUMNS = [
 def _clinic_admin(request: HttpRequest):
     actor = actor_for(request)
     if not can_manage_clinic(actor):
-        raise PermissionDenied("The audit trail is for clinic admins.")
+        raise PermissionDenied(_("The audit trail is for clinic admins."))
     return actor
 
 

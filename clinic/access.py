@@ -182,7 +182,10 @@ def patient_for(actor: Actor, patient_id: int, action: Action = Action.VIEW) -> 
         raise Http404("No such patient.")
     if not can(actor, action, patient):
         note_denied(patient_id)
-        raise PermissionDenied(f"Your role may not {action.value.replace('_', ' ')} this patient.")
+        raise PermissionDenied(
+            _("Your role may not %(action)s this patient.")
+            % {"action": action.value.replace("_", " ")}
+        )
     # Every read of a record passes here, so it is where reads enter the audit trail (written
     # at the end of the request, and only if it succeeded). Writes are recorded as they happen.
     note_patient_read(patient)
@@ -203,5 +206,5 @@ def own_patient(actor: Actor, action: Action) -> Patient:
     """The signed-in patient, for their own pages, checked against the policy without a query:
     the session middleware has just loaded them with their clinic."""
     if not actor.is_patient or not can(actor, action, actor.patient):
-        raise PermissionDenied("This page is for the patient it belongs to.")
+        raise PermissionDenied(_("This page is for the patient it belongs to."))
     return actor.patient

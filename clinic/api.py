@@ -1,4 +1,5 @@
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -98,13 +99,14 @@ class PatientViewSet(
         )
         if not allowed:
             raise PermissionDenied(
-                f"Your role may not set clinical fields: {', '.join(sorted(touched))}."
+                _("Your role may not set clinical fields: %(fields)s.")
+                % {"fields": ", ".join(sorted(touched))}
             )
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         actor = actor_for(request)
         if not can_register_patients(actor):
-            raise PermissionDenied("Only clinic staff may register patients.")
+            raise PermissionDenied(_("Only clinic staff may register patients."))
         data = self._validated_input(request, partial=False)
         self._require_clinical_permission(data, patient=None)
         patient = services.patient_create(clinic=actor.clinic, created_by=actor.user, **data)

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -30,7 +31,7 @@ class ClinicalReadingsMixin:
     def list(self, request: Request, *args, **kwargs) -> Response:
         actor = actor_for(request)
         if actor.is_staff_member and not can_view_clinical_data(actor):
-            raise PermissionDenied("Your role does not see clinical measurements.")
+            raise PermissionDenied(_("Your role does not see clinical measurements."))
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         readings = self.readings([record.pk for record in page])
         body = self.reading_serializer([readings[record.pk] for record in page], many=True).data

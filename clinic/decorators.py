@@ -5,6 +5,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from clinic.access import actor_for
 
@@ -18,7 +19,7 @@ def staff_required(view: Callable) -> Callable:
         if actor.is_staff_member:
             return view(request, *args, **kwargs)
         if actor.is_patient or request.user.is_authenticated:
-            raise PermissionDenied("This page is for clinic staff.")
+            raise PermissionDenied(_("This page is for clinic staff."))
         return redirect_to_login(request.get_full_path())
 
     return wrapper

@@ -115,7 +115,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 def patient_create(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request)
     if not can_register_patients(actor):
-        raise PermissionDenied("Your role may not register patients.")
+        raise PermissionDenied(_("Your role may not register patients."))
     therapists = selectors.clinic_therapists(clinic_id=actor.clinic.pk)
     show_clinical = can_view_clinical_data(actor)
     initial = {"primary_therapist": actor.user.pk} if actor.user.is_clinician else {}

@@ -2,6 +2,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
@@ -43,7 +44,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """Who needs attention: the caseload sorted by urgency, filtered and searched in place."""
     actor = actor_for(request)
     if not can_view_clinical_data(actor):
-        raise PermissionDenied("The dashboard shows clinical data.")
+        raise PermissionDenied(_("The dashboard shows clinical data."))
     clinic = actor.clinic
     if actor.role == Role.CLINIC_ADMIN:
         therapist = request.GET.get("therapist", "")
@@ -104,7 +105,7 @@ def outcomes(request: HttpRequest) -> HttpResponse:
     """The clinic's outcomes: ankle gains beside back, leg and function gains, counted."""
     actor = actor_for(request)
     if not can_view_clinical_data(actor):
-        raise PermissionDenied("The outcomes page shows clinical data.")
+        raise PermissionDenied(_("The outcomes page shows clinical data."))
     clinic = actor.clinic
     therapists = selectors.clinic_therapists(clinic_id=clinic.pk)
     form = OutcomesFilterForm(request.GET or None, therapists=therapists)

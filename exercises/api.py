@@ -74,7 +74,7 @@ def _require_clinical_role(actor: Actor) -> None:
     # Lists are scoped by clinical_records_visible_to; this only tells the front desk why
     # it sees nothing, as the assessments API does.
     if actor.is_staff_member and not can_view_clinical_data(actor):
-        raise PermissionDenied("Your role does not see routines or session logs.")
+        raise PermissionDenied(_("Your role does not see routines or session logs."))
 
 
 # --- Library ----------------------------------------------------------------------------------
@@ -129,7 +129,7 @@ class ExerciseViewSet(
     def _require_admin(self) -> Actor:
         actor = actor_for(self.request)
         if not can_manage_clinic(actor):
-            raise PermissionDenied("Only clinic admins change the exercise library.")
+            raise PermissionDenied(_("Only clinic admins change the exercise library."))
         return actor
 
     def _validated_fields(self, request: Request, *, partial: bool) -> dict:
@@ -337,7 +337,7 @@ class PrescriptionViewSet(
     def create(self, request: Request, *args, **kwargs) -> Response:
         actor = actor_for(request)
         if not can_change_clinical_data(actor):
-            raise PermissionDenied("Only the clinic's therapists prescribe routines.")
+            raise PermissionDenied(_("Only the clinic's therapists prescribe routines."))
         serializer = PrescriptionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -463,7 +463,7 @@ class SessionLogViewSet(
     def create(self, request: Request, *args, **kwargs) -> Response:
         actor = actor_for(request)
         if not actor.is_patient:
-            raise PermissionDenied("Patients log their own sessions.")
+            raise PermissionDenied(_("Patients log their own sessions."))
         serializer = SessionLogInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -12,7 +12,9 @@ import hashlib
 import json
 
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 from clinic.models import Patient
 from exercises.models import PrescriptionVersion
@@ -20,8 +22,9 @@ from exercises.models import PrescriptionVersion
 # The response header that says which patient's offline key a routine page belongs to.
 KEY_HEADER = "X-Dorsi-Offline-Key"
 
-# What the routine page loads, whoever the patient: the home-screen icons and manifest too, so
-# that the app opened from the home screen with no signal still has its icon and name.
+# What the routine page loads, whoever the patient: the home-screen icons too, so that the app
+# opened from the home screen with no signal still has its icon (the phone keeps the manifest
+# itself when the patient adds the app).
 PAGE_ASSETS = (
     "css/dorsi.css",
     "js/dorsi.js",
@@ -31,7 +34,11 @@ PAGE_ASSETS = (
     "img/dorsi-icon-192.png",
     "img/dorsi-icon-512.png",
     "img/dorsi-icon-maskable-512.png",
-    "manifest.webmanifest",
+)
+HOME_SCREEN_ICONS = (
+    ("img/dorsi-icon-192.png", "192x192", "any"),
+    ("img/dorsi-icon-512.png", "512x512", "any"),
+    ("img/dorsi-icon-maskable-512.png", "512x512", "maskable"),
 )
 
 
@@ -65,4 +72,27 @@ def service_worker_context(*, patient: Patient, versions: list[PrescriptionVersi
         # A new list of files (a deployment, a new picture) is a new assets cache.
         "assets_version": hashlib.sha256("\n".join(urls).encode()).hexdigest()[:12],
         "precache_json": json.dumps(urls),
+    }
+
+
+def web_app_manifest(language: str) -> dict:
+    """The web app manifest in the active language (the caller activates `language`): the
+    routine opens from the home screen under a name the patient reads. Its id is the same in
+    every language, so a patient who changes language keeps one app, not two."""
+    routine = reverse("patient-routine-page")
+    return {
+        "name": _("Dorsi – my routine"),
+        "short_name": "Dorsi",
+        "description": _("Your calf routine with its timer, also with no signal."),
+        "lang": language,
+        "id": routine,
+        "start_url": routine,
+        "scope": reverse("patient-home"),
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#07524e",
+        "icons": [
+            {"src": static(path), "sizes": sizes, "type": "image/png", "purpose": purpose}
+            for path, sizes, purpose in HOME_SCREEN_ICONS
+        ],
     }

@@ -22,4 +22,10 @@ urlpatterns = [
     path("me/routine/", views.patient_routine_page, name="patient-routine-page"),
     # At /me/ so that its scope covers the patient's pages (a worker's scope is its folder).
     path("me/sw.js", views.patient_service_worker, name="patient-service-worker"),
+    # The browser fetches a manifest without cookies: the language is in its address.
+    path(
+        "me/manifest.<str:language>.webmanifest",
+        views.web_app_manifest,
+        name="patient-web-app-manifest",
+    ),
 ]

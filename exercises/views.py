@@ -3,10 +3,11 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
@@ -410,6 +411,23 @@ def patient_routine_page(request: HttpRequest) -> HttpResponse:
     )
     # The service worker keeps a routine page only when it is its own patient's.
     response[offline.KEY_HEADER] = offline.offline_key(patient)
+    return response
+
+
+@require_GET
+def web_app_manifest(request: HttpRequest, language: str) -> HttpResponse:
+    """The home-screen manifest in one of the installation's languages. Anyone may read it: it
+    names the app and its icons, nothing of a patient."""
+    if language not in dict(settings.LANGUAGES):
+        raise Http404(gettext("No such language."))
+    with translation.override(language):
+        manifest = offline.web_app_manifest(language)
+    response = JsonResponse(
+        manifest,
+        content_type="application/manifest+json",
+        json_dumps_params={"ensure_ascii": False},
+    )
+    response["Cache-Control"] = "public, max-age=86400"
     return response
 
 

@@ -121,7 +121,7 @@ class NeuralExamViewSet(
     def create(self, request: Request, *args, **kwargs) -> Response:
         actor = actor_for(request)
         if not can_change_clinical_data(actor):
-            raise PermissionDenied("Only the clinic's therapists record neural tests.")
+            raise PermissionDenied(_("Only the clinic's therapists record neural tests."))
         serializer = NeuralExamInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)

@@ -72,7 +72,7 @@ def _require_clinical_role(actor: Actor) -> None:
     # Lists are scoped by clinical_records_visible_to; this tells the front desk why it sees
     # nothing, as the other clinical lists do.
     if actor.is_staff_member and not can_view_clinical_data(actor):
-        raise PermissionDenied("Your role does not see questionnaire answers.")
+        raise PermissionDenied(_("Your role does not see questionnaire answers."))
 
 
 def _instrument_for_clinic(clinic_id: int, instrument_id: int | None) -> Instrument:
@@ -185,7 +185,7 @@ class InstrumentViewSet(
     def create(self, request: Request, *args, **kwargs) -> Response:
         actor = actor_for(request)
         if not can_manage_clinic(actor):
-            raise PermissionDenied("Only clinic admins add their clinic's questionnaires.")
+            raise PermissionDenied(_("Only clinic admins add their clinic's questionnaires."))
         serializer = InstrumentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         instrument = instrument_services.instrument_create(
@@ -271,7 +271,7 @@ class QuestionnaireRequestViewSet(
     def create(self, request: Request, *args, **kwargs) -> Response:
         actor = actor_for(request)
         if not can_change_clinical_data(actor):
-            raise PermissionDenied("Only the clinic's therapists ask for questionnaires.")
+            raise PermissionDenied(_("Only the clinic's therapists ask for questionnaires."))
         serializer = QuestionnaireRequestInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -405,8 +405,10 @@ class QuestionnaireResponseViewSet(
         actor = actor_for(request)
         if not actor.is_patient:
             raise PermissionDenied(
-                "Patients submit their own answers; staff enter paper answers "
-                "(POST /api/v1/questionnaire-responses/paper/)."
+                _(
+                    "Patients submit their own answers; staff enter paper answers "
+                    "(POST /api/v1/questionnaire-responses/paper/)."
+                )
             )
         serializer = ResponseSubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -439,7 +441,7 @@ class QuestionnaireResponseViewSet(
     def paper(self, request: Request) -> Response:
         actor = actor_for(request)
         if not can_change_clinical_data(actor):
-            raise PermissionDenied("Only the clinic's therapists enter questionnaire answers.")
+            raise PermissionDenied(_("Only the clinic's therapists enter questionnaire answers."))
         serializer = PaperEntrySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -50,14 +50,14 @@ _KEY_USED_ELSEWHERE = (
 # a patient submitting and a therapist entering paper answers or asking at the same moment.
 
 
-def _staff_may_change(user: User, patient: Patient, *, doing: str) -> None:
+def _staff_may_change(user: User, patient: Patient, *, refusal: str) -> None:
     """Staff of another clinic do not know the patient exists (the body names a patient that is
     not theirs: 400 on the field); staff whose role does not record clinical data are refused."""
     actor = Actor(user=user)
     if not actor.is_staff_member or patient.clinic_id != user.clinic_id:
         raise ValidationError({"patient": [_("No such patient in your clinic.")]})
     if not can(actor, Action.CHANGE_CLINICAL, patient):
-        raise PermissionDenied(f"Your role may not {doing}.")
+        raise PermissionDenied(refusal)
 
 
 def _lock_active_patient(patient: Patient) -> Patient:
@@ -162,7 +162,9 @@ def request_create(
     """Ask the patient to answer the instrument. `requested_by` is the therapist, or None when
     the clinic's schedule asks (at intake, before a re-test, every N visits)."""
     if requested_by is not None:
-        _staff_may_change(requested_by, patient, doing="ask patients for questionnaires")
+        _staff_may_change(
+            requested_by, patient, refusal=_("Your role may not ask patients for questionnaires.")
+        )
     elif reason == RequestReason.AD_HOC:
         raise ValidationError({"requested_by": [_("Say which therapist asks for it.")]})
     patient = _lock_active_patient(patient)
@@ -190,7 +192,9 @@ def request_create(
 @transaction.atomic
 def request_cancel(*, request: QuestionnaireRequest, cancelled_by: User) -> QuestionnaireRequest:
     """Withdraw an open request; answers saved so far stay, never completed."""
-    _staff_may_change(cancelled_by, request.patient, doing="cancel questionnaires")
+    _staff_may_change(
+        cancelled_by, request.patient, refusal=_("Your role may not cancel questionnaires.")
+    )
     locked = _lock_open_request(request)
     locked.status = RequestStatus.CANCELLED
     locked.closed_at = timezone.now()
@@ -467,7 +471,9 @@ def response_enter_from_paper(
     instrument, for the patient's open request of it or a new ad hoc one. The paper answers
     replace anything the patient had saved. Returns (response, created), as response_submit."""
     key = _submission_key_parse(submission_key)
-    _staff_may_change(entered_by, patient, doing="enter questionnaire answers")
+    _staff_may_change(
+        entered_by, patient, refusal=_("Your role may not enter questionnaire answers.")
+    )
     # A repeat is of the same request or, for paper named by its instrument, the same one.
     same_request = request.pk if request is not None else None
     same_instrument = instrument.pk if request is None and instrument is not None else None

@@ -126,7 +126,7 @@ def patient_anonymise(*, patient: Patient, by: User) -> Patient:
     """Remove a discharged patient's identity for good; their measurements, routines and
     session logs stay, so the clinic's statistics do not change."""
     if not can(Actor(user=by), Action.ANONYMISE, patient):
-        raise PermissionDenied("Only a clinic admin of the patient's clinic may anonymise.")
+        raise PermissionDenied(_("Only a clinic admin of the patient's clinic may anonymise."))
     # Lock the row and decide on fresh values: a re-activation or a second anonymisation
     # committed since the caller loaded the patient wins.
     locked = Patient.objects.select_for_update().get(pk=patient.pk)

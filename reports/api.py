@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -97,7 +98,7 @@ class ProgressReportViewSet(
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
         if not can_change_clinical_data(actor_for(request)):
-            raise PermissionDenied("Progress reports are for the clinic's therapists.")
+            raise PermissionDenied(_("Progress reports are for the clinic's therapists."))
 
     def get_queryset(self):
         actor = actor_for(self.request)

@@ -454,7 +454,7 @@ def hours(request: HttpRequest) -> HttpResponse:
     off_errors: list[str] = []
     if request.method == "POST":
         if not may_edit:
-            raise PermissionDenied("Only the therapist or a clinic admin changes these hours.")
+            raise PermissionDenied(_("Only the therapist or a clinic admin changes these hours."))
         action = request.POST.get("action")
         try:
             if action == "hours":

@@ -5,7 +5,6 @@ import json
 from pathlib import Path
 
 from django.contrib.staticfiles import finders
-from whitenoise.middleware import WhiteNoiseMiddleware
 
 from exercises import services as exercise_services
 from exercises.models import SessionLog
@@ -51,7 +50,7 @@ def test_the_routine_page_registers_the_worker_and_says_which_routine_it_shows(
     assert 'data-scope="/me/"' in html
     assert f'data-routine="{prescribed.pk}"' in html
     assert 'data-api="/api/v1/session-logs/"' in html
-    assert '<link rel="manifest" href="/static/manifest.webmanifest">' in html
+    assert '<link rel="manifest" href="/me/manifest.en.webmanifest">' in html
     assert "/static/js/routine-offline.js" in html
 
 
@@ -60,21 +59,36 @@ def test_staff_pages_link_no_manifest(client_as):
     assert "manifest" not in html
 
 
-def test_the_manifest_names_the_routine_and_its_icons_exist():
-    manifest = json.loads(Path(finders.find("manifest.webmanifest")).read_text())
+def test_a_spanish_patient_links_the_spanish_manifest(client_as, patient, prescribed):
+    patient.preferred_language = "es"
+    patient.save(update_fields=["preferred_language"])
+    html = client_as("patient").get("/me/routine/").content.decode()
+    assert '<link rel="manifest" href="/me/manifest.es.webmanifest">' in html
+
+
+def test_the_manifest_speaks_the_language_in_its_address(client):
+    english = client.get("/me/manifest.en.webmanifest")
+    spanish = client.get("/me/manifest.es.webmanifest")
+    assert english["Content-Type"] == "application/manifest+json"
+    assert english.json()["name"] == "Dorsi – my routine"
+    assert spanish.json()["name"] == "Dorsi – mi rutina"
+    assert spanish.json()["lang"] == "es"
+    # One app whatever the language: the id does not change.
+    assert english.json()["id"] == spanish.json()["id"] == "/me/routine/"
+    assert client.get("/me/manifest.xx.webmanifest").status_code == 404
+
+
+def test_the_manifest_names_the_routine_and_its_icons_exist(client):
+    manifest = client.get("/me/manifest.en.webmanifest").json()
     assert manifest["start_url"] == "/me/routine/"
     assert manifest["scope"] == "/me/"
     assert manifest["display"] == "standalone"
     sizes = {(icon["sizes"], icon.get("purpose", "any")) for icon in manifest["icons"]}
     assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
     for icon in manifest["icons"]:
-        assert finders.find(icon["src"]), icon["src"]
-        assert Path(finders.find(icon["src"])).read_bytes().startswith(b"\x89PNG")
-
-
-def test_whitenoise_serves_the_manifest_with_its_type():
-    middleware = WhiteNoiseMiddleware(lambda request: None)
-    assert middleware.media_types.get_type("manifest.webmanifest") == "application/manifest+json"
+        path = finders.find(icon["src"].removeprefix("/static/"))
+        assert path, icon["src"]
+        assert Path(path).read_bytes().startswith(b"\x89PNG")
 
 
 def test_the_policy_allows_the_worker_and_manifest_from_the_site_only(client_as, prescribed):

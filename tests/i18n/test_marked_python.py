@@ -4,7 +4,8 @@ pages and patient pages use the same mechanism).
 A static check over the apps' source, so a new form label, message or validation error in plain
 English fails here rather than in front of a Spanish-speaking clinic:
 
-- the message of a `ValidationError` (forms, models or DRF), also inside a dict or list of them;
+- the message of a `ValidationError` (forms, models or DRF), also inside a dict or list of them,
+  and of a `PermissionDenied` (the 403 page and the API's refusal show it);
 - the text of `messages.success(request, ...)` and its siblings;
 - `label=`, `help_text=`, `verbose_name=`, `verbose_name_plural=`, `empty_label=` and the values
   of `error_messages={...}`;
@@ -94,8 +95,8 @@ class _Finder(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         name = _name(node.func)
-        if name.endswith("ValidationError") and node.args:
-            self._add(_literals(node.args[0]), "ValidationError")
+        if (name.endswith("ValidationError") or name == "PermissionDenied") and node.args:
+            self._add(_literals(node.args[0]), name)
         if (
             name in MESSAGE_LEVELS
             and isinstance(node.func, ast.Attribute)
@@ -157,6 +158,7 @@ def f(request, form, name):
     forms.CharField(label="Name", help_text=_("Fine"))
     forms.CharField(error_messages={"required": "Say it."})
     raise ValidationError("Too %s." % name)
+    raise PermissionDenied("Staff only.")
 """
     assert unmarked(source) == [
         (4, "choice label"),
@@ -165,4 +167,5 @@ def f(request, form, name):
         (11, "label="),
         (12, "error_messages="),
         (13, "ValidationError"),
+        (14, "PermissionDenied"),
     ]
