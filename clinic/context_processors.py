@@ -1,6 +1,7 @@
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from clinic.access import actor_for, can_manage_clinic, can_view_clinical_data
 
@@ -22,7 +23,7 @@ def navigation(request: HttpRequest) -> dict:
             items.append((_("Outcomes"), reverse("clinic-outcomes")))
         items.append((_("Patients"), reverse("patient-list")))
         items.append((_("Schedule"), reverse("schedule")))
-        items.append((_("Due"), reverse("due-list")))
+        items.append((pgettext("menu: who is due a re-test or report", "Due"), reverse("due-list")))
         items.append((_("Exercises"), reverse("exercise-library")))
         # A clinic admin's questionnaires are its settings (which to ask, when, the MCID), from
         # where a licensed one is added; a therapist's, the list with each one's terms. The
