@@ -169,7 +169,7 @@ class KneeToWallForm(forms.Form):
             self.fields["symptomatic_side"] = forms.ChoiceField(
                 choices=Side.choices, label=_("Side of sciatic symptoms")
             )
-            motion_choices = [("", "not tested"), *SpineMotion.choices]
+            motion_choices = [("", _("not tested")), *SpineMotion.choices]
             for field, label in LUMBAR_LABELS.items():
                 self.fields[field] = forms.ChoiceField(
                     choices=motion_choices, required=False, label=label

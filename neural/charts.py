@@ -72,7 +72,7 @@ def slr_chart(
         description="",
         value_heading=_("Left SLR") if side == "left" else _("Right SLR"),
     )
-    times = [when for when, _ in points]
+    times = [when for when, _reading in points]
     axis = TimeAxis(*(time_range or (min(times), max(times))))
     chart.x_ticks = axis.ticks()
     chart.x_title = axis.title()

@@ -270,3 +270,79 @@ def test_the_handout_is_in_the_patients_language_whoever_prints_it(prescribed, s
     assert "Su rutina de pantorrillas" in text
     assert "impreso el" in text
     assert "por lado" in text or "las dos piernas a la vez" in text
+
+
+# --- Staff pages in a Spanish-speaking clinic (LANGUAGE_CODE=es) ---------------------------------
+
+
+def _english_sentences() -> set[str]:
+    """The catalogue's English sentences (three words or more, no placeholder) whose Spanish
+    differs: on a page in Spanish, none of them may show."""
+    from tests.i18n.catalogue import read_catalogue
+    from tests.i18n.test_catalogue import CATALOGUE
+
+    return {
+        entry.msgid
+        for entry in read_catalogue(CATALOGUE)
+        if entry.msgid_plural is None
+        and len(entry.msgid.split()) >= 3
+        and "%" not in entry.msgid
+        and "{" not in entry.msgid
+        and "<" not in entry.msgid
+        and entry.msgstr[0] != entry.msgid
+        # A questionnaire's name is the instrument's own (stored with it, shown as stored).
+        and not all(ref.startswith("questionnaires/wording.py") for ref in entry.references)
+    }
+
+
+def _visible_text(html: str) -> str:
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+@pytest.mark.parametrize(
+    ("role", "page"),
+    [
+        ("therapist", "dashboard"),
+        ("therapist", "patient-list"),
+        ("therapist", "patient-detail"),
+        ("therapist", "assessment-history"),
+        ("therapist", "assessment-record"),
+        ("therapist", "neural-record"),
+        ("therapist", "routine-prescribe"),
+        ("therapist", "exercise-library"),
+        ("therapist", "clinic-outcomes"),
+        ("therapist", "security"),
+        ("front_desk", "schedule"),
+        ("front_desk", "book"),
+        ("front_desk", "due-list"),
+        ("front_desk", "waitlist"),
+    ],
+)
+def test_a_spanish_clinics_staff_pages_are_in_spanish(
+    client, settings, request, role, page, patient, prescribed
+):
+    settings.LANGUAGE_CODE = "es"
+    client.force_login(request.getfixturevalue(role))
+    needs_patient = {"patient-detail", "assessment-history", "assessment-record", "neural-record"}
+    args = [patient.pk] if page in needs_patient | {"routine-prescribe"} else []
+    response = client.get(reverse(page, args=args), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert response.headers["Content-Language"] == "es"
+    text = _visible_text(response.content.decode())
+    assert "Cerrar sesión" in text
+    english = sorted(sentence for sentence in _english_sentences() if sentence in text)
+    assert english == []
+
+
+def test_a_spanish_clinics_form_errors_are_in_spanish(client, settings, therapist, patient):
+    settings.LANGUAGE_CODE = "es"
+    client.force_login(therapist)
+    response = client.post(
+        reverse("assessment-record", args=[patient.pk]),
+        {"unit": "cm", "left_distance": "abc", "right_distance": ""},
+    )
+    assert response.status_code == 200
+    text = _visible_text(response.content.decode())
+    assert "No se ha guardado nada: revise los campos marcados abajo." in text
+    assert "Este campo es obligatorio." in text
