@@ -55,7 +55,7 @@ class PatientForm(forms.Form):
         max_length=100, label=_("Last name"), widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
     date_of_birth = forms.DateField(
-        label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     email = forms.EmailField(required=False, label=_("Email"))
     phone = forms.CharField(

@@ -16,13 +16,13 @@ class OutcomesFilterForm(forms.Form):
     since = forms.DateField(
         required=False,
         label=_("Last measured from"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Enter a date, such as 2026-09-01.")},
     )
     until = forms.DateField(
         required=False,
         label=pgettext_lazy("end of a period", "to"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Enter a date, such as 2026-11-30.")},
     )
     versus = forms.ChoiceField(

@@ -132,10 +132,11 @@ class ScheduleForm(forms.Form):
         label=gettext_lazy("Days"),
     )
     start_date = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}), label=gettext_lazy("Start")
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label=gettext_lazy("Start"),
     )
     retest_on = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         required=False,
         label=gettext_lazy("Re-test on"),
         help_text=gettext_lazy(
@@ -175,7 +176,8 @@ class SessionLogForm(forms.Form):
 
     client_token = forms.UUIDField(widget=forms.HiddenInput)
     session_date = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}), label=gettext_lazy("Date of the session")
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label=gettext_lazy("Date of the session"),
     )
     pain = forms.CharField(
         required=False,

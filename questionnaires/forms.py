@@ -142,7 +142,9 @@ class AskForm(forms.Form):
     instrument = InstrumentChoiceField(
         queryset=Instrument.objects.none(), label=_("Questionnaire"), empty_label=None
     )
-    due_on = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(
+        label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     message = forms.CharField(
         required=False,
         max_length=2000,
@@ -163,7 +165,7 @@ class PaperForm(forms.Form):
     missing-item rule decides whether the answers can be scored."""
 
     filled_in_on = forms.DateField(
-        label=_("Filled in on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Filled in on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
 

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reports.models import ProgressReport
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ReportDraftForm(forms.Form):

@@ -169,3 +169,20 @@ def f(request, form, name):
         (13, "ValidationError"),
         (14, "PermissionDenied"),
     ]
+
+
+def _widgets_without_format(source: str) -> list[int]:
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and _name(node.func) in {"DateInput", "DateTimeInput", "TimeInput"}
+        and not any(keyword.arg == "format" for keyword in node.keywords)
+    ]
+
+
+@pytest.mark.parametrize("path", _sources(), ids=lambda p: str(p.relative_to(BASE)))
+def test_date_and_time_inputs_write_the_format_the_browser_reads(path):
+    """An <input type="date"> reads only 2026-12-01: with the reader's format (01/12/2026 in
+    Spanish) the browser shows the field empty and a required date cannot be saved."""
+    assert _widgets_without_format(path.read_text(encoding="utf-8")) == []

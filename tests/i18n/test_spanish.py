@@ -27,6 +27,7 @@ from reminders.models import Reminder
 from reminders.services import opt_out_url
 from reports import services as report_services
 from tests.conftest import sign_in_patient, sqlite_reader
+from tests.factories import record_knee_to_wall
 from tests.reminders.test_messages import parts, plan_every_kind, send_all, texts
 from tests.reports.helpers import pdf_text
 
@@ -295,6 +296,34 @@ def _english_sentences() -> set[str]:
     }
 
 
+_GEOMETRY = re.compile(
+    r'\b(?:x|y|x1|x2|y1|y2|cx|cy|r|width|height|d|points|viewBox|transform)="([^"]*)"'
+)
+
+
+def _decimal_commas_for_the_browser(html: str) -> list[str]:
+    """SVG geometry and sizes written with a decimal comma, which a browser cannot read."""
+    # Written for the browser, every fractional number has a decimal point; a value with a
+    # comma between digits and no point anywhere was localized ("122,2", "72,0,123,1"), while
+    # a polyline's "72.0,123.1" keeps its points.
+    return [
+        value
+        for value in _GEOMETRY.findall(html)
+        if re.search(r"\d,\d", value) and "." not in value
+    ]
+
+
+def test_a_spanish_patients_charts_keep_the_browsers_numbers(
+    client, spanish, therapist, prescribed
+):
+    record_knee_to_wall(spanish, therapist, left="8.3", right="10.5", days_ago=20)
+    record_knee_to_wall(spanish, therapist, left="9.7", right="11.2", days_ago=2)
+    sign_in_patient(client, spanish)
+    html = client.get(reverse("patient-home")).content.decode()
+    assert "<svg" in html
+    assert _decimal_commas_for_the_browser(html) == []
+
+
 def _visible_text(html: str) -> str:
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
@@ -323,6 +352,10 @@ def test_a_spanish_clinics_staff_pages_are_in_spanish(
     client, settings, request, role, page, patient, prescribed
 ):
     settings.LANGUAGE_CODE = "es"
+    therapist = request.getfixturevalue("therapist")
+    # Two tests a few days apart: the charts have lines and ticks to draw.
+    record_knee_to_wall(patient, therapist, left="8.3", right="10.5", days_ago=20)
+    record_knee_to_wall(patient, therapist, left="9.7", right="11.2", days_ago=2)
     client.force_login(request.getfixturevalue(role))
     needs_patient = {"patient-detail", "assessment-history", "assessment-record", "neural-record"}
     args = [patient.pk] if page in needs_patient | {"routine-prescribe"} else []
@@ -333,6 +366,7 @@ def test_a_spanish_clinics_staff_pages_are_in_spanish(
     assert "Cerrar sesión" in text
     english = sorted(sentence for sentence in _english_sentences() if sentence in text)
     assert english == []
+    assert _decimal_commas_for_the_browser(response.content.decode()) == []
 
 
 def test_a_spanish_clinics_form_errors_are_in_spanish(client, settings, therapist, patient):
