@@ -24,10 +24,17 @@ class ReportEditForm(forms.ModelForm):
             "assessment": forms.Textarea(attrs={"rows": 6}),
             "plan": forms.Textarea(attrs={"rows": 4}),
         }
+        labels = {
+            "period_start": _("Period start"),
+            "period_end": _("Period end"),
+            "goals": _("Goals"),
+            "assessment": _("Assessment"),
+            "plan": _("Plan"),
+        }
         help_texts = {
-            "goals": "What the patient wants to be able to do, and by when.",
-            "assessment": "Your reading of the period, in your own words.",
-            "plan": "What happens next: visits, routine, re-test, discharge.",
+            "goals": _("What the patient wants to be able to do, and by when."),
+            "assessment": _("Your reading of the period, in your own words."),
+            "plan": _("What happens next: visits, routine, re-test, discharge."),
         }
 
 

@@ -111,6 +111,13 @@ class _Finder(ast.NodeVisitor):
                 self._add(_literals(keyword.value), "error_messages=")
         self.generic_visit(node)
 
+    def visit_Assign(self, node: ast.Assign) -> None:
+        # A ModelForm's Meta: labels = {...}, help_texts = {...}, error_messages = {...}
+        names = {target.id for target in node.targets if isinstance(target, ast.Name)}
+        if names & {"labels", "help_texts", "error_messages"} and isinstance(node.value, ast.Dict):
+            self._add(_literals(node.value), f"Meta.{sorted(names)[0]}")
+        self.generic_visit(node)
+
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         if any(_name(base) in {"TextChoices", "IntegerChoices", "Choices"} for base in node.bases):
             for statement in node.body:
@@ -159,6 +166,8 @@ def f(request, form, name):
     forms.CharField(error_messages={"required": "Say it."})
     raise ValidationError("Too %s." % name)
     raise PermissionDenied("Staff only.")
+class Meta:
+    help_texts = {"goals": "What the patient wants."}
 """
     assert unmarked(source) == [
         (4, "choice label"),
@@ -168,6 +177,7 @@ def f(request, form, name):
         (12, "error_messages="),
         (13, "ValidationError"),
         (14, "PermissionDenied"),
+        (16, "Meta.help_texts"),
     ]
 
 
