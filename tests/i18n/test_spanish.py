@@ -134,6 +134,9 @@ def test_a_spanish_patients_page_is_in_spanish(client, spanish):
     assert "Mi página" in page  # the navigation
     assert "Sign out" not in page
     assert "Your page" not in page
+    # Each language named in its own words, so a patient finds theirs.
+    assert '<option value="en" lang="en">English</option>' in page
+    assert '<option value="es" lang="es" selected>Español</option>' in page
 
 
 def test_the_patient_chooses_their_language_on_their_page(client, patient):
