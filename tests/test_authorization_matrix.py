@@ -140,6 +140,9 @@ PAGES: dict[tuple[str, str], dict[str, str]] = {
     ("patient-routine-page", "GET"): PATIENT_PAGES,
     ("patient-routine-page", "POST"): PATIENT_PAGES,
     ("patient-service-worker", "GET"): PATIENT_PAGES,  # rendered for the signed-in patient
+    # The home-screen manifest names the app and its icons, nothing of a patient; a browser
+    # fetches it without cookies, so it may not ask who is asking.
+    ("patient-web-app-manifest", "GET"): EVERYONE,
     ("patient-self-test", "GET"): PATIENT_PAGES,
     ("patient-self-test", "POST"): PATIENT_PAGES,
     ("patient-sign-out", "POST"): EVERYONE,
@@ -461,6 +464,7 @@ def page_url(name: str, world: World) -> str:
         "instrument_id": world.instrument.pk,
         "exam_id": world.neural_exam.pk,
         "report_id": world.progress_report.pk,
+        "language": "es",
     }
     if name == "api:not-found":
         return "/api/v1/no-such-thing/"
